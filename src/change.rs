@@ -1,0 +1,160 @@
+//! The owned model of a change under review.
+//!
+//! The edges (git, CLI flags, later the event payload and the API) fill a [`Change`];
+//! classification and the requirement checks are pure functions of it and the policy,
+//! so they are tested without a repository.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::trailers::Trailer;
+
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub range: Range,
+    /// `base..head`, newest first, as `git log` lists them.
+    pub commits: Vec<Commit>,
+    /// The three-dot diff: merge-base to head.
+    pub files: Vec<FileChange>,
+    /// Pull-request labels.
+    pub labels: Vec<String>,
+    /// The pull-request body, when known.
+    pub body: Option<String>,
+    /// Names of the tags that point at head (or that are being pushed).
+    pub tags: Vec<String>,
+    /// Manifests whose version differs between the merge-base and head.
+    pub versions: Vec<VersionChange>,
+    /// What the flag registry looks like, as far as the policy needs it.
+    pub flags: FlagRegistryState,
+    /// `--stage`: overrides every other signal.
+    pub forced_stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Range {
+    pub base: String,
+    pub head: String,
+    pub merge_base: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    /// Full hex id.
+    pub id: String,
+    pub summary: String,
+    pub trailers: Vec<Trailer>,
+}
+
+impl Commit {
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(10)]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Added,
+    Modified,
+    Deleted,
+    Renamed,
+    Copied,
+    /// A file became a symlink or a submodule, or the reverse.
+    TypeChange,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Added => "added",
+            Status::Modified => "modified",
+            Status::Deleted => "deleted",
+            Status::Renamed => "renamed",
+            Status::Copied => "copied",
+            Status::TypeChange => "type-changed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// The path at head (for a deletion, the path that was removed). Raw bytes: git paths
+    /// need not be UTF-8.
+    pub path: Vec<u8>,
+    /// For renames and copies, the path at the merge-base.
+    pub old_path: Option<Vec<u8>>,
+    pub status: Status,
+}
+
+impl FileChange {
+    /// Deleted files never count as evidence (SPEC §4).
+    pub fn exists_at_head(&self) -> bool {
+        self.status != Status::Deleted
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionChange {
+    /// The manifest's repository-relative path.
+    pub manifest: String,
+    pub old: Option<semver::Version>,
+    pub new: Option<semver::Version>,
+}
+
+/// The flag registry at head and what changed in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagRegistryState {
+    /// The registry's keys at head; `None` when the policy needed no lookup, or there is
+    /// no registry at head.
+    pub keys_at_head: Option<BTreeMap<String, Option<String>>>,
+    /// Entries added, changed or removed between the merge-base and head.
+    pub changes: Vec<FlagChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagChange {
+    pub key: String,
+    pub kind: FlagChangeKind,
+    pub old_stage: Option<String>,
+    pub new_stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagChangeKind {
+    Added,
+    Changed,
+    Removed,
+}
+
+impl FlagChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagChangeKind::Added => "added",
+            FlagChangeKind::Changed => "changed",
+            FlagChangeKind::Removed => "removed",
+        }
+    }
+}
+
+/// A path for people and reports: UTF-8 as is, any other byte as `\xNN`, so a name is
+/// never mangled into another valid name.
+pub fn display_path(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_path_escapes_only_invalid_bytes() {
+        assert_eq!(display_path(b"docs/caf\xc3\xa9.md"), "docs/café.md");
+        assert_eq!(display_path(b"docs/caf\xe9.md"), "docs/caf\\xe9.md");
+    }
+}

@@ -1,0 +1,554 @@
+//! The requirement checks, the override and the verdict: a pure function from a change,
+//! its classification and the policy to a [`Report`].
+//!
+//! Evidence kinds are shared by every requirement (a docs requirement and a changelog
+//! requirement both look at paths and trailers), so the policy composes requirements from
+//! them instead of each requirement having code of its own; custom requirements work the
+//! same way as the built-in four.
+
+use crate::change::{Change, display_path};
+use crate::classify::Classification;
+use crate::policy::{Evidence, Policy, Requirement, same_name};
+use crate::report::{
+    EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
+    RequirementResult, Status, Verdict,
+};
+
+/// Evaluates every requirement that the stage names, in policy order.
+pub fn check(change: &Change, class: &Classification, policy: &Policy) -> Report {
+    let stage = &policy.stages[class.stage];
+    let mut requirements = Vec::new();
+    for req in &policy.requirements {
+        let level = if stage.require.contains(&req.id) {
+            Level::Required
+        } else if stage.warn.contains(&req.id) {
+            Level::Warn
+        } else {
+            continue;
+        };
+        requirements.push(evaluate(change, req, level, policy));
+    }
+
+    let blocked = requirements
+        .iter()
+        .any(|r| r.level == Level::Required && r.status == Status::Missing);
+    let (override_, mut notes) = find_override(change, policy);
+    let verdict = match (blocked, &override_) {
+        (false, _) => Verdict::Pass,
+        (true, Some(_)) => Verdict::Overridden,
+        (true, None) => Verdict::Blocked,
+    };
+    if override_.is_some() && !blocked {
+        notes.push("an override is present but nothing was blocked".to_owned());
+    }
+
+    Report {
+        schema: 1,
+        verdict,
+        stage: stage.name.clone(),
+        stage_description: stage.description.clone(),
+        stage_signals: class.deciding.clone(),
+        other_signals: class.other.clone(),
+        range: RangeInfo {
+            base: change.range.base.clone(),
+            head: change.range.head.clone(),
+            merge_base: change.range.merge_base.clone(),
+            commits: change.commits.len(),
+            files: change.files.len(),
+        },
+        requirements,
+        override_,
+        policy: None,
+        notes,
+    }
+}
+
+fn evaluate(
+    change: &Change,
+    req: &Requirement,
+    level: Level,
+    policy: &Policy,
+) -> RequirementResult {
+    let ev = &req.evidence;
+    let mut evidence = Vec::new();
+    let item = |source, detail: String, commit: Option<&str>| EvidenceItem {
+        source,
+        detail,
+        commit: commit.map(str::to_owned),
+    };
+
+    if !ev.paths.is_empty() {
+        for file in change.files.iter().filter(|f| f.exists_at_head()) {
+            if ev.paths.is_match(&file.path) {
+                evidence.push(item(EvidenceSource::File, display_path(&file.path), None));
+            }
+        }
+    }
+    for commit in &change.commits {
+        for t in &commit.trailers {
+            if ev.trailers.iter().any(|k| t.key_is(k)) && !t.value.trim().is_empty() {
+                evidence.push(item(
+                    EvidenceSource::Trailer,
+                    format!("{}: {}", t.key, t.value),
+                    Some(&commit.id),
+                ));
+            }
+        }
+    }
+    for label in &change.labels {
+        if ev.labels.iter().any(|l| same_name(l, label)) {
+            evidence.push(item(EvidenceSource::Label, label.clone(), None));
+        }
+    }
+    if let Some(body) = &change.body {
+        for line in body_lines(body, &ev.body_lines) {
+            evidence.push(item(EvidenceSource::Body, line, None));
+        }
+        for line in checked_boxes(body, &ev.body_checkboxes) {
+            evidence.push(item(EvidenceSource::Body, line, None));
+        }
+    }
+
+    // Flags: a named key must exist at head, or the requirement is missing whatever else
+    // is there: a typo in a flag key is exactly the mistake this gate exists to catch.
+    let mut unknown_keys = Vec::new();
+    if ev.flag_registry {
+        for c in &change.flags.changes {
+            if c.kind != crate::change::FlagChangeKind::Removed {
+                let stage = c.new_stage.as_deref().unwrap_or("no stage");
+                evidence.push(item(
+                    EvidenceSource::FlagRegistry,
+                    format!("{} ({}, {stage})", c.key, c.kind.as_str()),
+                    None,
+                ));
+            }
+        }
+    }
+    let known = |key: &str| {
+        change
+            .flags
+            .keys_at_head
+            .as_ref()
+            .is_some_and(|keys| keys.contains_key(key))
+    };
+    for commit in &change.commits {
+        for t in commit
+            .trailers
+            .iter()
+            .filter(|t| ev.flag_trailers.iter().any(|k| t.key_is(k)))
+        {
+            let key = t.value.trim();
+            let detail = format!("{}: {}", t.key, t.value);
+            if known(key) {
+                evidence.push(item(EvidenceSource::Trailer, detail, Some(&commit.id)));
+            } else {
+                unknown_keys.push(format!("`{key}` (trailer in commit {})", commit.short_id()));
+            }
+        }
+    }
+    if let Some(prefix) = &ev.flag_label_prefix {
+        for label in &change.labels {
+            let Some(key) = strip_prefix_ascii_ci(label, prefix) else {
+                continue;
+            };
+            if known(key) {
+                evidence.push(item(EvidenceSource::Label, label.clone(), None));
+            } else {
+                unknown_keys.push(format!("`{key}` (label {label})"));
+            }
+        }
+    }
+
+    let satisfied = !evidence.is_empty() && unknown_keys.is_empty();
+    let hint = (!satisfied).then(|| {
+        if unknown_keys.is_empty() {
+            req.hint.clone().unwrap_or_else(|| hint(ev, policy))
+        } else {
+            format!(
+                "flag key {} not in {} at head: add the flag to the registry or fix the key",
+                unknown_keys.join(", "),
+                policy.flag_registry.path
+            )
+        }
+    });
+    RequirementResult {
+        id: req.id.clone(),
+        description: req.description.clone(),
+        level,
+        status: if satisfied {
+            Status::Satisfied
+        } else {
+            Status::Missing
+        },
+        evidence,
+        hint,
+    }
+}
+
+/// Says exactly which path, trailer, label or body line would satisfy the requirement.
+pub fn hint(ev: &Evidence, policy: &Policy) -> String {
+    let mut ways: Vec<String> = Vec::new();
+    let quote = |items: &[String], wrap: &dyn Fn(&str) -> String| {
+        items
+            .iter()
+            .map(|i| wrap(i))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    if !ev.paths.is_empty() {
+        let (inc, exc): (Vec<_>, Vec<_>) = ev.paths.patterns().partition(|(_, neg)| !neg);
+        let mut s = format!(
+            "change a file matching {}",
+            inc.iter()
+                .map(|(p, _)| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !exc.is_empty() {
+            s.push_str(&format!(
+                " (not {})",
+                exc.iter()
+                    .map(|(p, _)| format!("`{}`", &p[1..]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        ways.push(s);
+    }
+    if !ev.trailers.is_empty() {
+        ways.push(format!(
+            "add a commit trailer {}",
+            quote(&ev.trailers, &|k| format!("`{k}: <value>`"))
+        ));
+    }
+    if !ev.labels.is_empty() {
+        ways.push(format!(
+            "add the label {}",
+            quote(&ev.labels, &|l| format!("`{l}`"))
+        ));
+    }
+    if !ev.body_lines.is_empty() {
+        ways.push(format!(
+            "add a pull-request body line {}",
+            quote(&ev.body_lines, &|k| format!("`{k}: <link>`"))
+        ));
+    }
+    if !ev.body_checkboxes.is_empty() {
+        ways.push(format!(
+            "check {} in the pull-request body",
+            quote(&ev.body_checkboxes, &|t| format!("`- [x] {t}`"))
+        ));
+    }
+    if ev.flag_registry {
+        ways.push(format!(
+            "add or change an entry in `{}`",
+            policy.flag_registry.path
+        ));
+    }
+    if !ev.flag_trailers.is_empty() {
+        ways.push(format!(
+            "add a commit trailer {} naming a flag in the registry",
+            quote(&ev.flag_trailers, &|k| format!("`{k}: <key>`"))
+        ));
+    }
+    if let Some(prefix) = &ev.flag_label_prefix {
+        ways.push(format!(
+            "add a label `{prefix}<key>` naming a flag in the registry"
+        ));
+    }
+    match ways.len() {
+        0 => String::new(),
+        1 => ways.remove(0),
+        _ => {
+            let last = ways.pop().expect("two or more");
+            format!("{}, or {last}", ways.join(", "))
+        }
+    }
+}
+
+fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<String>) {
+    let o = &policy.overrides;
+    let mut notes = Vec::new();
+    let mut found = None;
+    for label in &change.labels {
+        if o.labels.iter().any(|l| same_name(l, label)) {
+            found.get_or_insert(Override {
+                source: OverrideSource::Label,
+                reason: format!("label {label}"),
+                commit: None,
+            });
+        }
+    }
+    for commit in &change.commits {
+        for t in commit
+            .trailers
+            .iter()
+            .filter(|t| o.trailers.iter().any(|k| t.key_is(k)))
+        {
+            if t.value.trim().is_empty() {
+                notes.push(format!(
+                    "commit {}: `{}:` without a reason does not override; give the reason",
+                    commit.short_id(),
+                    t.key
+                ));
+            } else {
+                found.get_or_insert(Override {
+                    source: OverrideSource::Trailer,
+                    reason: t.value.trim().to_owned(),
+                    commit: Some(commit.id.clone()),
+                });
+            }
+        }
+    }
+    if !o.enabled {
+        if let Some(f) = found.take() {
+            notes.push(format!(
+                "override ignored ({}): the policy switches overrides off",
+                f.reason
+            ));
+        }
+    }
+    (found, notes)
+}
+
+/// Lines `Key: value` with a non-empty value, keys compared as trailer keys are.
+fn body_lines(body: &str, keys: &[String]) -> Vec<String> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    body.lines()
+        .map(str::trim)
+        .filter(|line| {
+            line.split_once(':').is_some_and(|(k, v)| {
+                keys.iter().any(|key| same_name(key, k.trim_end())) && !v.trim().is_empty()
+            })
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Checked task-list items (`- [x] Text`, `*` and `+` bullets too) whose text starts with
+/// one of `texts`, case-insensitively, followed by the end of the line or a non-word
+/// character (so "Marketing notified" does not match "Marketing notifiedness").
+fn checked_boxes(body: &str, texts: &[String]) -> Vec<String> {
+    if texts.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for line in body.lines() {
+        let trimmed = line.trim();
+        let Some(rest) = trimmed
+            .strip_prefix(['-', '*', '+'])
+            .and_then(|r| r.strip_prefix([' ', '\t']))
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = rest
+            .strip_prefix("[x]")
+            .or_else(|| rest.strip_prefix("[X]"))
+        else {
+            continue;
+        };
+        let text = rest.trim_start();
+        let hit = texts.iter().any(|want| {
+            text.get(..want.len())
+                .is_some_and(|head| head.to_lowercase() == want.to_lowercase())
+                && text[want.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        });
+        if hit {
+            out.push(trimmed.to_owned());
+        }
+    }
+    out
+}
+
+fn strip_prefix_ascii_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::{Commit, FileChange, Status as FileStatus};
+    use crate::classify::classify;
+    use crate::trailers::Trailer;
+
+    fn run(change: &Change) -> Report {
+        let p = Policy::builtin();
+        let c = classify(change, &p).unwrap();
+        check(change, &c, &p)
+    }
+
+    fn file(path: &str, status: FileStatus) -> FileChange {
+        FileChange {
+            path: path.as_bytes().to_vec(),
+            old_path: None,
+            status,
+        }
+    }
+
+    fn full() -> Change {
+        Change {
+            labels: vec!["release:full".into()],
+            ..Change::default()
+        }
+    }
+
+    fn req<'a>(r: &'a Report, id: &str) -> &'a RequirementResult {
+        r.requirements.iter().find(|x| x.id == id).unwrap()
+    }
+
+    #[test]
+    fn a_bare_full_release_is_blocked_with_hints() {
+        let r = run(&full());
+        assert_eq!(r.verdict, Verdict::Blocked);
+        let ids: Vec<_> = r.requirements.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["docs", "template", "feature-flag", "marketing"]);
+        assert_eq!(
+            req(&r, "template").hint.as_deref(),
+            Some(
+                "change a file matching `templates/**`, `**/templates/**`, or add a commit trailer `Template: <value>`"
+            )
+        );
+        assert_eq!(
+            req(&r, "marketing").hint.as_deref(),
+            Some(
+                "add a commit trailer `Marketing-Notified: <value>`, add the label `marketing-notified`, or check `- [x] Marketing notified` in the pull-request body"
+            )
+        );
+        assert_eq!(
+            req(&r, "docs").hint.as_deref(),
+            Some(
+                "change a file matching `docs/**`, `**/*.md`, `**/*.mdx` (not `CHANGELOG.md`), add a commit trailer `Docs: <value>`, or add a pull-request body line `Docs: <link>`"
+            )
+        );
+    }
+
+    #[test]
+    fn deleted_files_and_changelog_never_count() {
+        let mut change = full();
+        change.files = vec![
+            file("docs/old.md", FileStatus::Deleted),
+            file("CHANGELOG.md", FileStatus::Modified),
+            file("templates/t.json", FileStatus::Deleted),
+        ];
+        let r = run(&change);
+        assert_eq!(req(&r, "docs").status, Status::Missing);
+        assert_eq!(req(&r, "template").status, Status::Missing);
+    }
+
+    #[test]
+    fn a_complete_full_release_passes_with_evidence() {
+        let mut change = full();
+        change.files = vec![
+            file("docs/replay.md", FileStatus::Added),
+            file("app/templates/replay.json", FileStatus::Modified),
+        ];
+        change.commits = vec![Commit {
+            id: "c".repeat(40),
+            summary: "x".into(),
+            trailers: vec![Trailer {
+                key: "feature-flag".into(),
+                value: "replay".into(),
+            }],
+        }];
+        change.flags.keys_at_head = Some([("replay".to_owned(), Some("beta".to_owned()))].into());
+        change.body = Some("Intro\n\n* [X] marketing Notified (Slack)\n".into());
+        let r = run(&change);
+        assert_eq!(r.verdict, Verdict::Pass, "{r:#?}");
+        assert_eq!(req(&r, "docs").evidence[0].detail, "docs/replay.md");
+        assert_eq!(
+            req(&r, "feature-flag").evidence[0].commit.as_deref(),
+            Some(&*"c".repeat(40))
+        );
+        assert_eq!(
+            req(&r, "marketing").evidence[0].detail,
+            "* [X] marketing Notified (Slack)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_flag_key_blocks_and_is_named() {
+        let mut change = full();
+        change.labels.push("flag:replay-v3".into());
+        change.flags.keys_at_head = Some(Default::default());
+        let r = run(&change);
+        assert_eq!(req(&r, "feature-flag").status, Status::Missing);
+        assert_eq!(
+            req(&r, "feature-flag").hint.as_deref(),
+            Some(
+                "flag key `replay-v3` (label flag:replay-v3) not in feature-flags.yml at head: add the flag to the registry or fix the key"
+            )
+        );
+    }
+
+    #[test]
+    fn betas_warn_and_pass() {
+        let change = Change {
+            labels: vec!["release:beta".into()],
+            ..Change::default()
+        };
+        let r = run(&change);
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert!(
+            r.requirements
+                .iter()
+                .all(|r| r.level == Level::Warn && r.status == Status::Missing)
+        );
+    }
+
+    #[test]
+    fn overrides_need_a_reason() {
+        let mut change = full();
+        change.commits = vec![Commit {
+            id: "d".repeat(40),
+            summary: "x".into(),
+            trailers: vec![Trailer {
+                key: "Shipgate-Skip".into(),
+                value: "".into(),
+            }],
+        }];
+        let r = run(&change);
+        assert_eq!(r.verdict, Verdict::Blocked);
+        assert_eq!(
+            r.notes,
+            [
+                "commit dddddddddd: `Shipgate-Skip:` without a reason does not override; give the reason"
+            ]
+        );
+        change.commits[0].trailers[0].value = "prod is down".into();
+        let r = run(&change);
+        assert_eq!(r.verdict, Verdict::Overridden);
+        assert_eq!(r.override_.as_ref().unwrap().reason, "prod is down");
+    }
+
+    #[test]
+    fn body_checkbox_variants() {
+        let texts = vec!["Marketing notified".to_owned()];
+        assert_eq!(checked_boxes("- [x] Marketing notified", &texts).len(), 1);
+        assert_eq!(
+            checked_boxes("  + [X] MARKETING NOTIFIED.", &texts).len(),
+            1
+        );
+        assert!(checked_boxes("- [ ] Marketing notified", &texts).is_empty());
+        assert!(checked_boxes("- [x] Marketing notifiedness", &texts).is_empty());
+        assert!(checked_boxes("-[x] Marketing notified", &texts).is_empty());
+        assert!(checked_boxes("- [x] Marketing noti", &texts).is_empty());
+        assert!(checked_boxes("- [x] Marketing notif\u{0130}", &texts).is_empty());
+    }
+
+    #[test]
+    fn body_lines_need_a_value() {
+        let keys = vec!["Docs".to_owned()];
+        assert_eq!(
+            body_lines("docs: https://x/y\nDocs:\nDocsy: z", &keys),
+            ["docs: https://x/y"]
+        );
+    }
+}

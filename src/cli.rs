@@ -1,0 +1,191 @@
+//! The command line: parsing, dispatch, and where each command's output goes.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::gate::{self, Request};
+use crate::policy::{BUILTIN_YAML, POLICY_PATHS, Policy};
+use crate::report::{self, Format, Verdict};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  pass, or overridden (warnings allowed)
+  1  blocked: a required piece of evidence is missing
+  2  could not decide: bad arguments, bad policy, unknown revision, missing history";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shipgate",
+    version,
+    about = "Release gate: merge any time, but a full release ships with docs, a template, a feature flag and Marketing told.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Judge a change (the commits of BASE..HEAD and the diff since their merge-base).
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Write the built-in policy, with comments, to .shipgate.yml.
+    Init {
+        /// Replace an existing .shipgate.yml.
+        #[arg(long)]
+        force: bool,
+        /// The repository to write into.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Print the policy in force: stages, their signals, and what counts as evidence.
+    Explain(PolicyArgs),
+    /// Check a policy file and exit: 0 when valid, 2 with every problem listed.
+    Validate(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The repository (any folder inside it).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// What the change merges into [default: the branch's upstream, else origin/HEAD].
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The tip of the change.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub head: String,
+    /// Judge the change as this stage, whatever its signals say.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// A pull-request label (repeatable).
+    #[arg(long = "label", value_name = "NAME")]
+    pub labels: Vec<String>,
+    /// A file holding the pull-request body.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Read the policy from this file instead of the base commit.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The policy file [default: .shipgate.yml or .github/shipgate.yml in the repository, else the built-in policy].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The repository whose policy to use.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+}
+
+/// Runs a command; `Err` is "could not decide" and exits 2.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Init { force, repo } => init(&repo, force),
+        Command::Explain(args) => {
+            let (policy, source) = policy_in_force(&args)?;
+            print(&crate::explain::render(&policy, &source))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate(args) => {
+            let (policy, source) = policy_in_force(&args)?;
+            print(&format!(
+                "{source}: valid ({} stages, {} requirements)\n",
+                policy.stages.len(),
+                policy.requirements.len()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let request = Request {
+        repo: args.repo,
+        base: args.base,
+        head: args.head,
+        stage: args.stage,
+        labels: args.labels,
+        body_file: args.body_file,
+        config: args.config,
+    };
+    let report = gate::run(&request)?;
+    let rendered = match args.format {
+        Format::Text => report::text::render(&report),
+        Format::Json => report::json::render(&report),
+    };
+    print(&rendered)?;
+    // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
+    Ok(match report.verdict {
+        Verdict::Pass | Verdict::Overridden => ExitCode::SUCCESS,
+        Verdict::Blocked => ExitCode::from(1),
+    })
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = anstream::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`shipgate check | head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("could not write the report"),
+    }
+}
+
+/// The repository's top folder, or `dir` itself outside a repository.
+fn top_dir(dir: &Path) -> PathBuf {
+    git2::Repository::discover(dir)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// For `explain` and `validate`: `--config`, else the policy file in the working tree
+/// (the one being edited), else the built-in policy.
+fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
+    if let Some(path) = &args.config {
+        return Ok((gate::policy_from_file(path)?, path.display().to_string()));
+    }
+    let top = top_dir(&args.repo);
+    let present: Vec<PathBuf> = POLICY_PATHS
+        .iter()
+        .map(|p| top.join(p))
+        .filter(|p| p.exists())
+        .collect();
+    match present.as_slice() {
+        [] => Ok((Policy::builtin(), "built-in policy".to_owned())),
+        [path] => Ok((gate::policy_from_file(path)?, path.display().to_string())),
+        _ => bail!(
+            "both {} and {} exist; keep one of them",
+            POLICY_PATHS[0],
+            POLICY_PATHS[1]
+        ),
+    }
+}
+
+fn init(repo: &Path, force: bool) -> Result<ExitCode> {
+    let path = top_dir(repo).join(POLICY_PATHS[0]);
+    if path.exists() && !force {
+        bail!(
+            "`{}` exists already; pass --force to replace it",
+            path.display()
+        );
+    }
+    std::fs::write(&path, BUILTIN_YAML)
+        .with_context(|| format!("could not write `{}`", path.display()))?;
+    print(&format!(
+        "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
+        path.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

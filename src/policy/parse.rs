@@ -1,0 +1,871 @@
+//! Validation of a policy's YAML tree into [`Policy`].
+//!
+//! Every problem is collected, not just the first, and each names the file, line,
+//! column and key path, so one run of `shipgate validate` shows all that needs fixing.
+
+use std::fmt;
+
+use regex::{Regex, RegexBuilder};
+
+use super::{
+    Evidence, FlagRegistry, Overrides, PathSet, Policy, Requirement, Signals, Stage, StageSignals,
+    VersionKind,
+};
+use crate::manifest;
+use crate::yaml::{self, Key, Node, Pos, Value};
+
+/// One problem in a policy or another YAML file shipgate reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, as the user knows it (`.shipgate.yml@1a2b3c4` when read from a commit).
+    pub origin: String,
+    pub pos: Option<Pos>,
+    /// The key path (`stages[1].require[0]`); empty for the whole document.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some(pos) = self.pos {
+            write!(f, ":{pos}")?;
+        }
+        if self.key.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": `{}`: {}", self.key, self.message)
+        }
+    }
+}
+
+/// All the problems found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        let origin = self.0.first().map_or("", |e| e.origin.as_str());
+        write!(
+            f,
+            "{origin} is not a valid policy ({n} problem{})",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Reads a YAML document and reports a syntax problem as a located [`ConfigError`].
+pub(crate) fn parse_yaml(text: &str, origin: &str) -> Result<Node, ConfigError> {
+    yaml::parse(text).map_err(|e| ConfigError {
+        origin: origin.to_owned(),
+        pos: e.pos,
+        key: String::new(),
+        message: format!("invalid YAML: {}", e.message),
+    })
+}
+
+pub(super) fn policy(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
+    let root = parse_yaml(text, origin).map_err(|e| ConfigErrors(vec![e]))?;
+    let mut cx = Cx::new(origin);
+    let policy = cx.policy(&root);
+    match policy {
+        Some(p) if cx.errors.is_empty() => Ok(p),
+        _ => {
+            if cx.errors.is_empty() {
+                cx.err(root.pos, "", "the policy could not be read");
+            }
+            Err(ConfigErrors(cx.errors))
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "stages",
+    "signals",
+    "flag-registry",
+    "requirements",
+    "overrides",
+];
+const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
+const STAGE_SIGNAL_KEYS: &[&str] = &["labels", "trailer", "tag", "version", "flag-stage"];
+const SIGNAL_KEYS: &[&str] = &["trailer", "tag-pattern", "manifests"];
+const REGISTRY_KEYS: &[&str] = &["path", "stages"];
+const REQUIREMENT_KEYS: &[&str] = &[
+    "description",
+    "hint",
+    "paths",
+    "trailers",
+    "labels",
+    "body-lines",
+    "body-checkboxes",
+    "flag-registry",
+    "flag-trailers",
+    "flag-label-prefix",
+];
+const OVERRIDE_KEYS: &[&str] = &["enabled", "labels", "trailers"];
+
+/// Regexes in a policy come from the repository; cap what compiling one may cost.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+struct Cx<'o> {
+    origin: &'o str,
+    errors: Vec<ConfigError>,
+}
+
+/// A mapping whose keys have been checked against the allowed ones.
+struct Fields<'n> {
+    entries: &'n [(Key, Node)],
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, name: &str) -> Option<&'n Node> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.name == name)
+            .map(|(_, v)| v)
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl<'o> Cx<'o> {
+    fn new(origin: &'o str) -> Self {
+        Self {
+            origin,
+            errors: Vec::new(),
+        }
+    }
+
+    fn err(&mut self, pos: Pos, key: &str, message: impl Into<String>) {
+        self.errors.push(ConfigError {
+            origin: self.origin.to_owned(),
+            pos: Some(pos),
+            key: key.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn expected(&mut self, node: &Node, key: &str, what: &str) {
+        let found = node.value.kind();
+        self.err(node.pos, key, format!("expected {what}, found {found}"));
+    }
+
+    /// Checks that `node` is a mapping with only `allowed` keys; unknown keys are reported
+    /// with the closest allowed one.
+    fn map<'n>(&mut self, node: &'n Node, path: &str, allowed: &[&str]) -> Option<Fields<'n>> {
+        let Value::Map(entries) = &node.value else {
+            self.expected(node, path, "a mapping");
+            return None;
+        };
+        for (key, _) in entries {
+            if !allowed.contains(&key.name.as_str()) {
+                let hint = match closest(&key.name, allowed) {
+                    Some(near) => format!("; did you mean `{near}`?"),
+                    None => format!("; expected one of: {}", allowed.join(", ")),
+                };
+                self.err(
+                    key.pos,
+                    &join(path, &key.name),
+                    format!("unknown key{hint}"),
+                );
+            }
+        }
+        Some(Fields { entries })
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Str(_) => {
+                self.err(node.pos, path, "must not be empty");
+                None
+            }
+            _ => {
+                self.expected(node, path, "a string (quote it if it looks like a number)");
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.expected(node, path, "true or false");
+                None
+            }
+        }
+    }
+
+    /// A list of non-empty strings, each with its position. A lone string is not
+    /// accepted as a list of one: being strict here keeps files uniform.
+    fn strings(&mut self, node: &Node, path: &str) -> Vec<(Pos, String)> {
+        let Value::Seq(items) = &node.value else {
+            self.expected(node, path, "a list of strings");
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let s = self.string(item, &format!("{path}[{i}]"))?;
+                Some((item.pos, s))
+            })
+            .collect()
+    }
+
+    fn names(&mut self, node: Option<&Node>, path: &str) -> Vec<String> {
+        node.map(|n| self.strings(n, path))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    /// Trailer keys follow git's token rule (ASCII letters, digits, `-`); any other key
+    /// could never match a trailer, which would make a requirement silently unsatisfiable.
+    fn trailer_keys(&mut self, node: Option<&Node>, path: &str) -> Vec<String> {
+        let Some(node) = node else { return Vec::new() };
+        let keys = self.strings(node, path);
+        for (i, (pos, key)) in keys.iter().enumerate() {
+            if !is_trailer_key(key) {
+                self.err(
+                    *pos,
+                    &format!("{path}[{i}]"),
+                    format!(
+                        "`{key}` cannot be a git trailer key: use ASCII letters, digits and `-`"
+                    ),
+                );
+            }
+        }
+        keys.into_iter().map(|(_, k)| k).collect()
+    }
+
+    fn policy(&mut self, root: &Node) -> Option<Policy> {
+        if root.value == Value::Null {
+            // An empty file is the built-in policy: every section keeps its default.
+            return Some(Policy::builtin());
+        }
+        let top = self.map(root, "", TOP_KEYS)?;
+        if let Some(v) = top.get("version") {
+            if v.value != Value::Int(1) {
+                self.err(v.pos, "version", "the only policy version is 1");
+            }
+        }
+        // A section left out keeps its built-in value; one written out replaces it whole.
+        let builtin = (top.get("stages").is_none()
+            || top.get("requirements").is_none()
+            || top.get("signals").is_none()
+            || top.get("flag-registry").is_none()
+            || top.get("overrides").is_none())
+        .then(Policy::builtin);
+
+        let requirements = match top.get("requirements") {
+            Some(n) => self.requirements(n),
+            None => builtin.as_ref().map(|b| b.requirements.clone()),
+        };
+        let stages = match top.get("stages") {
+            Some(n) => self.stages(n, requirements.as_deref()),
+            None => builtin.as_ref().map(|b| b.stages.clone()),
+        };
+        if let (None, Some(stages), Some(reqs)) = (top.get("stages"), &stages, &requirements) {
+            // Built-in stages against custom requirements: each id they name must exist.
+            for stage in stages {
+                for id in stage.require.iter().chain(&stage.warn) {
+                    if !reqs.iter().any(|r| &r.id == id) {
+                        let pos = top.get("requirements").map_or(root.pos, |n| n.pos);
+                        self.err(
+                            pos,
+                            "requirements",
+                            format!(
+                                "the built-in stage `{}` needs requirement `{id}`; define it or write out `stages`",
+                                stage.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        let signals = match top.get("signals") {
+            Some(n) => self.signals(n),
+            None => builtin.as_ref().map(|b| b.signals.clone()),
+        };
+        let flag_registry = match top.get("flag-registry") {
+            Some(n) => self.flag_registry(n),
+            None => builtin.as_ref().map(|b| b.flag_registry.clone()),
+        };
+        let overrides = match top.get("overrides") {
+            Some(n) => self.overrides(n),
+            None => builtin.as_ref().map(|b| b.overrides.clone()),
+        };
+        Some(Policy {
+            stages: stages?,
+            signals: signals?,
+            flag_registry: flag_registry?,
+            requirements: requirements?,
+            overrides: overrides?,
+        })
+    }
+
+    fn stages(&mut self, node: &Node, requirements: Option<&[Requirement]>) -> Option<Vec<Stage>> {
+        let Value::Seq(items) = &node.value else {
+            self.expected(node, "stages", "a list of stages");
+            return None;
+        };
+        if items.is_empty() {
+            self.err(node.pos, "stages", "at least one stage is needed");
+            return None;
+        }
+        let mut stages: Vec<Stage> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("stages[{i}]");
+            let Some(stage) = self.stage(item, &path, i == 0, requirements) else {
+                continue;
+            };
+            if stages.iter().any(|s| s.name == stage.name) {
+                self.err(
+                    item.pos,
+                    &join(&path, "name"),
+                    format!("stage `{}` is listed twice", stage.name),
+                );
+            }
+            stages.push(stage);
+        }
+        (stages.len() == items.len()).then_some(stages)
+    }
+
+    fn stage(
+        &mut self,
+        node: &Node,
+        path: &str,
+        first: bool,
+        requirements: Option<&[Requirement]>,
+    ) -> Option<Stage> {
+        let fields = self.map(node, path, STAGE_KEYS)?;
+        let name = match fields.get("name") {
+            Some(n) => {
+                let name = self.string(n, &join(path, "name"));
+                if let Some(name) = &name {
+                    if !is_kebab(name) {
+                        self.err(
+                            n.pos,
+                            &join(path, "name"),
+                            format!(
+                                "`{name}` is not a kebab-case name (lowercase letters, digits, `-`)"
+                            ),
+                        );
+                    }
+                }
+                name
+            }
+            None => {
+                self.err(node.pos, path, "missing key `name`");
+                None
+            }
+        };
+        let description = fields
+            .get("description")
+            .and_then(|n| self.string(n, &join(path, "description")));
+        let signals = match fields.get("signals") {
+            Some(n) => {
+                let signals = self.stage_signals(n, &join(path, "signals"));
+                if first && signals.as_ref().is_some_and(|s| !s.is_empty()) {
+                    self.err(
+                        n.pos,
+                        &join(path, "signals"),
+                        "the first stage is what a change without any signal gets; it takes no signals",
+                    );
+                }
+                signals
+            }
+            None => Some(StageSignals::default()),
+        };
+        let require =
+            self.requirement_refs(fields.get("require"), &join(path, "require"), requirements);
+        let warn = self.requirement_refs(fields.get("warn"), &join(path, "warn"), requirements);
+        if let Some(n) = fields.get("warn") {
+            for id in warn.iter().filter(|id| require.contains(id)) {
+                self.err(
+                    n.pos,
+                    &join(path, "warn"),
+                    format!("`{id}` is both required and warned; list it once"),
+                );
+            }
+        }
+        let name = name?;
+        Some(Stage {
+            description: description.unwrap_or_else(|| name.clone()),
+            name,
+            signals: signals?,
+            require,
+            warn,
+        })
+    }
+
+    fn requirement_refs(
+        &mut self,
+        node: Option<&Node>,
+        path: &str,
+        requirements: Option<&[Requirement]>,
+    ) -> Vec<String> {
+        let Some(node) = node else { return Vec::new() };
+        let ids = self.strings(node, path);
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, (pos, id)) in ids.iter().enumerate() {
+            let key = format!("{path}[{i}]");
+            if seen.contains(&id.as_str()) {
+                self.err(*pos, &key, format!("`{id}` is listed twice"));
+            }
+            seen.push(id);
+            if let Some(reqs) = requirements {
+                if !reqs.iter().any(|r| &r.id == id) {
+                    let known: Vec<&str> = reqs.iter().map(|r| r.id.as_str()).collect();
+                    let hint = match closest(id, &known) {
+                        Some(near) => format!("; did you mean `{near}`?"),
+                        None => format!("; the policy defines: {}", known.join(", ")),
+                    };
+                    self.err(*pos, &key, format!("unknown requirement `{id}`{hint}"));
+                }
+            }
+        }
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+
+    fn stage_signals(&mut self, node: &Node, path: &str) -> Option<StageSignals> {
+        let fields = self.map(node, path, STAGE_SIGNAL_KEYS)?;
+        let version_kind = |cx: &mut Self, key: &str| -> Option<VersionKind> {
+            let n = fields.get(key)?;
+            let p = join(path, key);
+            match cx.string(n, &p)?.as_str() {
+                "stable" => Some(VersionKind::Stable),
+                "prerelease" => Some(VersionKind::Prerelease),
+                other => {
+                    cx.err(
+                        n.pos,
+                        &p,
+                        format!("`{other}` is not `stable` or `prerelease`"),
+                    );
+                    None
+                }
+            }
+        };
+        let tag = version_kind(self, "tag");
+        let version = version_kind(self, "version");
+        Some(StageSignals {
+            labels: self.names(fields.get("labels"), &join(path, "labels")),
+            trailer: self.names(fields.get("trailer"), &join(path, "trailer")),
+            tag,
+            version,
+            flag_stage: self.names(fields.get("flag-stage"), &join(path, "flag-stage")),
+        })
+    }
+
+    fn signals(&mut self, node: &Node) -> Option<Signals> {
+        let fields = self.map(node, "signals", SIGNAL_KEYS)?;
+        let trailer = match fields.get("trailer") {
+            Some(n) => {
+                let keys = self.trailer_keys(Some(&wrap_seq(n)), "signals.trailer");
+                keys.into_iter().next()?
+            }
+            None => "Release".to_owned(),
+        };
+        let tag_pattern = match fields.get("tag-pattern") {
+            Some(n) => self.regex(n, "signals.tag-pattern", Some("version"))?,
+            None => Regex::new(DEFAULT_TAG_PATTERN).expect("the default tag pattern compiles"),
+        };
+        let manifests = match fields.get("manifests") {
+            Some(n) => {
+                let list = self.strings(n, "signals.manifests");
+                for (i, (pos, path)) in list.iter().enumerate() {
+                    let name = path.rsplit('/').next().unwrap_or(path);
+                    if manifest::Kind::from_file_name(name).is_none() {
+                        self.err(
+                            *pos,
+                            &format!("signals.manifests[{i}]"),
+                            format!(
+                                "`{path}` is not a known manifest; known: Cargo.toml, package.json, pyproject.toml, VERSION"
+                            ),
+                        );
+                    }
+                }
+                list.into_iter().map(|(_, p)| p).collect()
+            }
+            None => DEFAULT_MANIFESTS.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        Some(Signals {
+            trailer,
+            tag_pattern,
+            manifests,
+        })
+    }
+
+    fn regex(&mut self, node: &Node, path: &str, group: Option<&str>) -> Option<Regex> {
+        let text = self.string(node, path)?;
+        match RegexBuilder::new(&text)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
+            Ok(re) => {
+                if let Some(group) = group {
+                    if !re.capture_names().flatten().any(|n| n == group) {
+                        self.err(
+                            node.pos,
+                            path,
+                            format!("the pattern needs a named group `(?P<{group}>...)`"),
+                        );
+                        return None;
+                    }
+                }
+                Some(re)
+            }
+            Err(e) => {
+                // regex's messages span several lines with a caret; keep the last, which
+                // says what is wrong.
+                let why = e.to_string();
+                let why = why.lines().last().unwrap_or("invalid").trim();
+                let why = why.trim_start_matches("error: ");
+                self.err(node.pos, path, format!("invalid regex: {why}"));
+                None
+            }
+        }
+    }
+
+    fn flag_registry(&mut self, node: &Node) -> Option<FlagRegistry> {
+        let fields = self.map(node, "flag-registry", REGISTRY_KEYS)?;
+        let path = match fields.get("path") {
+            Some(n) => self.string(n, "flag-registry.path")?,
+            None => DEFAULT_REGISTRY.to_owned(),
+        };
+        let stages = match fields.get("stages") {
+            Some(n) => self.names(Some(n), "flag-registry.stages"),
+            None => DEFAULT_FLAG_STAGES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        };
+        Some(FlagRegistry { path, stages })
+    }
+
+    fn requirements(&mut self, node: &Node) -> Option<Vec<Requirement>> {
+        let Value::Map(entries) = &node.value else {
+            self.expected(
+                node,
+                "requirements",
+                "a mapping from requirement id to its evidence",
+            );
+            return None;
+        };
+        let before = self.errors.len();
+        let mut out = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let path = format!("requirements.{}", key.name);
+            if !is_kebab(&key.name) {
+                self.err(
+                    key.pos,
+                    &path,
+                    format!(
+                        "`{}` is not a kebab-case id (lowercase letters, digits, `-`)",
+                        key.name
+                    ),
+                );
+            }
+            if let Some(r) = self.requirement(&key.name, key.pos, value, &path) {
+                out.push(r);
+            }
+        }
+        (self.errors.len() == before).then_some(out)
+    }
+
+    fn requirement(
+        &mut self,
+        id: &str,
+        key_pos: Pos,
+        node: &Node,
+        path: &str,
+    ) -> Option<Requirement> {
+        let fields = self.map(node, path, REQUIREMENT_KEYS)?;
+        let mut bad_paths = false;
+        let p = |k: &str| join(path, k);
+        let paths = match fields.get("paths") {
+            Some(n) => {
+                let list = self.strings(n, &p("paths"));
+                let texts: Vec<&str> = list.iter().map(|(_, s)| s.as_str()).collect();
+                match PathSet::new(&texts) {
+                    Ok(set) => set,
+                    Err((i, why)) => {
+                        let pos = list.get(i).map_or(n.pos, |(pos, _)| *pos);
+                        self.err(
+                            pos,
+                            &format!("{}[{i}]", p("paths")),
+                            format!("invalid glob: {why}"),
+                        );
+                        bad_paths = true;
+                        PathSet::new::<&str>(&[]).expect("an empty set compiles")
+                    }
+                }
+            }
+            None => PathSet::new::<&str>(&[]).expect("an empty set compiles"),
+        };
+        let flag_label_prefix = fields
+            .get("flag-label-prefix")
+            .and_then(|n| self.string(n, &p("flag-label-prefix")));
+        let evidence = Evidence {
+            paths,
+            trailers: self.trailer_keys(fields.get("trailers"), &p("trailers")),
+            labels: self.names(fields.get("labels"), &p("labels")),
+            body_lines: self.trailer_keys(fields.get("body-lines"), &p("body-lines")),
+            body_checkboxes: self.names(fields.get("body-checkboxes"), &p("body-checkboxes")),
+            flag_registry: fields
+                .get("flag-registry")
+                .and_then(|n| self.bool(n, &p("flag-registry")))
+                .unwrap_or(false),
+            flag_trailers: self.trailer_keys(fields.get("flag-trailers"), &p("flag-trailers")),
+            flag_label_prefix,
+        };
+        let empty = evidence.paths.is_empty()
+            && evidence.trailers.is_empty()
+            && evidence.labels.is_empty()
+            && evidence.body_lines.is_empty()
+            && evidence.body_checkboxes.is_empty()
+            && !evidence.names_flags();
+        if empty && !bad_paths {
+            self.err(
+                key_pos,
+                path,
+                "names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes or flag evidence",
+            );
+        }
+        if bad_paths {
+            return None;
+        }
+        Some(Requirement {
+            id: id.to_owned(),
+            description: fields
+                .get("description")
+                .and_then(|n| self.string(n, &p("description")))
+                .unwrap_or_else(|| id.to_owned()),
+            evidence,
+            hint: fields.get("hint").and_then(|n| self.string(n, &p("hint"))),
+        })
+    }
+
+    fn overrides(&mut self, node: &Node) -> Option<Overrides> {
+        let fields = self.map(node, "overrides", OVERRIDE_KEYS)?;
+        Some(Overrides {
+            enabled: match fields.get("enabled") {
+                Some(n) => self.bool(n, "overrides.enabled")?,
+                None => true,
+            },
+            labels: match fields.get("labels") {
+                Some(n) => self.names(Some(n), "overrides.labels"),
+                None => vec![DEFAULT_OVERRIDE_LABEL.to_owned()],
+            },
+            trailers: match fields.get("trailers") {
+                Some(n) => self.trailer_keys(Some(n), "overrides.trailers"),
+                None => vec![DEFAULT_OVERRIDE_TRAILER.to_owned()],
+            },
+        })
+    }
+}
+
+// Per-field defaults for the sections that may be written in part. A unit test checks
+// that they agree with builtin.yml.
+const DEFAULT_TAG_PATTERN: &str = r"^v?(?P<version>\d+\.\d+\.\d+.*)$";
+const DEFAULT_MANIFESTS: &[&str] = &["Cargo.toml", "package.json", "pyproject.toml", "VERSION"];
+const DEFAULT_REGISTRY: &str = "feature-flags.yml";
+const DEFAULT_FLAG_STAGES: &[&str] = &["concept", "alpha", "beta", "general-availability"];
+const DEFAULT_OVERRIDE_LABEL: &str = "shipgate:skip";
+const DEFAULT_OVERRIDE_TRAILER: &str = "Shipgate-Skip";
+
+/// `signals.trailer` is one key; reuse the list check by viewing it as a list of one.
+fn wrap_seq(node: &Node) -> Node {
+    Node {
+        pos: node.pos,
+        value: Value::Seq(vec![node.clone()]),
+    }
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+pub(crate) fn is_trailer_key(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// The allowed name closest to a misspelt one, if it is close enough to be a likely typo.
+fn closest<'a>(name: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (edit_distance(name, a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        match Policy::from_yaml(text, "p.yml") {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn field_defaults_agree_with_builtin_yaml() {
+        let minimal = Policy::from_yaml(
+            "version: 1\nsignals: {}\nflag-registry: {}\noverrides: {}\n",
+            "p.yml",
+        )
+        .unwrap();
+        let builtin = Policy::builtin();
+        assert_eq!(minimal.signals.trailer, builtin.signals.trailer);
+        assert_eq!(
+            minimal.signals.tag_pattern.as_str(),
+            builtin.signals.tag_pattern.as_str()
+        );
+        assert_eq!(minimal.signals.manifests, builtin.signals.manifests);
+        assert_eq!(minimal.flag_registry.path, builtin.flag_registry.path);
+        assert_eq!(minimal.flag_registry.stages, builtin.flag_registry.stages);
+        assert_eq!(minimal.overrides.enabled, builtin.overrides.enabled);
+        assert_eq!(minimal.overrides.labels, builtin.overrides.labels);
+        assert_eq!(minimal.overrides.trailers, builtin.overrides.trailers);
+    }
+
+    #[test]
+    fn reports_every_problem_with_location_and_key() {
+        let text = "\
+version: 1
+stagez: []
+requirements:
+  docs:
+    paths: [\"docs/[\"]
+    trailers: [\"Dócs\"]
+  ship-it:
+    labels: yes-please
+signals:
+  tag-pattern: '^v(?P<ver>'
+";
+        assert_eq!(
+            errors(text),
+            [
+                "p.yml:2:1: `stagez`: unknown key; did you mean `stages`?",
+                "p.yml:5:13: `requirements.docs.paths[0]`: invalid glob: unclosed character class; missing ']'",
+                "p.yml:6:16: `requirements.docs.trailers[0]`: `Dócs` cannot be a git trailer key: use ASCII letters, digits and `-`",
+                "p.yml:8:13: `requirements.ship-it.labels`: expected a list of strings, found a string",
+                "p.yml:7:3: `requirements.ship-it`: names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes or flag evidence",
+                "p.yml:10:16: `signals.tag-pattern`: invalid regex: unclosed group",
+            ]
+        );
+    }
+
+    #[test]
+    fn stage_references_are_checked() {
+        let text = "\
+stages:
+  - name: merge
+    signals: {labels: [x]}
+  - name: Full
+    require: [docs, dosc]
+    warn: [docs]
+  - name: merge
+";
+        assert_eq!(
+            errors(text),
+            [
+                "p.yml:3:14: `stages[0].signals`: the first stage is what a change without any signal gets; it takes no signals",
+                "p.yml:4:11: `stages[1].name`: `Full` is not a kebab-case name (lowercase letters, digits, `-`)",
+                "p.yml:5:21: `stages[1].require[1]`: unknown requirement `dosc`; did you mean `docs`?",
+                "p.yml:6:11: `stages[1].warn`: `docs` is both required and warned; list it once",
+                "p.yml:7:5: `stages[2].name`: stage `merge` is listed twice",
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        assert_eq!(
+            errors("overrides:\n  enabled: \"no\"\nversion: 2\n"),
+            [
+                "p.yml:3:10: `version`: the only policy version is 1",
+                "p.yml:2:12: `overrides.enabled`: expected true or false, found a string",
+            ]
+        );
+        assert_eq!(
+            errors("- a\n- b\n"),
+            ["p.yml:1:1: expected a mapping, found a list"]
+        );
+    }
+
+    #[test]
+    fn empty_file_is_the_builtin_policy() {
+        let p = Policy::from_yaml("# nothing yet\n", "p.yml").unwrap();
+        assert_eq!(p.stages.len(), 3);
+    }
+
+    #[test]
+    fn custom_stage_between_beta_and_full() {
+        let text = format!(
+            "{}\n",
+            r#"
+stages:
+  - name: merge
+  - name: beta
+    signals: {labels: ["release:beta"], trailer: [beta], tag: prerelease}
+    warn: [docs]
+  - name: public-beta
+    signals: {labels: ["release:public-beta"], trailer: [public-beta]}
+    require: [docs]
+  - name: full
+    signals: {labels: ["release:full"], trailer: [full], tag: stable}
+    require: [docs, template, feature-flag, marketing]
+"#
+        );
+        let p = Policy::from_yaml(&text, "p.yml").unwrap();
+        assert_eq!(p.stages[2].name, "public-beta");
+        assert_eq!(p.stages[2].require, ["docs"]);
+        assert_eq!(p.requirements.len(), 4, "built-in requirements kept");
+    }
+
+    #[test]
+    fn closest_suggests_only_near_names() {
+        assert_eq!(closest("requirement", TOP_KEYS), Some("requirements"));
+        assert_eq!(closest("zzz", TOP_KEYS), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! The report: the verdict and everything that led to it, and its renderings.
+//!
+//! Every byte that shipgate prints about a change goes through a renderer here, which is
+//! where text that came from strangers (paths, messages, labels, bodies) is escaped for
+//! the place it is going.
+
+pub mod json;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::classify::Signal;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The JSON schema version; fields are only ever added within one version.
+    pub schema: u32,
+    pub verdict: Verdict,
+    pub stage: String,
+    #[serde(skip)]
+    pub stage_description: String,
+    /// The signals that named the stage.
+    pub stage_signals: Vec<Signal>,
+    /// Signals that named weaker stages.
+    pub other_signals: Vec<Signal>,
+    pub range: RangeInfo,
+    pub requirements: Vec<RequirementResult>,
+    #[serde(rename = "override")]
+    pub override_: Option<Override>,
+    /// Which policy was applied, and what the change does to it.
+    pub policy: Option<PolicyInfo>,
+    /// Things worth knowing that change nothing in the verdict.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Blocked,
+    Overridden,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Blocked => "blocked",
+            Verdict::Overridden => "overridden",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RangeInfo {
+    pub base: String,
+    pub head: String,
+    pub merge_base: String,
+    pub commits: usize,
+    pub files: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub description: String,
+    pub level: Level,
+    pub status: Status,
+    pub evidence: Vec<EvidenceItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Required,
+    Warn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Satisfied,
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceItem {
+    pub source: EvidenceSource,
+    pub detail: String,
+    /// The commit a trailer came from; `null` for files, labels and the body.
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceSource {
+    File,
+    Trailer,
+    Label,
+    Body,
+    FlagRegistry,
+}
+
+impl EvidenceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceSource::File => "file",
+            EvidenceSource::Trailer => "trailer",
+            EvidenceSource::Label => "label",
+            EvidenceSource::Body => "body",
+            EvidenceSource::FlagRegistry => "flag-registry",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    pub source: OverrideSource,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverrideSource {
+    Label,
+    Trailer,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    /// `built-in`, `<path>@<commit>` or the `--config` path.
+    pub source: String,
+    /// A policy file that the change itself edits: validated, reported, not applied.
+    pub changed: Option<PolicyChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyChange {
+    pub path: String,
+    pub valid: bool,
+    pub errors: Vec<String>,
+}
+
+/// How to render a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people; coloured on a terminal unless NO_COLOR is set.
+    Text,
+    /// The report as JSON (schema 1).
+    Json,
+}

@@ -1,0 +1,236 @@
+//! `--format text`: the report for people.
+//!
+//! The renderer always emits styles; the stream it is written to (anstream) drops them
+//! when the output is not a terminal or `NO_COLOR` is set. Text from the change is
+//! passed through [`clean`] so that a commit message cannot move the cursor or recolour
+//! the terminal.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Level, Report, Status, Verdict};
+use crate::classify::Signal;
+
+const BOLD: Style = Style::new().bold();
+const GREEN: Style = AnsiColor::Green.on_default();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const DIM: Style = Style::new().dimmed();
+
+/// At most this many pieces of evidence are listed per requirement; JSON has them all.
+const EVIDENCE_SHOWN: usize = 3;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = write_report(&mut out, report);
+    out
+}
+
+fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
+    writeln!(
+        out,
+        "{BOLD}stage{BOLD:#}    {} ({})",
+        clean(&r.stage),
+        clean(&r.stage_description)
+    )?;
+    if r.stage_signals.is_empty() {
+        writeln!(out, "         {DIM}no release signal{DIM:#}")?;
+    }
+    for s in &r.stage_signals {
+        writeln!(out, "         {}", signal(s))?;
+    }
+    for s in &r.other_signals {
+        writeln!(
+            out,
+            "         {DIM}also {} (names {}){DIM:#}",
+            signal(s),
+            clean(&s.stage)
+        )?;
+    }
+    let range = &r.range;
+    writeln!(
+        out,
+        "{BOLD}range{BOLD:#}    {}..{}, {} commit{}, {} file{}",
+        short(&range.base),
+        short(&range.head),
+        range.commits,
+        plural(range.commits),
+        range.files,
+        plural(range.files)
+    )?;
+    if let Some(policy) = &r.policy {
+        writeln!(out, "{BOLD}policy{BOLD:#}   {}", clean(&policy.source))?;
+        if let Some(changed) = &policy.changed {
+            if changed.valid {
+                writeln!(
+                    out,
+                    "         {YELLOW}this change edits {}: valid; it applies from the next change on{YELLOW:#}",
+                    clean(&changed.path)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "         {RED}this change edits {} and breaks it; after merging, shipgate would stop with an error:{RED:#}",
+                    clean(&changed.path)
+                )?;
+                for e in &changed.errors {
+                    writeln!(out, "           {}", clean(e))?;
+                }
+            }
+        }
+    }
+
+    if !r.requirements.is_empty() {
+        writeln!(out)?;
+        let width = r.requirements.iter().map(|q| q.id.len()).max().unwrap_or(0);
+        for q in &r.requirements {
+            let (mark, style) = match (q.status, q.level) {
+                (Status::Satisfied, _) => ("ok  ", GREEN),
+                (Status::Missing, Level::Required) => ("FAIL", RED),
+                (Status::Missing, Level::Warn) => ("warn", YELLOW),
+            };
+            write!(out, "  {style}{mark}{style:#}  {:width$}  ", clean(&q.id))?;
+            match q.status {
+                Status::Satisfied => {
+                    let shown: Vec<String> = q
+                        .evidence
+                        .iter()
+                        .take(EVIDENCE_SHOWN)
+                        .map(|e| format!("{} {}", e.source.as_str(), clean(&e.detail)))
+                        .collect();
+                    write!(out, "{}", shown.join("; "))?;
+                    if q.evidence.len() > EVIDENCE_SHOWN {
+                        write!(
+                            out,
+                            " {DIM}(+{} more){DIM:#}",
+                            q.evidence.len() - EVIDENCE_SHOWN
+                        )?;
+                    }
+                    writeln!(out)?;
+                }
+                Status::Missing => {
+                    let what = if q.level == Level::Required {
+                        "missing"
+                    } else {
+                        "missing (not blocking)"
+                    };
+                    writeln!(out, "{what}: {}", clean(&q.description))?;
+                    if let Some(hint) = &q.hint {
+                        writeln!(
+                            out,
+                            "  {:width$}        {DIM}to satisfy:{DIM:#} {}",
+                            "",
+                            clean(hint)
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+
+    if !r.notes.is_empty() {
+        writeln!(out)?;
+        for n in &r.notes {
+            writeln!(out, "{YELLOW}note{YELLOW:#}: {}", clean(n))?;
+        }
+    }
+
+    writeln!(out)?;
+    let missing: Vec<&str> = r
+        .requirements
+        .iter()
+        .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+        .map(|q| q.id.as_str())
+        .collect();
+    let warnings = r
+        .requirements
+        .iter()
+        .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
+        .count();
+    match r.verdict {
+        Verdict::Pass if warnings > 0 => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#}: {} may ship ({warnings} warning{})",
+            clean(&r.stage_description),
+            plural(warnings)
+        )?,
+        Verdict::Pass => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#}: {} may ship",
+            clean(&r.stage_description)
+        )?,
+        Verdict::Blocked => writeln!(
+            out,
+            "{RED}blocked{RED:#}: {} needs {}",
+            clean(&r.stage_description),
+            clean(&missing.join(", "))
+        )?,
+        Verdict::Overridden => {
+            let o = r
+                .override_
+                .as_ref()
+                .expect("an overridden report has an override");
+            writeln!(
+                out,
+                "{YELLOW}overridden{YELLOW:#}: {} needs {}, but the gate was overridden: {}",
+                clean(&r.stage_description),
+                clean(&missing.join(", ")),
+                clean(&o.reason)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn signal(s: &Signal) -> String {
+    match &s.commit {
+        Some(c) => format!(
+            "{} {} (commit {})",
+            s.source.as_str(),
+            clean(&s.detail),
+            short(c)
+        ),
+        None => format!("{} {}", s.source.as_str(), clean(&s.detail)),
+    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Control characters (escape sequences, carriage returns, bidi overrides) shown as
+/// escapes instead of being interpreted by the terminal.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    let bad =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_escapes_terminal_controls() {
+        assert_eq!(clean("plain"), "plain");
+        assert_eq!(clean("a\x1b[31mred\r\n"), "a\\u{1b}[31mred\\u{d}\\u{a}");
+        assert_eq!(clean("x\u{202E}y"), "x\\u{202e}y");
+    }
+}
