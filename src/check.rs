@@ -300,13 +300,13 @@ fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<Str
             }
         }
     }
-    if !o.enabled {
-        if let Some(f) = found.take() {
-            notes.push(format!(
-                "override ignored ({}): the policy switches overrides off",
-                f.reason
-            ));
-        }
+    if !o.enabled
+        && let Some(f) = found.take()
+    {
+        notes.push(format!(
+            "override ignored ({}): the policy switches overrides off",
+            f.reason
+        ));
     }
     (found, notes)
 }

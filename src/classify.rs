@@ -221,7 +221,7 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
     let (deciding, other): (Vec<_>, Vec<_>) = found.into_iter().partition(|(i, _)| *i == stage);
     let mut other = other;
     // Strongest first, so the record reads from what nearly decided downwards.
-    other.sort_by(|a, b| b.0.cmp(&a.0));
+    other.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
     Ok(Classification {
         stage,
         deciding: deciding.into_iter().map(|(_, s)| s).collect(),

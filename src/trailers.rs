@@ -330,6 +330,7 @@ fn unfold_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// The `(key, value)` pairs of `message`, for terse assertions.
     fn pairs(message: &str) -> Vec<(String, String)> {
@@ -650,6 +651,56 @@ mod tests {
         assert_eq!(parse(&inputs[13])[0].value.len(), 2 * long.len() + 1);
         assert_eq!(parse(&inputs[14])[0].key, long);
         assert_eq!(parse(&inputs[15]).len(), 10_000);
+    }
+
+    /// Pieces that steer the parser into its corners, mixed with any `char`.
+    const NOISE: &[&str] = &[
+        "\n",
+        "\n",
+        "\r\n",
+        " ",
+        "\t",
+        ":",
+        "#",
+        "-",
+        "Key",
+        "é",
+        "\0",
+        "Signed-off-by: ",
+        "(cherry picked from commit ",
+        "Conflicts:\n",
+        "# ------------------------ >8 ------------------------\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 2048,
+            // No regression files written into src/: a failure prints its
+            // minimal input.
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Whatever the input, `parse` returns and its trailers have the
+        /// shape git guarantees: a token of ASCII alphanumerics and `-`, and
+        /// a one-line value with no surrounding whitespace.
+        #[test]
+        fn parse_never_panics_and_yields_well_formed_trailers(
+            pieces in prop::collection::vec(
+                prop_oneof![
+                    3 => prop::sample::select(NOISE).prop_map(str::to_owned),
+                    1 => any::<char>().prop_map(String::from),
+                ],
+                0..64,
+            )
+        ) {
+            for Trailer { key, value } in parse(&pieces.concat()) {
+                prop_assert!(!key.is_empty());
+                prop_assert!(key.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'));
+                prop_assert!(!value.contains('\n'));
+                prop_assert_eq!(git_trim(&value), value.as_str());
+            }
+        }
     }
 
     /// Differential test against `git interpret-trailers` itself.

@@ -261,10 +261,10 @@ impl<'o> Cx<'o> {
             return Some(Policy::builtin());
         }
         let top = self.map(root, "", TOP_KEYS)?;
-        if let Some(v) = top.get("version") {
-            if v.value != Value::Int(1) {
-                self.err(v.pos, "version", "the only policy version is 1");
-            }
+        if let Some(v) = top.get("version")
+            && v.value != Value::Int(1)
+        {
+            self.err(v.pos, "version", "the only policy version is 1");
         }
         // A section left out keeps its built-in value; one written out replaces it whole.
         let builtin = (top.get("stages").is_none()
@@ -359,16 +359,16 @@ impl<'o> Cx<'o> {
         let name = match fields.get("name") {
             Some(n) => {
                 let name = self.string(n, &join(path, "name"));
-                if let Some(name) = &name {
-                    if !is_kebab(name) {
-                        self.err(
-                            n.pos,
-                            &join(path, "name"),
-                            format!(
-                                "`{name}` is not a kebab-case name (lowercase letters, digits, `-`)"
-                            ),
-                        );
-                    }
+                if let Some(name) = &name
+                    && !is_kebab(name)
+                {
+                    self.err(
+                        n.pos,
+                        &join(path, "name"),
+                        format!(
+                            "`{name}` is not a kebab-case name (lowercase letters, digits, `-`)"
+                        ),
+                    );
                 }
                 name
             }
@@ -431,15 +431,15 @@ impl<'o> Cx<'o> {
                 self.err(*pos, &key, format!("`{id}` is listed twice"));
             }
             seen.push(id);
-            if let Some(reqs) = requirements {
-                if !reqs.iter().any(|r| &r.id == id) {
-                    let known: Vec<&str> = reqs.iter().map(|r| r.id.as_str()).collect();
-                    let hint = match closest(id, &known) {
-                        Some(near) => format!("; did you mean `{near}`?"),
-                        None => format!("; the policy defines: {}", known.join(", ")),
-                    };
-                    self.err(*pos, &key, format!("unknown requirement `{id}`{hint}"));
-                }
+            if let Some(reqs) = requirements
+                && !reqs.iter().any(|r| &r.id == id)
+            {
+                let known: Vec<&str> = reqs.iter().map(|r| r.id.as_str()).collect();
+                let hint = match closest(id, &known) {
+                    Some(near) => format!("; did you mean `{near}`?"),
+                    None => format!("; the policy defines: {}", known.join(", ")),
+                };
+                self.err(*pos, &key, format!("unknown requirement `{id}`{hint}"));
             }
         }
         ids.into_iter().map(|(_, id)| id).collect()
@@ -520,15 +520,15 @@ impl<'o> Cx<'o> {
             .build()
         {
             Ok(re) => {
-                if let Some(group) = group {
-                    if !re.capture_names().flatten().any(|n| n == group) {
-                        self.err(
-                            node.pos,
-                            path,
-                            format!("the pattern needs a named group `(?P<{group}>...)`"),
-                        );
-                        return None;
-                    }
+                if let Some(group) = group
+                    && !re.capture_names().flatten().any(|n| n == group)
+                {
+                    self.err(
+                        node.pos,
+                        path,
+                        format!("the pattern needs a named group `(?P<{group}>...)`"),
+                    );
+                    return None;
                 }
                 Some(re)
             }

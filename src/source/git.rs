@@ -76,25 +76,20 @@ impl Repo {
 
     /// The base when none is given: the current branch's upstream, else `origin/HEAD`.
     pub fn default_base(&self) -> Result<(String, Oid)> {
-        if let Ok(head) = self.repo.head() {
-            if head.is_branch() {
-                if let Ok(name) = head.name() {
-                    if let Ok(upstream) = self.repo.branch_upstream_name(name) {
-                        if let Ok(upstream) = upstream.as_str() {
-                            if let Ok(r) = self.repo.find_reference(upstream) {
-                                if let Ok(c) = r.peel_to_commit() {
-                                    return Ok((short_ref(upstream), c.id()));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        if let Ok(head) = self.repo.head()
+            && head.is_branch()
+            && let Ok(name) = head.name()
+            && let Ok(upstream) = self.repo.branch_upstream_name(name)
+            && let Ok(upstream) = upstream.as_str()
+            && let Ok(r) = self.repo.find_reference(upstream)
+            && let Ok(c) = r.peel_to_commit()
+        {
+            return Ok((short_ref(upstream), c.id()));
         }
-        if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD") {
-            if let Ok(c) = r.peel_to_commit() {
-                return Ok(("origin/HEAD".to_owned(), c.id()));
-            }
+        if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD")
+            && let Ok(c) = r.peel_to_commit()
+        {
+            return Ok(("origin/HEAD".to_owned(), c.id()));
         }
         bail!(
             "no base to compare with: the current branch has no upstream and there is no \
@@ -227,10 +222,10 @@ impl Repo {
             let Ok(target) = reference.peel_to_commit() else {
                 continue;
             };
-            if target.id() == commit {
-                if let Ok(name) = reference.shorthand() {
-                    tags.push(name.to_owned());
-                }
+            if target.id() == commit
+                && let Ok(name) = reference.shorthand()
+            {
+                tags.push(name.to_owned());
             }
         }
         tags.sort();
