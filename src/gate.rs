@@ -81,7 +81,7 @@ fn load_policy(repo: &Repo, config: Option<&Path>, base: Oid) -> Result<(Policy,
     }
     let mut found = Vec::new();
     for path in POLICY_PATHS {
-        if let Some(bytes) = repo.read_file(base, path)? {
+        if let Some(bytes) = repo.read_file_limited(base, path, crate::yaml::MAX_BYTES)? {
             found.push((path, bytes));
         }
     }
@@ -204,7 +204,7 @@ fn flags(
     let reg = &policy.flag_registry;
     let read = |at: Oid| -> Result<Option<Registry>> {
         let origin = format!("{}@{}", reg.path, short(at));
-        match repo.read_file(at, &reg.path)? {
+        match repo.read_file_limited(at, &reg.path, crate::yaml::MAX_BYTES)? {
             None => Ok(None),
             Some(bytes) => Ok(Some(Registry::parse(
                 utf8(&bytes, &origin)?,
@@ -258,7 +258,7 @@ fn policy_change(repo: &Repo, change: &Change, head: Oid) -> Result<Option<Polic
                 Err(_) => vec![format!("{origin}: not UTF-8 text")],
                 Ok(text) => match Policy::from_yaml(text, &origin) {
                     Ok(_) => Vec::new(),
-                    Err(e) => e.0.iter().map(ToString::to_string).collect(),
+                    Err(e) => e.errors.iter().map(ToString::to_string).collect(),
                 },
             },
         };

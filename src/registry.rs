@@ -7,6 +7,8 @@ use crate::change::{FlagChange, FlagChangeKind};
 use crate::policy::{ConfigError, ConfigErrors};
 use crate::yaml::{Node, Value};
 
+const WHAT: &str = "flag registry";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registry {
     pub entries: BTreeMap<String, Entry>,
@@ -24,7 +26,10 @@ impl Registry {
     /// tools too), but `flags` must be a mapping and each `stage` one of `stages`: a typo
     /// in a stage would otherwise hide a release.
     pub fn parse(text: &str, origin: &str, stages: &[String]) -> Result<Registry, ConfigErrors> {
-        let root = crate::policy::parse_yaml(text, origin).map_err(|e| ConfigErrors(vec![e]))?;
+        let root = crate::policy::parse_yaml(text, origin).map_err(|e| ConfigErrors {
+            what: WHAT,
+            errors: vec![e],
+        })?;
         let mut errors = Vec::new();
         let mut err = |node: &Node, key: String, message: String| {
             errors.push(ConfigError {
@@ -119,7 +124,7 @@ impl Registry {
         if errors.is_empty() {
             Ok(Registry { entries })
         } else {
-            Err(ConfigErrors(errors))
+            Err(ConfigErrors { what: WHAT, errors })
         }
     }
 
@@ -236,7 +241,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err.0[0].to_string(),
+            err.errors[0].to_string(),
             "feature-flags.yml:3:12: `flags.a.stage`: `general-availablity` is not a flag stage; expected one of: concept, alpha, beta, general-availability"
         );
     }
@@ -244,6 +249,6 @@ mod tests {
     #[test]
     fn flags_must_be_a_mapping() {
         let err = Registry::parse("flags: [a, b]\n", "f.yml", &stages()).unwrap_err();
-        assert_eq!(err.0[0].key, "flags");
+        assert_eq!(err.errors[0].key, "flags");
     }
 }

@@ -183,6 +183,16 @@ fn unknown_base_revision_is_named_with_what_to_do() {
     let err = check_fails(&repo, &["--base", "origin/no-such-branch"]);
     says(&err, &["`origin/no-such-branch`", "--base", "fetch"]);
     assert!(err.contains("check the name"), "{err}");
+    // A remote-tracking name is fetched by its branch name: `git fetch origin
+    // origin/no-such-branch` would itself fail.
+    assert!(!err.contains("git fetch origin origin/"), "{err}");
+}
+
+#[test]
+fn base_that_names_no_commit() {
+    let repo = Repo::with_base();
+    let err = check_fails(&repo, &["--base", "HEAD^{tree}"]);
+    says(&err, &["`HEAD^{tree}`", "--base", "does not name a commit"]);
 }
 
 #[test]
@@ -306,6 +316,11 @@ fn repo_that_is_not_a_repository() {
     let missing = elsewhere.path().join("no-such-dir");
     let err = check_fails(&repo, &["--repo", text(&missing), "--base", "base"]);
     says(&err, &[text(&missing)]);
+    let lower = err.to_lowercase();
+    assert!(
+        lower.contains("does not exist") || lower.contains("no such"),
+        "a folder that does not exist is a typo, not a folder outside git: {err}"
+    );
 }
 
 // 6. Unborn HEAD.
@@ -484,6 +499,8 @@ fn policy_deep_nesting_is_refused() {
             lower.contains("depth") || lower.contains("nest"),
             "says the nesting is too deep: {message}"
         );
+        // A sentence for people, not a Rust value printed with `{:?}`.
+        assert!(!message.contains(" { "), "{message}");
     }
 }
 
@@ -499,6 +516,20 @@ fn policy_that_is_not_utf8_is_refused() {
         b"version: 1\n# caf\xe9\n",
         &["{origin}: not UTF-8 text", "offset 16", "UTF-8"],
     );
+}
+
+#[test]
+fn config_file_that_cannot_be_read_is_named() {
+    let repo = Repo::with_base();
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("shipgate.yml");
+    let err = check_fails(&repo, &["--base", "base", "--config", text(&missing)]);
+    says(&err, &[text(&missing), "could not read policy"]);
+    let err = fails(
+        repo.shipgate()
+            .args(["validate", "--config", text(&missing)]),
+    );
+    says(&err, &[text(&missing), "could not read policy"]);
 }
 
 // 9. A policy edited by the change is reported, not applied.
@@ -573,6 +604,10 @@ fn flag_registry_with_bad_yaml_at_head() {
             "invalid YAML",
         ],
     );
+    assert!(
+        !err.contains("not a valid policy"),
+        "the registry is no policy: {err}"
+    );
 }
 
 #[test]
@@ -599,6 +634,10 @@ fn flag_registry_with_a_misspelt_stage_at_head() {
             ),
             "concept, alpha, beta, general-availability",
         ],
+    );
+    assert!(
+        !err.contains("not a valid policy"),
+        "the registry is no policy: {err}"
     );
 }
 

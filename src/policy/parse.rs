@@ -41,18 +41,23 @@ impl fmt::Display for ConfigError {
 
 /// All the problems found in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigErrors(pub Vec<ConfigError>);
+pub struct ConfigErrors {
+    /// What kind of file it is, for the headline ("policy", "flag registry").
+    pub what: &'static str,
+    pub errors: Vec<ConfigError>,
+}
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        let origin = self.0.first().map_or("", |e| e.origin.as_str());
+        let n = self.errors.len();
+        let origin = self.errors.first().map_or("", |e| e.origin.as_str());
         write!(
             f,
-            "{origin} is not a valid policy ({n} problem{})",
+            "{origin} is not a valid {} ({n} problem{})",
+            self.what,
             if n == 1 { "" } else { "s" }
         )?;
-        for e in &self.0 {
+        for e in &self.errors {
             write!(f, "\n  {e}")?;
         }
         Ok(())
@@ -72,7 +77,10 @@ pub(crate) fn parse_yaml(text: &str, origin: &str) -> Result<Node, ConfigError> 
 }
 
 pub(super) fn policy(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
-    let root = parse_yaml(text, origin).map_err(|e| ConfigErrors(vec![e]))?;
+    let root = parse_yaml(text, origin).map_err(|e| ConfigErrors {
+        what: "policy",
+        errors: vec![e],
+    })?;
     let mut cx = Cx::new(origin);
     let policy = cx.policy(&root);
     match policy {
@@ -81,7 +89,12 @@ pub(super) fn policy(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
             if cx.errors.is_empty() {
                 cx.err(root.pos, "", "the policy could not be read");
             }
-            Err(ConfigErrors(cx.errors))
+            // In file order, as an editor would walk them.
+            cx.errors.sort_by_key(|e| e.pos.map(|p| (p.line, p.column)));
+            Err(ConfigErrors {
+                what: "policy",
+                errors: cx.errors,
+            })
         }
     }
 }
@@ -743,7 +756,7 @@ mod tests {
     fn errors(text: &str) -> Vec<String> {
         match Policy::from_yaml(text, "p.yml") {
             Ok(_) => Vec::new(),
-            Err(e) => e.0.iter().map(ToString::to_string).collect(),
+            Err(e) => e.errors.iter().map(ToString::to_string).collect(),
         }
     }
 
@@ -788,8 +801,8 @@ signals:
                 "p.yml:2:1: `stagez`: unknown key; did you mean `stages`?",
                 "p.yml:5:13: `requirements.docs.paths[0]`: invalid glob: unclosed character class; missing ']'",
                 "p.yml:6:16: `requirements.docs.trailers[0]`: `Dócs` cannot be a git trailer key: use ASCII letters, digits and `-`",
-                "p.yml:8:13: `requirements.ship-it.labels`: expected a list of strings, found a string",
                 "p.yml:7:3: `requirements.ship-it`: names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes or flag evidence",
+                "p.yml:8:13: `requirements.ship-it.labels`: expected a list of strings, found a string",
                 "p.yml:10:16: `signals.tag-pattern`: invalid regex: unclosed group",
             ]
         );
@@ -823,8 +836,8 @@ stages:
         assert_eq!(
             errors("overrides:\n  enabled: \"no\"\nversion: 2\n"),
             [
-                "p.yml:3:10: `version`: the only policy version is 1",
                 "p.yml:2:12: `overrides.enabled`: expected true or false, found a string",
+                "p.yml:3:10: `version`: the only policy version is 1",
             ]
         );
         assert_eq!(

@@ -23,6 +23,12 @@ const SHALLOW_HINT: &str = "this is a shallow clone: fetch the full history \
 impl Repo {
     /// Opens the repository containing `dir`.
     pub fn open(dir: &Path) -> Result<Repo> {
+        if !dir.is_dir() {
+            bail!(
+                "`{}` does not exist; pass --repo with the repository's folder",
+                dir.display()
+            );
+        }
         match Repository::discover(dir) {
             Ok(repo) => Ok(Repo { repo }),
             Err(e) if e.code() == ErrorCode::NotFound => bail!(
@@ -57,8 +63,9 @@ impl Repo {
                 if self.is_shallow() {
                     msg.push_str(&format!("; {SHALLOW_HINT}"));
                 } else {
+                    let (remote, name) = self.split_remote(rev);
                     msg.push_str(&format!(
-                        "; check the name, or fetch it first (`git fetch origin {rev}`)"
+                        "; check the name, or fetch it first (`git fetch {remote} {name}`)"
                     ));
                 }
                 bail!(msg)
@@ -68,6 +75,17 @@ impl Repo {
             .peel_to_commit()
             .map_err(|e| anyhow!("--{what} `{rev}` does not name a commit: {}", e.message()))?;
         Ok(commit.id())
+    }
+
+    /// `origin/main` is branch `main` of remote `origin`; anything else is fetched from
+    /// `origin` as it is written.
+    fn split_remote<'r>(&self, rev: &'r str) -> (&'r str, &'r str) {
+        if let Some((remote, name)) = rev.split_once('/')
+            && (remote == "origin" || self.repo.find_remote(remote).is_ok())
+        {
+            return (remote, name);
+        }
+        ("origin", rev)
     }
 
     fn is_unborn(&self, rev: &str) -> bool {
@@ -200,12 +218,33 @@ impl Repo {
 
     /// The bytes of the file at `path` in `commit`, or `None` if there is no such file.
     pub fn read_file(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        self.read_file_limited(commit, path, usize::MAX)
+    }
+
+    /// Like [`Repo::read_file`], but refuses a blob over `max` bytes before loading it, by
+    /// asking the object database for its header only.
+    pub fn read_file_limited(
+        &self,
+        commit: Oid,
+        path: &str,
+        max: usize,
+    ) -> Result<Option<Vec<u8>>> {
         let tree = self.repo.find_commit(commit)?.tree()?;
         let entry = match tree.get_path(Path::new(path)) {
             Ok(e) => e,
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
         };
+        if max != usize::MAX {
+            let (size, _) = self.repo.odb()?.read_header(entry.id())?;
+            if size > max {
+                bail!(
+                    "{path}@{}: the file is {size} bytes; files over {} KiB are refused",
+                    short(commit),
+                    max / 1024
+                );
+            }
+        }
         let object = entry
             .to_object(&self.repo)
             .with_context(|| format!("could not read `{path}` at {}", short(commit)))?;
