@@ -71,9 +71,16 @@ impl Repo {
                 bail!(msg)
             }
         };
-        let commit = object
-            .peel_to_commit()
-            .map_err(|e| anyhow!("--{what} `{rev}` does not name a commit: {}", e.message()))?;
+        let commit = object.peel_to_commit().map_err(|_| {
+            let kind = match object.kind() {
+                Some(git2::ObjectType::Tree) => "a tree",
+                Some(git2::ObjectType::Blob) => "a file (blob)",
+                _ => "an object that is no commit",
+            };
+            anyhow!(
+                "--{what} `{rev}` does not name a commit but {kind}; pass a commit, branch or tag"
+            )
+        })?;
         Ok(commit.id())
     }
 
