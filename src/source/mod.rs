@@ -2,3 +2,4 @@
 //! GitHub API build on the same model.
 
 pub mod git;
+pub mod renames;

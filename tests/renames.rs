@@ -1,0 +1,806 @@
+//! `shipgate::source::renames::detect` against `git diff -M` itself, on real
+//! repositories built with the git CLI: the rename pairs must be the same.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use git2::{Delta, DiffOptions, FileMode, Oid, Repository};
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+use shipgate::source::renames::{self, Candidate};
+use tempfile::TempDir;
+
+/// (old path, new path)
+type Pairs = BTreeSet<(Vec<u8>, Vec<u8>)>;
+
+/// A repository in a temp dir, driven by git with a fixed identity and dates and no
+/// user or system configuration.
+struct Sandbox {
+    dir: TempDir,
+    home: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let sandbox = Sandbox {
+            dir: TempDir::new().expect("temp dir"),
+            home: TempDir::new().expect("temp home"),
+        };
+        sandbox.git(&["init", "-q", "-b", "main"]);
+        sandbox
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) -> Vec<u8> {
+        git_in(self.path(), self.home.path(), args)
+    }
+
+    fn write(&self, path: &str, content: &[u8]) {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+
+    fn remove(&self, path: &str) {
+        std::fs::remove_file(self.path().join(path)).unwrap();
+    }
+
+    /// Commits everything in the work tree and returns the commit id.
+    fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        String::from_utf8(self.git(&["rev-parse", "HEAD"]))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// Asserts that `detect` finds the renames git finds from `a` to `b`, and returns
+    /// them.
+    fn assert_same_renames(&self, a: &str, b: &str) -> Pairs {
+        let expected = git_renames(self.path(), self.home.path(), &format!("{a}..{b}"));
+        let repo = Repository::open(self.path()).unwrap();
+        let (actual, _) = detect_between(&repo, oid(&repo, a), oid(&repo, b));
+        assert_pairs_eq(&expected, &actual);
+        actual
+    }
+}
+
+fn git_in(dir: &Path, home: &Path, args: &[&str]) -> Vec<u8> {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// The renames `git diff -M` reports for `range`.
+fn git_renames(dir: &Path, home: &Path, range: &str) -> Pairs {
+    let out = git_in(
+        dir,
+        home,
+        &[
+            "-c",
+            "diff.renames=true",
+            "-c",
+            "diff.renameLimit=1000",
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            range,
+        ],
+    );
+    let mut fields = out.split(|&b| b == 0).filter(|f| !f.is_empty());
+    let mut pairs = Pairs::new();
+    while let Some(status) = fields.next() {
+        let first = fields.next().expect("a path after the status");
+        if status.starts_with(b"R") || status.starts_with(b"C") {
+            let second = fields.next().expect("a second path");
+            pairs.insert((first.to_vec(), second.to_vec()));
+        }
+    }
+    pairs
+}
+
+fn oid(repo: &Repository, rev: &str) -> Oid {
+    repo.revparse_single(rev)
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .id()
+}
+
+/// `detect` between two commits' trees, with candidates taken from libgit2's plain tree
+/// diff as shipgate takes them: added and deleted blobs, type changes left alone,
+/// submodules left out. Also returns how long `detect` took.
+fn detect_between(repo: &Repository, a: Oid, b: Oid) -> (Pairs, Duration) {
+    let old = repo.find_commit(a).unwrap().tree().unwrap();
+    let new = repo.find_commit(b).unwrap().tree().unwrap();
+    let mut opts = DiffOptions::new();
+    opts.include_typechange(true);
+    let diff = repo
+        .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut opts))
+        .unwrap();
+    let mut paths = Vec::new();
+    let (mut deleted, mut added) = (Vec::new(), Vec::new());
+    for delta in diff.deltas() {
+        let (file, list) = match delta.status() {
+            Delta::Deleted => (delta.old_file(), &mut deleted),
+            Delta::Added => (delta.new_file(), &mut added),
+            _ => continue,
+        };
+        if file.mode() == FileMode::Commit {
+            continue;
+        }
+        list.push((paths.len(), file.id()));
+        paths.push(file.path_bytes().unwrap().to_vec());
+    }
+    let candidates = |list: &[(usize, Oid)]| -> Vec<Candidate<'_>> {
+        list.iter()
+            .map(|&(index, oid)| Candidate {
+                index,
+                path: &paths[index],
+                oid,
+            })
+            .collect()
+    };
+    let (deleted, added) = (candidates(&deleted), candidates(&added));
+    let start = Instant::now();
+    let found = renames::detect(repo, &deleted, &added).unwrap();
+    let took = start.elapsed();
+    let pairs = found
+        .iter()
+        .map(|&(from, to)| (paths[from].clone(), paths[to].clone()))
+        .collect();
+    (pairs, took)
+}
+
+fn assert_pairs_eq(expected: &Pairs, actual: &Pairs) {
+    if expected == actual {
+        return;
+    }
+    let show = |pairs: Vec<&(Vec<u8>, Vec<u8>)>| {
+        pairs
+            .iter()
+            .map(|(a, b)| {
+                format!(
+                    "  {} -> {}",
+                    String::from_utf8_lossy(a),
+                    String::from_utf8_lossy(b)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    panic!(
+        "rename pairs differ from git's\nonly git:\n{}\nonly detect:\n{}",
+        show(expected.difference(actual).collect()),
+        show(actual.difference(expected).collect()),
+    );
+}
+
+/// A small seeded generator (SplitMix64), so every run builds the same repositories.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const SYLLABLES: [&str; 16] = [
+    "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "qua", "bri", "dol", "fen", "gor", "hul",
+    "jin",
+];
+
+fn word(rng: &mut Rng) -> String {
+    (0..1 + rng.below(3))
+        .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+        .collect()
+}
+
+/// A line of 0 to about 120 characters: long enough, sometimes, to be cut into 64-byte
+/// spans.
+fn line(rng: &mut Rng) -> String {
+    let words = match rng.below(10) {
+        0 => 0,
+        1..=6 => 1 + rng.below(8),
+        _ => 8 + rng.below(20),
+    };
+    (0..words).map(|_| word(rng)).collect::<Vec<_>>().join(" ")
+}
+
+/// A file's content: text of various sizes, sometimes CRLF, sometimes without a final
+/// newline, sometimes binary or empty.
+fn content(rng: &mut Rng) -> Vec<u8> {
+    match rng.below(40) {
+        0 => Vec::new(),
+        1 => {
+            let mut data: Vec<u8> = (0..200 + rng.below(3000))
+                .map(|_| rng.next() as u8)
+                .collect();
+            let at = rng.below(data.len().min(100));
+            data[at] = 0;
+            data
+        }
+        kind => {
+            let lines = match rng.below(10) {
+                0 => 1 + rng.below(3),
+                1..=7 => 5 + rng.below(60),
+                _ => 80 + rng.below(300),
+            };
+            let eol = if kind < 5 { "\r\n" } else { "\n" };
+            let mut text: String = (0..lines).map(|_| line(rng) + eol).collect();
+            if rng.chance(10) {
+                text.truncate(text.trim_end().len());
+            }
+            text.into_bytes()
+        }
+    }
+}
+
+/// Rewrites about `percent`% of the lines of `data`, and sometimes adds or drops some.
+fn edit(rng: &mut Rng, data: &[u8], percent: usize) -> Vec<u8> {
+    let mut lines: Vec<Vec<u8>> = data
+        .split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    for l in lines.iter_mut() {
+        if rng.chance(percent) {
+            *l = (line(rng) + "\n").into_bytes();
+        }
+    }
+    if rng.chance(30) && !lines.is_empty() {
+        let at = rng.below(lines.len());
+        lines.remove(at);
+    }
+    if rng.chance(30) {
+        let at = rng.below(lines.len() + 1);
+        lines.insert(at, (line(rng) + "\n").into_bytes());
+    }
+    lines.concat()
+}
+
+/// Builds a base tree of `files` files, then a head where files are deleted, moved
+/// (same or new basename, with edits from none to heavy), copied into several places,
+/// and new files are added, and checks `detect` against git.
+fn generated_scenario(seed: u64, files: usize) -> Pairs {
+    let mut rng = Rng(seed);
+    let sandbox = Sandbox::new();
+    let dirs = ["src", "src/core", "docs", "lib/util", "tests", ""];
+    // A small pool of basenames, so some are unique and some are shared.
+    let names: Vec<String> = (0..files / 3)
+        .map(|i| {
+            format!(
+                "{}_{i}.{}",
+                word(&mut rng),
+                ["rs", "md", "txt", "bin"][i % 4]
+            )
+        })
+        .collect();
+    let path = |rng: &mut Rng| {
+        let dir = dirs[rng.below(dirs.len())];
+        let name = &names[rng.below(names.len())];
+        if dir.is_empty() {
+            name.clone()
+        } else {
+            format!("{dir}/{name}")
+        }
+    };
+
+    let mut base: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut taken = BTreeSet::new();
+    while base.len() < files {
+        let p = path(&mut rng);
+        if !taken.insert(p.clone()) {
+            continue;
+        }
+        // Some files are byte-for-byte duplicates of an earlier one.
+        let data = if !base.is_empty() && rng.chance(8) {
+            base[rng.below(base.len())].1.clone()
+        } else {
+            content(&mut rng)
+        };
+        base.push((p, data));
+    }
+    for (p, data) in &base {
+        sandbox.write(p, data);
+    }
+    let a = sandbox.commit("base");
+
+    let mut new_paths: Vec<String> = Vec::new();
+    let mut fresh_path = |rng: &mut Rng, taken: &mut BTreeSet<String>| loop {
+        let p = match rng.below(3) {
+            0 => format!("moved/{}", path(rng)),
+            _ => format!(
+                "{}/{}",
+                ["new", "src/new", "docs/v2"][rng.below(3)],
+                path(rng)
+            ),
+        };
+        if taken.insert(p.clone()) {
+            new_paths.push(p.clone());
+            return p;
+        }
+    };
+    for (p, data) in &base {
+        match rng.below(10) {
+            0..=2 => {}
+            3 => sandbox.write(p, &edit(&mut rng, data, 20)),
+            4 => sandbox.remove(p),
+            _ => {
+                sandbox.remove(p);
+                let copies = if rng.chance(10) { 2 } else { 1 };
+                for _ in 0..copies {
+                    let to = fresh_path(&mut rng, &mut taken);
+                    let percent = [0, 0, 5, 15, 30, 45, 50, 55, 70][rng.below(9)];
+                    let data = if percent == 0 {
+                        data.clone()
+                    } else {
+                        edit(&mut rng, data, percent)
+                    };
+                    sandbox.write(&to, &data);
+                }
+            }
+        }
+    }
+    for _ in 0..files / 10 {
+        let to = fresh_path(&mut rng, &mut taken);
+        sandbox.write(&to, &content(&mut rng));
+    }
+    let b = sandbox.commit("head");
+    sandbox.assert_same_renames(&a, &b)
+}
+
+#[test]
+fn generated_histories_match_git() {
+    let mut total = 0;
+    for seed in 1..=6 {
+        total += generated_scenario(seed, 120).len();
+    }
+    // The scenarios are meant to exercise renames, not to find none.
+    assert!(total > 100, "only {total} renames");
+}
+
+#[test]
+fn a_larger_generated_history_matches_git() {
+    let renames = generated_scenario(2024, 600);
+    assert!(renames.len() > 150, "only {} renames", renames.len());
+}
+
+fn numbered(prefix: &str, range: std::ops::Range<u32>) -> String {
+    range.map(|i| format!("{prefix} line {i:04}\n")).collect()
+}
+
+#[test]
+fn exact_rename_prefers_the_same_basename() {
+    let sandbox = Sandbox::new();
+    let text = numbered("same", 0..20);
+    for p in ["a/one.txt", "b/two.txt", "c/three.txt"] {
+        sandbox.write(p, text.as_bytes());
+    }
+    let a = sandbox.commit("base");
+    for p in ["a/one.txt", "b/two.txt", "c/three.txt"] {
+        sandbox.remove(p);
+    }
+    sandbox.write("x/two.txt", text.as_bytes());
+    sandbox.write("y/other.txt", text.as_bytes());
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert!(pairs.contains(&(b"b/two.txt".to_vec(), b"x/two.txt".to_vec())));
+}
+
+#[test]
+fn empty_files_pair_only_exactly() {
+    let sandbox = Sandbox::new();
+    sandbox.write("empty1", b"");
+    sandbox.write("empty2", b"");
+    sandbox.write("tiny", b"x\n");
+    let a = sandbox.commit("base");
+    sandbox.remove("empty1");
+    sandbox.remove("empty2");
+    sandbox.remove("tiny");
+    sandbox.write("moved/empty2", b"");
+    sandbox.write("elsewhere", b"");
+    sandbox.write("tiny2", b"");
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert_eq!(pairs.len(), 2);
+}
+
+#[test]
+fn a_unique_basename_wins_over_a_better_match() {
+    // After git's t4001 "basename similarity vs best similarity".
+    let sandbox = Sandbox::new();
+    let body = numbered("body", 0..10);
+    sandbox.write("subdir/file.txt", body.as_bytes());
+    let a = sandbox.commit("base");
+    sandbox.remove("subdir/file.txt");
+    sandbox.write(
+        "file.txt",
+        format!("{body}extra one\nextra two\n").as_bytes(),
+    );
+    sandbox.write("file.md", format!("{body}extra one\n").as_bytes());
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert!(pairs.contains(&(b"subdir/file.txt".to_vec(), b"file.txt".to_vec())));
+}
+
+#[test]
+fn a_basename_match_under_75_percent_waits_for_the_matrix() {
+    let sandbox = Sandbox::new();
+    sandbox.write("a/file.txt", numbered("body", 0..20).as_bytes());
+    let a = sandbox.commit("base");
+    sandbox.remove("a/file.txt");
+    // 12 of 20 lines kept (60%): enough for a rename, not for a basename match.
+    let kept = format!("{}{}", numbered("body", 0..12), numbered("else", 0..8));
+    sandbox.write("b/file.txt", kept.as_bytes());
+    // 18 of 20 kept: the matrix prefers this one.
+    let better = format!("{}{}", numbered("body", 0..18), numbered("else", 0..2));
+    sandbox.write("c/other.txt", better.as_bytes());
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert!(pairs.contains(&(b"a/file.txt".to_vec(), b"c/other.txt".to_vec())));
+}
+
+#[test]
+fn tied_sources_follow_gits_slot_order() {
+    // Four identical sources tie for one destination, after an unrelated source that
+    // fills a slot first: the last of the four takes that slot, ahead of the other
+    // three, so git pairs it rather than the first.
+    let sandbox = Sandbox::new();
+    let shared = numbered("shared", 0..40);
+    sandbox.write("a0.txt", numbered("unrelated", 0..40).as_bytes());
+    for i in 1..=4 {
+        sandbox.write(&format!("b{i}.txt"), shared.as_bytes());
+    }
+    let a = sandbox.commit("base");
+    for p in ["a0.txt", "b1.txt", "b2.txt", "b3.txt", "b4.txt"] {
+        sandbox.remove(p);
+    }
+    sandbox.write(
+        "z.txt",
+        format!("{}{}", numbered("shared", 0..30), numbered("new", 0..10)).as_bytes(),
+    );
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert_eq!(
+        pairs,
+        Pairs::from([(b"b4.txt".to_vec(), b"z.txt".to_vec())])
+    );
+}
+
+#[test]
+fn competing_destinations_and_the_size_boundary() {
+    let sandbox = Sandbox::new();
+    let text = numbered("src", 0..40);
+    sandbox.write("old/a.txt", text.as_bytes());
+    sandbox.write("old/b.txt", numbered("other", 0..40).as_bytes());
+    let a = sandbox.commit("base");
+    sandbox.remove("old/a.txt");
+    sandbox.remove("old/b.txt");
+    // Two equally similar destinations: the first in path order wins.
+    let edited = format!("{}{}", numbered("src", 0..30), numbered("new", 0..10));
+    sandbox.write("new/p.txt", edited.as_bytes());
+    sandbox.write("new/q.txt", edited.as_bytes());
+    // Twice the size, half of it from old/b.txt: exactly at the 50% edge of both the
+    // size test and the score, which still pairs.
+    sandbox.write(
+        "new/r.txt",
+        format!("{}{}", numbered("other", 0..40), numbered("added", 0..40)).as_bytes(),
+    );
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    let expected = [("old/a.txt", "new/p.txt"), ("old/b.txt", "new/r.txt")]
+        .map(|(from, to)| (from.as_bytes().to_vec(), to.as_bytes().to_vec()));
+    assert_eq!(pairs, Pairs::from(expected));
+}
+
+#[test]
+fn line_endings_binary_and_unterminated_lines() {
+    let sandbox = Sandbox::new();
+    let lf = numbered("crlf", 0..30);
+    sandbox.write("text/lf.txt", lf.as_bytes());
+    let mut binary = vec![0u8];
+    binary.extend_from_slice(numbered("binary", 0..30).as_bytes());
+    sandbox.write("bin/data.bin", &binary);
+    let tail = "a last line without a newline, long enough to outweigh the rest";
+    sandbox.write("tail.txt", format!("a\nb\nc\n{tail}").as_bytes());
+    let a = sandbox.commit("base");
+    sandbox.remove("text/lf.txt");
+    sandbox.remove("bin/data.bin");
+    sandbox.remove("tail.txt");
+    // The same text with CRLF: in text, CR before LF is not counted.
+    sandbox.write("text2/crlf.txt", lf.replace('\n', "\r\n").as_bytes());
+    // The binary with CRLF: here CR counts, and no span matches any more.
+    sandbox.write("bin2/data2.bin", &crlf(&binary));
+    // Every terminated line changed, the unterminated one kept: git (since 2.44)
+    // counts that last span, which makes this a rename.
+    sandbox.write("tail2.txt", format!("x\ny\nz\n{tail}").as_bytes());
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert!(pairs.contains(&(b"text/lf.txt".to_vec(), b"text2/crlf.txt".to_vec())));
+    assert!(!pairs.iter().any(|(from, _)| from == b"bin/data.bin"));
+    assert!(pairs.contains(&(b"tail.txt".to_vec(), b"tail2.txt".to_vec())));
+}
+
+#[test]
+fn many_identical_sources_stop_the_basename_search() {
+    // git looks at 100 unused identical sources at most for one with the same
+    // basename: past f050 (taken by its namesake), f101 is the 101st, too far, so the
+    // first one is taken.
+    let sandbox = Sandbox::new();
+    for i in 0..102 {
+        sandbox.write(&format!("old/f{i:03}.txt"), b"the same content\n");
+    }
+    let a = sandbox.commit("base");
+    for i in 0..102 {
+        sandbox.remove(&format!("old/f{i:03}.txt"));
+    }
+    sandbox.write("new/f101.txt", b"the same content\n");
+    sandbox.write("new/f050.txt", b"the same content\n");
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert!(pairs.contains(&(b"old/f000.txt".to_vec(), b"new/f101.txt".to_vec())));
+    assert!(pairs.contains(&(b"old/f050.txt".to_vec(), b"new/f050.txt".to_vec())));
+}
+
+fn crlf(data: &[u8]) -> Vec<u8> {
+    data.iter()
+        .flat_map(|&b| {
+            if b == b'\n' {
+                vec![b'\r', b'\n']
+            } else {
+                vec![b]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn leading_nuls_hash_like_nothing_and_tie() {
+    // NUL bytes at the start of a span leave git's rolling hash at zero, so a binary
+    // file that is a text file behind four NULs has the same spans, ties with the text
+    // file for a CRLF copy of it, and wins by coming first in path order.
+    let sandbox = Sandbox::new();
+    let lf = numbered("text", 0..30);
+    sandbox.write("text/lf.txt", lf.as_bytes());
+    let mut binary = vec![0u8; 4];
+    binary.extend_from_slice(lf.as_bytes());
+    sandbox.write("bin/data.bin", &binary);
+    let a = sandbox.commit("base");
+    sandbox.remove("text/lf.txt");
+    sandbox.remove("bin/data.bin");
+    sandbox.write("text2/crlf.txt", &crlf(lf.as_bytes()));
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert!(pairs.contains(&(b"bin/data.bin".to_vec(), b"text2/crlf.txt".to_vec())));
+}
+
+#[test]
+fn symlinks_move_exactly() {
+    let sandbox = Sandbox::new();
+    sandbox.write("target.txt", b"hello\n");
+    std::os::unix::fs::symlink("target.txt", sandbox.path().join("link")).unwrap();
+    let a = sandbox.commit("base");
+    sandbox.remove("link");
+    std::fs::create_dir_all(sandbox.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink("target.txt", sandbox.path().join("sub/link")).unwrap();
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert_eq!(pairs.len(), 1);
+}
+
+#[test]
+fn past_the_rename_limit_only_exact_and_basename_renames_remain() {
+    // 1,001 sources by 1,000 destinations is over 1000²: git skips the inexact matrix.
+    let sandbox = Sandbox::new();
+    for i in 0..1003 {
+        sandbox.write(
+            &format!("old/f{i}.txt"),
+            numbered(&format!("file {i}"), 0..8).as_bytes(),
+        );
+    }
+    let a = sandbox.commit("base");
+    for i in 0..1003 {
+        sandbox.remove(&format!("old/f{i}.txt"));
+    }
+    // Exact, and basename with a small edit.
+    sandbox.write("new/e.txt", numbered("file 0", 0..8).as_bytes());
+    sandbox.write(
+        "new/f1.txt",
+        format!("{}changed\n", numbered("file 1", 0..7)).as_bytes(),
+    );
+    // The rest are similar to their source under another name.
+    for i in 2..1002 {
+        sandbox.write(
+            &format!("new/g{i}.txt"),
+            format!("{}changed\n", numbered(&format!("file {i}"), 0..7)).as_bytes(),
+        );
+    }
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    assert_eq!(pairs.len(), 2);
+}
+
+/// A file for the property test: a directory, a name, and lines from a small vocabulary
+/// so that files often share content.
+#[derive(Debug, Clone)]
+struct GenFile {
+    dir: u8,
+    name: u8,
+    lines: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Keep,
+    Delete,
+    /// Move to (dir, name), replacing the lines at these positions.
+    Move(u8, u8, Vec<(usize, u8)>),
+}
+
+fn gen_file() -> impl Strategy<Value = GenFile> {
+    (0..4u8, 0..6u8, prop::collection::vec(0..16u8, 0..24)).prop_map(|(dir, name, lines)| GenFile {
+        dir,
+        name,
+        lines,
+    })
+}
+
+fn gen_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        1 => Just(Op::Keep),
+        1 => Just(Op::Delete),
+        3 => (0..4u8, 0..6u8, prop::collection::vec((0..24usize, 0..16u8), 0..8))
+            .prop_map(|(d, n, edits)| Op::Move(d, n, edits)),
+    ]
+}
+
+fn render(dir: u8, name: u8, moved: bool) -> String {
+    let top = if moved { "to" } else { "from" };
+    if dir == 0 {
+        format!("{top}-f{name}.txt")
+    } else {
+        format!("{top}/d{dir}/f{name}.txt")
+    }
+}
+
+fn render_lines(lines: &[u8]) -> Vec<u8> {
+    lines
+        .iter()
+        .map(|&l| format!("vocabulary line {l} {}\n", "x".repeat(usize::from(l) * 5)))
+        .collect::<String>()
+        .into_bytes()
+}
+
+proptest! {
+    // A fixed seed keeps CI reproducible; each case runs git several times, hence the
+    // modest count.
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        rng_seed: RngSeed::Fixed(0x5eed_2024),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_changes_match_git(
+        files in prop::collection::vec((gen_file(), gen_op()), 1..16),
+        added in prop::collection::vec(gen_file(), 0..6),
+    ) {
+        let sandbox = Sandbox::new();
+        let mut base = BTreeSet::new();
+        let mut kept = Vec::new();
+        for (file, op) in &files {
+            let p = render(file.dir, file.name, false);
+            if base.insert(p.clone()) {
+                sandbox.write(&p, &render_lines(&file.lines));
+                kept.push((p, file, op));
+            }
+        }
+        let a = sandbox.commit("base");
+        let mut head = BTreeSet::new();
+        for (p, file, op) in &kept {
+            match op {
+                Op::Keep => {}
+                Op::Delete => sandbox.remove(p),
+                Op::Move(dir, name, edits) => {
+                    sandbox.remove(p);
+                    let to = render(*dir, *name, true);
+                    if head.insert(to.clone()) {
+                        let mut lines = file.lines.clone();
+                        for &(at, l) in edits {
+                            if let Some(slot) = lines.get_mut(at) {
+                                *slot = l;
+                            }
+                        }
+                        sandbox.write(&to, &render_lines(&lines));
+                    }
+                }
+            }
+        }
+        for file in &added {
+            let to = render(file.dir, file.name, true);
+            if head.insert(to.clone()) {
+                sandbox.write(&to, &render_lines(&file.lines));
+            }
+        }
+        let b = sandbox.commit("head");
+        sandbox.assert_same_renames(&a, &b);
+    }
+}
+
+/// The repository `bench/run.sh --keep /tmp/benchrepo` builds.
+const BENCH_REPO: &str = "/tmp/benchrepo";
+
+#[test]
+#[ignore = "needs the benchmark repository at /tmp/benchrepo; run with --release --ignored"]
+fn benchmark_repository_matches_git() {
+    let dir = PathBuf::from(BENCH_REPO);
+    if !dir.join(".git").exists() && !dir.join("HEAD").exists() {
+        eprintln!("no benchmark repository at {BENCH_REPO}; skipped");
+        return;
+    }
+    let home = TempDir::new().unwrap();
+    for base in ["bench/base", "bench/small-base"] {
+        let expected = git_renames(&dir, home.path(), &format!("{base}...main"));
+        let mut times = Vec::new();
+        let mut actual = Pairs::new();
+        for _ in 0..11 {
+            // A fresh handle each time, so no run reuses another's object cache.
+            let repo = Repository::open(&dir).unwrap();
+            let (a, b) = (oid(&repo, base), oid(&repo, "main"));
+            let merge_base = repo.merge_base(a, b).unwrap();
+            let (pairs, took) = detect_between(&repo, merge_base, b);
+            actual = pairs;
+            times.push(took);
+        }
+        times.sort();
+        let agreed = expected.intersection(&actual).count();
+        eprintln!(
+            "{base}...main: git {} renames, detect {}, agreed {agreed}; detect took median {:.1} ms (min {:.1}, max {:.1})",
+            expected.len(),
+            actual.len(),
+            times[times.len() / 2].as_secs_f64() * 1e3,
+            times[0].as_secs_f64() * 1e3,
+            times[times.len() - 1].as_secs_f64() * 1e3,
+        );
+        assert_pairs_eq(&expected, &actual);
+    }
+}
