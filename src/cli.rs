@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::gate::{self, Request};
-use crate::policy::{BUILTIN_YAML, POLICY_PATHS, Policy};
+use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::report::{self, Format, Verdict};
 
 const EXIT_CODES: &str = "\
@@ -45,7 +45,13 @@ pub enum Command {
         repo: PathBuf,
     },
     /// Print the policy in force: stages, their signals, and what counts as evidence.
-    Explain(PolicyArgs),
+    Explain {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Print what every key of a policy file means instead.
+        #[arg(long)]
+        keys: bool,
+    },
     /// Check a policy file and exit: 0 when valid, 2 with every problem listed.
     Validate(PolicyArgs),
 }
@@ -80,7 +86,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
-    /// The policy file [default: .shipgate.yml or .github/shipgate.yml in the repository, else the built-in policy].
+    /// The policy file [default: .shipgate.yml or .github/shipgate.yml in the working tree, the
+    /// one a new change will be checked against once committed; else the built-in policy].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The repository whose policy to use.
@@ -93,8 +100,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Init { force, repo } => init(&repo, force),
-        Command::Explain(args) => {
-            let (policy, source) = policy_in_force(&args)?;
+        Command::Explain { keys: true, .. } => {
+            print(&crate::explain::keys())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { policy, .. } => {
+            let (policy, source) = policy_in_force(&policy)?;
             print(&crate::explain::render(&policy, &source))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -157,24 +168,26 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
         return Ok((gate::policy_from_file(path)?, path.display().to_string()));
     }
     let top = top_dir(&args.repo);
-    let present: Vec<PathBuf> = POLICY_PATHS
-        .iter()
-        .map(|p| top.join(p))
-        .filter(|p| p.exists())
-        .collect();
-    match present.as_slice() {
-        [] => Ok((Policy::builtin(), "built-in policy".to_owned())),
-        [path] => Ok((gate::policy_from_file(path)?, path.display().to_string())),
-        _ => bail!(
-            "both {} and {} exist; keep one of them",
-            POLICY_PATHS[0],
-            POLICY_PATHS[1]
-        ),
+    let exists = |p: &str| -> Result<Option<PathBuf>> {
+        let path = top.join(p);
+        Ok(path.exists().then_some(path))
+    };
+    match policy::locate(exists, "in the working tree")? {
+        None => Ok((Policy::builtin(), "built-in policy".to_owned())),
+        Some((_, path)) => Ok((gate::policy_from_file(&path)?, path.display().to_string())),
     }
 }
 
 fn init(repo: &Path, force: bool) -> Result<ExitCode> {
-    let path = top_dir(repo).join(POLICY_PATHS[0]);
+    let top = top_dir(repo);
+    let other = top.join(POLICY_PATHS[1]);
+    if other.exists() {
+        bail!(
+            "`{}` exists already and two policies are an error; edit that one instead",
+            other.display()
+        );
+    }
+    let path = top.join(POLICY_PATHS[0]);
     if path.exists() && !force {
         bail!(
             "`{}` exists already; pass --force to replace it",

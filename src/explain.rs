@@ -105,6 +105,16 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
     Ok(())
 }
 
+/// `explain --keys`: every key of a policy file, from the same text as the policy types'
+/// doc comments.
+pub fn keys() -> String {
+    let mut out = String::from("policy file keys (.shipgate.yml):\n");
+    for (key, doc) in crate::policy::KEYS {
+        let _ = writeln!(out, "\n  {key}\n      {doc}");
+    }
+    out
+}
+
 fn kind_words(kind: VersionKind) -> &'static str {
     match kind {
         VersionKind::Stable => "stable (v2.1.0)",

@@ -4,10 +4,16 @@
 //! writes) and validated into the types below. Everything downstream works on these
 //! validated types only, so a classifier or a check never meets a bad glob or regex.
 
+#[macro_use]
+mod docs;
 mod parse;
 mod paths;
 
+pub use docs::KEYS;
+
 use regex::Regex;
+
+use crate::trailers::Trailer;
 
 pub(crate) use parse::parse_yaml;
 pub use parse::{ConfigError, ConfigErrors};
@@ -20,46 +26,68 @@ pub const BUILTIN_YAML: &str = include_str!("builtin.yml");
 /// File names a policy may have at the repository root, in the order they are looked up.
 pub const POLICY_PATHS: [&str; 2] = [".shipgate.yml", ".github/shipgate.yml"];
 
+/// Finds the policy file among [`POLICY_PATHS`], wherever `read` looks (a commit, the
+/// working tree). Two policies would leave it unclear which one is in force, so that is
+/// an error rather than a silent choice.
+pub fn locate<T>(
+    mut read: impl FnMut(&'static str) -> anyhow::Result<Option<T>>,
+    where_: &str,
+) -> anyhow::Result<Option<(&'static str, T)>> {
+    let mut found = Vec::new();
+    for path in POLICY_PATHS {
+        if let Some(contents) = read(path)? {
+            found.push((path, contents));
+        }
+    }
+    if found.len() > 1 {
+        anyhow::bail!(
+            "both {} and {} exist {where_}; keep one of them",
+            POLICY_PATHS[0],
+            POLICY_PATHS[1]
+        );
+    }
+    Ok(found.pop())
+}
+
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Stages from weakest to strongest. The strongest stage that any signal names wins;
-    /// a change that no signal names gets the first one.
+    #[doc = key_doc!(stages)]
     pub stages: Vec<Stage>,
-    /// Where stage signals come from: the release trailer, release tags, manifests.
+    #[doc = key_doc!(signals)]
     pub signals: Signals,
-    /// The feature-flag registry: where it is and which stages its entries may take.
+    #[doc = key_doc!(flag-registry)]
     pub flag_registry: FlagRegistry,
-    /// The requirements, in the order the policy lists them (reports keep this order).
+    #[doc = key_doc!(requirements)]
     pub requirements: Vec<Requirement>,
-    /// Emergency overrides that turn `blocked` into `overridden`.
+    #[doc = key_doc!(overrides)]
     pub overrides: Overrides,
 }
 
 #[derive(Debug, Clone)]
 pub struct Stage {
-    /// The stage's name, as it appears in reports, labels and trailers (kebab-case).
+    #[doc = key_doc!(stages.name)]
     pub name: String,
-    /// A few words for people ("a full release").
+    #[doc = key_doc!(stages.description)]
     pub description: String,
-    /// What names this stage.
+    #[doc = key_doc!(stages.signals)]
     pub signals: StageSignals,
-    /// Requirements that block when missing.
+    #[doc = key_doc!(stages.require)]
     pub require: Vec<String>,
-    /// Requirements that are reported when missing, without blocking.
+    #[doc = key_doc!(stages.warn)]
     pub warn: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct StageSignals {
-    /// Pull-request labels that name this stage (matched ASCII-case-insensitively).
+    #[doc = key_doc!(stages.signals.labels)]
     pub labels: Vec<String>,
-    /// Values of the release trailer (`Release: <value>`) that name this stage.
+    #[doc = key_doc!(stages.signals.trailer)]
     pub trailer: Vec<String>,
-    /// A release tag on head names this stage when its version is of this kind.
+    #[doc = key_doc!(stages.signals.tag)]
     pub tag: Option<VersionKind>,
-    /// A manifest version change names this stage when the new version is of this kind.
+    #[doc = key_doc!(stages.signals.version)]
     pub version: Option<VersionKind>,
-    /// A flag-registry entry whose `stage` changes to one of these names this stage.
+    #[doc = key_doc!(stages.signals.flag-stage)]
     pub flag_stage: Vec<String>,
 }
 
@@ -93,19 +121,19 @@ impl VersionKind {
 
 #[derive(Debug, Clone)]
 pub struct Signals {
-    /// The commit trailer whose value names a stage (`Release: full`).
+    #[doc = key_doc!(signals.trailer)]
     pub trailer: String,
-    /// Which tags are release tags; the named group `version` holds a semver version.
+    #[doc = key_doc!(signals.tag-pattern)]
     pub tag_pattern: Regex,
-    /// Manifests (repository-relative paths) whose version is compared between base and head.
+    #[doc = key_doc!(signals.manifests)]
     pub manifests: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct FlagRegistry {
-    /// The registry file, relative to the repository root.
+    #[doc = key_doc!(flag-registry.path)]
     pub path: String,
-    /// The values an entry's `stage` may take.
+    #[doc = key_doc!(flag-registry.stages)]
     pub stages: Vec<String>,
 }
 
@@ -113,31 +141,31 @@ pub struct FlagRegistry {
 pub struct Requirement {
     /// Stable kebab-case id (`docs`, `template`, `feature-flag`, `marketing`, or your own).
     pub id: String,
-    /// A few words for people.
+    #[doc = key_doc!(requirements.description)]
     pub description: String,
     /// What counts as evidence; any one piece satisfies the requirement.
     pub evidence: Evidence,
-    /// Overrides the generated hint shown when the requirement is missing.
+    #[doc = key_doc!(requirements.hint)]
     pub hint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Evidence {
-    /// Added, modified or renamed files matching these gitignore-style patterns.
+    #[doc = key_doc!(requirements.paths)]
     pub paths: PathSet,
-    /// Commit trailers with these keys and a non-empty value.
+    #[doc = key_doc!(requirements.trailers)]
     pub trailers: Vec<String>,
-    /// Labels on the pull request.
+    #[doc = key_doc!(requirements.labels)]
     pub labels: Vec<String>,
-    /// Pull-request body lines `Key: value` with these keys and a non-empty value.
+    #[doc = key_doc!(requirements.body-lines)]
     pub body_lines: Vec<String>,
-    /// Checked boxes `- [x] <text>` in the pull-request body.
+    #[doc = key_doc!(requirements.body-checkboxes)]
     pub body_checkboxes: Vec<String>,
-    /// The flag registry gains or changes an entry.
+    #[doc = key_doc!(requirements.flag-registry)]
     pub flag_registry: bool,
-    /// Trailers whose value is a flag key that the registry holds at head.
+    #[doc = key_doc!(requirements.flag-trailers)]
     pub flag_trailers: Vec<String>,
-    /// Labels `<prefix><key>` whose key the registry holds at head.
+    #[doc = key_doc!(requirements.flag-label-prefix)]
     pub flag_label_prefix: Option<String>,
 }
 
@@ -146,15 +174,30 @@ impl Evidence {
     pub fn names_flags(&self) -> bool {
         self.flag_registry || !self.flag_trailers.is_empty() || self.flag_label_prefix.is_some()
     }
+
+    /// The flag key a trailer names, if it is one of the flag trailers.
+    pub fn flag_key_of_trailer<'t>(&self, trailer: &'t Trailer) -> Option<&'t str> {
+        self.flag_trailers
+            .iter()
+            .any(|k| trailer.key_is(k))
+            .then(|| trailer.value.trim())
+    }
+
+    /// The flag key a label names (`flag:<key>`), prefix compared as labels are.
+    pub fn flag_key_of_label<'l>(&self, label: &'l str) -> Option<&'l str> {
+        let prefix = self.flag_label_prefix.as_deref()?;
+        let head = label.get(..prefix.len())?;
+        same_name(head, prefix).then(|| &label[prefix.len()..])
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Overrides {
-    /// Whether overrides are honoured at all.
+    #[doc = key_doc!(overrides.enabled)]
     pub enabled: bool,
-    /// Labels that override.
+    #[doc = key_doc!(overrides.labels)]
     pub labels: Vec<String>,
-    /// Trailers that override; their value is the reason and must not be empty.
+    #[doc = key_doc!(overrides.trailers)]
     pub trailers: Vec<String>,
 }
 
