@@ -28,6 +28,8 @@ pub struct Change {
     pub flags: FlagRegistryState,
     /// `--stage`: overrides every other signal.
     pub forced_stage: Option<String>,
+    /// What the edges noticed that changes no verdict but is worth saying.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,14 +43,30 @@ pub struct Range {
 pub struct Commit {
     /// Full hex id.
     pub id: String,
-    pub summary: String,
+    /// The whole message, as written.
+    pub message: String,
     pub trailers: Vec<Trailer>,
 }
 
 impl Commit {
-    pub fn short_id(&self) -> &str {
-        &self.id[..self.id.len().min(10)]
+    /// A commit from its id and message; the trailers are parsed as git parses them.
+    pub fn new(id: String, message: String) -> Commit {
+        let trailers = crate::trailers::parse(&message);
+        Commit {
+            id,
+            message,
+            trailers,
+        }
     }
+
+    pub fn short_id(&self) -> &str {
+        short_id(&self.id)
+    }
+}
+
+/// The abbreviated id shown to people: ten hex digits, unique in all but huge repositories.
+pub fn short_id(id: &str) -> &str {
+    id.get(..10).unwrap_or(id)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,12 +101,20 @@ pub struct FileChange {
     /// For renames and copies, the path at the merge-base.
     pub old_path: Option<Vec<u8>>,
     pub status: Status,
+    /// A rename or copy that carries its content over unchanged.
+    pub same_content: bool,
 }
 
 impl FileChange {
-    /// Deleted files never count as evidence (SPEC §4).
     pub fn exists_at_head(&self) -> bool {
         self.status != Status::Deleted
+    }
+
+    /// Whether the change brings new content at this path. Deleted files never count as
+    /// evidence (SPEC §4), and neither does a file merely moved: moving a page is not
+    /// documenting a feature.
+    pub fn has_new_content(&self) -> bool {
+        self.exists_at_head() && !self.same_content
     }
 }
 
@@ -135,12 +161,17 @@ impl FlagChangeKind {
     }
 }
 
-/// A path for people and reports: UTF-8 as is, any other byte as `\xNN`, so a name is
-/// never mangled into another valid name.
+/// A path for people and reports: UTF-8 as is, any other byte as `\xNN` and a backslash
+/// doubled, so two different names never look the same.
 pub fn display_path(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        let valid = chunk.valid();
+        if valid.contains('\\') {
+            out.push_str(&valid.replace('\\', "\\\\"));
+        } else {
+            out.push_str(valid);
+        }
         for b in chunk.invalid() {
             let _ = write!(out, "\\x{b:02x}");
         }
@@ -156,5 +187,6 @@ mod tests {
     fn display_path_escapes_only_invalid_bytes() {
         assert_eq!(display_path(b"docs/caf\xc3\xa9.md"), "docs/café.md");
         assert_eq!(display_path(b"docs/caf\xe9.md"), "docs/caf\\xe9.md");
+        assert_eq!(display_path(b"docs/caf\\xe9.md"), "docs/caf\\\\xe9.md");
     }
 }

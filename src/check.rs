@@ -32,14 +32,19 @@ pub fn check(change: &Change, class: &Classification, policy: &Policy) -> Report
     let blocked = requirements
         .iter()
         .any(|r| r.level == Level::Required && r.status == Status::Missing);
-    let (override_, mut notes) = find_override(change, policy);
+    let (override_, override_notes) = find_override(change, policy);
+    let mut notes = change.notes.clone();
+    notes.extend(override_notes);
     let verdict = match (blocked, &override_) {
         (false, _) => Verdict::Pass,
         (true, Some(_)) => Verdict::Overridden,
         (true, None) => Verdict::Blocked,
     };
-    if override_.is_some() && !blocked {
-        notes.push("an override is present but nothing was blocked".to_owned());
+    if let Some(o) = override_.as_ref().filter(|_| !blocked) {
+        notes.push(format!(
+            "override present ({}) but nothing was blocked",
+            o.reason
+        ));
     }
 
     Report {
@@ -75,12 +80,18 @@ fn evaluate(
         source,
         detail,
         commit: commit.map(str::to_owned),
+        status: None,
+        old_path: None,
     };
 
     if !ev.paths.is_empty() {
-        for file in change.files.iter().filter(|f| f.exists_at_head()) {
+        for file in change.files.iter().filter(|f| f.has_new_content()) {
             if ev.paths.is_match(&file.path) {
-                evidence.push(item(EvidenceSource::File, display_path(&file.path), None));
+                evidence.push(EvidenceItem {
+                    status: Some(file.status.as_str()),
+                    old_path: file.old_path.as_deref().map(display_path),
+                    ..item(EvidenceSource::File, display_path(&file.path), None)
+                });
             }
         }
     }
@@ -101,6 +112,8 @@ fn evaluate(
         }
     }
     if let Some(body) = &change.body {
+        let body = without_html_comments(body);
+        let body = body.as_ref();
         for line in body_lines(body, &ev.body_lines) {
             evidence.push(item(EvidenceSource::Body, line, None));
         }
@@ -132,12 +145,11 @@ fn evaluate(
             .is_some_and(|keys| keys.contains_key(key))
     };
     for commit in &change.commits {
-        for t in commit
+        for (t, key) in commit
             .trailers
             .iter()
-            .filter(|t| ev.flag_trailers.iter().any(|k| t.key_is(k)))
+            .filter_map(|t| Some((t, ev.flag_key_of_trailer(t)?)))
         {
-            let key = t.value.trim();
             let detail = format!("{}: {}", t.key, t.value);
             if known(key) {
                 evidence.push(item(EvidenceSource::Trailer, detail, Some(&commit.id)));
@@ -146,16 +158,14 @@ fn evaluate(
             }
         }
     }
-    if let Some(prefix) = &ev.flag_label_prefix {
-        for label in &change.labels {
-            let Some(key) = strip_prefix_ascii_ci(label, prefix) else {
-                continue;
-            };
-            if known(key) {
-                evidence.push(item(EvidenceSource::Label, label.clone(), None));
-            } else {
-                unknown_keys.push(format!("`{key}` (label {label})"));
-            }
+    for label in &change.labels {
+        let Some(key) = ev.flag_key_of_label(label) else {
+            continue;
+        };
+        if known(key) {
+            evidence.push(item(EvidenceSource::Label, label.clone(), None));
+        } else {
+            unknown_keys.push(format!("`{key}` (label {label})"));
         }
     }
 
@@ -366,10 +376,24 @@ fn checked_boxes(body: &str, texts: &[String]) -> Vec<String> {
     out
 }
 
-fn strip_prefix_ascii_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+/// Pull-request templates keep their placeholders in HTML comments
+/// (`<!-- - [x] Marketing notified -->`); what a reader cannot see is no evidence.
+fn without_html_comments(body: &str) -> std::borrow::Cow<'_, str> {
+    if !body.contains("<!--") {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        match rest[start + 4..].find("-->") {
+            Some(end) => rest = &rest[start + 4 + end + 3..],
+            // An unclosed comment hides the rest, as it does when rendered.
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -390,6 +414,7 @@ mod tests {
             path: path.as_bytes().to_vec(),
             old_path: None,
             status,
+            same_content: false,
         }
     }
 
@@ -452,7 +477,7 @@ mod tests {
         ];
         change.commits = vec![Commit {
             id: "c".repeat(40),
-            summary: "x".into(),
+            message: "x".into(),
             trailers: vec![Trailer {
                 key: "feature-flag".into(),
                 value: "replay".into(),
@@ -508,7 +533,7 @@ mod tests {
         let mut change = full();
         change.commits = vec![Commit {
             id: "d".repeat(40),
-            summary: "x".into(),
+            message: "x".into(),
             trailers: vec![Trailer {
                 key: "Shipgate-Skip".into(),
                 value: "".into(),
@@ -541,6 +566,19 @@ mod tests {
         assert!(checked_boxes("-[x] Marketing notified", &texts).is_empty());
         assert!(checked_boxes("- [x] Marketing noti", &texts).is_empty());
         assert!(checked_boxes("- [x] Marketing notif\u{0130}", &texts).is_empty());
+    }
+
+    #[test]
+    fn html_comments_hide_placeholders() {
+        assert_eq!(
+            without_html_comments("a<!-- - [x] Marketing notified -->b"),
+            "ab"
+        );
+        assert_eq!(without_html_comments("a\n<!--\nDocs: x\n-->\nc"), "a\n\nc");
+        assert_eq!(without_html_comments("a <!-- open"), "a ");
+        let texts = vec!["Marketing notified".to_owned()];
+        let body = "<!--\n- [x] Marketing notified\n-->\n";
+        assert!(checked_boxes(&without_html_comments(body), &texts).is_empty());
     }
 
     #[test]

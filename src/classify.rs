@@ -76,7 +76,11 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
             .join(", ")
     };
     if let Some(forced) = &change.forced_stage {
-        let Some(index) = policy.stages.iter().position(|s| &s.name == forced) else {
+        let Some(index) = policy
+            .stages
+            .iter()
+            .position(|s| same_name(&s.name, forced))
+        else {
             return Err(SignalError(format!(
                 "--stage `{forced}` is not a stage of the policy; its stages are: {}",
                 stage_names()
@@ -87,7 +91,7 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
             deciding: vec![Signal {
                 source: SignalSource::Cli,
                 detail: format!("--stage {forced}"),
-                stage: forced.clone(),
+                stage: policy.stages[index].name.clone(),
                 commit: None,
             }],
             other: Vec::new(),
@@ -117,7 +121,9 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
         }
     }
 
-    for commit in &change.commits {
+    // A policy whose stages name no trailer values has switched the release trailer off.
+    let trailer_on = policy.stages.iter().any(|s| !s.signals.trailer.is_empty());
+    for commit in change.commits.iter().filter(|_| trailer_on) {
         for trailer in commit
             .trailers
             .iter()
@@ -176,8 +182,12 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
         let kind = kind_of(new);
         // A stable version names a release only when it moves forward; a pre-release
         // names a beta whenever it changes.
+        // Precedence, not `Ord`: build metadata (`1.0.0+build.5`) is no new release.
         let counts = match kind {
-            VersionKind::Stable => v.old.as_ref().is_none_or(|old| new > old),
+            VersionKind::Stable => v
+                .old
+                .as_ref()
+                .is_none_or(|old| new.cmp_precedence(old) == std::cmp::Ordering::Greater),
             VersionKind::Prerelease => v.old.as_ref() != Some(new),
         };
         if !counts {
@@ -255,7 +265,7 @@ mod tests {
     fn commit(id: &str, trailers: &[(&str, &str)]) -> Commit {
         Commit {
             id: id.repeat(40 / id.len()),
-            summary: "s".into(),
+            message: "s".into(),
             trailers: trailers
                 .iter()
                 .map(|(k, v)| Trailer {
@@ -299,6 +309,11 @@ mod tests {
             ..Change::default()
         };
         assert_eq!(stage_of(&change), "beta");
+        let shouted = Change {
+            forced_stage: Some("FULL".into()),
+            ..Change::default()
+        };
+        assert_eq!(stage_of(&shouted), "full");
         let bad = Change {
             forced_stage: Some("gold".into()),
             ..Change::default()
@@ -336,6 +351,7 @@ mod tests {
         assert_eq!(stage_of(&bump(Some("1.1.0"), "1.0.0")), "merge");
         assert_eq!(stage_of(&bump(Some("1.0.0"), "1.1.0-beta.1")), "beta");
         assert_eq!(stage_of(&bump(None, "0.1.0")), "full");
+        assert_eq!(stage_of(&bump(Some("1.0.0"), "1.0.0+build.5")), "merge");
     }
 
     #[test]

@@ -2,20 +2,23 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use git2::Oid;
 
-use crate::change::{Change, FlagRegistryState, Range, VersionChange, display_path};
+use crate::change::{Change, FlagRegistryState, Range, VersionChange};
 use crate::check;
 use crate::classify;
 use crate::manifest;
-use crate::policy::{POLICY_PATHS, Policy};
+use crate::policy::{self, Policy};
 use crate::registry::{self, Registry};
 use crate::report::{PolicyChange, PolicyInfo, Report};
 use crate::source::git::{Repo, short};
+use crate::yaml::MAX_BYTES as MAX_YAML_BYTES;
 
 /// A pull-request body is at most 64 KiB on GitHub; anything far larger is not a body.
 const MAX_BODY_BYTES: u64 = 1024 * 1024;
+/// Manifests are small; a huge one is refused before it is loaded.
+const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 
 /// What `check` was asked to judge.
 #[derive(Debug, Clone, Default)]
@@ -42,26 +45,27 @@ pub fn run(req: &Request) -> Result<Report> {
     let body = req.body_file.as_deref().map(read_body).transpose()?;
 
     let merge_base = repo.merge_base(base, head)?;
-    let commits = repo.commits(base, head)?;
-    let files = repo.diff(merge_base, head)?;
-
     let mut change = Change {
         range: Range {
             base: base.to_string(),
             head: head.to_string(),
             merge_base: merge_base.to_string(),
         },
-        commits,
-        files,
+        commits: repo.commits(base, head)?,
+        files: repo.diff(merge_base, head)?,
         labels: req.labels.clone(),
         body,
         tags: repo.tags_at(head)?,
-        versions: Vec::new(),
-        flags: FlagRegistryState::default(),
         forced_stage: req.stage.clone(),
+        ..Change::default()
     };
-    change.versions = versions(&repo, &policy, &change, merge_base, head)?;
-    change.flags = flags(&repo, &policy, &change, merge_base, head)?;
+    let sides = Sides {
+        repo: &repo,
+        merge_base,
+        head,
+    };
+    change.versions = versions(&sides, &policy, &mut change)?;
+    change.flags = flags(&sides, &policy, &mut change)?;
 
     let class = classify::classify(&change, &policy)?;
     let mut report = check::check(&change, &class, &policy);
@@ -79,25 +83,14 @@ fn load_policy(repo: &Repo, config: Option<&Path>, base: Oid) -> Result<(Policy,
         let policy = policy_from_file(path)?;
         return Ok((policy, path.display().to_string()));
     }
-    let mut found = Vec::new();
-    for path in POLICY_PATHS {
-        if let Some(bytes) = repo.read_file_limited(base, path, crate::yaml::MAX_BYTES)? {
-            found.push((path, bytes));
-        }
-    }
-    match found.as_slice() {
-        [] => Ok((Policy::builtin(), "built-in".to_owned())),
-        [(path, bytes)] => {
+    let at_base = format!("at base {}", short(base));
+    match policy::locate(|path| repo.read_file(base, path, MAX_YAML_BYTES), &at_base)? {
+        None => Ok((Policy::builtin(), "built-in".to_owned())),
+        Some((path, bytes)) => {
             let origin = format!("{path}@{}", short(base));
-            let text = utf8(bytes, &origin)?;
+            let text = utf8(&bytes, &origin)?;
             Ok((Policy::from_yaml(text, &origin)?, origin))
         }
-        _ => bail!(
-            "both {} and {} exist at base {}; keep one of them",
-            POLICY_PATHS[0],
-            POLICY_PATHS[1],
-            short(base)
-        ),
     }
 }
 
@@ -106,11 +99,11 @@ pub fn policy_from_file(path: &Path) -> Result<Policy> {
     let origin = path.display().to_string();
     let meta =
         std::fs::metadata(path).with_context(|| format!("could not read policy `{origin}`"))?;
-    if meta.len() > crate::yaml::MAX_BYTES as u64 {
+    if meta.len() > MAX_YAML_BYTES as u64 {
         bail!(
             "{origin}: the file is {} bytes; policies over {} KiB are refused",
             meta.len(),
-            crate::yaml::MAX_BYTES / 1024
+            MAX_YAML_BYTES / 1024
         );
     }
     let bytes = std::fs::read(path).with_context(|| format!("could not read policy `{origin}`"))?;
@@ -119,7 +112,7 @@ pub fn policy_from_file(path: &Path) -> Result<Policy> {
 
 fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
+        anyhow!(
             "{origin}: not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
             e.valid_up_to()
         )
@@ -141,7 +134,49 @@ fn read_body(path: &Path) -> Result<String> {
     Ok(utf8(&bytes, &format!("--body-file `{shown}`"))?.to_owned())
 }
 
-fn changed(change: &Change, path: &str) -> bool {
+/// The two ends of the three-dot diff, for reading a file as it was and as it is.
+struct Sides<'r> {
+    repo: &'r Repo,
+    merge_base: Oid,
+    head: Oid,
+}
+
+impl Sides<'_> {
+    /// Reads and parses `path` on both sides. Only the head must parse: a file that was
+    /// already broken where the change forked off is what the change may be fixing, so
+    /// the old side then counts as absent, with a note.
+    fn both<T>(
+        &self,
+        path: &str,
+        max: usize,
+        parse: impl Fn(&[u8], &str) -> Result<T>,
+        notes: &mut Vec<String>,
+    ) -> Result<(Option<T>, Option<T>)> {
+        let read = |at: Oid| -> Result<Option<T>> {
+            let origin = format!("{path}@{}", short(at));
+            match self.repo.read_file(at, path, max)? {
+                None => Ok(None),
+                Some(bytes) => parse(&bytes, &origin).map(Some),
+            }
+        };
+        let new = read(self.head)?;
+        let old = read(self.merge_base).unwrap_or_else(|e| {
+            notes.push(format!(
+                "{path} could not be read at the merge-base ({}); it is taken as absent there",
+                first_line(&format!("{e:#}"))
+            ));
+            None
+        });
+        Ok((old, new))
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// Whether the change touches `path` (as the new or the old name of a file).
+fn touches(change: &Change, path: &str) -> bool {
     change
         .files
         .iter()
@@ -149,39 +184,32 @@ fn changed(change: &Change, path: &str) -> bool {
 }
 
 /// Versions of the manifests that the change touches; untouched manifests are not read.
-fn versions(
-    repo: &Repo,
-    policy: &Policy,
-    change: &Change,
-    merge_base: Oid,
-    head: Oid,
-) -> Result<Vec<VersionChange>> {
+fn versions(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<Vec<VersionChange>> {
     let mut out = Vec::new();
     for path in &policy.signals.manifests {
-        if !changed(change, path) {
+        if !touches(change, path) {
             continue;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
         let kind = manifest::Kind::from_file_name(name)
             .expect("policy validation accepts only known manifest names");
-        let read = |at: Oid| -> Result<Option<semver::Version>> {
-            match repo.read_file(at, path)? {
-                None => Ok(None),
-                Some(bytes) => manifest::version(kind, &bytes).map_err(|e| {
-                    let loc = match (e.line, e.column) {
-                        (Some(l), Some(c)) => format!(":{l}:{c}"),
-                        _ => String::new(),
-                    };
-                    anyhow::anyhow!(
-                        "{path}@{}{loc}: cannot read the version: {}; fix the manifest or drop it from signals.manifests",
-                        short(at),
-                        e.message
-                    )
-                }),
-            }
+        let parse = |bytes: &[u8], origin: &str| {
+            manifest::version(kind, bytes).map_err(|e| {
+                // Located as file:line:col, like every other located error.
+                let (at, message) = match (e.line, e.column) {
+                    (Some(l), Some(c)) => (
+                        format!(":{l}:{c}"),
+                        e.message.replace(&format!(" at line {l}, column {c}"), ""),
+                    ),
+                    _ => (String::new(), e.message.clone()),
+                };
+                anyhow!(
+                    "{origin}{at}: cannot read the version: {message}; fix the manifest or drop it from signals.manifests"
+                )
+            })
         };
-        let old = read(merge_base)?;
-        let new = read(head)?;
+        let (old, new) = sides.both(path, MAX_MANIFEST_BYTES, parse, &mut change.notes)?;
+        let (old, new) = (old.flatten(), new.flatten());
         if old != new {
             out.push(VersionChange {
                 manifest: path.clone(),
@@ -193,80 +221,65 @@ fn versions(
     Ok(out)
 }
 
-/// The flag registry, read only when it changed or when a trailer or label names a key.
-fn flags(
-    repo: &Repo,
-    policy: &Policy,
-    change: &Change,
-    merge_base: Oid,
-    head: Oid,
-) -> Result<FlagRegistryState> {
+/// The flag registry, read only when the change touches it or when a trailer or label
+/// names a flag key.
+fn flags(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<FlagRegistryState> {
     let reg = &policy.flag_registry;
-    let read = |at: Oid| -> Result<Option<Registry>> {
-        let origin = format!("{}@{}", reg.path, short(at));
-        match repo.read_file_limited(at, &reg.path, crate::yaml::MAX_BYTES)? {
-            None => Ok(None),
-            Some(bytes) => Ok(Some(Registry::parse(
-                utf8(&bytes, &origin)?,
-                &origin,
-                &reg.stages,
-            )?)),
-        }
+    let parse = |bytes: &[u8], origin: &str| -> Result<Registry> {
+        Ok(Registry::parse(utf8(bytes, origin)?, origin, &reg.stages)?)
     };
     let names_a_key = policy.requirements.iter().any(|r| {
         let ev = &r.evidence;
-        change.commits.iter().any(|c| {
-            c.trailers
-                .iter()
-                .any(|t| ev.flag_trailers.iter().any(|k| t.key_is(k)))
-        }) || ev.flag_label_prefix.as_ref().is_some_and(|p| {
-            change
+        change
+            .commits
+            .iter()
+            .flat_map(|c| &c.trailers)
+            .any(|t| ev.flag_key_of_trailer(t).is_some())
+            || change
                 .labels
                 .iter()
-                .any(|l| l.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)))
-        })
+                .any(|l| ev.flag_key_of_label(l).is_some())
     });
     let mut state = FlagRegistryState::default();
-    if changed(change, &reg.path) && policy.needs_flag_registry() {
-        let old = read(merge_base)?;
-        let new = read(head)?;
+    if touches(change, &reg.path) && policy.needs_flag_registry() {
+        let (old, new) = sides.both(&reg.path, MAX_YAML_BYTES, parse, &mut change.notes)?;
         state.changes = registry::diff(old.as_ref(), new.as_ref());
         state.keys_at_head = new.map(|r| r.keys());
     } else if names_a_key {
-        state.keys_at_head = read(head)?.map(|r| r.keys());
+        let origin = format!("{}@{}", reg.path, short(sides.head));
+        state.keys_at_head = match sides
+            .repo
+            .read_file(sides.head, &reg.path, MAX_YAML_BYTES)?
+        {
+            Some(bytes) => Some(parse(&bytes, &origin)?.keys()),
+            None => None,
+        };
     }
     Ok(state)
 }
 
 /// A policy file edited by the change is validated and reported, never applied to it.
 fn policy_change(repo: &Repo, change: &Change, head: Oid) -> Result<Option<PolicyChange>> {
-    for path in POLICY_PATHS {
-        let Some(file) = change.files.iter().find(|f| f.path == path.as_bytes()) else {
-            continue;
-        };
-        if !file.exists_at_head() {
-            return Ok(Some(PolicyChange {
-                path: display_path(&file.path),
-                valid: true,
-                errors: Vec::new(),
-            }));
-        }
-        let origin = format!("{path}@{}", short(head));
-        let errors = match repo.read_file(head, path)? {
-            None => Vec::new(),
-            Some(bytes) => match std::str::from_utf8(&bytes) {
-                Err(_) => vec![format!("{origin}: not UTF-8 text")],
-                Ok(text) => match Policy::from_yaml(text, &origin) {
-                    Ok(_) => Vec::new(),
-                    Err(e) => e.errors.iter().map(ToString::to_string).collect(),
-                },
+    let Some(path) = policy::POLICY_PATHS
+        .into_iter()
+        .find(|p| touches(change, p))
+    else {
+        return Ok(None);
+    };
+    let errors = match policy::locate(|p| repo.read_file(head, p, MAX_YAML_BYTES), "at head") {
+        Err(e) => vec![format!("{e:#}")],
+        Ok(None) => Vec::new(),
+        Ok(Some((found, bytes))) => match std::str::from_utf8(&bytes) {
+            Err(_) => vec![format!("{found}@{}: not UTF-8 text", short(head))],
+            Ok(text) => match Policy::from_yaml(text, &format!("{found}@{}", short(head))) {
+                Ok(_) => Vec::new(),
+                Err(e) => e.errors.iter().map(ToString::to_string).collect(),
             },
-        };
-        return Ok(Some(PolicyChange {
-            path: path.to_owned(),
-            valid: errors.is_empty(),
-            errors,
-        }));
-    }
-    Ok(None)
+        },
+    };
+    Ok(Some(PolicyChange {
+        path: path.to_owned(),
+        valid: errors.is_empty(),
+        errors,
+    }))
 }

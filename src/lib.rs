@@ -4,6 +4,13 @@
 //! [`policy::Policy`]; the edges (`source`) build the change from git, and `report`
 //! renders the verdict.
 
+// Every byte of output goes through a renderer or `cli::print`, where untrusted text is
+// escaped; stray prints would bypass that.
+#![cfg_attr(
+    not(test),
+    deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)
+)]
+
 pub mod change;
 pub mod check;
 pub mod classify;
@@ -18,9 +25,12 @@ pub mod source;
 pub mod trailers;
 pub mod yaml;
 
-/// Prints an error that stopped a command, with its causes, to stderr.
+/// Prints an error that stopped a command, with its causes, to stderr. Messages quote
+/// text from the change (trailer values, flag keys), so it is escaped like a report.
 pub fn report_error(error: &anyhow::Error) {
     use std::io::Write as _;
+    let text = format!("{error:#}");
+    let lines: Vec<_> = text.lines().map(report::text::clean).collect();
     let mut err = anstream::stderr().lock();
-    let _ = writeln!(err, "error: {error:#}");
+    let _ = writeln!(err, "error: {}", lines.join("\n"));
 }

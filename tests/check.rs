@@ -24,6 +24,18 @@ fn signals(report: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Judges the repository's change as a full release with this pull-request body.
+fn full_release_with_body(repo: &Repo, body: &str) -> serde_json::Value {
+    let file = repo.tmp_file("body.md", body);
+    let args = [
+        "--label",
+        "release:full",
+        "--body-file",
+        file.to_str().unwrap(),
+    ];
+    repo.check_json(&args).1
+}
+
 fn pair(a: &str, b: &str) -> (String, String) {
     (a.to_owned(), b.to_owned())
 }
@@ -77,11 +89,11 @@ fn a_complete_full_release_passes_and_names_its_evidence() {
     assert_eq!(report["verdict"], "pass");
     assert_eq!(
         requirement(&report, "docs")["evidence"],
-        json!([{"source": "file", "detail": "docs/replay.md", "commit": null}])
+        json!([{"source": "file", "detail": "docs/replay.md", "commit": null, "status": "added"}])
     );
     assert_eq!(
         requirement(&report, "template")["evidence"],
-        json!([{"source": "file", "detail": "templates/replay.json", "commit": null}])
+        json!([{"source": "file", "detail": "templates/replay.json", "commit": null, "status": "added"}])
     );
     assert_eq!(
         requirement(&report, "feature-flag")["evidence"],
@@ -291,16 +303,10 @@ fn docs_by_trailer_or_body_line_but_not_by_changelog_or_deletion() {
     let (_, report) = repo.check_json(&["--label", "release:full"]);
     assert_eq!(status(&report, "docs"), "missing");
 
-    let body = repo.tmp_file(
-        "body.md",
+    let report = full_release_with_body(
+        &repo,
         "Adds replay.\n\nDocs: https://github.com/acme/docs/pull/7\n",
     );
-    let (_, report) = repo.check_json(&[
-        "--label",
-        "release:full",
-        "--body-file",
-        body.to_str().unwrap(),
-    ]);
     assert_eq!(
         requirement(&report, "docs")["evidence"],
         json!([{"source": "body", "detail": "Docs: https://github.com/acme/docs/pull/7", "commit": null}])
@@ -371,27 +377,15 @@ fn marketing_by_label_trailer_or_checked_box() {
 
     let repo = Repo::with_base();
     repo.commit("feat: x");
-    let body = repo.tmp_file(
-        "body.md",
+    let report = full_release_with_body(
+        &repo,
         "## Checklist\n* [X] marketing notified\n- [ ] Docs\n",
     );
-    let (_, report) = repo.check_json(&[
-        "--label",
-        "release:full",
-        "--body-file",
-        body.to_str().unwrap(),
-    ]);
     assert_eq!(
         requirement(&report, "marketing")["evidence"],
         json!([{"source": "body", "detail": "* [X] marketing notified", "commit": null}])
     );
-    let unchecked = repo.tmp_file("unchecked.md", "- [ ] Marketing notified\n");
-    let (_, report) = repo.check_json(&[
-        "--label",
-        "release:full",
-        "--body-file",
-        unchecked.to_str().unwrap(),
-    ]);
+    let report = full_release_with_body(&repo, "- [ ] Marketing notified\n");
     assert_eq!(status(&report, "marketing"), "missing");
 }
 
@@ -484,10 +478,21 @@ fn the_range_reports_full_ids_and_counts() {
 fn renames_binaries_submodules_and_non_utf8_names_are_counted() {
     let repo = Repo::with_base();
     repo.write("guide.txt", &"a line of the guide\n".repeat(20));
-    repo.commit("guide");
+    repo.write("notes.md", &"a note\n".repeat(20));
+    repo.write("docs/link.md", "a page that becomes a link\n");
+    repo.commit("guide, notes and a page");
     repo.git(&["branch", "-f", "base"]);
     std::fs::create_dir_all(repo.path().join("docs")).unwrap();
+    // Renamed and edited: new content under a docs path.
     repo.git(&["mv", "guide.txt", "docs/guide.txt"]);
+    let mut guide = "a line of the guide\n".repeat(20);
+    guide.push_str("and one more\n");
+    repo.write("docs/guide.txt", &guide);
+    // Renamed as is: moved, not documented.
+    repo.git(&["mv", "notes.md", "docs/notes.md"]);
+    // A file that becomes a symlink: a type change.
+    repo.remove("docs/link.md");
+    std::os::unix::fs::symlink("guide.txt", repo.path().join("docs/link.md")).unwrap();
     repo.write_bytes(b"assets/logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary");
     repo.write_bytes(b"docs/caf\xe9.md", b"latin-1 name\n");
     // A submodule pointer: a gitlink entry added straight to the index, with the empty
@@ -499,16 +504,19 @@ fn renames_binaries_submodules_and_non_utf8_names_are_counted() {
         "--cacheinfo",
         "160000,1111111111111111111111111111111111111111,vendor/lib",
     ]);
-    repo.commit("move the guide, add a logo, a submodule and a latin-1 file");
+    repo.commit(
+        "move the guide and notes, link a page, add a logo, a submodule and a latin-1 file",
+    );
     let (_, report) = repo.check_json(&["--label", "release:full"]);
-    assert_eq!(report["range"]["files"], 4, "{report:#}");
-    let details: Vec<_> = requirement(&report, "docs")["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["detail"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(details, ["docs/caf\\xe9.md", "docs/guide.txt"]);
+    assert_eq!(report["range"]["files"], 6, "{report:#}");
+    assert_eq!(
+        requirement(&report, "docs")["evidence"],
+        json!([
+            {"source": "file", "detail": "docs/caf\\xe9.md", "commit": null, "status": "added"},
+            {"source": "file", "detail": "docs/guide.txt", "commit": null, "status": "renamed", "old_path": "guide.txt"},
+            {"source": "file", "detail": "docs/link.md", "commit": null, "status": "type-changed"},
+        ])
+    );
 }
 
 // ---- the policy (SPEC §7) --------------------------------------------------------------
@@ -730,4 +738,57 @@ fn help_documents_the_exit_codes() {
         assert!(text.contains("2  could not decide"));
     }
     repo.shipgate().arg("--bogus").assert().code(2);
+}
+
+#[test]
+fn a_change_may_fix_a_file_that_was_broken_at_the_merge_base() {
+    let repo = Repo::new();
+    repo.write("feature-flags.yml", "flags:\n  replay:\n    stage: GA\n");
+    repo.write("package.json", "{\"version\": \"1.0.0\",}\n");
+    repo.commit("broken on main");
+    repo.git(&["branch", "base"]);
+    repo.write(
+        "feature-flags.yml",
+        "flags:\n  replay:\n    stage: general-availability\n",
+    );
+    repo.write("package.json", "{\"version\": \"1.0.0\"}\n");
+    repo.commit("fix the registry and the manifest");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(stage(&report), "full");
+    let notes: Vec<_> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].starts_with("package.json could not be read at the merge-base"),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        notes[1].starts_with("feature-flags.yml could not be read at the merge-base"),
+        "{}",
+        notes[1]
+    );
+}
+
+#[test]
+fn errors_quoting_the_change_cannot_drive_the_terminal() {
+    let repo = Repo::with_base();
+    repo.commit("feat: x\n\nRelease: \x1b[2J\x1b]0;pwned\x07ful");
+    let out = repo
+        .shipgate()
+        .args(["check", "--base", "base"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+    assert!(
+        err.contains("Release: \\u{1b}[2J\\u{1b}]0;pwned\\u{7}ful"),
+        "{err}"
+    );
 }

@@ -426,8 +426,9 @@ signals:
     let messages = policy_fails(
         policy,
         &[
-            "{origin} is not a valid policy (6 problems)",
+            "{origin} is not a valid policy (7 problems)",
             "{origin}:2:1: `stagez`: unknown key; did you mean `stages`?",
+            "{origin}:4:3: `requirements`: the built-in stages need `template`, `feature-flag`, `marketing`",
             "{origin}:5:13: `requirements.docs.paths[0]`: invalid glob",
             "{origin}:6:16: `requirements.docs.trailers[0]`: `D\u{f3}cs` cannot be a git trailer key",
             "{origin}:8:13: `requirements.ship-it.labels`: expected a list of strings, found a string",
@@ -438,8 +439,8 @@ signals:
     for message in messages {
         assert_eq!(
             message.lines().count(),
-            7,
-            "a headline and six problems:\n{message}"
+            8,
+            "a headline and seven problems:\n{message}"
         );
     }
 }

@@ -131,6 +131,9 @@ const REGEX_SIZE_LIMIT: usize = 1 << 20;
 struct Cx<'o> {
     origin: &'o str,
     errors: Vec<ConfigError>,
+    /// `flag-stage` values seen in stages, checked against the registry's stages once
+    /// both are read.
+    flag_stage_refs: Vec<(Pos, String, String)>,
 }
 
 /// A mapping whose keys have been checked against the allowed ones.
@@ -160,6 +163,7 @@ impl<'o> Cx<'o> {
         Self {
             origin,
             errors: Vec::new(),
+            flag_stage_refs: Vec::new(),
         }
     }
 
@@ -212,6 +216,16 @@ impl<'o> Cx<'o> {
                 None
             }
         }
+    }
+
+    /// A file path inside the repository, as git names it in a tree.
+    fn repo_path(&mut self, node: &Node, path: &str) -> Option<String> {
+        let text = self.string(node, path)?;
+        if let Some(why) = bad_repo_path(&text) {
+            self.err(node.pos, path, why);
+            return None;
+        }
+        Some(text)
     }
 
     fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
@@ -291,26 +305,39 @@ impl<'o> Cx<'o> {
             Some(n) => self.requirements(n),
             None => builtin.as_ref().map(|b| b.requirements.clone()),
         };
+        // Stages are checked against the ids the file defines, even when a requirement
+        // has problems of its own, so that one run reports both kinds.
+        let ids: Option<Vec<String>> = match top.get("requirements").map(|n| &n.value) {
+            Some(Value::Map(entries)) => {
+                Some(entries.iter().map(|(k, _)| k.name.clone()).collect())
+            }
+            Some(_) => None,
+            None => builtin
+                .as_ref()
+                .map(|b| b.requirements.iter().map(|r| r.id.clone()).collect()),
+        };
         let stages = match top.get("stages") {
-            Some(n) => self.stages(n, requirements.as_deref()),
+            Some(n) => self.stages(n, ids.as_deref()),
             None => builtin.as_ref().map(|b| b.stages.clone()),
         };
-        if let (None, Some(stages), Some(reqs)) = (top.get("stages"), &stages, &requirements) {
+        if let (None, Some(stages), Some(ids)) = (top.get("stages"), &stages, &ids) {
             // Built-in stages against custom requirements: each id they name must exist.
-            for stage in stages {
-                for id in stage.require.iter().chain(&stage.warn) {
-                    if !reqs.iter().any(|r| &r.id == id) {
-                        let pos = top.get("requirements").map_or(root.pos, |n| n.pos);
-                        self.err(
-                            pos,
-                            "requirements",
-                            format!(
-                                "the built-in stage `{}` needs requirement `{id}`; define it or write out `stages`",
-                                stage.name
-                            ),
-                        );
-                    }
+            let mut missing: Vec<&str> = Vec::new();
+            for id in stages.iter().flat_map(|s| s.require.iter().chain(&s.warn)) {
+                if !ids.contains(id) && !missing.contains(&id.as_str()) {
+                    missing.push(id);
                 }
+            }
+            if !missing.is_empty() {
+                let node = top.get("requirements").unwrap_or(root);
+                self.err(
+                    node.pos,
+                    "requirements",
+                    format!(
+                        "the built-in stages need `{}`; define them here or write out `stages`",
+                        missing.join("`, `")
+                    ),
+                );
             }
         }
         let signals = match top.get("signals") {
@@ -325,6 +352,21 @@ impl<'o> Cx<'o> {
             Some(n) => self.overrides(n),
             None => builtin.as_ref().map(|b| b.overrides.clone()),
         };
+        if let Some(registry) = &flag_registry {
+            // A flag stage the registry cannot hold would make the signal silently dead.
+            for (pos, key, value) in std::mem::take(&mut self.flag_stage_refs) {
+                if !registry.stages.contains(&value) {
+                    self.err(
+                        pos,
+                        &key,
+                        format!(
+                            "`{value}` is not a stage of the flag registry; it has: {}",
+                            registry.stages.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         Some(Policy {
             stages: stages?,
             signals: signals?,
@@ -334,7 +376,7 @@ impl<'o> Cx<'o> {
         })
     }
 
-    fn stages(&mut self, node: &Node, requirements: Option<&[Requirement]>) -> Option<Vec<Stage>> {
+    fn stages(&mut self, node: &Node, requirements: Option<&[String]>) -> Option<Vec<Stage>> {
         let Value::Seq(items) = &node.value else {
             self.expected(node, "stages", "a list of stages");
             return None;
@@ -366,7 +408,7 @@ impl<'o> Cx<'o> {
         node: &Node,
         path: &str,
         first: bool,
-        requirements: Option<&[Requirement]>,
+        requirements: Option<&[String]>,
     ) -> Option<Stage> {
         let fields = self.map(node, path, STAGE_KEYS)?;
         let name = match fields.get("name") {
@@ -433,7 +475,7 @@ impl<'o> Cx<'o> {
         &mut self,
         node: Option<&Node>,
         path: &str,
-        requirements: Option<&[Requirement]>,
+        requirements: Option<&[String]>,
     ) -> Vec<String> {
         let Some(node) = node else { return Vec::new() };
         let ids = self.strings(node, path);
@@ -445,9 +487,9 @@ impl<'o> Cx<'o> {
             }
             seen.push(id);
             if let Some(reqs) = requirements
-                && !reqs.iter().any(|r| &r.id == id)
+                && !reqs.contains(id)
             {
-                let known: Vec<&str> = reqs.iter().map(|r| r.id.as_str()).collect();
+                let known: Vec<&str> = reqs.iter().map(String::as_str).collect();
                 let hint = match closest(id, &known) {
                     Some(near) => format!("; did you mean `{near}`?"),
                     None => format!("; the policy defines: {}", known.join(", ")),
@@ -483,7 +525,18 @@ impl<'o> Cx<'o> {
             trailer: self.names(fields.get("trailer"), &join(path, "trailer")),
             tag,
             version,
-            flag_stage: self.names(fields.get("flag-stage"), &join(path, "flag-stage")),
+            flag_stage: match fields.get("flag-stage") {
+                Some(n) => {
+                    let p = join(path, "flag-stage");
+                    let list = self.strings(n, &p);
+                    for (i, (pos, value)) in list.iter().enumerate() {
+                        self.flag_stage_refs
+                            .push((*pos, format!("{p}[{i}]"), value.clone()));
+                    }
+                    list.into_iter().map(|(_, v)| v).collect()
+                }
+                None => Vec::new(),
+            },
         })
     }
 
@@ -504,6 +557,11 @@ impl<'o> Cx<'o> {
             Some(n) => {
                 let list = self.strings(n, "signals.manifests");
                 for (i, (pos, path)) in list.iter().enumerate() {
+                    let key = format!("signals.manifests[{i}]");
+                    if let Some(why) = bad_repo_path(path) {
+                        self.err(*pos, &key, why);
+                        continue;
+                    }
                     let name = path.rsplit('/').next().unwrap_or(path);
                     if manifest::Kind::from_file_name(name).is_none() {
                         self.err(
@@ -560,7 +618,8 @@ impl<'o> Cx<'o> {
     fn flag_registry(&mut self, node: &Node) -> Option<FlagRegistry> {
         let fields = self.map(node, "flag-registry", REGISTRY_KEYS)?;
         let path = match fields.get("path") {
-            Some(n) => self.string(n, "flag-registry.path")?,
+            // A bad path is reported; reading on lets `stages` be checked too.
+            Some(n) => self.repo_path(n, "flag-registry.path").unwrap_or_default(),
             None => DEFAULT_REGISTRY.to_owned(),
         };
         let stages = match fields.get("stages") {
@@ -712,6 +771,20 @@ fn wrap_seq(node: &Node) -> Node {
     }
 }
 
+/// Paths in trees are relative, `/`-separated and normalised; anything else would never
+/// match a file, which would turn a signal or a requirement off without a word.
+fn bad_repo_path(path: &str) -> Option<String> {
+    let bad = path.starts_with('/')
+        || path.ends_with('/')
+        || path.contains('\\')
+        || path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
+    bad.then(|| {
+        format!("`{path}` is not a repository-relative file path; write it like `sub/dir/file.yml`, without `./`, `..` or a leading `/`")
+    })
+}
+
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
@@ -799,6 +872,7 @@ signals:
             errors(text),
             [
                 "p.yml:2:1: `stagez`: unknown key; did you mean `stages`?",
+                "p.yml:4:3: `requirements`: the built-in stages need `template`, `feature-flag`, `marketing`; define them here or write out `stages`",
                 "p.yml:5:13: `requirements.docs.paths[0]`: invalid glob: unclosed character class; missing ']'",
                 "p.yml:6:16: `requirements.docs.trailers[0]`: `Dócs` cannot be a git trailer key: use ASCII letters, digits and `-`",
                 "p.yml:7:3: `requirements.ship-it`: names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes or flag evidence",
@@ -847,6 +921,29 @@ stages:
     }
 
     #[test]
+    fn stage_references_are_checked_even_when_a_requirement_is_broken() {
+        let text = "stages:\n  - name: merge\n  - name: full\n    require: [dosc]\nrequirements:\n  docs:\n    paths: [\"a/[b\"]\n";
+        let errs = errors(text);
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(errs[0].contains("unknown requirement `dosc`; did you mean `docs`?"));
+        assert!(errs[1].contains("invalid glob"));
+    }
+
+    #[test]
+    fn paths_and_flag_stages_must_be_usable() {
+        let text = "signals:\n  manifests: [/VERSION, ./package.json]\nflag-registry:\n  path: ./feature-flags.yml\nstages:\n  - name: merge\n  - name: full\n    signals: {flag-stage: [GA]}\n";
+        let errs = errors(text);
+        assert_eq!(errs.len(), 4, "{errs:#?}");
+        assert!(errs[0].starts_with("p.yml:2:15: `signals.manifests[0]`: `/VERSION` is not a repository-relative file path"), "{}", errs[0]);
+        assert!(errs[1].contains("`signals.manifests[1]`"));
+        assert!(errs[2].contains("`flag-registry.path`"));
+        assert_eq!(
+            errs[3],
+            "p.yml:8:28: `stages[1].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability"
+        );
+    }
+
+    #[test]
     fn empty_file_is_the_builtin_policy() {
         let p = Policy::from_yaml("# nothing yet\n", "p.yml").unwrap();
         assert_eq!(p.stages.len(), 3);
@@ -874,6 +971,30 @@ stages:
         assert_eq!(p.stages[2].name, "public-beta");
         assert_eq!(p.stages[2].require, ["docs"]);
         assert_eq!(p.requirements.len(), 4, "built-in requirements kept");
+    }
+
+    #[test]
+    fn every_key_the_parser_accepts_is_documented() {
+        let documented = |key: String| super::super::KEYS.iter().any(|(k, _)| *k == key);
+        let groups: [(&str, &[&str]); 6] = [
+            ("", TOP_KEYS),
+            ("stages[].", STAGE_KEYS),
+            ("stages[].signals.", STAGE_SIGNAL_KEYS),
+            ("signals.", SIGNAL_KEYS),
+            ("flag-registry.", REGISTRY_KEYS),
+            ("requirements.<id>.", REQUIREMENT_KEYS),
+        ];
+        for (prefix, keys) in groups {
+            for key in keys {
+                assert!(
+                    documented(format!("{prefix}{key}")),
+                    "{prefix}{key} has no doc"
+                );
+            }
+        }
+        for key in OVERRIDE_KEYS {
+            assert!(documented(format!("overrides.{key}")), "overrides.{key}");
+        }
     }
 
     #[test]

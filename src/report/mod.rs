@@ -91,6 +91,12 @@ pub struct EvidenceItem {
     pub detail: String,
     /// The commit a trailer came from; `null` for files, labels and the body.
     pub commit: Option<String>,
+    /// For a file: added, modified, renamed, copied or type-changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// For a renamed or copied file: where it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

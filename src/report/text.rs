@@ -82,6 +82,10 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         }
     }
 
+    if let Some(o) = &r.override_ {
+        writeln!(out, "{BOLD}override{BOLD:#} {}", clean(&o.reason))?;
+    }
+
     if !r.requirements.is_empty() {
         writeln!(out)?;
         let width = r.requirements.iter().map(|q| q.id.len()).max().unwrap_or(0);
