@@ -705,6 +705,46 @@ fn no_colour_unless_a_terminal_or_forced() {
         .output()
         .unwrap();
     assert!(forced.stdout.contains(&0x1b));
+    // NO_COLOR is the user's word and wins over a forcing CI setting.
+    let refused = repo
+        .shipgate()
+        .args(["check", "--base", "base", "--label", "release:full"])
+        .env("NO_COLOR", "1")
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(!refused.stdout.contains(&0x1b));
+}
+
+#[test]
+fn explain_prints_the_policy_and_every_key() {
+    let repo = Repo::with_base();
+    let out = repo.shipgate().arg("explain").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("policy: built-in policy\n"), "{text}");
+    assert!(text.contains("  full   a full release\n"), "{text}");
+    assert!(
+        text.contains("requires: docs, template, feature-flag, marketing"),
+        "{text}"
+    );
+
+    let keys = repo
+        .shipgate()
+        .args(["explain", "--keys"])
+        .output()
+        .unwrap();
+    let keys = String::from_utf8(keys.stdout).unwrap();
+    for key in [
+        "stages[].signals.flag-stage",
+        "requirements.<id>.body-checkboxes",
+        "overrides.trailers",
+    ] {
+        assert!(
+            keys.contains(&format!("\n  {key}\n")),
+            "{key} missing from:\n{keys}"
+        );
+    }
 }
 
 #[test]
