@@ -644,53 +644,44 @@ fn flag_registry_with_a_misspelt_stage_at_head() {
 
 // 11. Manifests that do not parse.
 
-#[test]
-fn cargo_toml_that_does_not_parse() {
+/// A manifest that parses at the base and not at head stops the check, located at head.
+fn broken_manifest_fails(file: &str, good: &str, broken: &str, line: u32, format: &str) {
     let repo = Repo::new();
-    repo.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"1.0.0\"\n",
-    );
-    repo.commit("a crate");
+    repo.write(file, good);
+    repo.commit("a manifest");
     repo.git(&["branch", "base"]);
-    repo.write(
-        "Cargo.toml",
-        "[package\nname = \"app\"\nversion = \"1.1.0\"\n",
-    );
+    repo.write(file, broken);
     let head = repo.commit("a broken manifest");
     let err = check_fails(&repo, &["--base", "base"]);
     says(
         &err,
         &[
-            &format!("Cargo.toml@{}:1:", short(&head)),
+            &format!("{file}@{}:{line}:", short(&head)),
             "cannot read the version",
-            "TOML",
+            format,
         ],
     );
 }
 
 #[test]
+fn cargo_toml_that_does_not_parse() {
+    broken_manifest_fails(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"1.0.0\"\n",
+        "[package\nname = \"app\"\nversion = \"1.1.0\"\n",
+        1,
+        "TOML",
+    );
+}
+
+#[test]
 fn package_json_that_does_not_parse() {
-    let repo = Repo::new();
-    repo.write(
+    broken_manifest_fails(
         "package.json",
         "{\"name\": \"app\", \"version\": \"1.0.0\"}\n",
-    );
-    repo.commit("a package");
-    repo.git(&["branch", "base"]);
-    repo.write(
-        "package.json",
         "{\n  \"name\": \"app\",\n  \"version\": \"1.1.0\",\n}\n",
-    );
-    let head = repo.commit("a broken manifest");
-    let err = check_fails(&repo, &["--base", "base"]);
-    says(
-        &err,
-        &[
-            &format!("package.json@{}:4:", short(&head)),
-            "cannot read the version",
-            "JSON",
-        ],
+        4,
+        "JSON",
     );
 }
 
