@@ -75,7 +75,6 @@ pub enum Status {
     Modified,
     Deleted,
     Renamed,
-    Copied,
     /// A file became a symlink or a submodule, or the reverse.
     TypeChange,
 }
@@ -87,7 +86,6 @@ impl Status {
             Status::Modified => "modified",
             Status::Deleted => "deleted",
             Status::Renamed => "renamed",
-            Status::Copied => "copied",
             Status::TypeChange => "type-changed",
         }
     }
@@ -98,10 +96,10 @@ pub struct FileChange {
     /// The path at head (for a deletion, the path that was removed). Raw bytes: git paths
     /// need not be UTF-8.
     pub path: Vec<u8>,
-    /// For renames and copies, the path at the merge-base.
+    /// For renames, the path at the merge-base.
     pub old_path: Option<Vec<u8>>,
     pub status: Status,
-    /// A rename or copy that carries its content over unchanged.
+    /// A rename that carries its content over unchanged.
     pub same_content: bool,
 }
 

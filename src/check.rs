@@ -363,7 +363,7 @@ fn checked_boxes(body: &str, texts: &[String]) -> Vec<String> {
         let text = rest.trim_start();
         let hit = texts.iter().any(|want| {
             text.get(..want.len())
-                .is_some_and(|head| head.to_lowercase() == want.to_lowercase())
+                .is_some_and(|head| same_name(head, want))
                 && text[want.len()..]
                     .chars()
                     .next()

@@ -123,7 +123,8 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
 
     // A policy whose stages name no trailer values has switched the release trailer off.
     let trailer_on = policy.stages.iter().any(|s| !s.signals.trailer.is_empty());
-    for commit in change.commits.iter().filter(|_| trailer_on) {
+    let commits = if trailer_on { &change.commits[..] } else { &[] };
+    for commit in commits {
         for trailer in commit
             .trailers
             .iter()
@@ -178,25 +179,22 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
     }
 
     for v in &change.versions {
-        let Some(new) = &v.new else { continue };
+        // A manifest that appears or disappears has no version *change*: a new
+        // package.json says "1.0.0" by default, and that is no release.
+        let (Some(old), Some(new)) = (&v.old, &v.new) else {
+            continue;
+        };
         let kind = kind_of(new);
-        // A stable version names a release only when it moves forward; a pre-release
-        // names a beta whenever it changes.
-        // Precedence, not `Ord`: build metadata (`1.0.0+build.5`) is no new release.
+        // A stable version names a release only when it moves forward, by precedence
+        // (build metadata, `1.0.0+build.5`, is no new release); a pre-release names a
+        // beta whenever it changes.
         let counts = match kind {
-            VersionKind::Stable => v
-                .old
-                .as_ref()
-                .is_none_or(|old| new.cmp_precedence(old) == std::cmp::Ordering::Greater),
-            VersionKind::Prerelease => v.old.as_ref() != Some(new),
+            VersionKind::Stable => new.cmp_precedence(old) == std::cmp::Ordering::Greater,
+            VersionKind::Prerelease => old != new,
         };
         if !counts {
             continue;
         }
-        let old = v
-            .old
-            .as_ref()
-            .map_or("(none)".to_owned(), ToString::to_string);
         for (i, stage) in stages() {
             if stage.signals.version == Some(kind) {
                 push(
@@ -350,7 +348,11 @@ mod tests {
         assert_eq!(stage_of(&bump(Some("1.0.0"), "1.1.0")), "full");
         assert_eq!(stage_of(&bump(Some("1.1.0"), "1.0.0")), "merge");
         assert_eq!(stage_of(&bump(Some("1.0.0"), "1.1.0-beta.1")), "beta");
-        assert_eq!(stage_of(&bump(None, "0.1.0")), "full");
+        assert_eq!(
+            stage_of(&bump(None, "1.0.0")),
+            "merge",
+            "a new manifest is no bump"
+        );
         assert_eq!(stage_of(&bump(Some("1.0.0"), "1.0.0+build.5")), "merge");
     }
 

@@ -106,7 +106,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Explain { policy, .. } => {
             let (policy, source) = policy_in_force(&policy)?;
-            print(&crate::explain::render(&policy, &source))?;
+            // Descriptions and hints come from the policy file, which came from a commit.
+            let text = crate::explain::render(&policy, &source);
+            let cleaned: Vec<_> = text.lines().map(crate::report::text::clean).collect();
+            print(&(cleaned.join("\n") + "\n"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate(args) => {
@@ -154,11 +157,23 @@ fn print(text: &str) -> Result<()> {
 }
 
 /// The repository's top folder, or `dir` itself outside a repository.
-fn top_dir(dir: &Path) -> PathBuf {
-    git2::Repository::discover(dir)
-        .ok()
-        .and_then(|r| r.workdir().map(Path::to_path_buf))
-        .unwrap_or_else(|| dir.to_path_buf())
+fn top_dir(dir: &Path) -> Result<PathBuf> {
+    if !dir.is_dir() {
+        bail!(
+            "`{}` is not a folder that exists; pass --repo with the repository's folder",
+            dir.display()
+        );
+    }
+    match git2::Repository::discover(dir) {
+        Err(_) => Ok(dir.to_path_buf()),
+        Ok(repo) => match repo.workdir() {
+            Some(top) => Ok(top.to_path_buf()),
+            None => bail!(
+                "`{}` is a bare repository: its policy lives in commits, not in a working tree; run this in a clone",
+                dir.display()
+            ),
+        },
+    }
 }
 
 /// For `explain` and `validate`: `--config`, else the policy file in the working tree
@@ -167,7 +182,7 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
     if let Some(path) = &args.config {
         return Ok((gate::policy_from_file(path)?, path.display().to_string()));
     }
-    let top = top_dir(&args.repo);
+    let top = top_dir(&args.repo)?;
     let exists = |p: &str| -> Result<Option<PathBuf>> {
         let path = top.join(p);
         Ok(path.exists().then_some(path))
@@ -179,7 +194,7 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
 }
 
 fn init(repo: &Path, force: bool) -> Result<ExitCode> {
-    let top = top_dir(repo);
+    let top = top_dir(repo)?;
     let other = top.join(POLICY_PATHS[1]);
     if other.exists() {
         bail!(

@@ -36,9 +36,16 @@ pub struct Request {
 pub fn run(req: &Request) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
     let head = repo.resolve(&req.head, "head")?;
+    let mut notes = Vec::new();
     let base = match &req.base {
         Some(rev) => repo.resolve(rev, "base")?,
-        None => repo.default_base()?.1,
+        None => {
+            let (name, oid) = repo.default_base()?;
+            notes.push(format!(
+                "no --base given: the change is compared with {name}"
+            ));
+            oid
+        }
     };
 
     let (policy, source) = load_policy(&repo, req.config.as_deref(), base)?;
@@ -53,10 +60,17 @@ pub fn run(req: &Request) -> Result<Report> {
         },
         commits: repo.commits(base, head)?,
         files: repo.diff(merge_base, head)?,
-        labels: req.labels.clone(),
+        // Labels come from people and tools; stray spaces are not part of the name.
+        labels: req
+            .labels
+            .iter()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect(),
         body,
         tags: repo.tags_at(head)?,
         forced_stage: req.stage.clone(),
+        notes,
         ..Change::default()
     };
     let sides = Sides {
@@ -143,15 +157,17 @@ struct Sides<'r> {
 
 impl Sides<'_> {
     /// Reads and parses `path` on both sides. Only the head must parse: a file that was
-    /// already broken where the change forked off is what the change may be fixing, so
-    /// the old side then counts as absent, with a note.
+    /// already broken where the change forked off is what the change may be fixing.
+    /// Then nothing can be said about how it changed (`Ok(None)`, with a note), which is
+    /// safer than comparing against "absent" and seeing every entry as new.
+    #[allow(clippy::type_complexity)]
     fn both<T>(
         &self,
         path: &str,
         max: usize,
         parse: impl Fn(&[u8], &str) -> Result<T>,
         notes: &mut Vec<String>,
-    ) -> Result<(Option<T>, Option<T>)> {
+    ) -> Result<Option<(Option<T>, Option<T>)>> {
         let read = |at: Oid| -> Result<Option<T>> {
             let origin = format!("{path}@{}", short(at));
             match self.repo.read_file(at, path, max)? {
@@ -160,19 +176,22 @@ impl Sides<'_> {
             }
         };
         let new = read(self.head)?;
-        let old = read(self.merge_base).unwrap_or_else(|e| {
-            notes.push(format!(
-                "{path} could not be read at the merge-base ({}); it is taken as absent there",
-                first_line(&format!("{e:#}"))
-            ));
-            None
-        });
-        Ok((old, new))
+        match read(self.merge_base) {
+            Ok(old) => Ok(Some((old, new))),
+            Err(e) => {
+                notes.push(format!(
+                    "{path} could not be read at the merge-base, so how the change alters it is not judged ({})",
+                    one_line(&format!("{e:#}"))
+                ));
+                Ok(None)
+            }
+        }
     }
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
+/// A multi-line message (a headline and its located problems) as one line, for a note.
+fn one_line(text: &str) -> String {
+    text.lines().map(str::trim).collect::<Vec<_>>().join("; ")
 }
 
 /// Whether the change touches `path` (as the new or the old name of a file).
@@ -196,19 +215,20 @@ fn versions(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<V
         let parse = |bytes: &[u8], origin: &str| {
             manifest::version(kind, bytes).map_err(|e| {
                 // Located as file:line:col, like every other located error.
-                let (at, message) = match (e.line, e.column) {
-                    (Some(l), Some(c)) => (
-                        format!(":{l}:{c}"),
-                        e.message.replace(&format!(" at line {l}, column {c}"), ""),
-                    ),
-                    _ => (String::new(), e.message.clone()),
+                let at = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(":{l}:{c}"),
+                    _ => String::new(),
                 };
                 anyhow!(
-                    "{origin}{at}: cannot read the version: {message}; fix the manifest or drop it from signals.manifests"
+                    "{origin}{at}: cannot read the version: {}; fix the manifest or drop it from signals.manifests",
+                    e.unlocated
                 )
             })
         };
-        let (old, new) = sides.both(path, MAX_MANIFEST_BYTES, parse, &mut change.notes)?;
+        let Some((old, new)) = sides.both(path, MAX_MANIFEST_BYTES, parse, &mut change.notes)?
+        else {
+            continue;
+        };
         let (old, new) = (old.flatten(), new.flatten());
         if old != new {
             out.push(VersionChange {
@@ -228,6 +248,18 @@ fn flags(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<Flag
     let parse = |bytes: &[u8], origin: &str| -> Result<Registry> {
         Ok(Registry::parse(utf8(bytes, origin)?, origin, &reg.stages)?)
     };
+    let keys_at_head = || -> Result<_> {
+        let origin = format!("{}@{}", reg.path, short(sides.head));
+        Ok(
+            match sides
+                .repo
+                .read_file(sides.head, &reg.path, MAX_YAML_BYTES)?
+            {
+                Some(bytes) => Some(parse(&bytes, &origin)?.keys()),
+                None => None,
+            },
+        )
+    };
     let names_a_key = policy.requirements.iter().any(|r| {
         let ev = &r.evidence;
         change
@@ -242,29 +274,35 @@ fn flags(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<Flag
     });
     let mut state = FlagRegistryState::default();
     if touches(change, &reg.path) && policy.needs_flag_registry() {
-        let (old, new) = sides.both(&reg.path, MAX_YAML_BYTES, parse, &mut change.notes)?;
-        state.changes = registry::diff(old.as_ref(), new.as_ref());
-        state.keys_at_head = new.map(|r| r.keys());
+        match sides.both(&reg.path, MAX_YAML_BYTES, parse, &mut change.notes)? {
+            Some((old, new)) => {
+                state.changes = registry::diff(old.as_ref(), new.as_ref());
+                state.keys_at_head = new.map(|r| r.keys());
+            }
+            None => state.keys_at_head = keys_at_head()?,
+        }
     } else if names_a_key {
-        let origin = format!("{}@{}", reg.path, short(sides.head));
-        state.keys_at_head = match sides
-            .repo
-            .read_file(sides.head, &reg.path, MAX_YAML_BYTES)?
-        {
-            Some(bytes) => Some(parse(&bytes, &origin)?.keys()),
-            None => None,
-        };
+        state.keys_at_head = keys_at_head()?;
     }
     Ok(state)
 }
 
 /// A policy file edited by the change is validated and reported, never applied to it.
 fn policy_change(repo: &Repo, change: &Change, head: Oid) -> Result<Option<PolicyChange>> {
-    let Some(path) = policy::POLICY_PATHS
-        .into_iter()
-        .find(|p| touches(change, p))
-    else {
+    let Some((path, file)) = policy::POLICY_PATHS.into_iter().find_map(|p| {
+        let file = change
+            .files
+            .iter()
+            .find(|f| f.path == p.as_bytes() || f.old_path.as_deref() == Some(p.as_bytes()))?;
+        Some((p, file))
+    }) else {
         return Ok(None);
+    };
+    // A policy renamed away from its path is, for shipgate, a policy removed.
+    let status = if file.path != path.as_bytes() {
+        "deleted"
+    } else {
+        file.status.as_str()
     };
     let errors = match policy::locate(|p| repo.read_file(head, p, MAX_YAML_BYTES), "at head") {
         Err(e) => vec![format!("{e:#}")],
@@ -279,6 +317,7 @@ fn policy_change(repo: &Repo, change: &Change, head: Oid) -> Result<Option<Polic
     };
     Ok(Some(PolicyChange {
         path: path.to_owned(),
+        status,
         valid: errors.is_empty(),
         errors,
     }))

@@ -75,15 +75,20 @@ pub struct ManifestError {
     pub column: Option<usize>,
     /// The whole message, e.g. `version "banana" is not a version number`.
     pub message: String,
+    /// The message without its "at line L, column C", for callers that print the
+    /// location their own way (`file:line:col`).
+    pub unlocated: String,
 }
 
 impl ManifestError {
     /// An error with no place in the file.
     fn new(message: impl Into<String>) -> Self {
+        let message = message.into();
         ManifestError {
             line: None,
             column: None,
-            message: message.into(),
+            unlocated: message.clone(),
+            message,
         }
     }
 
@@ -95,6 +100,7 @@ impl ManifestError {
                 line: Some(line),
                 column: Some(column),
                 message: format!("{headline} at line {line}, column {column}: {detail}"),
+                unlocated: format!("{headline}: {detail}"),
             },
             None => ManifestError::new(format!("{headline}: {detail}")),
         }

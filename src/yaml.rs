@@ -93,7 +93,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         strict_booleans: true,
         budget: serde_saphyr::budget! {
             max_depth: 32,
-            max_nodes: 20_000,
+            // Every value takes at least two bytes, so this is no limit within 256 KiB;
+            // it bounds what aliases could otherwise multiply.
+            max_nodes: 150_000,
             max_aliases: 100,
             max_anchors: 100,
         },
@@ -139,7 +141,7 @@ fn first_line(rendered: &str) -> String {
         let what = rest.split([' ', '{']).next().unwrap_or(rest);
         return match what {
             "Depth" => "nested deeper than 32 levels".to_owned(),
-            "Nodes" => "more than 20000 values".to_owned(),
+            "Nodes" => "more than 150000 values".to_owned(),
             "Aliases" | "Anchors" => "more than 100 aliases or anchors".to_owned(),
             _ => "too large to read safely (alias expansion or size limits)".to_owned(),
         };

@@ -579,7 +579,7 @@ fn the_policy_is_read_from_the_base_not_from_the_change() {
     assert_eq!(report["policy"]["source"], "built-in");
     assert_eq!(
         report["policy"]["changed"],
-        json!({"path": ".github/shipgate.yml", "valid": true, "errors": []})
+        json!({"path": ".github/shipgate.yml", "status": "added", "valid": true, "errors": []})
     );
 }
 
@@ -793,9 +793,11 @@ fn a_change_may_fix_a_file_that_was_broken_at_the_merge_base() {
     );
     repo.write("package.json", "{\"version\": \"1.0.0\"}\n");
     repo.commit("fix the registry and the manifest");
+    // Nothing is known of how the files changed, so neither names a release: the fix
+    // merges like any other change, and the report says why nothing was judged.
     let (code, report) = repo.check_json(&[]);
-    assert_eq!(code, 1, "{report:#}");
-    assert_eq!(stage(&report), "full");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(stage(&report), "merge");
     let notes: Vec<_> = report["notes"]
         .as_array()
         .unwrap()
@@ -804,12 +806,17 @@ fn a_change_may_fix_a_file_that_was_broken_at_the_merge_base() {
         .collect();
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(
-        notes[0].starts_with("package.json could not be read at the merge-base"),
+        notes[0].starts_with("package.json could not be read at the merge-base, so how the change alters it is not judged (package.json@"),
         "{}",
         notes[0]
     );
     assert!(
-        notes[1].starts_with("feature-flags.yml could not be read at the merge-base"),
+        notes[0].contains(":1:21: cannot read the version: invalid JSON: trailing comma"),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        notes[1].contains("`flags.replay.stage`: `GA` is not a flag stage"),
         "{}",
         notes[1]
     );
@@ -831,4 +838,136 @@ fn errors_quoting_the_change_cannot_drive_the_terminal() {
         err.contains("Release: \\u{1b}[2J\\u{1b}]0;pwned\\u{7}ful"),
         "{err}"
     );
+}
+
+#[test]
+fn custom_requirements_with_their_own_hint_work_like_the_builtin_ones() {
+    let repo = Repo::new();
+    repo.write(
+        ".shipgate.yml",
+        r#"
+stages:
+  - name: merge
+    require: [changelog]
+requirements:
+  changelog:
+    description: a changelog entry
+    paths: ["/CHANGELOG.md"]
+    hint: add a line to CHANGELOG.md under "Unreleased"
+"#,
+    );
+    repo.commit("policy");
+    repo.git(&["branch", "base"]);
+    repo.write("src/x.rs", "\n");
+    repo.commit("feat: x");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        requirement(&report, "changelog")["hint"],
+        "add a line to CHANGELOG.md under \"Unreleased\""
+    );
+    repo.write("CHANGELOG.md", "## Unreleased\n- x\n");
+    repo.commit("changelog");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        requirement(&report, "changelog")["evidence"][0]["detail"],
+        "CHANGELOG.md"
+    );
+}
+
+#[test]
+fn a_policy_without_trailer_values_switches_the_release_trailer_off() {
+    let repo = Repo::new();
+    repo.write(
+        ".shipgate.yml",
+        "stages:\n  - name: merge\n  - name: full\n    signals: {labels: [\"ship\"]}\n    require: [docs]\n",
+    );
+    repo.commit("policy");
+    repo.git(&["branch", "base"]);
+    repo.commit("chore: bump\n\nRelease: 2.3.0");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!((code, stage(&report)), (0, "merge"));
+}
+
+#[test]
+fn a_new_manifest_is_no_version_bump() {
+    let repo = Repo::with_base();
+    repo.write(
+        "package.json",
+        "{\"name\": \"x\", \"version\": \"1.0.0\"}\n",
+    );
+    repo.commit("npm init");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!((code, stage(&report)), (0, "merge"));
+}
+
+#[test]
+fn a_bare_move_into_templates_is_no_new_template() {
+    let repo = Repo::with_base();
+    repo.write("examples/replay.json", "{\"steps\": [1, 2, 3]}\n");
+    repo.commit("an example");
+    repo.git(&["branch", "-f", "base"]);
+    std::fs::create_dir_all(repo.path().join("templates")).unwrap();
+    repo.git(&["mv", "examples/replay.json", "templates/replay.json"]);
+    repo.commit("move the example");
+    let (_, report) = repo.check_json(&["--label", "release:full"]);
+    assert_eq!(status(&report, "template"), "missing");
+    assert_eq!(report["range"]["files"], 1, "one rename");
+}
+
+#[test]
+fn labels_are_trimmed() {
+    let repo = Repo::with_base();
+    repo.commit("feat: x");
+    let (code, report) = repo.check_json(&["--label", " release:full "]);
+    assert_eq!((code, stage(&report)), (1, "full"));
+}
+
+#[test]
+fn long_evidence_lists_are_cut_in_text_and_kept_whole_in_json() {
+    let repo = Repo::with_base();
+    for i in 0..5 {
+        repo.write(&format!("docs/page{i}.md"), "page\n");
+    }
+    repo.commit("docs\n\nRelease: beta");
+    let out = repo
+        .shipgate()
+        .args(["check", "--base", "base"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  ok    docs          file docs/page0.md; file docs/page1.md; file docs/page2.md (+2 more)\n"),
+        "{text}"
+    );
+    let (_, report) = repo.check_json(&[]);
+    assert_eq!(
+        requirement(&report, "docs")["evidence"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+}
+
+#[test]
+fn an_override_that_was_not_needed_is_still_shown() {
+    let repo = Repo::with_base();
+    repo.commit("fix: typo\n\nShipgate-Skip: habit");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["override"]["reason"], "habit");
+    assert_eq!(
+        report["notes"],
+        json!(["override present (habit) but nothing was blocked"])
+    );
+    let out = repo
+        .shipgate()
+        .args(["check", "--base", "base"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\noverride habit\n"), "{text}");
 }

@@ -235,6 +235,10 @@ fn no_base_uses_the_branch_upstream() {
     assert_eq!(report["range"]["base"], upstream.as_str());
     assert_eq!(report["range"]["head"], head.as_str());
     assert_eq!(report["range"]["commits"], 1);
+    assert_eq!(
+        report["notes"],
+        serde_json::json!(["no --base given: the change is compared with origin/main"])
+    );
 }
 
 // 3. Shallow clones.
@@ -839,4 +843,54 @@ fn validate_lists_every_problem_and_passes_a_good_file() {
     says(&err, &[".shipgate.yml:2:1: `stagez`: unknown key"]);
     repo.write(".shipgate.yml", "version: 1\n");
     repo.shipgate().arg("validate").assert().success();
+}
+
+#[test]
+fn a_policy_that_is_a_symlink_or_a_folder_at_base_is_refused() {
+    let repo = Repo::new();
+    repo.write("real.yml", "version: 1\n");
+    std::os::unix::fs::symlink("real.yml", repo.path().join(".shipgate.yml")).unwrap();
+    let base = repo.commit("a linked policy");
+    repo.git(&["branch", "base"]);
+    repo.commit("feat: x");
+    let err = check_fails(&repo, &["--base", "base"]);
+    says(
+        &err,
+        &[&format!(
+            "`.shipgate.yml` at {} is a symbolic link",
+            short(&base)
+        )],
+    );
+
+    let repo = Repo::new();
+    repo.write(".github/shipgate.yml/oops.yml", "version: 1\n");
+    repo.commit("a policy folder");
+    repo.git(&["branch", "base"]);
+    repo.commit("feat: x");
+    let err = check_fails(&repo, &["--base", "base"]);
+    says(&err, &["`.github/shipgate.yml`", "is a folder"]);
+}
+
+#[test]
+fn an_oversized_body_file_is_refused() {
+    let repo = Repo::with_base();
+    let body = repo.tmp_file("body.md", &"x".repeat(1024 * 1024 + 1));
+    let err = check_fails(&repo, &["--base", "base", "--body-file", text(&body)]);
+    says(&err, &["--body-file", "over 1 MiB is refused"]);
+}
+
+#[test]
+fn policy_commands_refuse_a_folder_that_does_not_exist() {
+    let repo = Repo::with_base();
+    let out = repo
+        .shipgate()
+        .args(["validate", "--repo", "/nonexistent/folder"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("`/nonexistent/folder` is not a folder that exists"),
+        "{err}"
+    );
 }

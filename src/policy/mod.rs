@@ -181,13 +181,15 @@ impl Evidence {
             .iter()
             .any(|k| trailer.key_is(k))
             .then(|| trailer.value.trim())
+            .filter(|key| !key.is_empty())
     }
 
     /// The flag key a label names (`flag:<key>`), prefix compared as labels are.
     pub fn flag_key_of_label<'l>(&self, label: &'l str) -> Option<&'l str> {
         let prefix = self.flag_label_prefix.as_deref()?;
         let head = label.get(..prefix.len())?;
-        same_name(head, prefix).then(|| &label[prefix.len()..])
+        let key = &label[prefix.len()..];
+        (same_name(head, prefix) && !key.trim().is_empty()).then_some(key)
     }
 }
 

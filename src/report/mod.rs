@@ -91,10 +91,10 @@ pub struct EvidenceItem {
     pub detail: String,
     /// The commit a trailer came from; `null` for files, labels and the body.
     pub commit: Option<String>,
-    /// For a file: added, modified, renamed, copied or type-changed.
+    /// For a file: added, modified, renamed or type-changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
-    /// For a renamed or copied file: where it came from.
+    /// For a renamed file: where it came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_path: Option<String>,
 }
@@ -147,6 +147,8 @@ pub struct PolicyInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyChange {
     pub path: String,
+    /// What the change does to the file: added, modified, renamed or deleted.
+    pub status: &'static str,
     pub valid: bool,
     pub errors: Vec<String>,
 }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use super::{Level, Report, Status, Verdict};
+use crate::change::short_id as short;
 use crate::classify::Signal;
 
 const BOLD: Style = Style::new().bold();
@@ -63,7 +64,13 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
     if let Some(policy) = &r.policy {
         writeln!(out, "{BOLD}policy{BOLD:#}   {}", clean(&policy.source))?;
         if let Some(changed) = &policy.changed {
-            if changed.valid {
+            if changed.status == "deleted" {
+                writeln!(
+                    out,
+                    "         {YELLOW}this change removes {}; it applies until the change is merged{YELLOW:#}",
+                    clean(&changed.path)
+                )?;
+            } else if changed.valid {
                 writeln!(
                     out,
                     "         {YELLOW}this change edits {}: valid; it applies from the next change on{YELLOW:#}",
@@ -198,10 +205,6 @@ fn signal(s: &Signal) -> String {
         ),
         None => format!("{} {}", s.source.as_str(), clean(&s.detail)),
     }
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(10)]
 }
 
 fn plural(n: usize) -> &'static str {

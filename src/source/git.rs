@@ -25,9 +25,15 @@ const SHALLOW_HINT: &str = "this is a shallow clone: fetch the full history \
 impl Repo {
     /// Opens the repository containing `dir`.
     pub fn open(dir: &Path) -> Result<Repo> {
-        if !dir.is_dir() {
+        if !dir.exists() {
             bail!(
                 "`{}` does not exist; pass --repo with the repository's folder",
+                dir.display()
+            );
+        }
+        if !dir.is_dir() {
+            bail!(
+                "`{}` is a file, not a folder; pass --repo with the repository's folder",
                 dir.display()
             );
         }
@@ -315,6 +321,21 @@ impl Repo {
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
         };
+        // A link's blob is its target's name and a folder has no bytes: reading either
+        // as the file would judge something else than the user sees.
+        let mode = entry.filemode();
+        if mode != i32::from(FileMode::Blob) && mode != i32::from(FileMode::BlobExecutable) {
+            let what = match Side::of(&entry).kind {
+                Kind::Link => "a symbolic link",
+                Kind::Tree => "a folder",
+                Kind::Submodule => "a submodule",
+                Kind::File => "not a regular file",
+            };
+            bail!(
+                "`{path}` at {} is {what}; shipgate reads it only as a regular file committed at that path",
+                short(commit)
+            );
+        }
         let (size, _) = self.repo.odb()?.read_header(entry.id())?;
         if size > max {
             bail!(

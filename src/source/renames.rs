@@ -23,8 +23,8 @@ use std::collections::hash_map::Entry;
 use git2::{Odb, Oid, Repository};
 
 /// One side of a candidate pair: an index into the caller's list of deltas, the path
-/// (raw bytes), and the blob id. Only regular files / symlinks are passed in (no
-/// submodules).
+/// (raw bytes), and the blob id. Only regular files are passed in: git pairs symlinks
+/// only exactly, and the caller does that itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     pub index: usize,
@@ -52,8 +52,7 @@ const IDENTICAL_ALTERNATIVES: usize = 100;
 /// diff.renameLimit 1000) would, returning (deleted.index, added.index) pairs.
 ///
 /// The pairs come in the order of the added files' paths. Every candidate is scored as
-/// a regular file: git would not pair a symlink with a regular file, nor a symlink by
-/// similarity, but [`Candidate`] does not say which is which.
+/// a regular file, which is what the caller passes.
 pub fn detect(
     repo: &git2::Repository,
     deleted: &[Candidate],
