@@ -6,7 +6,7 @@
 //! them instead of each requirement having code of its own; custom requirements work the
 //! same way as the built-in four.
 
-use crate::change::{Change, display_path};
+use crate::change::{Change, FlagChangeKind, display_path};
 use crate::classify::Classification;
 use crate::policy::{Evidence, Policy, Requirement, same_name};
 use crate::report::{
@@ -75,100 +75,19 @@ fn evaluate(
     policy: &Policy,
 ) -> RequirementResult {
     let ev = &req.evidence;
-    let mut evidence = Vec::new();
-    let item = |source, detail: String, commit: Option<&str>| EvidenceItem {
-        source,
-        detail,
-        commit: commit.map(str::to_owned),
-        status: None,
-        old_path: None,
-    };
+    let mut found = Found::default();
+    from_files(change, ev, &mut found);
+    from_trailers(change, ev, &mut found);
+    from_labels(change, ev, &mut found);
+    from_body(change, ev, &mut found);
+    from_flags(change, ev, &mut found);
 
-    if !ev.paths.is_empty() {
-        for file in change.files.iter().filter(|f| f.has_new_content()) {
-            if ev.paths.is_match(&file.path) {
-                evidence.push(EvidenceItem {
-                    status: Some(file.status.as_str()),
-                    old_path: file.old_path.as_deref().map(display_path),
-                    ..item(EvidenceSource::File, display_path(&file.path), None)
-                });
-            }
-        }
-    }
-    for commit in &change.commits {
-        for t in &commit.trailers {
-            if ev.trailers.iter().any(|k| t.key_is(k)) && !t.value.trim().is_empty() {
-                evidence.push(item(
-                    EvidenceSource::Trailer,
-                    format!("{}: {}", t.key, t.value),
-                    Some(&commit.id),
-                ));
-            }
-        }
-    }
-    for label in &change.labels {
-        if ev.labels.iter().any(|l| same_name(l, label)) {
-            evidence.push(item(EvidenceSource::Label, label.clone(), None));
-        }
-    }
-    if let Some(body) = &change.body {
-        let body = without_html_comments(body);
-        let body = body.as_ref();
-        for line in body_lines(body, &ev.body_lines) {
-            evidence.push(item(EvidenceSource::Body, line, None));
-        }
-        for line in checked_boxes(body, &ev.body_checkboxes) {
-            evidence.push(item(EvidenceSource::Body, line, None));
-        }
-    }
-
-    // Flags: a named key must exist at head, or the requirement is missing whatever else
+    let Found {
+        evidence,
+        unknown_keys,
+    } = found;
+    // A named flag key must exist at head, or the requirement is missing whatever else
     // is there: a typo in a flag key is exactly the mistake this gate exists to catch.
-    let mut unknown_keys = Vec::new();
-    if ev.flag_registry {
-        for c in &change.flags.changes {
-            if c.kind != crate::change::FlagChangeKind::Removed {
-                let stage = c.new_stage.as_deref().unwrap_or("no stage");
-                evidence.push(item(
-                    EvidenceSource::FlagRegistry,
-                    format!("{} ({}, {stage})", c.key, c.kind.as_str()),
-                    None,
-                ));
-            }
-        }
-    }
-    let known = |key: &str| {
-        change
-            .flags
-            .keys_at_head
-            .as_ref()
-            .is_some_and(|keys| keys.contains_key(key))
-    };
-    for commit in &change.commits {
-        for (t, key) in commit
-            .trailers
-            .iter()
-            .filter_map(|t| Some((t, ev.flag_key_of_trailer(t)?)))
-        {
-            let detail = format!("{}: {}", t.key, t.value);
-            if known(key) {
-                evidence.push(item(EvidenceSource::Trailer, detail, Some(&commit.id)));
-            } else {
-                unknown_keys.push(format!("`{key}` (trailer in commit {})", commit.short_id()));
-            }
-        }
-    }
-    for label in &change.labels {
-        let Some(key) = ev.flag_key_of_label(label) else {
-            continue;
-        };
-        if known(key) {
-            evidence.push(item(EvidenceSource::Label, label.clone(), None));
-        } else {
-            unknown_keys.push(format!("`{key}` (label {label})"));
-        }
-    }
-
     let satisfied = !evidence.is_empty() && unknown_keys.is_empty();
     let hint = (!satisfied).then(|| {
         if unknown_keys.is_empty() {
@@ -192,6 +111,126 @@ fn evaluate(
         },
         evidence,
         hint,
+    }
+}
+
+/// What one requirement's evidence kinds turned up.
+#[derive(Default)]
+struct Found {
+    evidence: Vec<EvidenceItem>,
+    /// Flag keys named by a trailer or label that the registry does not hold.
+    unknown_keys: Vec<String>,
+}
+
+/// Files the change adds or edits under the requirement's paths.
+fn from_files(change: &Change, ev: &Evidence, found: &mut Found) {
+    if ev.paths.is_empty() {
+        return;
+    }
+    for file in change.files.iter().filter(|f| f.has_new_content()) {
+        if ev.paths.is_match(&file.path) {
+            found.evidence.push(EvidenceItem {
+                status: Some(file.status.as_str()),
+                old_path: file.old_path.as_deref().map(display_path),
+                ..EvidenceItem::new(EvidenceSource::File, display_path(&file.path), None)
+            });
+        }
+    }
+}
+
+/// Trailers with one of the keys and a value.
+fn from_trailers(change: &Change, ev: &Evidence, found: &mut Found) {
+    for commit in &change.commits {
+        for t in &commit.trailers {
+            if ev.trailers.iter().any(|k| t.key_is(k)) && !t.value.trim().is_empty() {
+                found.evidence.push(EvidenceItem::new(
+                    EvidenceSource::Trailer,
+                    format!("{}: {}", t.key, t.value),
+                    Some(&commit.id),
+                ));
+            }
+        }
+    }
+}
+
+fn from_labels(change: &Change, ev: &Evidence, found: &mut Found) {
+    for label in &change.labels {
+        if ev.labels.iter().any(|l| same_name(l, label)) {
+            found.evidence.push(EvidenceItem::new(
+                EvidenceSource::Label,
+                label.clone(),
+                None,
+            ));
+        }
+    }
+}
+
+/// `Key: value` lines and checked boxes in the visible part of the body.
+fn from_body(change: &Change, ev: &Evidence, found: &mut Found) {
+    let Some(body) = &change.body else { return };
+    let body = without_html_comments(body);
+    let lines = body_lines(&body, &ev.body_lines);
+    let boxes = checked_boxes(&body, &ev.body_checkboxes);
+    for line in lines.into_iter().chain(boxes) {
+        found
+            .evidence
+            .push(EvidenceItem::new(EvidenceSource::Body, line, None));
+    }
+}
+
+/// Registry entries the change adds or edits, and flag keys named by trailers and
+/// labels, which count only when the registry holds them at head.
+fn from_flags(change: &Change, ev: &Evidence, found: &mut Found) {
+    if ev.flag_registry {
+        for c in &change.flags.changes {
+            if c.kind != FlagChangeKind::Removed {
+                let stage = c.new_stage.as_deref().unwrap_or("no stage");
+                found.evidence.push(EvidenceItem::new(
+                    EvidenceSource::FlagRegistry,
+                    format!("{} ({}, {stage})", c.key, c.kind.as_str()),
+                    None,
+                ));
+            }
+        }
+    }
+    let known = |key: &str| {
+        change
+            .flags
+            .keys_at_head
+            .as_ref()
+            .is_some_and(|keys| keys.contains_key(key))
+    };
+    for commit in &change.commits {
+        for t in &commit.trailers {
+            let Some(key) = ev.flag_key_of_trailer(t) else {
+                continue;
+            };
+            if known(key) {
+                found.evidence.push(EvidenceItem::new(
+                    EvidenceSource::Trailer,
+                    format!("{}: {}", t.key, t.value),
+                    Some(&commit.id),
+                ));
+            } else {
+                found
+                    .unknown_keys
+                    .push(format!("`{key}` (trailer in commit {})", commit.short_id()));
+            }
+        }
+    }
+    for label in &change.labels {
+        let Some(key) = ev.flag_key_of_label(label) else {
+            continue;
+        };
+        if known(key) {
+            found.evidence.push(EvidenceItem::new(
+                EvidenceSource::Label,
+                label.clone(),
+                None,
+            ));
+        } else {
+            found.unknown_keys.push(format!("`{key}` (label {label})"));
+        }
     }
 }
 

@@ -99,6 +99,18 @@ pub struct EvidenceItem {
     pub old_path: Option<String>,
 }
 
+impl EvidenceItem {
+    pub fn new(source: EvidenceSource, detail: String, commit: Option<&str>) -> EvidenceItem {
+        EvidenceItem {
+            source,
+            detail,
+            commit: commit.map(str::to_owned),
+            status: None,
+            old_path: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EvidenceSource {
