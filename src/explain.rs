@@ -65,7 +65,7 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(
         out,
-        "requirements (any one piece of evidence satisfies one; deleted files never count):"
+        "requirements (any one piece of evidence satisfies one; deleted files and files merely moved never count):"
     )?;
     let width = p.requirements.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for r in &p.requirements {
