@@ -620,6 +620,122 @@ mod tests {
         assert!(checked_boxes(&without_html_comments(body), &texts).is_empty());
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn change_strategy() -> impl Strategy<Value = Change> {
+            let labels = prop::collection::vec(
+                prop::sample::select(vec![
+                    "release:full",
+                    "release:beta",
+                    "marketing-notified",
+                    "shipgate:skip",
+                    "flag:replay",
+                    "bug",
+                ]),
+                0..4,
+            );
+            let files = prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "docs/a.md",
+                        "README.md",
+                        "CHANGELOG.md",
+                        "templates/t.json",
+                        "src/lib.rs",
+                    ]),
+                    prop::sample::select(vec![
+                        FileStatus::Added,
+                        FileStatus::Modified,
+                        FileStatus::Deleted,
+                        FileStatus::Renamed,
+                    ]),
+                    any::<bool>(),
+                ),
+                0..5,
+            );
+            let trailers = prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "Release",
+                        "Docs",
+                        "Template",
+                        "Feature-Flag",
+                        "Shipgate-Skip",
+                        "Signed-off-by",
+                    ]),
+                    prop::sample::select(vec!["full", "beta", "replay", "x", ""]),
+                ),
+                0..4,
+            );
+            (labels, files, trailers, any::<bool>()).prop_map(
+                |(labels, files, trailers, registry)| Change {
+                    labels: labels.into_iter().map(String::from).collect(),
+                    files: files
+                        .into_iter()
+                        .map(|(path, status, same)| FileChange {
+                            path: path.as_bytes().to_vec(),
+                            old_path: (status == FileStatus::Renamed).then(|| b"old".to_vec()),
+                            status,
+                            same_content: same && status == FileStatus::Renamed,
+                        })
+                        .collect(),
+                    commits: vec![Commit {
+                        id: "e".repeat(40),
+                        message: String::new(),
+                        trailers: trailers
+                            .into_iter()
+                            .map(|(k, v)| Trailer {
+                                key: k.into(),
+                                value: v.into(),
+                            })
+                            .collect(),
+                    }],
+                    flags: crate::change::FlagRegistryState {
+                        keys_at_head: registry.then(|| [("replay".to_owned(), None)].into()),
+                        changes: Vec::new(),
+                    },
+                    ..Change::default()
+                },
+            )
+        }
+
+        proptest! {
+            /// The verdict follows from the requirements alone: blocked exactly when a
+            /// required one is missing and nothing overrides; every missing requirement
+            /// has a hint and every satisfied one evidence.
+            #[test]
+            fn verdict_follows_requirements(change in change_strategy()) {
+                let p = Policy::builtin();
+                // A `Release:` value the policy does not know is an error, not a verdict.
+                let Ok(class) = classify(&change, &p) else { return Ok(()) };
+                let r = check(&change, &class, &p);
+                let missing_required = r.requirements.iter().any(|q| q.level == Level::Required && q.status == Status::Missing);
+                let expected = match (missing_required, r.override_.is_some()) {
+                    (false, _) => Verdict::Pass,
+                    (true, true) => Verdict::Overridden,
+                    (true, false) => Verdict::Blocked,
+                };
+                prop_assert_eq!(r.verdict, expected);
+                for q in &r.requirements {
+                    match q.status {
+                        Status::Missing => prop_assert!(q.hint.as_deref().is_some_and(|h| !h.is_empty())),
+                        Status::Satisfied => prop_assert!(!q.evidence.is_empty() && q.hint.is_none()),
+                    }
+                    for e in q.evidence.iter().filter(|e| e.source == EvidenceSource::File) {
+                        // A diff names each path once; the generator may repeat one.
+                        let counted = change
+                            .files
+                            .iter()
+                            .any(|f| display_path(&f.path) == e.detail && f.has_new_content());
+                        prop_assert!(counted, "{} counted without new content", e.detail);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn body_lines_need_a_value() {
         let keys = vec!["Docs".to_owned()];
