@@ -9,7 +9,7 @@ use crate::change::{Change, FlagRegistryState, Range, VersionChange};
 use crate::check;
 use crate::classify;
 use crate::manifest;
-use crate::policy::{self, Policy};
+use crate::policy::{self, ConfigErrors, Policy};
 use crate::registry::{self, Registry};
 use crate::report::{PolicyChange, PolicyInfo, Report};
 use crate::source::git::{Repo, short};
@@ -78,8 +78,10 @@ pub fn run(req: &Request) -> Result<Report> {
         merge_base,
         head,
     };
-    change.versions = versions(&sides, &policy, &mut change)?;
-    change.flags = flags(&sides, &policy, &mut change)?;
+    let mut notes = Vec::new();
+    change.versions = versions(&sides, &policy, &change, &mut notes)?;
+    change.flags = flags(&sides, &policy, &change, &mut notes)?;
+    change.notes.append(&mut notes);
 
     let class = classify::classify(&change, &policy)?;
     let mut report = check::check(&change, &class, &policy);
@@ -97,31 +99,64 @@ fn load_policy(repo: &Repo, config: Option<&Path>, base: Oid) -> Result<(Policy,
         let policy = policy_from_file(path)?;
         return Ok((policy, path.display().to_string()));
     }
-    let at_base = format!("at base {}", short(base));
-    match policy::locate(|path| repo.read_file(base, path, MAX_YAML_BYTES), &at_base)? {
-        None => Ok((Policy::builtin(), "built-in".to_owned())),
-        Some((path, bytes)) => {
-            let origin = format!("{path}@{}", short(base));
-            let text = utf8(&bytes, &origin)?;
-            Ok((Policy::from_yaml(text, &origin)?, origin))
-        }
-    }
+    Ok(
+        policy_at(repo, base, "base")?
+            .unwrap_or_else(|| (Policy::builtin(), "built-in".to_owned())),
+    )
+}
+
+/// The policy committed at `commit`, with its origin (`.shipgate.yml@1a2b3c4d5e`), or
+/// `None` when the commit has none.
+fn policy_at(repo: &Repo, commit: Oid, side: &str) -> Result<Option<(Policy, String)>> {
+    let place = format!("at {side} {}", short(commit));
+    let Some((path, bytes)) =
+        policy::locate(|path| repo.read_file(commit, path, MAX_YAML_BYTES), &place)?
+    else {
+        return Ok(None);
+    };
+    let origin = format!("{path}@{}", short(commit));
+    let policy = Policy::from_yaml(utf8(&bytes, &origin)?, &origin)?;
+    Ok(Some((policy, origin)))
 }
 
 /// Reads a policy file from disk, refusing oversized files before reading them whole.
 pub fn policy_from_file(path: &Path) -> Result<Policy> {
     let origin = path.display().to_string();
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("could not read policy `{origin}`"))?;
-    if meta.len() > MAX_YAML_BYTES as u64 {
-        bail!(
-            "{origin}: the file is {} bytes; policies over {} KiB are refused",
-            meta.len(),
-            MAX_YAML_BYTES / 1024
-        );
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("could not read policy `{origin}`"))?;
+    let bytes = read_limited(
+        path,
+        MAX_YAML_BYTES as u64,
+        &format!("policy `{origin}`"),
+        |len| {
+            format!(
+                "{origin}: the file is {len} bytes; policies over {} KiB are refused",
+                MAX_YAML_BYTES / 1024
+            )
+        },
+    )?;
     Ok(Policy::from_yaml(utf8(&bytes, &origin)?, &origin)?)
+}
+
+fn read_body(path: &Path) -> Result<String> {
+    let what = format!("--body-file `{}`", path.display());
+    let bytes = read_limited(path, MAX_BODY_BYTES, &what, |len| {
+        format!("{what} is {len} bytes; a pull-request body over 1 MiB is refused")
+    })?;
+    Ok(utf8(&bytes, &what)?.to_owned())
+}
+
+/// Reads a file given on the command line, refusing one over `max` bytes before loading
+/// it; `too_big` words the refusal for the kind of file.
+fn read_limited(
+    path: &Path,
+    max: u64,
+    what: &str,
+    too_big: impl FnOnce(u64) -> String,
+) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).with_context(|| format!("could not read {what}"))?;
+    if meta.len() > max {
+        bail!(too_big(meta.len()));
+    }
+    std::fs::read(path).with_context(|| format!("could not read {what}"))
 }
 
 fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
@@ -131,21 +166,6 @@ fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
             e.valid_up_to()
         )
     })
-}
-
-fn read_body(path: &Path) -> Result<String> {
-    let shown = path.display();
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("could not read --body-file `{shown}`"))?;
-    if meta.len() > MAX_BODY_BYTES {
-        bail!(
-            "--body-file `{shown}` is {} bytes; a pull-request body over 1 MiB is refused",
-            meta.len()
-        );
-    }
-    let bytes =
-        std::fs::read(path).with_context(|| format!("could not read --body-file `{shown}`"))?;
-    Ok(utf8(&bytes, &format!("--body-file `{shown}`"))?.to_owned())
 }
 
 /// The two ends of the three-dot diff, for reading a file as it was and as it is.
@@ -203,7 +223,12 @@ fn touches(change: &Change, path: &str) -> bool {
 }
 
 /// Versions of the manifests that the change touches; untouched manifests are not read.
-fn versions(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<Vec<VersionChange>> {
+fn versions(
+    sides: &Sides<'_>,
+    policy: &Policy,
+    change: &Change,
+    notes: &mut Vec<String>,
+) -> Result<Vec<VersionChange>> {
     let mut out = Vec::new();
     for path in &policy.signals.manifests {
         if !touches(change, path) {
@@ -225,8 +250,7 @@ fn versions(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<V
                 )
             })
         };
-        let Some((old, new)) = sides.both(path, MAX_MANIFEST_BYTES, parse, &mut change.notes)?
-        else {
+        let Some((old, new)) = sides.both(path, MAX_MANIFEST_BYTES, parse, notes)? else {
             continue;
         };
         let (old, new) = (old.flatten(), new.flatten());
@@ -243,45 +267,49 @@ fn versions(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<V
 
 /// The flag registry, read only when the change touches it or when a trailer or label
 /// names a flag key.
-fn flags(sides: &Sides<'_>, policy: &Policy, change: &mut Change) -> Result<FlagRegistryState> {
+fn flags(
+    sides: &Sides<'_>,
+    policy: &Policy,
+    change: &Change,
+    notes: &mut Vec<String>,
+) -> Result<FlagRegistryState> {
     let reg = &policy.flag_registry;
     let parse = |bytes: &[u8], origin: &str| -> Result<Registry> {
         Ok(Registry::parse(utf8(bytes, origin)?, origin, &reg.stages)?)
     };
     let keys_at_head = || -> Result<_> {
         let origin = format!("{}@{}", reg.path, short(sides.head));
-        Ok(
-            match sides
-                .repo
-                .read_file(sides.head, &reg.path, MAX_YAML_BYTES)?
-            {
-                Some(bytes) => Some(parse(&bytes, &origin)?.keys()),
-                None => None,
-            },
-        )
+        let bytes = sides
+            .repo
+            .read_file(sides.head, &reg.path, MAX_YAML_BYTES)?;
+        bytes
+            .map(|b| parse(&b, &origin).map(|r| r.keys()))
+            .transpose()
     };
-    let names_a_key = policy.requirements.iter().any(|r| {
-        let ev = &r.evidence;
-        change
-            .commits
-            .iter()
-            .flat_map(|c| &c.trailers)
-            .any(|t| ev.flag_key_of_trailer(t).is_some())
-            || change
-                .labels
+    let names_a_key = || {
+        policy.requirements.iter().any(|r| {
+            let ev = &r.evidence;
+            change
+                .commits
                 .iter()
-                .any(|l| ev.flag_key_of_label(l).is_some())
-    });
+                .flat_map(|c| &c.trailers)
+                .any(|t| ev.flag_key_of_trailer(t).is_some())
+                || change
+                    .labels
+                    .iter()
+                    .any(|l| ev.flag_key_of_label(l).is_some())
+        })
+    };
     let mut state = FlagRegistryState::default();
     if touches(change, &reg.path) && policy.needs_flag_registry() {
-        match sides.both(&reg.path, MAX_YAML_BYTES, parse, &mut change.notes)? {
+        match sides.both(&reg.path, MAX_YAML_BYTES, parse, notes)? {
             Some((old, new)) => {
                 state.changes = registry::diff(old.as_ref(), new.as_ref());
                 state.keys_at_head = new.map(|r| r.keys());
             }
             None => state.keys_at_head = keys_at_head()?,
         }
-    } else if names_a_key {
+    } else if names_a_key() {
         state.keys_at_head = keys_at_head()?;
     }
     Ok(state)
@@ -304,15 +332,12 @@ fn policy_change(repo: &Repo, change: &Change, head: Oid) -> Result<Option<Polic
     } else {
         file.status.as_str()
     };
-    let errors = match policy::locate(|p| repo.read_file(head, p, MAX_YAML_BYTES), "at head") {
-        Err(e) => vec![format!("{e:#}")],
-        Ok(None) => Vec::new(),
-        Ok(Some((found, bytes))) => match std::str::from_utf8(&bytes) {
-            Err(_) => vec![format!("{found}@{}: not UTF-8 text", short(head))],
-            Ok(text) => match Policy::from_yaml(text, &format!("{found}@{}", short(head))) {
-                Ok(_) => Vec::new(),
-                Err(e) => e.errors.iter().map(ToString::to_string).collect(),
-            },
+    let errors = match policy_at(repo, head, "head") {
+        Ok(_) => Vec::new(),
+        // A policy's own problems are listed one by one, like `validate` lists them.
+        Err(e) => match e.downcast_ref::<ConfigErrors>() {
+            Some(problems) => problems.errors.iter().map(ToString::to_string).collect(),
+            None => vec![format!("{e:#}")],
         },
     };
     Ok(Some(PolicyChange {
