@@ -971,3 +971,41 @@ fn an_override_that_was_not_needed_is_still_shown() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("\noverride habit\n"), "{text}");
 }
+
+#[test]
+fn without_base_or_upstream_the_base_is_origin_head() {
+    let origin = Repo::with_base();
+    let remote = tempfile::TempDir::new().unwrap();
+    let remote_path = remote.path().to_str().unwrap();
+    origin.git(&["clone", "-q", "--bare", ".", remote_path]);
+    let work = tempfile::TempDir::new().unwrap();
+    let clone_path = work.path().join("clone");
+    let clone = clone_path.to_str().unwrap();
+    origin.git(&["clone", "-q", remote_path, clone]);
+    // A detached head has no upstream, so only origin/HEAD is left to compare with.
+    origin.git_in(&clone_path, &["checkout", "-q", "--detach"]);
+    std::fs::write(clone_path.join("docs.md"), "x\n").unwrap();
+    origin.git_in(&clone_path, &["add", "-A"]);
+    origin.git_in(
+        &clone_path,
+        &["commit", "-q", "-m", "feat: x\n\nRelease: full"],
+    );
+    let out = origin
+        .shipgate()
+        .args(["check", "--repo", clone, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["range"]["base"], origin.git(&["rev-parse", "main"]));
+    assert_eq!(report["range"]["commits"], 1);
+    assert_eq!(
+        report["notes"],
+        json!(["no --base given: the change is compared with origin/HEAD"])
+    );
+}
