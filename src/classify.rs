@@ -237,6 +237,14 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
     })
 }
 
+/// The version a release tag names, if `pattern` picks the tag and its `version` group
+/// is semver. Used to find the previous release; a tag that only looks like one is
+/// skipped there (the classifier reports it when it is the tag being judged).
+pub fn tag_version(pattern: &regex::Regex, tag: &str) -> Option<semver::Version> {
+    let version = pattern.captures(tag)?.name("version")?;
+    semver::Version::parse(version.as_str()).ok()
+}
+
 fn kind_of(version: &semver::Version) -> VersionKind {
     if version.pre.is_empty() {
         VersionKind::Stable

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::gate::{self, Request};
+use crate::gate::{self, Base, Body, Request};
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::report::{self, Format, Verdict};
 
@@ -127,12 +127,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let request = Request {
         repo: args.repo,
-        base: args.base,
+        base: args.base.map_or(Base::Upstream, Base::Rev),
         head: args.head,
         stage: args.stage,
         labels: args.labels,
-        body_file: args.body_file,
+        body: args.body_file.map(Body::File),
         config: args.config,
+        ..Request::default()
     };
     let report = gate::run(&request)?;
     let rendered = match args.format {

@@ -12,7 +12,7 @@ use crate::manifest;
 use crate::policy::{self, ConfigErrors, Policy};
 use crate::registry::{self, Registry};
 use crate::report::{PolicyChange, PolicyInfo, Report};
-use crate::source::git::{Repo, short};
+use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
 use crate::yaml::MAX_BYTES as MAX_YAML_BYTES;
 
 /// A pull-request body is at most 64 KiB on GitHub; anything far larger is not a body.
@@ -24,39 +24,96 @@ const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub repo: PathBuf,
-    pub base: Option<String>,
+    pub base: Base,
     pub head: String,
     pub stage: Option<String>,
     pub labels: Vec<String>,
-    pub body_file: Option<PathBuf>,
+    pub body: Option<Body>,
     pub config: Option<PathBuf>,
+    /// Tags being pushed or released, judged like tags that point at head.
+    pub tags: Vec<String>,
+    /// What the edge that built the request wants said in the report.
+    pub notes: Vec<String>,
+}
+
+/// Where the change starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Base {
+    /// The current branch's upstream, else `origin/HEAD` (SPEC §6).
+    #[default]
+    Upstream,
+    /// A revision given by the user or the CI system.
+    Rev(String),
+    /// The release tag before this one in semver order; the whole history up to the tag
+    /// when it is the first.
+    PreviousRelease { tag: String },
+}
+
+/// The pull-request body: a file named on the command line, or text from a CI system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    File(PathBuf),
+    Text(String),
 }
 
 /// Judges the change; `Err` means it could not be judged (exit 2).
 pub fn run(req: &Request) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
     let head = repo.resolve(&req.head, "head")?;
-    let mut notes = Vec::new();
+    let mut notes = req.notes.clone();
     let base = match &req.base {
-        Some(rev) => repo.resolve(rev, "base")?,
-        None => {
+        Base::Rev(rev) => Some(repo.resolve(rev, "base")?),
+        Base::Upstream => {
             let (name, oid) = repo.default_base()?;
             notes.push(format!(
                 "no --base given: the change is compared with {name}"
             ));
-            oid
+            Some(oid)
+        }
+        Base::PreviousRelease { tag } => {
+            // The previous release is found with the tag pattern of the policy the tag
+            // itself carries; the policy that judges the change still comes from the base.
+            let pattern = match &req.config {
+                Some(path) => policy_from_file(path)?,
+                None => policy_at(&repo, head, "head")?
+                    .map_or_else(Policy::builtin, |(p, _)| p),
+            }
+            .signals
+            .tag_pattern;
+            match previous_release_tag(&repo, &pattern, tag)? {
+                Some((name, oid)) => {
+                    notes.push(format!("tag {tag}: the change is everything since {name}"));
+                    Some(oid)
+                }
+                None => {
+                    notes.push(format!(
+                        "tag {tag}: no earlier release tag, so the change is the whole history"
+                    ));
+                    None
+                }
+            }
         }
     };
 
-    let (policy, source) = load_policy(&repo, req.config.as_deref(), base)?;
-    let body = req.body_file.as_deref().map(read_body).transpose()?;
+    let (policy, source) = load_policy(&repo, req.config.as_deref(), base, head)?;
+    let body = match &req.body {
+        Some(Body::File(path)) => Some(read_body(path)?),
+        Some(Body::Text(text)) => Some(text.clone()),
+        None => None,
+    };
 
-    let merge_base = repo.merge_base(base, head)?;
+    let merge_base = base.map(|base| repo.merge_base(base, head)).transpose()?;
+    let mut tags = repo.tags_at(head)?;
+    for tag in &req.tags {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
     let mut change = Change {
         range: Range {
-            base: base.to_string(),
+            base: base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()),
             head: head.to_string(),
-            merge_base: merge_base.to_string(),
+            merge_base: merge_base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()),
         },
         commits: repo.commits(base, head)?,
         files: repo.diff(merge_base, head)?,
@@ -68,7 +125,7 @@ pub fn run(req: &Request) -> Result<Report> {
             .filter(|l| !l.is_empty())
             .collect(),
         body,
-        tags: repo.tags_at(head)?,
+        tags,
         forced_stage: req.stage.clone(),
         notes,
         ..Change::default()
@@ -94,15 +151,23 @@ pub fn run(req: &Request) -> Result<Report> {
 
 /// The policy in force: `--config`, else the policy file at the base commit, else the
 /// built-in one. Read from the base so a change cannot loosen its own gate.
-fn load_policy(repo: &Repo, config: Option<&Path>, base: Oid) -> Result<(Policy, String)> {
+/// With no base commit (a first release is the whole history) the policy at head is the
+/// only one there is.
+fn load_policy(
+    repo: &Repo,
+    config: Option<&Path>,
+    base: Option<Oid>,
+    head: Oid,
+) -> Result<(Policy, String)> {
     if let Some(path) = config {
         let policy = policy_from_file(path)?;
         return Ok((policy, path.display().to_string()));
     }
-    Ok(
-        policy_at(repo, base, "base")?
-            .unwrap_or_else(|| (Policy::builtin(), "built-in".to_owned())),
-    )
+    let committed = match base {
+        Some(base) => policy_at(repo, base, "base")?,
+        None => policy_at(repo, head, "head")?,
+    };
+    Ok(committed.unwrap_or_else(|| (Policy::builtin(), "built-in".to_owned())))
 }
 
 /// The policy committed at `commit`, with its origin (`.shipgate.yml@1a2b3c4d5e`), or
@@ -171,7 +236,8 @@ fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
 /// The two ends of the three-dot diff, for reading a file as it was and as it is.
 struct Sides<'r> {
     repo: &'r Repo,
-    merge_base: Oid,
+    /// `None` when the change starts at the first commit.
+    merge_base: Option<Oid>,
     head: Oid,
 }
 
@@ -188,14 +254,15 @@ impl Sides<'_> {
         parse: impl Fn(&[u8], &str) -> Result<T>,
         notes: &mut Vec<String>,
     ) -> Result<Option<(Option<T>, Option<T>)>> {
-        let read = |at: Oid| -> Result<Option<T>> {
+        let read = |at: Option<Oid>| -> Result<Option<T>> {
+            let Some(at) = at else { return Ok(None) };
             let origin = format!("{path}@{}", short(at));
             match self.repo.read_file(at, path, max)? {
                 None => Ok(None),
                 Some(bytes) => parse(&bytes, &origin).map(Some),
             }
         };
-        let new = read(self.head)?;
+        let new = read(Some(self.head))?;
         match read(self.merge_base) {
             Ok(old) => Ok(Some((old, new))),
             Err(e) => {

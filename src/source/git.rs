@@ -55,6 +55,11 @@ impl Repo {
         }
     }
 
+    /// The libgit2 handle, for the edges (hooks, pre-push) that need more than a change.
+    pub fn git2(&self) -> &Repository {
+        &self.repo
+    }
+
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
     }
@@ -154,24 +159,27 @@ impl Repo {
         }
     }
 
-    /// The commits of `base..head`, with their trailers.
-    pub fn commits(&self, base: Oid, head: Oid) -> Result<Vec<Commit>> {
+    /// The commits of `base..head` (every commit reachable from `head` when `base` is
+    /// `None`), with their trailers.
+    pub fn commits(&self, base: Option<Oid>, head: Oid) -> Result<Vec<Commit>> {
+        let range = match base {
+            Some(base) => format!("{}..{}", short(base), short(head)),
+            None => short(head),
+        };
         let shallow_context = || {
             if self.is_shallow() {
-                format!(
-                    "could not walk {}..{}; {SHALLOW_HINT}",
-                    short(base),
-                    short(head)
-                )
+                format!("could not walk {range}; {SHALLOW_HINT}")
             } else {
-                format!("could not walk {}..{}", short(base), short(head))
+                format!("could not walk {range}")
             }
         };
         let mut walk = self.repo.revwalk().with_context(shallow_context)?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
             .with_context(shallow_context)?;
         walk.push(head).with_context(shallow_context)?;
-        walk.hide(base).with_context(shallow_context)?;
+        if let Some(base) = base {
+            walk.hide(base).with_context(shallow_context)?;
+        }
         let mut commits = Vec::new();
         for oid in walk {
             let oid = oid.with_context(shallow_context)?;
@@ -181,12 +189,15 @@ impl Repo {
         Ok(commits)
     }
 
-    /// The files changed from `from` to `to`, with renames paired as `git diff -M` does.
-    pub fn diff(&self, from: Oid, to: Oid) -> Result<Vec<FileChange>> {
-        let old = self.repo.find_commit(from)?.tree()?;
+    /// The files changed from `from` (the empty tree when `None`) to `to`, with renames
+    /// paired as `git diff -M` does.
+    pub fn diff(&self, from: Option<Oid>, to: Oid) -> Result<Vec<FileChange>> {
+        let old = from
+            .map(|from| self.repo.find_commit(from).and_then(|c| c.tree()))
+            .transpose()?;
         let new = self.repo.find_commit(to)?.tree()?;
         let mut raw = Vec::new();
-        self.diff_trees(Some(&old), Some(&new), &mut Vec::new(), &mut raw)
+        self.diff_trees(old.as_ref(), Some(&new), &mut Vec::new(), &mut raw)
             .context("could not diff the change")?;
         let mut files = self.pair_renames(raw)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -370,6 +381,44 @@ impl Repo {
         Ok(tags)
     }
 }
+
+/// The latest release tag before `tag` in semver order: for a stable version the latest
+/// stable one (a full release answers for everything since the last full release), for
+/// a pre-release any lower version. `None` when `tag` is the first.
+/// Release tags are those `pattern` (the policy's `signals.tag-pattern`) picks.
+pub fn previous_release_tag(
+    repo: &Repo,
+    pattern: &regex::Regex,
+    tag: &str,
+) -> Result<Option<(String, Oid)>> {
+    let Some(version) = crate::classify::tag_version(pattern, tag) else {
+        bail!(
+            "tag `{tag}` is not a release tag (signals.tag-pattern `{pattern}` with a semver version), so there is no previous release to compare it with; pass --base"
+        );
+    };
+    let mut best: Option<(semver::Version, String, Oid)> = None;
+    for reference in repo.repo.references_glob("refs/tags/*")? {
+        let reference = reference?;
+        let (Ok(name), Ok(commit)) = (reference.shorthand(), reference.peel_to_commit()) else {
+            continue;
+        };
+        let Some(v) = crate::classify::tag_version(pattern, name) else {
+            continue;
+        };
+        let earlier = v.cmp_precedence(&version).is_lt();
+        let eligible = version.pre.is_empty() <= v.pre.is_empty();
+        let better = best
+            .as_ref()
+            .is_none_or(|(b, bn, _)| v.cmp_precedence(b).then_with(|| name.cmp(bn)).is_gt());
+        if earlier && eligible && better {
+            best = Some((v, name.to_owned(), commit.id()));
+        }
+    }
+    Ok(best.map(|(_, name, oid)| (name, oid)))
+}
+
+/// git's id of the empty tree: the base of a range that starts at the first commit.
+pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 pub fn short(oid: Oid) -> String {
     crate::change::short_id(&oid.to_string()).to_owned()

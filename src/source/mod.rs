@@ -1,5 +1,52 @@
-//! The edges that fill a [`crate::change::Change`]: git today; the CI event and the
-//! GitHub API build on the same model.
+//! The edges that fill a [`crate::change::Change`]: git, the CI system's environment and
+//! event, and the GitHub API.
 
 pub mod git;
 pub mod renames;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+
+use anyhow::{Result, bail};
+
+/// The process environment, read once. CI systems speak through it, and tests hand a
+/// made-up one to the code that reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<OsString, OsString>,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env {
+            vars: std::env::vars_os().collect(),
+        }
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// The value of `name`; `None` when unset or empty, since CI systems and the Actions
+    /// runner pass an unset input as an empty variable.
+    pub fn get(&self, name: &str) -> Result<Option<&str>> {
+        match self.vars.get(std::ffi::OsStr::new(name)) {
+            None => Ok(None),
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) => match v.to_str() {
+                Some(s) => Ok(Some(s)),
+                None => bail!("environment variable {name} is not UTF-8 text; set it to UTF-8"),
+            },
+        }
+    }
+
+    /// Whether `name` is set to `true` (as CI systems set `CI`, `GITHUB_ACTIONS`, `GITLAB_CI`).
+    pub fn is_true(&self, name: &str) -> bool {
+        matches!(self.get(name), Ok(Some("true")))
+    }
+}
