@@ -9,6 +9,25 @@ use std::ffi::OsString;
 
 use anyhow::{Result, bail};
 
+use crate::gate::Base;
+
+/// What a CI system says about the change. `check` fills each flag the user did not
+/// give from it; an explicit flag always wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CiContext {
+    /// Which system spoke, for notes and errors: `GitHub Actions`, `GitLab CI`.
+    pub system: &'static str,
+    pub base: Option<Base>,
+    pub head: Option<String>,
+    /// `None` when the system says nothing about labels.
+    pub labels: Option<Vec<String>>,
+    pub body: Option<String>,
+    /// Tags being pushed or released (judged like tags at head).
+    pub tags: Vec<String>,
+    /// Worth saying in the report, e.g. which event decided the range.
+    pub notes: Vec<String>,
+}
+
 /// The process environment, read once. CI systems speak through it, and tests hand a
 /// made-up one to the code that reads it.
 #[derive(Debug, Clone, Default)]
