@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::gate::{self, Base, Body, Request};
+use crate::gate;
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::report::{self, Format, Verdict};
 
@@ -58,19 +58,21 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The repository (any folder inside it).
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub repo: PathBuf,
-    /// What the change merges into [default: the branch's upstream, else origin/HEAD].
+    /// The repository (any folder inside it) [default: the current folder; under GitHub
+    /// Actions, the workspace and the `working-directory` input].
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// What the change merges into [default: from the CI event; else the branch's upstream,
+    /// else origin/HEAD].
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
-    /// The tip of the change.
-    #[arg(long, value_name = "REV", default_value = "HEAD")]
-    pub head: String,
+    /// The tip of the change [default: from the CI event; else HEAD].
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
     /// Judge the change as this stage, whatever its signals say.
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
-    /// A pull-request label (repeatable).
+    /// A pull-request label (repeatable; replaces the labels a CI system reports).
     #[arg(long = "label", value_name = "NAME")]
     pub labels: Vec<String>,
     /// A file holding the pull-request body.
@@ -79,9 +81,9 @@ pub struct CheckArgs {
     /// Read the policy from this file instead of the base commit.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// How to print the report.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// How to print the report [default: github under GitHub Actions, else text].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 }
 
 #[derive(Debug, Args)]
@@ -125,18 +127,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let request = Request {
-        repo: args.repo,
-        base: args.base.map_or(Base::Upstream, Base::Rev),
-        head: args.head,
-        stage: args.stage,
-        labels: args.labels,
-        body: args.body_file.map(Body::File),
-        config: args.config,
-        ..Request::default()
+    let env = crate::source::Env::from_process();
+    let (outcome, format) = crate::ci::check(args, &env)?;
+    let report = match outcome {
+        crate::ci::Outcome::Judged(report) => *report,
+        crate::ci::Outcome::Nothing(why) => {
+            print(&format!("shipgate: {}\n", report::text::clean(&why)))?;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
-    let report = gate::run(&request)?;
-    let rendered = match args.format {
+    let rendered = match format {
         Format::Text => report::text::render(&report),
         Format::Json => report::json::render(&report),
     };

@@ -47,6 +47,8 @@ pub enum Base {
     /// The release tag before this one in semver order; the whole history up to the tag
     /// when it is the first.
     PreviousRelease { tag: String },
+    /// The whole history up to head (a repository's first push).
+    Root,
 }
 
 /// The pull-request body: a file named on the command line, or text from a CI system.
@@ -70,13 +72,13 @@ pub fn run(req: &Request) -> Result<Report> {
             ));
             Some(oid)
         }
+        Base::Root => None,
         Base::PreviousRelease { tag } => {
             // The previous release is found with the tag pattern of the policy the tag
             // itself carries; the policy that judges the change still comes from the base.
             let pattern = match &req.config {
                 Some(path) => policy_from_file(path)?,
-                None => policy_at(&repo, head, "head")?
-                    .map_or_else(Policy::builtin, |(p, _)| p),
+                None => policy_at(&repo, head, "head")?.map_or_else(Policy::builtin, |(p, _)| p),
             }
             .signals
             .tag_pattern;

@@ -13,6 +13,7 @@
 
 pub mod change;
 pub mod check;
+pub mod ci;
 pub mod classify;
 pub mod cli;
 pub mod explain;

@@ -1,6 +1,7 @@
 //! The edges that fill a [`crate::change::Change`]: git, the CI system's environment and
 //! event, and the GitHub API.
 
+pub mod event;
 pub mod git;
 pub mod renames;
 

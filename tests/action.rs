@@ -1,0 +1,478 @@
+//! `shipgate check` as a GitHub Actions step: event payloads in GitHub's shapes
+//! (tests/fixtures/events, with commit ids filled in per test), the runner's environment
+//! variables, real repositories and the real binary.
+
+mod common;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command as BinCommand;
+use common::{Repo, complete_release, status};
+
+/// A repository with `main` at the base commit and branch `feature` checked out.
+struct Action {
+    repo: Repo,
+    base: String,
+}
+
+impl Action {
+    fn new() -> Action {
+        let repo = Repo::with_base();
+        let base = repo.git(&["rev-parse", "HEAD"]);
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        Action { repo, base }
+    }
+
+    fn head(&self) -> String {
+        self.repo.git(&["rev-parse", "HEAD"])
+    }
+
+    /// The fixture with `__BASE__`, `__HEAD__` and `__TAG__` replaced, written where the
+    /// runner would put it.
+    fn event(&self, fixture: &str, tag: &str) -> PathBuf {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/events")
+            .join(fixture);
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = text
+            .replace("__BASE__", &self.base)
+            .replace("__HEAD__", &self.head())
+            .replace("__TAG__", tag);
+        self.repo.tmp_file("event.json", &text)
+    }
+
+    /// The binary with the runner's variables for `event_name`, reading `fixture`.
+    fn step(&self, event_name: &str, fixture: &str, tag: &str) -> BinCommand {
+        self.step_with(event_name, self.event(fixture, tag), &self.head())
+    }
+
+    fn step_with(&self, event_name: &str, event: PathBuf, sha: &str) -> BinCommand {
+        let mut cmd = self.repo.shipgate();
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("CI", "true")
+            .env("GITHUB_EVENT_NAME", event_name)
+            .env("GITHUB_EVENT_PATH", event)
+            .env("GITHUB_WORKSPACE", self.repo.path())
+            .env("GITHUB_REPOSITORY", "acme/hedgehog")
+            .env("GITHUB_SHA", sha)
+            // Nothing may reach a real server: an API call would fail loudly here.
+            .env("GITHUB_API_URL", "http://127.0.0.1:9")
+            .env("INPUT_TOKEN", "")
+            .env("INPUT_COMMENT", "false")
+            .arg("check");
+        cmd
+    }
+
+    fn json(&self, event_name: &str, fixture: &str, tag: &str) -> (i32, serde_json::Value) {
+        self.json_with(self.step(event_name, fixture, tag))
+    }
+
+    fn json_with(&self, mut cmd: BinCommand) -> (i32, serde_json::Value) {
+        let out = cmd.args(["--format", "json"]).output().unwrap();
+        let code = out.status.code().unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "no JSON ({e}); exit {code}; stdout {}; stderr {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (code, json)
+    }
+
+    fn error(&self, mut cmd: BinCommand) -> String {
+        let out = cmd.args(["--format", "json"]).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "stdout {}; stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+fn signals(report: &serde_json::Value) -> Vec<String> {
+    report["stage_signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{}",
+                s["source"].as_str().unwrap(),
+                s["detail"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn pull_request_opened_takes_range_labels_and_body_from_the_payload() {
+    let a = Action::new();
+    a.repo.write("src/replay.rs", "// v2\n");
+    a.repo.commit("Replay v2");
+    let (code, report) = a.json("pull_request", "pull_request_opened.json", "");
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["stage"], "full");
+    assert_eq!(signals(&report), ["label:release:full"]);
+    assert_eq!(report["range"]["base"], a.base.as_str());
+    assert_eq!(report["range"]["head"], a.head().as_str());
+    // The body's checked box (with CRLF line ends, as browsers send them) counts.
+    assert_eq!(status(&report, "marketing"), "satisfied");
+    assert_eq!(status(&report, "docs"), "missing");
+}
+
+#[test]
+fn pull_request_labeled_with_everything_passes() {
+    let a = Action::new();
+    complete_release(&a.repo);
+    a.repo.commit("Replay v2");
+    let (code, report) = a.json("pull_request", "pull_request_labeled.json", "");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(status(&report, "marketing"), "satisfied");
+}
+
+#[test]
+fn pull_request_synchronize_without_signals_is_a_merge() {
+    let a = Action::new();
+    a.repo.write("src/fix.rs", "// fix\n");
+    a.repo.commit("Fix");
+    let (code, report) = a.json("pull_request", "pull_request_synchronize.json", "");
+    assert_eq!(code, 0);
+    assert_eq!(report["stage"], "merge");
+    assert_eq!(report["range"]["commits"], 1);
+}
+
+#[test]
+fn a_null_body_is_no_body() {
+    let a = Action::new();
+    a.repo.commit("Replay v2");
+    let (code, report) = a.json("pull_request", "pull_request_null_body.json", "");
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "marketing"), "missing");
+}
+
+#[test]
+fn a_fork_pull_request_is_judged_from_git_and_the_payload() {
+    let a = Action::new();
+    a.repo.commit("From a fork");
+    for fixture in ["pull_request_fork.json", "pull_request_deleted_fork.json"] {
+        let (code, report) = a.json("pull_request", fixture, "");
+        assert_eq!(code, 0, "{fixture}: {report:#}");
+    }
+    let (_, report) = a.json("pull_request", "pull_request_fork.json", "");
+    assert_eq!(report["stage"], "beta");
+    let (code, report) = a.json("pull_request_target", "pull_request_target_fork.json", "");
+    assert_eq!((code, report["stage"].as_str()), (1, Some("full")));
+}
+
+#[test]
+fn merge_group_judges_the_queue_commit_by_its_trailers() {
+    let a = Action::new();
+    a.repo.commit("Ship replay v2\n\nRelease: full");
+    let (code, report) = a.json("merge_group", "merge_group.json", "");
+    assert_eq!(code, 1);
+    assert_eq!(report["stage"], "full");
+    assert_eq!(report["range"]["base"], a.base.as_str());
+    assert!(report["stage_signals"][0]["commit"].is_string());
+}
+
+#[test]
+fn push_to_a_branch_judges_before_to_after() {
+    let a = Action::new();
+    a.repo.write("src/a.rs", "a\n");
+    a.repo.commit("a");
+    a.repo.write("src/b.rs", "b\n");
+    a.repo.commit("b\n\nRelease: beta");
+    let (code, report) = a.json("push", "push_branch.json", "");
+    assert_eq!(code, 0);
+    assert_eq!(report["stage"], "beta");
+    assert_eq!(report["range"]["commits"], 2);
+    assert_eq!(report["range"]["files"], 2);
+}
+
+#[test]
+fn push_creating_a_branch_judges_what_the_default_branch_lacks() {
+    let a = Action::new();
+    // What actions/checkout with fetch-depth 0 leaves: remote-tracking main.
+    a.repo
+        .git(&["update-ref", "refs/remotes/origin/main", &a.base]);
+    a.repo.commit("Ship\n\nRelease: full");
+    let (code, report) = a.json("push", "push_new_branch.json", "");
+    assert_eq!(code, 1);
+    assert_eq!(report["range"]["base"], a.base.as_str());
+    assert_eq!(report["range"]["commits"], 1);
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "push creates branch replay-v2: the change is what main lacks"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn push_creating_a_branch_without_the_default_branch_says_how_to_fetch_it() {
+    let a = Action::new();
+    a.repo.commit("Ship");
+    let err = a.error(a.step("push", "push_new_branch.json", ""));
+    assert!(err.contains("refs/remotes/origin/main"), "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+}
+
+#[test]
+fn push_creating_the_default_branch_judges_its_whole_history() {
+    let a = Action::new();
+    a.repo.commit("more");
+    let (code, report) = a.json("push", "push_new_default_branch.json", "");
+    assert_eq!(code, 0);
+    assert_eq!(report["range"]["commits"], 2);
+    assert_eq!(
+        report["range"]["base"],
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    );
+}
+
+#[test]
+fn a_forced_push_whose_before_is_gone_fails_and_says_why() {
+    let a = Action::new();
+    a.repo.commit("rewritten");
+    let mut cmd = a.step("push", "push_force.json", "");
+    // The force-pushed-away commit was never fetched.
+    let gone = "1234567890123456789012345678901234567890";
+    let event = std::fs::read_to_string(a.event("push_force.json", "")).unwrap();
+    let event = event.replace(
+        &format!("\"before\": \"{}\"", a.base),
+        &format!("\"before\": \"{gone}\""),
+    );
+    cmd.env("GITHUB_EVENT_PATH", a.repo.tmp_file("forced.json", &event));
+    let err = a.error(cmd);
+    assert!(err.contains("forced"), "{err}");
+    assert!(err.contains("1234567890"), "{err}");
+    assert!(err.contains("--base"), "{err}");
+}
+
+#[test]
+fn a_forced_push_whose_before_is_known_is_judged() {
+    let a = Action::new();
+    a.repo.commit("rewritten");
+    let (code, report) = a.json("push", "push_force.json", "");
+    assert_eq!(code, 0);
+    assert_eq!(report["range"]["commits"], 1);
+}
+
+#[test]
+fn pushed_tags_judge_everything_since_the_previous_release() {
+    let a = Action::new();
+    a.repo.git(&["tag", "v0.9.0", &a.base]);
+    a.repo.write("src/replay.rs", "v2\n");
+    a.repo.commit("Replay v2");
+    a.repo.git(&["tag", "v1.0.0"]);
+    let (code, report) = a.json("push", "push_tag.json", "v1.0.0");
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["stage"], "full");
+    assert_eq!(signals(&report), ["tag:v1.0.0"]);
+    assert_eq!(report["range"]["base"], a.base.as_str());
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "tag v1.0.0: the change is everything since v0.9.0")
+    );
+
+    a.repo.write("src/more.rs", "more\n");
+    a.repo.commit("More");
+    a.repo.git(&["tag", "v1.1.0-beta.1"]);
+    let (code, report) = a.json("push", "push_tag.json", "v1.1.0-beta.1");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["stage"], "beta");
+    // A pre-release counts from the latest lower version, stable or not.
+    assert_eq!(report["range"]["commits"], 1);
+}
+
+#[test]
+fn a_first_release_tag_judges_the_whole_history() {
+    let a = Action::new();
+    complete_release(&a.repo);
+    a.repo.commit("Replay\n\nMarketing-Notified: yes");
+    a.repo.git(&["tag", "v1.0.0"]);
+    let (code, report) = a.json("push", "push_tag.json", "v1.0.0");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["range"]["commits"], 2);
+}
+
+#[test]
+fn deleting_a_tag_or_branch_has_nothing_to_check() {
+    let a = Action::new();
+    for fixture in ["push_tag_delete.json", "push_branch_delete.json"] {
+        let out = a.step("push", fixture, "").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{fixture}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains("nothing to check"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_release_event_judges_its_tag() {
+    let a = Action::new();
+    a.repo.git(&["tag", "v1.0.0", &a.base]);
+    complete_release(&a.repo);
+    a.repo
+        .commit("Replay v2\n\nMarketing-Notified: launch mail sent");
+    a.repo.git(&["tag", "v1.1.0"]);
+    a.repo.git(&["checkout", "-q", "main"]);
+    let (code, report) = a.json("release", "release_published.json", "v1.1.0");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["stage"], "full");
+    assert_eq!(report["verdict"], "pass");
+}
+
+#[test]
+fn workflow_dispatch_reads_its_inputs() {
+    let a = Action::new();
+    a.repo.commit("Ship\n\nRelease: full");
+    let (code, report) = a.json("workflow_dispatch", "workflow_dispatch.json", "");
+    assert_eq!(code, 1);
+    assert_eq!(report["range"]["base"], a.base.as_str());
+    // The action's `stage` input wins over the workflow's.
+    let mut cmd = a.step("workflow_dispatch", "workflow_dispatch.json", "");
+    cmd.env("INPUT_STAGE", "beta");
+    let (code, report) = a.json_with(cmd);
+    assert_eq!((code, report["stage"].as_str()), (0, Some("beta")));
+}
+
+#[test]
+fn an_event_it_does_not_handle_fails_and_names_it() {
+    let a = Action::new();
+    let err = a.error(a.step("issue_comment", "issue_comment.json", ""));
+    assert!(
+        err.contains("the `issue_comment` event is not one shipgate handles"),
+        "{err}"
+    );
+}
+
+#[test]
+fn inputs_and_flags_win_over_the_event() {
+    let a = Action::new();
+    a.repo.commit("Fix");
+    // INPUT_STAGE beats the label in the payload.
+    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
+    cmd.env("INPUT_STAGE", "merge");
+    let (code, report) = a.json_with(cmd);
+    assert_eq!((code, report["stage"].as_str()), (0, Some("merge")));
+    // An explicit --label replaces the payload's labels; --base beats the payload's.
+    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
+    cmd.args(["--label", "release:beta", "--base", "HEAD"]);
+    let (code, report) = a.json_with(cmd);
+    assert_eq!((code, report["stage"].as_str()), (0, Some("beta")));
+    assert_eq!(report["range"]["commits"], 0);
+}
+
+#[test]
+fn working_directory_input_names_the_repository_inside_the_workspace() {
+    let a = Action::new();
+    a.repo.commit("Ship\n\nRelease: full");
+    let workspace = a.repo.path().parent().unwrap().to_path_buf();
+    let name = a
+        .repo
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for var in ["INPUT_WORKING-DIRECTORY", "INPUT_WORKING_DIRECTORY"] {
+        let mut cmd = a.step("merge_group", "merge_group.json", "");
+        cmd.env("GITHUB_WORKSPACE", &workspace)
+            .env(var, &name)
+            .current_dir(&workspace);
+        let (code, report) = a.json_with(cmd);
+        assert_eq!((code, report["stage"].as_str()), (1, Some("full")), "{var}");
+    }
+}
+
+#[test]
+fn a_broken_payload_is_an_error_with_its_place() {
+    let a = Action::new();
+    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
+    let path = a.repo.tmp_file(
+        "bad.json",
+        "{\"pull_request\": {\"number\": 17,\n  \"base\": }",
+    );
+    cmd.env("GITHUB_EVENT_PATH", &path);
+    let err = a.error(cmd);
+    assert!(
+        err.contains(&format!(
+            "{}:2:11: the event payload is not valid JSON",
+            path.display()
+        )),
+        "{err}"
+    );
+
+    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
+    let path = a.repo.tmp_file(
+        "nosha.json",
+        "{\"pull_request\": {\"number\": 17, \"base\": {\"sha\": \"main\"}}}",
+    );
+    cmd.env("GITHUB_EVENT_PATH", &path);
+    let err = a.error(cmd);
+    assert!(
+        err.contains("`pull_request.base.sha` in the event payload is `main`, not a commit id"),
+        "{err}"
+    );
+
+    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
+    cmd.env("GITHUB_EVENT_PATH", a.repo.path().join("missing.json"));
+    let err = a.error(cmd);
+    assert!(err.contains("could not read the event payload"), "{err}");
+}
+
+#[test]
+fn a_bad_comment_input_is_an_error() {
+    let a = Action::new();
+    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
+    cmd.env("INPUT_COMMENT", "yes");
+    let err = a.error(cmd);
+    assert!(err.contains("input `comment` is `yes`"), "{err}");
+}
+
+/// The runner's workspace belongs to another user than the container's root. Only root
+/// can set that up; elsewhere this test has nothing to show.
+#[test]
+fn a_workspace_owned_by_another_user_is_trusted_only_under_actions() {
+    if !is_root() {
+        return;
+    }
+    let a = Action::new();
+    a.repo.commit("Ship\n\nRelease: full");
+    // Written while git still opens the repository for the test itself.
+    let (event, head) = (a.event("merge_group.json", ""), a.head());
+    let status = std::process::Command::new("chown")
+        .args(["-R", "1001:1001"])
+        .arg(a.repo.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Outside Actions git's protection holds, and the error says what to do.
+    let mut cmd = a.repo.shipgate();
+    cmd.args(["check", "--base", "main"]);
+    let err = a.error(cmd);
+    assert!(err.contains("owned by another user"), "{err}");
+    assert!(err.contains("safe.directory"), "{err}");
+    // In the runner's workspace, it is the runner's checkout.
+    let (code, report) = a.json_with(a.step_with("merge_group", event, &head));
+    assert_eq!((code, report["stage"].as_str()), (1, Some("full")));
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false)
+}
