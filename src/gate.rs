@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use git2::Oid;
 
+use crate::change::short_id;
 use crate::change::{Change, FlagRegistryState, Range, VersionChange};
 use crate::check;
 use crate::classify;
@@ -12,7 +13,7 @@ use crate::manifest;
 use crate::policy::{self, ConfigErrors, Policy};
 use crate::registry::{self, Registry};
 use crate::report::{PolicyChange, PolicyInfo, Report};
-use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
+use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag};
 use crate::yaml::MAX_BYTES as MAX_YAML_BYTES;
 
 /// A pull-request body is at most 64 KiB on GitHub; anything far larger is not a body.
@@ -78,7 +79,8 @@ pub fn run(req: &Request) -> Result<Report> {
             // itself carries; the policy that judges the change still comes from the base.
             let pattern = match &req.config {
                 Some(path) => policy_from_file(path)?,
-                None => policy_at(&repo, head, "head")?.map_or_else(Policy::builtin, |(p, _)| p),
+                None => policy_at(&repo, &head.to_string(), "head")?
+                    .map_or_else(Policy::builtin, |(p, _)| p),
             }
             .signals
             .tag_pattern;
@@ -97,15 +99,69 @@ pub fn run(req: &Request) -> Result<Report> {
         }
     };
 
-    let (policy, source) = load_policy(&repo, req.config.as_deref(), base, head)?;
+    let (policy, source) = load_policy(
+        &repo,
+        req.config.as_deref(),
+        base.map(|b| b.to_string()).as_deref(),
+        &head.to_string(),
+    )?;
+    let merge_base = base.map(|base| repo.merge_base(base, head)).transpose()?;
+    let gathered = Gathered {
+        base: base.map(|b| b.to_string()),
+        head: head.to_string(),
+        merge_base: merge_base.map(|b| b.to_string()),
+        commits: repo.commits(base, head)?,
+        files: repo.diff(merge_base, head)?,
+        tags: repo.tags_at(head)?,
+        notes,
+    };
+    judge(req, &repo, gathered, policy, source)
+}
+
+/// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
+/// lacks the commits.
+pub trait Files {
+    /// The bytes of `path` at `commit` (a full hex id), `None` when there is no such file;
+    /// a file over `max` bytes is an error.
+    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>>;
+}
+
+impl Files for Repo {
+    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+        let oid =
+            Oid::from_str(commit).with_context(|| format!("`{commit}` is not a commit id"))?;
+        self.read_file(oid, path, max)
+    }
+}
+
+/// The facts of a change, before its context (labels, body, stage) and policy meet it.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    /// `None` when the change is the whole history.
+    pub base: Option<String>,
+    pub head: String,
+    pub merge_base: Option<String>,
+    pub commits: Vec<crate::change::Commit>,
+    pub files: Vec<crate::change::FileChange>,
+    /// Tags at head.
+    pub tags: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// Judges gathered facts with the request's context under `policy`.
+pub fn judge(
+    req: &Request,
+    files: &dyn Files,
+    gathered: Gathered,
+    policy: Policy,
+    source: String,
+) -> Result<Report> {
     let body = match &req.body {
         Some(Body::File(path)) => Some(read_body(path)?),
         Some(Body::Text(text)) => Some(text.clone()),
         None => None,
     };
-
-    let merge_base = base.map(|base| repo.merge_base(base, head)).transpose()?;
-    let mut tags = repo.tags_at(head)?;
+    let mut tags = gathered.tags;
     for tag in &req.tags {
         if !tags.contains(tag) {
             tags.push(tag.clone());
@@ -113,12 +169,15 @@ pub fn run(req: &Request) -> Result<Report> {
     }
     let mut change = Change {
         range: Range {
-            base: base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()),
-            head: head.to_string(),
-            merge_base: merge_base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()),
+            base: gathered.base.unwrap_or_else(|| EMPTY_TREE.to_owned()),
+            head: gathered.head.clone(),
+            merge_base: gathered
+                .merge_base
+                .clone()
+                .unwrap_or_else(|| EMPTY_TREE.to_owned()),
         },
-        commits: repo.commits(base, head)?,
-        files: repo.diff(merge_base, head)?,
+        commits: gathered.commits,
+        files: gathered.files,
         // Labels come from people and tools; stray spaces are not part of the name.
         labels: req
             .labels
@@ -129,13 +188,13 @@ pub fn run(req: &Request) -> Result<Report> {
         body,
         tags,
         forced_stage: req.stage.clone(),
-        notes,
+        notes: gathered.notes,
         ..Change::default()
     };
     let sides = Sides {
-        repo: &repo,
-        merge_base,
-        head,
+        files,
+        merge_base: gathered.merge_base.as_deref(),
+        head: &gathered.head,
     };
     let mut notes = Vec::new();
     change.versions = versions(&sides, &policy, &change, &mut notes)?;
@@ -146,7 +205,7 @@ pub fn run(req: &Request) -> Result<Report> {
     let mut report = check::check(&change, &class, &policy);
     report.policy = Some(PolicyInfo {
         source,
-        changed: policy_change(&repo, &change, head)?,
+        changed: policy_change(files, &change, &gathered.head)?,
     });
     Ok(report)
 }
@@ -155,33 +214,33 @@ pub fn run(req: &Request) -> Result<Report> {
 /// built-in one. Read from the base so a change cannot loosen its own gate.
 /// With no base commit (a first release is the whole history) the policy at head is the
 /// only one there is.
-fn load_policy(
-    repo: &Repo,
+pub fn load_policy(
+    files: &dyn Files,
     config: Option<&Path>,
-    base: Option<Oid>,
-    head: Oid,
+    base: Option<&str>,
+    head: &str,
 ) -> Result<(Policy, String)> {
     if let Some(path) = config {
         let policy = policy_from_file(path)?;
         return Ok((policy, path.display().to_string()));
     }
     let committed = match base {
-        Some(base) => policy_at(repo, base, "base")?,
-        None => policy_at(repo, head, "head")?,
+        Some(base) => policy_at(files, base, "base")?,
+        None => policy_at(files, head, "head")?,
     };
     Ok(committed.unwrap_or_else(|| (Policy::builtin(), "built-in".to_owned())))
 }
 
 /// The policy committed at `commit`, with its origin (`.shipgate.yml@1a2b3c4d5e`), or
 /// `None` when the commit has none.
-fn policy_at(repo: &Repo, commit: Oid, side: &str) -> Result<Option<(Policy, String)>> {
-    let place = format!("at {side} {}", short(commit));
+fn policy_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(Policy, String)>> {
+    let place = format!("at {side} {}", short_id(commit));
     let Some((path, bytes)) =
-        policy::locate(|path| repo.read_file(commit, path, MAX_YAML_BYTES), &place)?
+        policy::locate(|path| files.read(commit, path, MAX_YAML_BYTES), &place)?
     else {
         return Ok(None);
     };
-    let origin = format!("{path}@{}", short(commit));
+    let origin = format!("{path}@{}", short_id(commit));
     let policy = Policy::from_yaml(utf8(&bytes, &origin)?, &origin)?;
     Ok(Some((policy, origin)))
 }
@@ -237,10 +296,10 @@ fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
 
 /// The two ends of the three-dot diff, for reading a file as it was and as it is.
 struct Sides<'r> {
-    repo: &'r Repo,
+    files: &'r dyn Files,
     /// `None` when the change starts at the first commit.
-    merge_base: Option<Oid>,
-    head: Oid,
+    merge_base: Option<&'r str>,
+    head: &'r str,
 }
 
 impl Sides<'_> {
@@ -256,10 +315,10 @@ impl Sides<'_> {
         parse: impl Fn(&[u8], &str) -> Result<T>,
         notes: &mut Vec<String>,
     ) -> Result<Option<(Option<T>, Option<T>)>> {
-        let read = |at: Option<Oid>| -> Result<Option<T>> {
+        let read = |at: Option<&str>| -> Result<Option<T>> {
             let Some(at) = at else { return Ok(None) };
-            let origin = format!("{path}@{}", short(at));
-            match self.repo.read_file(at, path, max)? {
+            let origin = format!("{path}@{}", short_id(at));
+            match self.files.read(at, path, max)? {
                 None => Ok(None),
                 Some(bytes) => parse(&bytes, &origin).map(Some),
             }
@@ -347,10 +406,8 @@ fn flags(
         Ok(Registry::parse(utf8(bytes, origin)?, origin, &reg.stages)?)
     };
     let keys_at_head = || -> Result<_> {
-        let origin = format!("{}@{}", reg.path, short(sides.head));
-        let bytes = sides
-            .repo
-            .read_file(sides.head, &reg.path, MAX_YAML_BYTES)?;
+        let origin = format!("{}@{}", reg.path, short_id(sides.head));
+        let bytes = sides.files.read(sides.head, &reg.path, MAX_YAML_BYTES)?;
         bytes
             .map(|b| parse(&b, &origin).map(|r| r.keys()))
             .transpose()
@@ -385,7 +442,7 @@ fn flags(
 }
 
 /// A policy file edited by the change is validated and reported, never applied to it.
-fn policy_change(repo: &Repo, change: &Change, head: Oid) -> Result<Option<PolicyChange>> {
+fn policy_change(files: &dyn Files, change: &Change, head: &str) -> Result<Option<PolicyChange>> {
     let Some((path, file)) = policy::POLICY_PATHS.into_iter().find_map(|p| {
         let file = change
             .files
@@ -401,7 +458,7 @@ fn policy_change(repo: &Repo, change: &Change, head: Oid) -> Result<Option<Polic
     } else {
         file.status.as_str()
     };
-    let errors = match policy_at(repo, head, "head") {
+    let errors = match policy_at(files, head, "head") {
         Ok(_) => Vec::new(),
         // A policy's own problems are listed one by one, like `validate` lists them.
         Err(e) => match e.downcast_ref::<ConfigErrors>() {
