@@ -30,6 +30,9 @@ pub struct Change {
     pub forced_stage: Option<String>,
     /// What the edges noticed that changes no verdict but is worth saying.
     pub notes: Vec<String>,
+    /// Values of evidence trailers and body lines that link to a pull request which the
+    /// GitHub API says does not exist: they prove nothing.
+    pub dead_links: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -85,19 +85,26 @@ fn evaluate(
     let Found {
         evidence,
         unknown_keys,
+        dead_links,
     } = found;
     // A named flag key must exist at head, or the requirement is missing whatever else
     // is there: a typo in a flag key is exactly the mistake this gate exists to catch.
     let satisfied = !evidence.is_empty() && unknown_keys.is_empty();
     let hint = (!satisfied).then(|| {
-        if unknown_keys.is_empty() {
-            req.hint.clone().unwrap_or_else(|| hint(ev, policy))
-        } else {
+        if !unknown_keys.is_empty() {
             format!(
                 "flag key {} not in {} at head: add the flag to the registry or fix the key",
                 unknown_keys.join(", "),
                 policy.flag_registry.path
             )
+        } else if !dead_links.is_empty() {
+            format!(
+                "the pull request linked by {} does not exist: fix the link, or {}",
+                dead_links.join(", "),
+                req.hint.clone().unwrap_or_else(|| hint(ev, policy))
+            )
+        } else {
+            req.hint.clone().unwrap_or_else(|| hint(ev, policy))
         }
     });
     RequirementResult {
@@ -120,6 +127,8 @@ struct Found {
     evidence: Vec<EvidenceItem>,
     /// Flag keys named by a trailer or label that the registry does not hold.
     unknown_keys: Vec<String>,
+    /// Trailers and body lines whose link to a pull request leads nowhere.
+    dead_links: Vec<String>,
 }
 
 /// Files the change adds or edits under the requirement's paths.
@@ -143,6 +152,15 @@ fn from_trailers(change: &Change, ev: &Evidence, found: &mut Found) {
     for commit in &change.commits {
         for t in &commit.trailers {
             if ev.trailers.iter().any(|k| t.key_is(k)) && !t.value.trim().is_empty() {
+                if change.dead_links.iter().any(|l| l == t.value.trim()) {
+                    found.dead_links.push(format!(
+                        "trailer `{}: {}` (commit {})",
+                        t.key,
+                        t.value.trim(),
+                        commit.short_id()
+                    ));
+                    continue;
+                }
                 found.evidence.push(EvidenceItem::new(
                     EvidenceSource::Trailer,
                     format!("{}: {}", t.key, t.value),
@@ -171,7 +189,17 @@ fn from_body(change: &Change, ev: &Evidence, found: &mut Found) {
     let body = without_html_comments(body);
     let lines = body_lines(&body, &ev.body_lines);
     let boxes = checked_boxes(&body, &ev.body_checkboxes);
-    for line in lines.into_iter().chain(boxes) {
+    for line in lines {
+        let value = line.split_once(':').map_or("", |(_, v)| v.trim());
+        if change.dead_links.iter().any(|l| l == value) {
+            found.dead_links.push(format!("body line `{line}`"));
+        } else {
+            found
+                .evidence
+                .push(EvidenceItem::new(EvidenceSource::Body, line, None));
+        }
+    }
+    for line in boxes {
         found
             .evidence
             .push(EvidenceItem::new(EvidenceSource::Body, line, None));
@@ -466,6 +494,30 @@ mod tests {
 
     fn req<'a>(r: &'a Report, id: &str) -> &'a RequirementResult {
         r.requirements.iter().find(|x| x.id == id).unwrap()
+    }
+
+    #[test]
+    fn a_link_to_a_pull_request_that_does_not_exist_proves_nothing() {
+        let link = "https://github.com/acme/docs/pull/9";
+        let mut change = full();
+        change.commits = vec![Commit::new(
+            "a".repeat(40),
+            format!("Ship\n\nDocs: {link}\n"),
+        )];
+        change.body = Some(format!("Docs: {link}\n"));
+        assert_eq!(req(&run(&change), "docs").status, Status::Satisfied);
+        change.dead_links = vec![link.to_owned()];
+        let r = run(&change);
+        let docs = req(&r, "docs");
+        assert_eq!(docs.status, Status::Missing);
+        assert!(docs.evidence.is_empty());
+        let hint = docs.hint.as_deref().unwrap();
+        assert!(
+            hint.starts_with(&format!(
+                "the pull request linked by trailer `Docs: {link}` (commit aaaaaaaaaa), body line `Docs: {link}` does not exist: fix the link, or "
+            )),
+            "{hint}"
+        );
     }
 
     #[test]

@@ -59,8 +59,29 @@ pub enum Body {
     Text(String),
 }
 
+/// Answers whether a link names a pull request that exists (the GitHub API, when there
+/// is a token).
+pub trait Links {
+    /// `None` when `text` is no link to a pull request, or nobody can tell.
+    fn pull_exists(&self, text: &str) -> Result<Option<bool>>;
+}
+
+/// No way to follow links: every link is taken at its word.
+pub struct NoLinks;
+
+impl Links for NoLinks {
+    fn pull_exists(&self, _: &str) -> Result<Option<bool>> {
+        Ok(None)
+    }
+}
+
 /// Judges the change; `Err` means it could not be judged (exit 2).
 pub fn run(req: &Request) -> Result<Report> {
+    run_with(req, &NoLinks)
+}
+
+/// Like [`run`], following links to pull requests with `links`.
+pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
     let head = repo.resolve(&req.head, "head")?;
     let mut notes = req.notes.clone();
@@ -115,7 +136,7 @@ pub fn run(req: &Request) -> Result<Report> {
         tags: repo.tags_at(head)?,
         notes,
     };
-    judge(req, &repo, gathered, policy, source)
+    judge(req, &repo, links, gathered, policy, source)
 }
 
 /// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
@@ -152,6 +173,7 @@ pub struct Gathered {
 pub fn judge(
     req: &Request,
     files: &dyn Files,
+    links: &dyn Links,
     gathered: Gathered,
     policy: Policy,
     source: String,
@@ -200,6 +222,7 @@ pub fn judge(
     change.versions = versions(&sides, &policy, &change, &mut notes)?;
     change.flags = flags(&sides, &policy, &change, &mut notes)?;
     change.notes.append(&mut notes);
+    change.dead_links = dead_links(&change, &policy, links)?;
 
     let class = classify::classify(&change, &policy)?;
     let mut report = check::check(&change, &class, &policy);
@@ -208,6 +231,36 @@ pub fn judge(
         changed: policy_change(files, &change, &gathered.head)?,
     });
     Ok(report)
+}
+
+/// Values of evidence trailers and body lines that link to a pull request which does
+/// not exist. Each distinct link is asked about once.
+fn dead_links(change: &Change, policy: &Policy, links: &dyn Links) -> Result<Vec<String>> {
+    let mut values = std::collections::BTreeSet::new();
+    for ev in policy.requirements.iter().map(|r| &r.evidence) {
+        for t in change.commits.iter().flat_map(|c| &c.trailers) {
+            if ev.trailers.iter().any(|k| t.key_is(k)) {
+                values.insert(t.value.trim().to_owned());
+            }
+        }
+        for line in change.body.iter().flat_map(|b| b.lines()) {
+            if let Some((key, value)) = line.trim().split_once(':')
+                && ev
+                    .body_lines
+                    .iter()
+                    .any(|k| policy::same_name(k, key.trim_end()))
+            {
+                values.insert(value.trim().to_owned());
+            }
+        }
+    }
+    let mut dead = Vec::new();
+    for value in values {
+        if links.pull_exists(&value)? == Some(false) {
+            dead.push(value);
+        }
+    }
+    Ok(dead)
 }
 
 /// The policy in force: `--config`, else the policy file at the base commit, else the
