@@ -2,6 +2,7 @@
 //! event, and the GitHub API.
 
 pub mod git;
+pub mod gitlab;
 pub mod renames;
 
 use std::collections::BTreeMap;
