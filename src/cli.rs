@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::gate::{self, Base, Body, Request};
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::report::{self, Format, Verdict};
+use crate::source::{Env, gitlab};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -64,9 +65,9 @@ pub struct CheckArgs {
     /// What the change merges into [default: the branch's upstream, else origin/HEAD].
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
-    /// The tip of the change.
-    #[arg(long, value_name = "REV", default_value = "HEAD")]
-    pub head: String,
+    /// The tip of the change [default: HEAD].
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
     /// Judge the change as this stage, whatever its signals say.
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
@@ -125,22 +126,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
+    let env = Env::from_process();
+    // A CI system fills what the flags leave unset; an explicit flag always wins.
+    let ci = gitlab::context(&env)?;
+    let gitlab = ci.is_some();
+    let ci = ci.unwrap_or_default();
     let request = Request {
         repo: args.repo,
-        base: args.base.map_or(Base::Upstream, Base::Rev),
-        head: args.head,
+        base: match args.base {
+            Some(rev) => Base::Rev(rev),
+            None => ci.base.unwrap_or(Base::Upstream),
+        },
+        head: args.head.or(ci.head).unwrap_or_else(|| "HEAD".to_owned()),
         stage: args.stage,
-        labels: args.labels,
-        body: args.body_file.map(Body::File),
+        labels: if args.labels.is_empty() {
+            ci.labels.unwrap_or_default()
+        } else {
+            args.labels
+        },
+        body: args.body_file.map(Body::File).or(ci.body.map(Body::Text)),
         config: args.config,
-        ..Request::default()
+        tags: ci.tags,
+        notes: ci.notes,
     };
-    let report = gate::run(&request)?;
-    let rendered = match args.format {
-        Format::Text => report::text::render(&report),
-        Format::Json => report::json::render(&report),
+    let report = if gitlab {
+        gitlab::judge(&request, &env)?
+    } else {
+        gate::run(&request)?
     };
-    print(&rendered)?;
+    match args.format {
+        Format::Text => print(&report::text::render(&report))?,
+        Format::Json => print(&report::json::render(&report))?,
+        // The job log shows stderr; stdout is redirected to the Code Quality artifact.
+        Format::Gitlab => {
+            eprint(&report::text::render(&report))?;
+            print(&report::gitlab::render(&report))?;
+        }
+    }
     // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
     Ok(match report.verdict {
         Verdict::Pass | Verdict::Overridden => ExitCode::SUCCESS,
@@ -152,6 +174,14 @@ fn print(text: &str) -> Result<()> {
     let mut out = anstream::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         // A closed pipe (`shipgate check | head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("could not write the report"),
+    }
+}
+
+fn eprint(text: &str) -> Result<()> {
+    let mut err = anstream::stderr().lock();
+    match err.write_all(text.as_bytes()).and_then(|()| err.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("could not write the report"),
     }
