@@ -526,8 +526,8 @@ fn shallow_clone(source: &Repo, into: &TempDir) -> PathBuf {
     clone
 }
 
-const DEPTH_ADVICE: &str = "GitLab's clone of this job is shallow (GIT_DEPTH, 20 by default): \
-set `GIT_DEPTH: \"0\"` in the job's variables, or run `git fetch --unshallow` before the check";
+const DEPTH_ADVICE: &str = "GitLab's clone of this job is shallow (GIT_DEPTH, or the project's Git shallow clone \
+setting): set `GIT_DEPTH: \"0\"` in the job's variables, or run `git fetch --unshallow` before the check";
 
 #[test]
 fn a_shallow_clone_without_the_diff_base_says_how_to_deepen_it() {

@@ -30,8 +30,8 @@ pub const SYSTEM: &str = "GitLab CI";
 
 /// How to deepen a GitLab clone; the project setting "Git shallow clone" and the
 /// `GIT_DEPTH` variable both set the depth, and `0` turns it off.
-const DEPTH_HINT: &str = "GitLab's clone of this job is shallow (GIT_DEPTH, 20 by default): \
-set `GIT_DEPTH: \"0\"` in the job's variables, or run `git fetch --unshallow` before the check";
+const DEPTH_HINT: &str = "GitLab's clone of this job is shallow (GIT_DEPTH, or the project's Git shallow clone \
+setting): set `GIT_DEPTH: \"0\"` in the job's variables, or run `git fetch --unshallow` before the check";
 
 /// GitLab's id for "no commit": the previous tip of a new branch, and of every pipeline
 /// that no push started.
