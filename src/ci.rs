@@ -11,7 +11,7 @@ use crate::gate::{self, Base, Body, Request};
 use crate::report::{Format, Report};
 use crate::source::event::{self, GithubRun};
 use crate::source::git::Repo;
-use crate::source::{CiContext, Env};
+use crate::source::{CiContext, Env, gitlab};
 
 /// What a check came to.
 pub enum Outcome {
@@ -25,6 +25,13 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<(Outcome, Format)> {
     let github = event::detect(env)?;
     let format = args.format.unwrap_or(Format::Text);
     let Some(run) = github else {
+        if let Some(ctx) = gitlab::context(env)? {
+            let request = request(args, ctx, PathBuf::from("."));
+            return Ok((
+                Outcome::Judged(Box::new(gitlab::judge(&request, env)?)),
+                format,
+            ));
+        }
         let request = request(args, CiContext::default(), PathBuf::from("."));
         return Ok((Outcome::Judged(Box::new(gate::run(&request)?)), format));
     };

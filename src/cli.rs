@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::gate;
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::report::{self, Format, Verdict};
+use crate::source::Env;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -127,7 +128,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let env = crate::source::Env::from_process();
+    let env = Env::from_process();
     let (outcome, format) = crate::ci::check(args, &env)?;
     let report = match outcome {
         crate::ci::Outcome::Judged(report) => *report,
@@ -136,11 +137,15 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let rendered = match format {
-        Format::Text => report::text::render(&report),
-        Format::Json => report::json::render(&report),
-    };
-    print(&rendered)?;
+    match format {
+        Format::Text => print(&report::text::render(&report))?,
+        Format::Json => print(&report::json::render(&report))?,
+        // The job log shows stderr; stdout is redirected to the Code Quality artifact.
+        Format::Gitlab => {
+            eprint(&report::text::render(&report))?;
+            print(&report::gitlab::render(&report))?;
+        }
+    }
     // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
     Ok(match report.verdict {
         Verdict::Pass | Verdict::Overridden => ExitCode::SUCCESS,
@@ -152,6 +157,14 @@ fn print(text: &str) -> Result<()> {
     let mut out = anstream::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         // A closed pipe (`shipgate check | head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("could not write the report"),
+    }
+}
+
+fn eprint(text: &str) -> Result<()> {
+    let mut err = anstream::stderr().lock();
+    match err.write_all(text.as_bytes()).and_then(|()| err.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("could not write the report"),
     }

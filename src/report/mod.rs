@@ -4,6 +4,7 @@
 //! where text that came from strangers (paths, messages, labels, bodies) is escaped for
 //! the place it is going.
 
+pub mod gitlab;
 pub mod json;
 pub mod text;
 
@@ -172,4 +173,6 @@ pub enum Format {
     Text,
     /// The report as JSON (schema 1).
     Json,
+    /// A GitLab Code Quality report (JSON) on stdout; the text report on stderr.
+    Gitlab,
 }

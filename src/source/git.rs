@@ -20,7 +20,8 @@ pub struct Repo {
 
 /// What to tell a user whose clone lacks history.
 const SHALLOW_HINT: &str = "this is a shallow clone: fetch the full history \
-(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)";
+(`git fetch --unshallow`; on GitHub Actions, actions/checkout with `fetch-depth: 0`; \
+on GitLab CI, `GIT_DEPTH: \"0\"`)";
 
 impl Repo {
     /// Opens the repository containing `dir`.

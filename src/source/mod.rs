@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod git;
+pub mod gitlab;
 pub mod renames;
 
 use std::collections::BTreeMap;

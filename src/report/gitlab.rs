@@ -1,0 +1,137 @@
+//! `--format gitlab`: a GitLab Code Quality report, so that what a change lacks shows in
+//! the merge request's Code Quality widget.
+//!
+//! GitLab reads a subset of the Code Climate format: a JSON array of issues, each with
+//! `description`, `check_name`, `fingerprint`, `severity` and a `location` of a file path
+//! and a line. serde_json escapes every control character, so text from the policy and
+//! the change (hints, override reasons) stays data.
+
+use serde::Serialize;
+
+use super::{Level, Report, Status, Verdict};
+
+/// Where findings point when the policy is the built-in one: the file `shipgate init`
+/// writes, where the requirement would be configured.
+const DEFAULT_POLICY_PATH: &str = ".shipgate.yml";
+
+#[derive(Debug, Serialize)]
+struct Issue {
+    description: String,
+    check_name: String,
+    fingerprint: String,
+    severity: &'static str,
+    location: Location,
+}
+
+#[derive(Debug, Serialize)]
+struct Location {
+    path: String,
+    lines: Lines,
+}
+
+#[derive(Debug, Serialize)]
+struct Lines {
+    begin: u32,
+}
+
+/// One issue per missing requirement; an empty array when nothing is missing.
+///
+/// - `check_name` is `shipgate/<requirement-id>`.
+/// - `fingerprint` is the git blob id of `shipgate\0<check_name>\0<stage>`: the same
+///   finding keeps its fingerprint across runs and commits, so GitLab can tell a
+///   finding that is still there from a new one, and anyone can recompute it with
+///   `printf 'shipgate\0shipgate/docs\0full' | git hash-object --stdin`.
+/// - `severity`: `blocker` for a required piece that blocks, `major` for one whose
+///   absence was overridden, `minor` for a warning.
+/// - `location`: GitLab refuses an issue without a file and line, but a missing
+///   requirement is about the change as a whole, not about a line of it. The policy file
+///   is where the requirement is set, so the finding points at it (line 1): the path from
+///   the report's policy source, or `.shipgate.yml` for the built-in policy.
+pub fn render(report: &Report) -> String {
+    let path = policy_path(report);
+    let issues: Vec<Issue> = report
+        .requirements
+        .iter()
+        .filter(|q| q.status == Status::Missing)
+        .map(|q| {
+            let check_name = format!("shipgate/{}", q.id);
+            let (severity, note) = match (q.level, report.verdict, &report.override_) {
+                (Level::Warn, ..) => ("minor", " (a warning: it does not block)".to_owned()),
+                (Level::Required, Verdict::Overridden, Some(o)) => {
+                    ("major", format!(" (overridden: {})", o.reason))
+                }
+                (Level::Required, ..) => ("blocker", String::new()),
+            };
+            // Policies may end their texts with a full stop or not; the sentence ends once.
+            let mut description = format!(
+                "{} missing for {}: {}{note}.",
+                q.id,
+                report.stage_description,
+                q.description.trim_end_matches('.')
+            );
+            if let Some(hint) = &q.hint {
+                description.push_str(&format!(" To satisfy: {}.", hint.trim_end_matches('.')));
+            }
+            Issue {
+                fingerprint: fingerprint(&check_name, &report.stage),
+                description,
+                check_name,
+                severity,
+                location: Location {
+                    path: path.clone(),
+                    lines: Lines { begin: 1 },
+                },
+            }
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&issues).expect("issues always serialise");
+    out.push('\n');
+    out
+}
+
+fn fingerprint(check_name: &str, stage: &str) -> String {
+    let text = format!("shipgate\0{check_name}\0{stage}");
+    git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())
+        .expect("hashing bytes in memory cannot fail")
+        .to_string()
+}
+
+/// The policy file as a path in the repository: `built-in`, `<path>@<commit>` (a
+/// committed policy) or the `--config` path as given. GitLab resolves the path from
+/// the repository root, which is where a GitLab job runs `shipgate`.
+fn policy_path(report: &Report) -> String {
+    let Some(policy) = &report.policy else {
+        return DEFAULT_POLICY_PATH.to_owned();
+    };
+    let source = policy.source.as_str();
+    if source == "built-in" {
+        return DEFAULT_POLICY_PATH.to_owned();
+    }
+    let path = match source.rsplit_once('@') {
+        Some((path, commit))
+            if !commit.is_empty() && commit.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            path
+        }
+        _ => source,
+    };
+    path.strip_prefix("./").unwrap_or(path).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_git_blob_ids() {
+        // As `printf 'shipgate\0shipgate/docs\0full' | git hash-object --stdin` prints them.
+        assert_eq!(
+            fingerprint("shipgate/docs", "full"),
+            "0726d4b9dd77ba81f28a01030871cabee0e3edf1"
+        );
+        assert_eq!(
+            fingerprint("shipgate/docs", "beta"),
+            "47462337a929deb39d4e713671c607b1cab87ba7"
+        );
+    }
+}
