@@ -2,6 +2,7 @@
 //! event, and the GitHub API.
 
 pub mod git;
+pub mod github;
 pub mod renames;
 
 use std::collections::BTreeMap;
