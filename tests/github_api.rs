@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::github_server::{
     GithubServer, Reply, TEST_CA_PEM, comment_json, commit_json, file_json, page_path, pull_json,
-    renamed_json,
+    renamed_json, user_comment_json,
 };
 use serde_json::{Value, json};
 use shipgate::source::github::{
@@ -452,6 +452,38 @@ fn server_errors_forever_fail_at_the_deadline() {
 }
 
 #[test]
+fn the_deadline_spans_every_page_of_a_list() {
+    let server = GithubServer::start();
+    let path = "/repos/octo-org/octo-repo/pulls/1/commits";
+    let page = |n: usize, last: bool| {
+        let reply = Reply::json(json!([commit_json(&format!("{n:040x}"), "c")]));
+        if last {
+            reply
+        } else {
+            let next = format!("<{}{}>; rel=\"next\"", server.url(), page_path(path, n + 1));
+            reply.header("link", &next)
+        }
+    };
+    let flaky = |n: usize, failures: usize, last: bool| {
+        let mut replies = vec![Reply::status(503); failures];
+        replies.push(page(n, last));
+        server.on_seq("GET", &page_path(path, n), replies);
+    };
+    // Each page alone fits in 10 s; together they do not: 1+2, 1+2, then 1+2 and 4 more.
+    flaky(1, 2, false);
+    flaky(2, 2, false);
+    flaky(3, 3, true);
+    let (client, waits) = client_with(&server, |c| c.deadline = Duration::from_secs(10));
+    let error = fails(client.pull_commits(1));
+    assert_eq!(kind(&error), ErrorKind::Unavailable);
+    assert_eq!(waited(&waits), [1, 2, 1, 2, 1, 2]);
+    assert!(
+        error.to_string().contains("would pass the 10 s deadline"),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_timeout_is_retried() {
     let server = GithubServer::start();
     server.on_seq(
@@ -765,6 +797,50 @@ fn sticky_comment_is_created_then_updated_then_left_alone() {
         .filter(|r| r.method != "GET")
         .count();
     assert_eq!(writes, 2);
+}
+
+#[test]
+fn a_strangers_copy_of_the_marker_is_left_alone() {
+    let server = GithubServer::start();
+    let list = "/repos/octo-org/octo-repo/issues/1/comments";
+    let fake = format!("{MARKER}\nshipgate: pass (not really)");
+    let ours = format!("{MARKER}\nshipgate: blocked");
+    server.paginate(
+        list,
+        vec![
+            user_comment_json(3, &fake, "mallory", "NONE"),
+            user_comment_json(4, &fake, "eve", "CONTRIBUTOR"),
+        ],
+        100,
+    );
+    server.on(
+        "POST",
+        list,
+        Reply::json(comment_json(9, &ours)).with_status(201),
+    );
+    let (client, _) = client_for(&server);
+    assert_eq!(
+        client.upsert_comment(1, MARKER, &ours).unwrap(),
+        CommentAction::Created
+    );
+    assert!(server.requests().iter().all(|r| r.method != "PATCH"));
+
+    // A collaborator's comment (shipgate run with a personal token) is kept up to date.
+    server.paginate(
+        list,
+        vec![
+            user_comment_json(3, &fake, "mallory", "NONE"),
+            user_comment_json(5, MARKER, "ada", "COLLABORATOR"),
+        ],
+        100,
+    );
+    let patch = "/repos/octo-org/octo-repo/issues/comments/5";
+    server.on("PATCH", patch, Reply::json(comment_json(5, &ours)));
+    assert_eq!(
+        client.upsert_comment(1, MARKER, &ours).unwrap(),
+        CommentAction::Updated
+    );
+    assert_eq!(server.hits("PATCH", patch), 1);
 }
 
 #[test]

@@ -90,7 +90,8 @@ pub struct ClientConfig {
     pub repository: String,
     /// Sent only as `Authorization: Bearer`, never in a URL, never printed.
     pub token: Option<String>,
-    /// The budget for all tries of one call, waits included.
+    /// The budget for one call of the client: every page of a list, every try, and the
+    /// waits between them.
     pub deadline: Duration,
     /// The budget for one request, until its answer is read.
     pub request_timeout: Duration,
@@ -350,6 +351,20 @@ impl fmt::Debug for Client {
     }
 }
 
+/// A list of a pull request's, and how far shipgate reads it.
+#[derive(Clone, Copy)]
+struct List<'a> {
+    number: u64,
+    /// `files`, for messages.
+    what: &'a str,
+    /// Enough items: stop here.
+    cap: usize,
+    /// A list that goes on past this many pages is an error.
+    max_pages: usize,
+    /// What to do when it does.
+    advice: &'a str,
+}
+
 /// A successful (or 404) answer, read in full.
 struct Answer {
     status: StatusCode,
@@ -374,6 +389,8 @@ enum Next {
     },
 }
 
+const FULL_HISTORY: &str = "check out the full history (actions/checkout with \
+    `fetch-depth: 0`) so that shipgate reads the change from git";
 const RETRY_ADVICE: &str =
     "GitHub may be having trouble (see githubstatus.com); re-run the job later";
 const RATE_ADVICE: &str = "re-run the job after that time, or give shipgate a token \
@@ -449,14 +466,15 @@ impl Client {
     /// `GET /repos/{repo}/pulls/{number}`.
     pub fn pull_request(&self, number: u64) -> Result<PullRequest> {
         let url = self.repo_url(&["pulls", &number.to_string()]);
-        let answer = self.get(&url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+        let answer = self.get(&mut Duration::default(), &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
         if answer.status == StatusCode::NOT_FOUND {
             return Err(self.pull_not_found(&url, number).into());
         }
-        let wire: WirePull = self.json(&url, &answer, "a pull request")?;
+        let wire: WirePull = self.json(&Method::GET, &url, &answer, "a pull request")?;
         if wire.number != number {
             return Err(self
                 .bad_answer(
+                    &Method::GET,
                     &url,
                     format!(
                         "it describes pull request #{} instead of #{number}",
@@ -468,7 +486,11 @@ impl Client {
         for (side, sha) in [("head", &wire.head.sha), ("base", &wire.base.sha)] {
             if !valid_sha(sha) {
                 return Err(self
-                    .bad_answer(&url, format!("its {side} sha `{sha}` is not a commit id"))
+                    .bad_answer(
+                        &Method::GET,
+                        &url,
+                        format!("its {side} sha `{sha}` is not a commit id"),
+                    )
                     .into());
             }
         }
@@ -495,7 +517,14 @@ impl Client {
     /// [`MAX_PULL_FILES`] is an error: a cut list must never pass.
     pub fn pull_files(&self, number: u64) -> Result<Vec<PullFile>> {
         let url = self.repo_url(&["pulls", &number.to_string(), "files"]);
-        let files: Vec<PullFile> = self.pages(url, number, "files", MAX_PULL_FILES, MAX_PAGES)?;
+        let list = List {
+            number,
+            what: "files",
+            cap: MAX_PULL_FILES,
+            max_pages: MAX_PAGES,
+            advice: FULL_HISTORY,
+        };
+        let files: Vec<PullFile> = self.pages(&mut Duration::default(), url, &list)?;
         if files.len() >= MAX_PULL_FILES {
             return Err(self
                 .truncated(number, "changed files", MAX_PULL_FILES)
@@ -508,8 +537,14 @@ impl Client {
     /// [`MAX_PULL_COMMITS`] is an error, as for files.
     pub fn pull_commits(&self, number: u64) -> Result<Vec<PullCommit>> {
         let url = self.repo_url(&["pulls", &number.to_string(), "commits"]);
-        let wire: Vec<WireCommit> =
-            self.pages(url, number, "commits", MAX_PULL_COMMITS, MAX_PAGES)?;
+        let list = List {
+            number,
+            what: "commits",
+            cap: MAX_PULL_COMMITS,
+            max_pages: MAX_PAGES,
+            advice: FULL_HISTORY,
+        };
+        let wire: Vec<WireCommit> = self.pages(&mut Duration::default(), url, &list)?;
         if wire.len() >= MAX_PULL_COMMITS {
             return Err(self.truncated(number, "commits", MAX_PULL_COMMITS).into());
         }
@@ -544,7 +579,7 @@ impl Client {
             .expect("an http(s) URL has path segments")
             .extend(&segments);
         url.query_pairs_mut().append_pair("ref", sha);
-        let answer = self.get(&url, ACCEPT_RAW, max)?;
+        let answer = self.get(&mut Duration::default(), &url, ACCEPT_RAW, max)?;
         if answer.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -580,7 +615,7 @@ impl Client {
         url.path_segments_mut()
             .expect("an http(s) URL has path segments")
             .extend(["repos", owner, repo, "pulls", &number.to_string()]);
-        let answer = self.get(&url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+        let answer = self.get(&mut Duration::default(), &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
         Ok(answer.status != StatusCode::NOT_FOUND)
     }
 
@@ -613,32 +648,38 @@ impl Client {
             .into());
         }
         let list = self.repo_url(&["issues", &number.to_string(), "comments"]);
+        let mut spent = Duration::ZERO;
         let comments: Vec<WireComment> = self.pages(
+            &mut spent,
             list.clone(),
-            number,
-            "comments",
-            usize::MAX,
-            MAX_COMMENT_PAGES,
+            &List {
+                number,
+                what: "comments",
+                cap: usize::MAX,
+                max_pages: MAX_COMMENT_PAGES,
+                advice: "shipgate keeps no comment in a thread that long; read its report in \
+                         the job's log",
+            },
         )?;
         let payload = serde_json::to_vec(&serde_json::json!({ "body": body }))?;
         // GitHub may store the body with CRLF line ends; that is no change.
         let same = |old: &str| old.replace("\r\n", "\n") == body.replace("\r\n", "\n");
         match comments
             .iter()
-            .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)))
+            .find(|c| c.may_be_ours() && c.body.as_deref().is_some_and(|b| b.contains(marker)))
         {
             Some(comment) if comment.body.as_deref().is_some_and(same) => {
                 Ok(CommentAction::Unchanged)
             }
             Some(comment) => {
                 let url = self.repo_url(&["issues", "comments", &comment.id.to_string()]);
-                let answer = self.write(Method::PATCH, &url, payload)?;
-                let _: WireComment = self.json(&url, &answer, "a comment")?;
+                let answer = self.write(spent, Method::PATCH, &url, payload)?;
+                let _: WireComment = self.json(&Method::PATCH, &url, &answer, "a comment")?;
                 Ok(CommentAction::Updated)
             }
             None => {
-                let answer = self.write(Method::POST, &list, payload)?;
-                let _: WireComment = self.json(&list, &answer, "a comment")?;
+                let answer = self.write(spent, Method::POST, &list, payload)?;
+                let _: WireComment = self.json(&Method::POST, &list, &answer, "a comment")?;
                 Ok(CommentAction::Created)
             }
         }
@@ -659,20 +700,26 @@ impl Client {
     /// that still goes on after `max_pages` pages is an error, never a short list.
     fn pages<T: DeserializeOwned>(
         &self,
+        spent: &mut Duration,
         mut url: Url,
-        number: u64,
-        what: &str,
-        cap: usize,
-        max_pages: usize,
+        list: &List<'_>,
     ) -> Result<Vec<T>, ApiError> {
+        let List {
+            number,
+            what,
+            cap,
+            max_pages,
+            advice,
+        } = *list;
         url.query_pairs_mut().append_pair("per_page", PER_PAGE);
         let mut items = Vec::new();
         for _ in 0..max_pages {
-            let answer = self.get(&url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+            let answer = self.get(spent, &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
             if answer.status == StatusCode::NOT_FOUND {
                 return Err(self.pull_not_found(&url, number));
             }
-            let page: Vec<T> = self.json(&url, &answer, &format!("a list of {what}"))?;
+            let page: Vec<T> =
+                self.json(&Method::GET, &url, &answer, &format!("a list of {what}"))?;
             items.extend(page);
             if items.len() >= cap {
                 return Ok(items);
@@ -686,8 +733,7 @@ impl Client {
             ErrorKind::Truncated,
             format!(
                 "GitHub API {}: the list of {what} of pull request {}/{}#{number} goes on past \
-                 {max_pages} pages, more than shipgate reads; check out the full history \
-                 (actions/checkout with `fetch-depth: 0`) so the change is read from git",
+                 {max_pages} pages, more than shipgate reads; {advice}",
                 describe(&Method::GET, &url),
                 self.owner,
                 self.name
@@ -707,6 +753,7 @@ impl Client {
         match self.base.join(&next) {
             Ok(next) if same_origin(&next, &self.base) => Ok(Some(next)),
             _ => Err(self.bad_answer(
+                &Method::GET,
                 url,
                 format!(
                     "its next-page link `{next}` leaves {}; shipgate does not follow it, so \
@@ -719,27 +766,42 @@ impl Client {
 
     fn json<T: DeserializeOwned>(
         &self,
+        method: &Method,
         url: &Url,
         answer: &Answer,
         what: &str,
     ) -> Result<T, ApiError> {
         if answer.too_large {
-            return Err(self.bad_answer(url, format!("it is over {} MiB", MAX_JSON_BYTES >> 20)));
+            return Err(self.bad_answer(
+                method,
+                url,
+                format!("it is over {} MiB", MAX_JSON_BYTES >> 20),
+            ));
         }
         serde_json::from_slice(&answer.body)
-            .map_err(|e| self.bad_answer(url, format!("it is not {what} in JSON ({e})")))
+            .map_err(|e| self.bad_answer(method, url, format!("it is not {what} in JSON ({e})")))
     }
 
-    /// A GET, tried again on rate limits, server errors and timeouts until the deadline.
-    /// Returns a 2xx or a 404 answer; any other status is an error.
-    fn get(&self, url: &Url, accept: &str, limit: usize) -> Result<Answer, ApiError> {
+    /// A GET, tried again on rate limits, server errors and timeouts until the deadline,
+    /// which `spent` (the time the public call has used so far, its earlier pages too)
+    /// counts down; a call of one request passes a fresh one. Returns a 2xx or a 404
+    /// answer; any other status is an error.
+    fn get(
+        &self,
+        spent: &mut Duration,
+        url: &Url,
+        accept: &str,
+        limit: usize,
+    ) -> Result<Answer, ApiError> {
         let what = describe(&Method::GET, url);
-        let mut spent = Duration::ZERO;
         let mut tries = 0u32;
         let mut backoffs = 0u32;
         loop {
+            let left = self.deadline.saturating_sub(*spent);
+            if left.is_zero() {
+                return Err(self.out_of_time(&what));
+            }
             tries += 1;
-            let left = self.deadline.saturating_sub(spent);
             let timeout = left.min(self.request_timeout);
             let started = Instant::now();
             let next = match self.send(&self.reader, Method::GET, url, accept, None, limit, timeout)
@@ -747,7 +809,7 @@ impl Client {
                 Ok(answer) => self.judge(&Method::GET, url, answer),
                 Err(failure) => self.transport(&what, failure, timeout),
             };
-            spent += started.elapsed();
+            *spent += started.elapsed();
             let (wait, kind, why, advice) = match next {
                 Next::Done(answer) => return Ok(answer),
                 Next::Fail(error) => return Err(error),
@@ -778,15 +840,25 @@ impl Client {
                 ));
             }
             (self.sleep)(wait);
-            spent += wait;
+            *spent += wait;
         }
     }
 
     /// A POST or PATCH, sent once: a write that timed out may have happened, and a
     /// second one would post a second comment.
-    fn write(&self, method: Method, url: &Url, body: Vec<u8>) -> Result<Answer, ApiError> {
+    fn write(
+        &self,
+        spent: Duration,
+        method: Method,
+        url: &Url,
+        body: Vec<u8>,
+    ) -> Result<Answer, ApiError> {
         let what = describe(&method, url);
-        let timeout = self.deadline.min(self.request_timeout);
+        let left = self.deadline.saturating_sub(spent);
+        if left.is_zero() {
+            return Err(self.out_of_time(&what));
+        }
+        let timeout = left.min(self.request_timeout);
         let answer = self
             .send(
                 &self.writer,
@@ -1034,6 +1106,17 @@ impl Client {
         }
     }
 
+    fn out_of_time(&self, what: &str) -> ApiError {
+        self.error(
+            ErrorKind::Unavailable,
+            format!(
+                "GitHub API {what}: not asked, since the call has used up its {} s deadline \
+                 on the requests before it; {RETRY_ADVICE}",
+                self.deadline.as_secs_f64()
+            ),
+        )
+    }
+
     fn pull_not_found(&self, url: &Url, number: u64) -> ApiError {
         self.error(
             ErrorKind::NotFound,
@@ -1061,12 +1144,12 @@ impl Client {
         )
     }
 
-    fn bad_answer(&self, url: &Url, why: String) -> ApiError {
+    fn bad_answer(&self, method: &Method, url: &Url, why: String) -> ApiError {
         self.error(
             ErrorKind::BadAnswer,
             format!(
                 "GitHub API {}: shipgate cannot use the answer: {why}; check GITHUB_API_URL",
-                describe(&Method::GET, url)
+                describe(method, url)
             ),
         )
     }
@@ -1388,6 +1471,29 @@ struct WireCommitDetail {
 struct WireComment {
     id: u64,
     body: Option<String>,
+    user: Option<WireCommentUser>,
+    #[serde(default)]
+    author_association: String,
+}
+
+#[derive(Deserialize)]
+struct WireCommentUser {
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+impl WireComment {
+    /// Anyone can comment on a public pull request, marker included. Only a comment by a
+    /// bot (the workflow token writes as `github-actions[bot]`, an app as its bot) or by
+    /// someone with write access (a personal token) can be shipgate's; a stranger's copy
+    /// is never edited, nor taken for the report.
+    fn may_be_ours(&self) -> bool {
+        self.user.as_ref().is_some_and(|user| user.kind == "Bot")
+            || matches!(
+                self.author_association.as_str(),
+                "OWNER" | "MEMBER" | "COLLABORATOR"
+            )
+    }
 }
 
 #[cfg(test)]

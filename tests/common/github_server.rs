@@ -478,17 +478,27 @@ pub fn commit_json(sha: &str, message: &str) -> Value {
     })
 }
 
-/// One issue comment, as listed by `GET .../issues/{n}/comments` and answered by POST
-/// and PATCH.
+/// One issue comment by the workflow token's bot, as listed by
+/// `GET .../issues/{n}/comments` and answered by POST and PATCH.
 pub fn comment_json(id: u64, body: &str) -> Value {
     json!({
         "id": id,
         "url": format!("https://api.github.com/repos/octo-org/octo-repo/issues/comments/{id}"),
         "body": body,
         "user": { "login": "github-actions[bot]", "type": "Bot" },
+        "author_association": "NONE",
         "created_at": "2024-01-01T00:00:00Z",
         "updated_at": "2024-01-01T00:00:00Z"
     })
+}
+
+/// One issue comment by a user, with GitHub's `author_association` (`NONE` for a
+/// stranger, `COLLABORATOR`, `MEMBER`, `OWNER` for people with access).
+pub fn user_comment_json(id: u64, body: &str, login: &str, association: &str) -> Value {
+    let mut value = comment_json(id, body);
+    value["user"] = json!({ "login": login, "type": "User" });
+    value["author_association"] = json!(association);
+    value
 }
 
 /// The CA of [`GithubServer::start_tls`], for `SSL_CERT_FILE`. A test-only CA whose key
