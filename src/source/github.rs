@@ -1201,6 +1201,18 @@ fn build_http(
         .retry(reqwest::retry::never())
         .timeout(config.request_timeout)
         .connect_timeout(config.request_timeout);
+    let host = base.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        // HTTPS_PROXY and friends are honoured for a remote API; an API on this machine
+        // is reached directly, whatever proxy the environment names.
+        builder = builder.no_proxy();
+    }
     if base.scheme() == "http" {
         // Nothing here speaks TLS (a redirect to https is another origin), so the
         // machine's CA certificates are not loaded: a plain-http API works where there
