@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod git;
+pub mod github;
 pub mod gitlab;
 pub mod renames;
 
