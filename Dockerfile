@@ -1,5 +1,5 @@
-# The image of the GitHub Action: one static binary, the CA certificates it verifies
-# GitHub's API with, and a git config that lets it read the mounted workspace.
+# The image of the GitHub Action: one static binary and the CA certificates it verifies
+# GitHub's API with.
 #
 # The base image is pinned by digest; docs/releasing.md says how to refresh it. The readable
 # tag stays beside the digest for reviewers, but the digest is what gets pulled.
@@ -23,23 +23,19 @@ COPY src /src/src
 # image is built for, whatever the toolchain's host default. Symbols are stripped: nothing in
 # the image reads them.
 #
-# The runner mounts the workspace owned by its own user and runs the container as root, so
-# libgit2's ownership check (git's safe.directory) would refuse to open the repository. The
-# container holds nothing but the workspace that the workflow itself checked out, so the
-# system config trusts every path; a shell or a `git config` step cannot do it here, as the
-# image has neither.
+# No git config is shipped: the runner mounts the workspace owned by its own user and runs
+# the container as root, and the binary itself trusts that owner only for a repository
+# inside GITHUB_WORKSPACE (src/ci.rs), so git's ownership check still guards any other path.
 RUN target="$(uname -m)-unknown-linux-musl" \
  && CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --locked \
       --manifest-path /src/Cargo.toml --target "$target" --target-dir /target \
- && cp "/target/$target/release/shipgate" /shipgate \
- && printf '[safe]\n\tdirectory = *\n' > /gitconfig
+ && cp "/target/$target/release/shipgate" /shipgate
 
 # No shell, no package manager, no user database: the runner starts the entrypoint directly,
 # as root (what GitHub documents for Docker actions, so the binary can write the files the
 # runner mounts), with the workspace as its working directory.
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=build /gitconfig /etc/gitconfig
 COPY --from=build /shipgate /shipgate
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 ENTRYPOINT ["/shipgate"]
