@@ -4,6 +4,7 @@
 //! where text that came from strangers (paths, messages, labels, bodies) is escaped for
 //! the place it is going.
 
+pub mod github;
 pub mod json;
 pub mod text;
 
