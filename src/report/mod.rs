@@ -4,6 +4,7 @@
 //! where text that came from strangers (paths, messages, labels, bodies) is escaped for
 //! the place it is going.
 
+pub mod github;
 pub mod gitlab;
 pub mod json;
 pub mod text;
@@ -173,6 +174,9 @@ pub enum Format {
     Text,
     /// The report as JSON (schema 1).
     Json,
+    /// Workflow commands for GitHub Actions: the report, annotations, step summary and
+    /// outputs (the default under GitHub Actions).
+    Github,
     /// A GitLab Code Quality report (JSON) on stdout; the text report on stderr.
     Gitlab,
 }
