@@ -3,14 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
-use crate::change::short_id;
+use crate::change::{Commit, FileChange, Status, short_id};
 use crate::cli::CheckArgs;
-use crate::gate::{self, Base, Body, Request};
-use crate::report::{Format, Report};
-use crate::source::event::{self, GithubRun};
+use crate::gate::{self, Base, Body, Files, Gathered, Links, Request};
+use crate::report::{self, Format, Report};
+use crate::source::event::{self, GithubRun, Pull};
 use crate::source::git::Repo;
+use crate::source::github::{self, Client, ClientConfig, FileStatus, PullFile};
 use crate::source::{CiContext, Env, gitlab};
 
 /// What a check came to.
@@ -20,31 +21,272 @@ pub enum Outcome {
     Nothing(String),
 }
 
+/// A check's outcome and what else its caller must show.
+pub struct Checked {
+    pub outcome: Outcome,
+    pub format: Format,
+    /// Problems that did not stop the check (a comment that could not be posted).
+    pub warnings: Vec<String>,
+    /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, when running as a workflow step.
+    pub output_file: Option<PathBuf>,
+    pub summary_file: Option<PathBuf>,
+}
+
 /// Builds the request from the flags, the CI system and its event, and judges it.
-pub fn check(args: CheckArgs, env: &Env) -> Result<(Outcome, Format)> {
+pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
     let github = event::detect(env)?;
-    let format = args.format.unwrap_or(Format::Text);
+    let plain = |outcome, format| Checked {
+        outcome,
+        format,
+        warnings: Vec::new(),
+        output_file: None,
+        summary_file: None,
+    };
     let Some(run) = github else {
+        let format = args.format.unwrap_or(Format::Text);
         if let Some(ctx) = gitlab::context(env)? {
             let request = request(args, ctx, PathBuf::from("."));
-            return Ok((
-                Outcome::Judged(Box::new(gitlab::judge(&request, env)?)),
-                format,
-            ));
+            let report = gitlab::judge(&request, env)?;
+            return Ok(plain(Outcome::Judged(Box::new(report)), format));
         }
         let request = request(args, CiContext::default(), PathBuf::from("."));
-        return Ok((Outcome::Judged(Box::new(gate::run(&request)?)), format));
+        return Ok(plain(
+            Outcome::Judged(Box::new(gate::run(&request)?)),
+            format,
+        ));
+    };
+    let format = args.format.unwrap_or(Format::Github);
+    let mut checked = Checked {
+        output_file: run.output_file.clone(),
+        summary_file: run.summary_file.clone(),
+        ..plain(Outcome::Nothing(String::new()), format)
     };
     if let Some(why) = &run.nothing_to_check {
-        return Ok((Outcome::Nothing(why.clone()), format));
+        checked.outcome = Outcome::Nothing(why.clone());
+        return Ok(checked);
     }
     let explicit_base = args.base.is_some() || run.inputs.base.is_some();
-    let request = github_request(args, &run);
+    let explicit_labels = !args.labels.is_empty();
+    let explicit_body = args.body_file.is_some();
+    let mut request = github_request(args, &run);
     trust_workspace(&run, &request.repo)?;
-    if !explicit_base {
-        check_event_base(&run, &request)?;
+
+    let client = api_client(&run, env)?;
+    if let (Some(client), Some(pull)) = (&client, &run.pull) {
+        // The payload is the event as it was when the run started; a re-run reuses it.
+        match client.pull_request(pull.number) {
+            Ok(pr) => {
+                if !explicit_labels {
+                    request.labels = pr.labels;
+                }
+                if !explicit_body {
+                    request.body = pr.body.map(Body::Text);
+                }
+                request
+                    .notes
+                    .push("labels and body as the GitHub API has them now".to_owned());
+            }
+            Err(e) if github::is_permission_error(&e) => checked.warnings.push(format!(
+                "could not read the current labels and body of #{}, so the event's are judged: {e:#}",
+                pull.number
+            )),
+            Err(e) => return Err(e),
+        }
     }
-    Ok((Outcome::Judged(Box::new(gate::run(&request)?)), format))
+    let links = ApiLinks {
+        client: client.as_ref(),
+        server_url: &run.server_url,
+    };
+    let report = match (&client, &run.pull) {
+        (Some(client), Some(pull)) if !explicit_base && !history_present(&request)? => {
+            judge_from_api(&request, client, pull, &links)?
+        }
+        _ => {
+            if !explicit_base {
+                check_event_base(&run, &request)?;
+            }
+            gate::run_with(&request, &links)?
+        }
+    };
+    if run.inputs.comment
+        && let Some(warning) = sticky_comment(&run, client.as_ref(), &report)
+    {
+        checked.warnings.push(warning);
+    }
+    checked.outcome = Outcome::Judged(Box::new(report));
+    Ok(checked)
+}
+
+/// The outputs of a run with nothing to judge: it passes, with no stage and nothing
+/// missing, so a later step's `verdict == 'blocked'` test stays false.
+pub fn write_nothing_outputs(path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let delimiter = report::github::delimiter()?;
+    let mut text = String::new();
+    for (name, value) in [("stage", ""), ("verdict", "pass"), ("missing", "")] {
+        text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .with_context(|| format!("could not open GITHUB_OUTPUT `{}`", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .with_context(|| format!("could not write GITHUB_OUTPUT `{}`", path.display()))
+}
+
+/// A client when there is a token: the action's `token` input, else `GITHUB_TOKEN`.
+/// Without one, everything is decided from git and the payload.
+fn api_client(run: &GithubRun, env: &Env) -> Result<Option<Client>> {
+    let token = match &run.inputs.token {
+        Some(token) => Some(token.clone()),
+        None => env.get("GITHUB_TOKEN")?.map(str::to_owned),
+    };
+    let (Some(token), Some(repository)) = (token, &run.repository) else {
+        return Ok(None);
+    };
+    let mut config = ClientConfig::new(&run.api_url, repository, Some(token));
+    config.sleep = github::sleeper_from_env(env)?;
+    Ok(Some(Client::new(config)?))
+}
+
+/// Whether the clone holds the base, the head and where they meet.
+fn history_present(request: &Request) -> Result<bool> {
+    let Base::Rev(base) = &request.base else {
+        return Ok(true);
+    };
+    let repo = Repo::open(&request.repo)?;
+    if !repo.is_shallow() {
+        return Ok(true);
+    }
+    Ok(
+        match (
+            repo.resolve(base, "base"),
+            repo.resolve(&request.head, "head"),
+        ) {
+            (Ok(base), Ok(head)) => repo.merge_base(base, head).is_ok(),
+            _ => false,
+        },
+    )
+}
+
+/// A shallow clone lacks the pull request's history: its commits and files come from the
+/// API instead, and files are read at their commits through it. GitHub lists at most 250
+/// commits and 3,000 files; beyond that the client fails rather than judge a cut list.
+fn judge_from_api(
+    request: &Request,
+    client: &Client,
+    pull: &Pull,
+    links: &dyn Links,
+) -> Result<Report> {
+    let Base::Rev(base) = &request.base else {
+        bail!("a pull request's change needs its base commit");
+    };
+    let head = &request.head;
+    let merge_base = client.merge_base(base, head)?;
+    // GitHub lists commits oldest first; a change lists them as `git log` does.
+    let mut commits: Vec<Commit> = client
+        .pull_commits(pull.number)?
+        .into_iter()
+        .map(|c| Commit::new(c.sha, c.message))
+        .collect();
+    commits.reverse();
+    let mut files: Vec<FileChange> = client
+        .pull_files(pull.number)?
+        .into_iter()
+        .filter_map(file_change)
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let reader = ApiFiles(client);
+    let (policy, source) = gate::load_policy(&reader, request.config.as_deref(), Some(base), head)?;
+    let mut notes = request.notes.clone();
+    notes.push(format!(
+        "the clone is shallow: the commits and files of #{} come from the GitHub API",
+        pull.number
+    ));
+    let gathered = Gathered {
+        base: Some(base.clone()),
+        head: head.clone(),
+        merge_base: Some(merge_base),
+        commits,
+        files,
+        tags: Vec::new(),
+        notes,
+    };
+    gate::judge(request, &reader, links, gathered, policy, source)
+}
+
+fn file_change(file: PullFile) -> Option<FileChange> {
+    let status = match file.status {
+        FileStatus::Added | FileStatus::Copied => Status::Added,
+        FileStatus::Removed => Status::Deleted,
+        FileStatus::Modified | FileStatus::Changed => Status::Modified,
+        FileStatus::Renamed => Status::Renamed,
+        FileStatus::Unchanged => return None,
+    };
+    Some(FileChange {
+        path: file.filename.into_bytes(),
+        old_path: file
+            .previous_filename
+            .filter(|_| status == Status::Renamed)
+            .map(String::into_bytes),
+        status,
+        // A rename with no changed line moved the content as it was.
+        same_content: status == Status::Renamed && file.changes == 0,
+    })
+}
+
+/// Files at a commit, through the contents API.
+struct ApiFiles<'c>(&'c Client);
+
+impl Files for ApiFiles<'_> {
+    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+        self.0.file_at(commit, path, max)
+    }
+}
+
+/// Follows links to pull requests on this GitHub server, when there is a token.
+struct ApiLinks<'c> {
+    client: Option<&'c Client>,
+    server_url: &'c str,
+}
+
+impl Links for ApiLinks<'_> {
+    fn pull_exists(&self, text: &str) -> Result<Option<bool>> {
+        let Some(client) = self.client else {
+            return Ok(None);
+        };
+        let Some((owner, repo, number)) = github::parse_pull_url(self.server_url, text) else {
+            return Ok(None);
+        };
+        match client.pull_exists(&owner, &repo, number) {
+            Ok(exists) => Ok(Some(exists)),
+            // A token that may not look is no evidence that the link is dead.
+            Err(e) if github::is_permission_error(&e) => Ok(None),
+            Err(e) => Err(e.context(format!("could not follow the link {text}"))),
+        }
+    }
+}
+
+/// Keeps the one sticky comment up to date; a failure is a warning, never a verdict.
+fn sticky_comment(run: &GithubRun, client: Option<&Client>, report: &Report) -> Option<String> {
+    let Some(pull) = &run.pull else {
+        return Some(format!(
+            "input `comment` is on, but the `{}` event is not about a pull request; no comment written",
+            run.event
+        ));
+    };
+    let Some(client) = client else {
+        return Some("input `comment` is on, but there is no token; no comment written".to_owned());
+    };
+    let body = report::github::comment(report);
+    match client.upsert_comment(pull.number, report::github::COMMENT_MARKER, &body) {
+        Ok(_) => None,
+        Err(e) if github::is_permission_error(&e) && pull.from_fork => Some(format!(
+            "could not comment on #{} (a fork's token is read-only): {e:#}",
+            pull.number
+        )),
+        Err(e) => Some(format!("could not comment on #{}: {e:#}", pull.number)),
+    }
 }
 
 /// A base that the event names but the clone lacks gets an explanation in the event's

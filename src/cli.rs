@@ -129,17 +129,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let env = Env::from_process();
-    let (outcome, format) = crate::ci::check(args, &env)?;
-    let report = match outcome {
+    let checked = crate::ci::check(args, &env)?;
+    let github = checked.format == Format::Github;
+    for warning in &checked.warnings {
+        if github {
+            print(&report::github::warning_command(warning))?;
+        } else {
+            eprint(&format!("warning: {}\n", report::text::clean(warning)))?;
+        }
+    }
+    let report = match checked.outcome {
         crate::ci::Outcome::Judged(report) => *report,
         crate::ci::Outcome::Nothing(why) => {
-            print(&format!("shipgate: {}\n", report::text::clean(&why)))?;
+            if github {
+                print(&report::github::notice_command(&why))?;
+                crate::ci::write_nothing_outputs(checked.output_file.as_deref())?;
+            } else {
+                print(&format!("shipgate: {}\n", report::text::clean(&why)))?;
+            }
             return Ok(ExitCode::SUCCESS);
         }
     };
-    match format {
+    match checked.format {
         Format::Text => print(&report::text::render(&report))?,
         Format::Json => print(&report::json::render(&report))?,
+        Format::Github => {
+            print(&report::github::render(&report))?;
+            report::github::write_files(
+                &report,
+                checked.output_file.as_deref(),
+                checked.summary_file.as_deref(),
+            )?;
+        }
         // The job log shows stderr; stdout is redirected to the Code Quality artifact.
         Format::Gitlab => {
             eprint(&report::text::render(&report))?;

@@ -34,4 +34,10 @@ pub fn report_error(error: &anyhow::Error) {
     let lines: Vec<_> = text.lines().map(report::text::clean).collect();
     let mut err = anstream::stderr().lock();
     let _ = writeln!(err, "error: {}", lines.join("\n"));
+    // On a workflow run the error also becomes an annotation, shown on the run's page.
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(report::github::error_command(&text).as_bytes());
+        let _ = out.flush();
+    }
 }

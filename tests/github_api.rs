@@ -179,7 +179,8 @@ fn files_are_read_across_three_pages() {
         PullFile {
             filename: "docs/new.md".into(),
             status: FileStatus::Added,
-            previous_filename: None
+            previous_filename: None,
+            changes: 1,
         }
     );
     assert_eq!(
@@ -187,7 +188,8 @@ fn files_are_read_across_three_pages() {
         PullFile {
             filename: "docs/b.md".into(),
             status: FileStatus::Renamed,
-            previous_filename: Some("docs/a.md".into())
+            previous_filename: Some("docs/a.md".into()),
+            changes: 1,
         }
     );
     let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();

@@ -88,16 +88,21 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// An `::error` command for an error that stopped the run (exit 2), so that it shows on
+/// An `::error` command (one line, newline included) for an error that stopped the run (exit 2), so that it shows on
 /// the run's page and not only in the log.
 pub fn error_command(message: &str) -> String {
-    Annotation::new("error", "shipgate could not decide", lines_visible(message)).command()
+    Annotation::new("error", "shipgate could not decide", lines_visible(message)).command() + "\n"
+}
+
+/// A `::notice` command for a run that had nothing to judge (a deleted branch or tag).
+pub fn notice_command(message: &str) -> String {
+    Annotation::new("notice", "shipgate", lines_visible(message)).command() + "\n"
 }
 
 /// A `::warning` command for a problem that did not stop the run (a comment that could not
 /// be posted, say).
 pub fn warning_command(message: &str) -> String {
-    Annotation::new("warning", "shipgate", lines_visible(message)).command()
+    Annotation::new("warning", "shipgate", lines_visible(message)).command() + "\n"
 }
 
 /// One workflow command that shows as an annotation.
@@ -1476,11 +1481,11 @@ pass: a beta may ship (2 warnings)
     fn error_and_warning_commands_keep_line_breaks_and_escape_the_rest() {
         assert_eq!(
             error_command("policy `.shipgate.yml` is not valid\n  .shipgate.yml:3:1: 50%\x1b[2J"),
-            "::error title=shipgate could not decide::policy `.shipgate.yml` is not valid%0A  .shipgate.yml:3:1: 50%25\\u{1b}[2J"
+            "::error title=shipgate could not decide::policy `.shipgate.yml` is not valid%0A  .shipgate.yml:3:1: 50%25\\u{1b}[2J\n"
         );
         assert_eq!(
             warning_command("could not post the comment: 403\r\n::add-mask::x"),
-            "::warning title=shipgate::could not post the comment: 403%0A::add-mask::x"
+            "::warning title=shipgate::could not post the comment: 403%0A::add-mask::x\n"
         );
     }
 

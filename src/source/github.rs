@@ -178,6 +178,9 @@ pub struct PullFile {
     /// The old path of a renamed or copied file.
     #[serde(default)]
     pub previous_filename: Option<String>,
+    /// Lines added plus lines removed: 0 for a rename that moves the content unchanged.
+    #[serde(default)]
+    pub changes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -604,6 +607,43 @@ impl Client {
             bail!("`{path}` at {sha} is a folder or a submodule, not a file");
         }
         Ok(Some(answer.body))
+    }
+
+    /// Where `head` forked off `base`, as `GET /repos/{repo}/compare/{base}...{head}` names
+    /// it: the older side of a pull request's diff, when the clone lacks the history.
+    pub fn merge_base(&self, base: &str, head: &str) -> Result<String> {
+        if !valid_sha(base) || !valid_sha(head) {
+            bail!("`{base}` and `{head}` must be commit ids to compare them");
+        }
+        // One commit per page: only the merge-base is wanted, not the commit list.
+        let mut url = self.repo_url(&["compare", &format!("{base}...{head}")]);
+        url.query_pairs_mut().append_pair("per_page", "1");
+        let answer = self.get(&mut Duration::default(), &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+        if answer.status == StatusCode::NOT_FOUND {
+            bail!(
+                "GitHub knows no comparison of {base} and {head} (404); check that both commits were pushed"
+            );
+        }
+        #[derive(Deserialize)]
+        struct Compare {
+            merge_base_commit: Sha,
+        }
+        #[derive(Deserialize)]
+        struct Sha {
+            sha: String,
+        }
+        let compare: Compare = self.json(&Method::GET, &url, &answer, "a comparison")?;
+        let sha = compare.merge_base_commit.sha;
+        if !valid_sha(&sha) {
+            return Err(self
+                .bad_answer(
+                    &Method::GET,
+                    &url,
+                    format!("its merge-base sha `{sha}` is not a commit id"),
+                )
+                .into());
+        }
+        Ok(sha)
     }
 
     /// Whether pull request `owner/repo#number` exists: 200 → true, 404 → false.

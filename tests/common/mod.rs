@@ -147,6 +147,11 @@ impl Repo {
         String::from_utf8(out.stderr).unwrap()
     }
 
+    /// Where `tmp_file` puts `name`.
+    pub fn tmp_file_path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
     pub fn tmp_file(&self, name: &str, contents: &str) -> PathBuf {
         let p = self.home.path().join(name);
         std::fs::write(&p, contents).unwrap();

@@ -1,0 +1,359 @@
+//! `shipgate check` under GitHub Actions with a token: the binary talks to a stand-in for
+//! the GitHub API on 127.0.0.1 (tests/common/github_server.rs) and nothing else.
+
+mod common;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command as BinCommand;
+use common::github_server::{GithubServer, Reply, commit_json, file_json, pull_json};
+use common::{Repo, status};
+use serde_json::{Value, json};
+
+/// The token the runner would hand over; it must never be printed or written.
+const CANARY: &str = "ghs_CANARY_0123456789abcdef";
+const PULL: &str = "/repos/acme/hedgehog/pulls/17";
+const COMMENTS: &str = "/repos/acme/hedgehog/issues/17/comments";
+
+struct Step {
+    repo: Repo,
+    base: String,
+    head: String,
+    server: GithubServer,
+}
+
+impl Step {
+    /// A base commit on `main` and a feature commit with `message`.
+    fn new(message: &str) -> Step {
+        let repo = Repo::with_base();
+        let base = repo.git(&["rev-parse", "HEAD"]);
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        repo.write("src/replay.rs", "// v2\n");
+        let head = repo.commit(message);
+        Step {
+            repo,
+            base,
+            head,
+            server: GithubServer::start(),
+        }
+    }
+
+    /// The pull request as the API answers it now, for this repository's commits.
+    fn pull(&self, labels: &[&str], body: Option<&str>) -> Value {
+        let mut pull = pull_json(17);
+        pull["head"]["sha"] = json!(self.head);
+        pull["base"]["sha"] = json!(self.base);
+        pull["labels"] = labels
+            .iter()
+            .enumerate()
+            .map(|(i, name)| json!({"id": i, "name": name, "color": "ededed", "default": false}))
+            .collect();
+        pull["body"] = json!(body);
+        pull
+    }
+
+    fn payload(&self, fixture: &str) -> PathBuf {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/events")
+            .join(fixture);
+        let text = std::fs::read_to_string(path)
+            .unwrap()
+            .replace("__BASE__", &self.base)
+            .replace("__HEAD__", &self.head);
+        self.repo.tmp_file("event.json", &text)
+    }
+
+    fn command(&self, fixture: &str, dir: &std::path::Path) -> BinCommand {
+        let mut cmd = self.repo.shipgate();
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", self.payload(fixture))
+            .env("GITHUB_WORKSPACE", dir)
+            .env("GITHUB_REPOSITORY", "acme/hedgehog")
+            .env("GITHUB_API_URL", self.server.url())
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_OUTPUT", self.repo.tmp_file("output", ""))
+            .env("GITHUB_STEP_SUMMARY", self.repo.tmp_file("summary", ""))
+            .env("INPUT_TOKEN", CANARY)
+            .env("SHIPGATE_API_RETRY_SCALE", "0")
+            .current_dir(dir)
+            .arg("check");
+        cmd
+    }
+
+    /// Runs the step as JSON; returns exit code, report and stderr, having checked that
+    /// the token shows up nowhere.
+    fn run(&self, mut cmd: BinCommand) -> (i32, Value, String) {
+        let out = cmd.args(["--format", "json"]).output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        );
+        self.assert_no_canary(&[&stdout, &stderr]);
+        let report = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        (out.status.code().unwrap(), report, stderr)
+    }
+
+    fn assert_no_canary(&self, texts: &[&str]) {
+        for text in texts {
+            assert!(!text.contains(CANARY), "token printed: {text}");
+        }
+        for file in ["output", "summary", "event.json"] {
+            let path = self.repo.tmp_file_path(file);
+            let written = std::fs::read_to_string(path).unwrap_or_default();
+            assert!(!written.contains(CANARY), "token written to {file}");
+        }
+        // It did travel where it belongs: in the Authorization header, and only there.
+        for request in self.server.requests() {
+            assert_eq!(
+                request.header("authorization"),
+                Some(format!("Bearer {CANARY}").as_str())
+            );
+            assert!(!request.path.contains(CANARY));
+        }
+    }
+}
+
+#[test]
+fn a_rerun_judges_the_labels_and_body_the_pull_request_has_now() {
+    let s = Step::new("Replay v2");
+    // The payload says release:full; since then the label was changed to a beta.
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["release:beta"], Some("Now a beta."))),
+    );
+    let (code, report, _) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["stage"], "beta");
+    assert_eq!(status(&report, "marketing"), "missing");
+    assert_eq!(s.server.hits("GET", PULL), 1);
+}
+
+#[test]
+fn without_a_token_the_payload_decides_and_nothing_is_asked() {
+    let s = Step::new("Replay v2");
+    let mut cmd = s.command("pull_request_opened.json", s.repo.path());
+    cmd.env("INPUT_TOKEN", "");
+    let (code, report, _) = s.run(cmd);
+    assert_eq!((code, report["stage"].as_str()), (1, Some("full")));
+    assert!(s.server.requests().is_empty());
+}
+
+#[test]
+fn a_token_that_may_not_read_leaves_the_payload_with_a_warning() {
+    let s = Step::new("Replay v2");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(json!({"message": "Resource not accessible by integration"})).with_status(403),
+    );
+    let (code, report, stderr) = s.run(s.command("pull_request_fork.json", s.repo.path()));
+    assert_eq!(
+        (code, report["stage"].as_str()),
+        (0, Some("beta")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not read the current labels and body of #17"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_api_that_keeps_failing_stops_the_check() {
+    let s = Step::new("Replay v2");
+    s.server.on("GET", PULL, Reply::status(502));
+    let (code, _, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("502"), "{stderr}");
+    assert!(s.server.hits("GET", PULL) > 1, "GETs are retried");
+}
+
+#[test]
+fn truncated_json_from_the_api_stops_the_check() {
+    let s = Step::new("Replay v2");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::raw(b"{\"number\": 17, \"labels\": [").header("content-type", "application/json"),
+    );
+    let (code, _, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("pulls/17"), "{stderr}");
+}
+
+#[test]
+fn a_docs_link_to_a_pull_request_counts_only_if_it_exists() {
+    let s = Step::new("Replay v2\n\nDocs: https://github.com/acme/docs/pull/9");
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:full"], None)));
+    s.server.on(
+        "GET",
+        "/repos/acme/docs/pulls/9",
+        Reply::json(json!({"message": "Not Found"})).with_status(404),
+    );
+    let (code, report, _) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "docs"), "missing");
+    let hint = common::requirement(&report, "docs")["hint"]
+        .as_str()
+        .unwrap();
+    assert!(
+        hint.starts_with(
+            "the pull request linked by trailer `Docs: https://github.com/acme/docs/pull/9`"
+        ),
+        "{hint}"
+    );
+
+    let s = Step::new("Replay v2\n\nDocs: https://github.com/acme/docs/pull/9");
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:full"], None)));
+    s.server
+        .on("GET", "/repos/acme/docs/pulls/9", Reply::json(pull_json(9)));
+    let (_, report, _) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(status(&report, "docs"), "satisfied");
+}
+
+/// A clone of depth 1 of the pull request's head: the base and the history are missing.
+fn shallow_clone(s: &Step) -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("file://{}", s.repo.path().display());
+    s.repo.git_in(
+        dir.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "clone",
+        ],
+    );
+    dir
+}
+
+#[test]
+fn a_shallow_clone_takes_commits_and_files_from_the_api() {
+    let s = Step::new("Replay v2\n\nRelease: full");
+    let dir = shallow_clone(&s);
+    let clone = dir.path().join("clone");
+    let base = &s.base;
+    let head = &s.head;
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&[], Some("- [x] Marketing notified"))),
+    );
+    s.server.on(
+        "GET",
+        &format!("/repos/acme/hedgehog/compare/{base}...{head}?per_page=1"),
+        Reply::json(json!({"merge_base_commit": {"sha": base}, "status": "ahead"})),
+    );
+    s.server.paginate(
+        &format!("{PULL}/commits"),
+        vec![commit_json(head, "Replay v2\n\nRelease: full")],
+        100,
+    );
+    s.server.paginate(
+        &format!("{PULL}/files"),
+        vec![
+            file_json("docs/replay.md", "added"),
+            file_json("src/replay.rs", "added"),
+        ],
+        100,
+    );
+    let (code, report, stderr) = s.run(s.command("pull_request_synchronize.json", &clone));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report["stage"], "full");
+    assert_eq!(report["range"]["commits"], 1);
+    assert_eq!(report["range"]["files"], 2);
+    assert_eq!(status(&report, "docs"), "satisfied");
+    assert_eq!(status(&report, "marketing"), "satisfied");
+    assert_eq!(status(&report, "template"), "missing");
+    assert_eq!(report["policy"]["source"], "built-in");
+    assert!(report["notes"].as_array().unwrap().iter().any(
+        |n| n == "the clone is shallow: the commits and files of #17 come from the GitHub API"
+    ));
+}
+
+#[test]
+fn a_pull_request_beyond_the_apis_file_cap_is_not_judged_from_a_cut_list() {
+    let s = Step::new("Replay v2");
+    let dir = shallow_clone(&s);
+    let clone = dir.path().join("clone");
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:full"], None)));
+    s.server.on(
+        "GET",
+        &format!(
+            "/repos/acme/hedgehog/compare/{}...{}?per_page=1",
+            s.base, s.head
+        ),
+        Reply::json(json!({"merge_base_commit": {"sha": s.base}})),
+    );
+    s.server.paginate(
+        &format!("{PULL}/commits"),
+        vec![commit_json(&s.head, "Replay v2")],
+        100,
+    );
+    let files = (0..3000)
+        .map(|i| file_json(&format!("src/f{i}.rs"), "added"))
+        .collect();
+    s.server.paginate(&format!("{PULL}/files"), files, 100);
+    let (code, _, stderr) = s.run(s.command("pull_request_opened.json", &clone));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("3000") || stderr.contains("3,000"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fetch-depth: 0"), "{stderr}");
+}
+
+#[test]
+fn the_sticky_comment_is_written_when_asked() {
+    let s = Step::new("Replay v2");
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:full"], None)));
+    s.server.paginate(COMMENTS, vec![], 100);
+    s.server.on(
+        "POST",
+        COMMENTS,
+        Reply::json(common::github_server::comment_json(
+            1,
+            "<!-- shipgate:report -->",
+        ))
+        .with_status(201),
+    );
+    let mut cmd = s.command("pull_request_opened.json", s.repo.path());
+    cmd.env("INPUT_COMMENT", "true");
+    let (code, _, stderr) = s.run(cmd);
+    assert_eq!(code, 1, "{stderr}");
+    let posts: Vec<_> = s
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1);
+    let body = posts[0].json()["body"].as_str().unwrap().to_owned();
+    assert!(body.starts_with("<!-- shipgate:report -->"), "{body}");
+    assert!(body.contains("template"), "{body}");
+}
+
+#[test]
+fn a_comment_that_cannot_be_written_is_a_warning_not_a_failure() {
+    let s = Step::new("Replay v2");
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:beta"], None)));
+    s.server.paginate(COMMENTS, vec![], 100);
+    s.server.on(
+        "POST",
+        COMMENTS,
+        Reply::json(json!({"message": "Resource not accessible by integration"})).with_status(403),
+    );
+    let mut cmd = s.command("pull_request_fork.json", s.repo.path());
+    cmd.env("INPUT_COMMENT", "true");
+    let (code, report, stderr) = s.run(cmd);
+    assert_eq!(
+        (code, report["verdict"].as_str()),
+        (0, Some("pass")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("could not comment on #17"), "{stderr}");
+}
