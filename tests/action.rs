@@ -476,3 +476,77 @@ fn is_root() -> bool {
         .map(|o| o.stdout == b"0\n")
         .unwrap_or(false)
 }
+
+/// The step as the runner runs it: `--format github` by default, outputs and summary
+/// written to the files the runner hands over.
+#[test]
+fn the_default_format_writes_annotations_outputs_and_summary() {
+    let a = Action::new();
+    a.repo.write("src/replay.rs", "// v2\n");
+    a.repo.commit("Replay v2");
+    let output = a.repo.tmp_file("output", "");
+    let summary = a.repo.tmp_file("summary", "");
+    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
+    cmd.env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("\n::error title=shipgate%3A docs missing for a full release::"),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(&output).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 9, "{written}");
+    let delimiter = lines[0].strip_prefix("stage<<").unwrap();
+    assert!(delimiter.starts_with("ghadelimiter_"), "{written}");
+    assert_eq!(
+        lines,
+        [
+            &format!("stage<<{delimiter}"),
+            "full",
+            delimiter,
+            &format!("verdict<<{delimiter}"),
+            "blocked",
+            delimiter,
+            &format!("missing<<{delimiter}"),
+            "docs,template,feature-flag",
+            delimiter,
+        ]
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.contains("blocked"), "{summary}");
+    assert!(summary.contains("template"), "{summary}");
+}
+
+#[test]
+fn an_error_under_actions_is_also_an_annotation() {
+    let a = Action::new();
+    let out = a
+        .step("issue_comment", "issue_comment.json", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("::error title=shipgate could not decide::the `issue_comment` event is not one shipgate handles"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_deleted_ref_passes_with_outputs_that_say_so() {
+    let a = Action::new();
+    let output = a.repo.tmp_file("output", "");
+    let mut cmd = a.step("push", "push_tag_delete.json", "");
+    cmd.env("GITHUB_OUTPUT", &output);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "::notice title=shipgate::the push deletes refs/tags/v1.0.0: nothing to check\n"
+    );
+    let written = std::fs::read_to_string(&output).unwrap();
+    assert!(written.contains("\npass\n"), "{written}");
+}
