@@ -224,7 +224,15 @@ pub(super) fn run(
                 out(&format!("{header}: {}\n", clean(&why)))?;
                 continue;
             }
-            Ok(Plan::Judge(request)) => gate::run(&request),
+            Ok(Plan::Judge(request)) => gate::run(&request).map_err(|e| {
+                // The gate words a bad stage for the command line; here it came from
+                // the environment.
+                if push.stage.is_some() && format!("{e}").starts_with("--stage `") {
+                    e.context("SHIPGATE_STAGE, which stands for --stage in a push, is not a stage")
+                } else {
+                    e
+                }
+            }),
             Err(e) => Err(e),
         };
         out(&format!("{header}\n"))?;
