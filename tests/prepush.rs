@@ -210,6 +210,18 @@ fn deleting_a_remote_branch_passes() {
         "{err}"
     );
     assert_eq!(clone.remote_sha("refs/heads/release"), None);
+
+    // A deletion beside a branch: each said, the branch judged.
+    pushed(&clone.push(&["--no-verify", "origin", "release:old"]));
+    clone.branch_with_commit("plain", "src/b.rs", "fix: b");
+    let err = pushed(&clone.push(&["origin", ":old", "plain"]));
+    assert!(
+        err.contains("shipgate: origin refs/heads/old: deleted; nothing to check\n"),
+        "{err}"
+    );
+    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert_eq!(clone.remote_sha("refs/heads/old"), None);
+    assert!(clone.remote_sha("refs/heads/plain").is_some());
 }
 
 #[test]

@@ -179,11 +179,7 @@ pub(super) fn run(
     {
         let shown = hide_password(args.remote.as_deref().unwrap_or_default());
         for r in refs {
-            out(&format!(
-                "shipgate: {} {}: deleted; nothing to check\n",
-                clean(&shown),
-                clean(&r.remote_ref)
-            ))?;
+            out(&deleted(&shown, r))?;
         }
         return Ok(0);
     }
@@ -212,6 +208,10 @@ pub(super) fn run(
     for (i, update) in updates.iter().enumerate() {
         if i > 0 {
             out("\n")?;
+        }
+        if is_zero(&update.local_sha) {
+            out(&deleted(&push.remote.shown, update))?;
+            continue;
         }
         let header = format!(
             "shipgate: {} -> {} {}",
@@ -262,6 +262,15 @@ pub(super) fn run(
         ))?;
     }
     Ok(worst)
+}
+
+/// A deletion has no local side worth naming: git writes `(delete)` there.
+fn deleted(remote: &str, update: &RefUpdate) -> String {
+    format!(
+        "shipgate: {} {}: deleted; nothing to check\n",
+        clean(remote),
+        clean(&update.remote_ref)
+    )
 }
 
 fn read_stdin(stdin: &mut dyn Read) -> Result<String> {
@@ -318,9 +327,10 @@ fn from_pre_commit(repo: &Repo, env: &Env) -> Result<(Remote, Vec<RefUpdate>)> {
     let local_ref = var("PRE_COMMIT_LOCAL_BRANCH")?;
     let remote_ref = var("PRE_COMMIT_REMOTE_BRANCH")?;
     let remote_name = var("PRE_COMMIT_REMOTE_NAME")?;
+    // The repository opened, so it uses SHA-1 names: 40 hex digits.
     let check = |name: &str, sha: &str| -> Result<()> {
-        if !(sha.len() == 40 || sha.len() == 64) || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            bail!("{name} `{sha}` is not a full object name (40 or 64 hex digits)");
+        if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            bail!("{name} `{sha}` is not a full object name (40 hex digits)");
         }
         Ok(())
     };
@@ -382,9 +392,6 @@ fn from_pre_commit(repo: &Repo, env: &Env) -> Result<(Remote, Vec<RefUpdate>)> {
 }
 
 fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
-    if is_zero(&update.local_sha) {
-        return Ok(Plan::Skip("deleted; nothing to check".to_owned()));
-    }
     let repo = push.repo.git2();
     let local = Oid::from_str(&update.local_sha)?;
     let object = match repo.find_object(local, None) {
