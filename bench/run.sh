@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark `shipgate check` against the plain git commands that read the same
-# data (the "git floor"). See bench/README.md for what the numbers mean.
+# Benchmark `shipgate check` (and, with --pre-push, `shipgate pre-push`) against
+# the plain git commands that read the same data (the "git floor"). See
+# bench/README.md for what the numbers mean.
 set -euo pipefail
 
 usage() {
@@ -12,7 +13,8 @@ usage: bench/run.sh [--binary PATH] [--runs N] [--keep DIR] [--pre-push]
   --runs N       timed runs per range, after one warm-up (default: 10)
   --keep DIR     build the benchmark repository in DIR and keep it; if DIR
                  already holds one built by this gen_repo.py, reuse it
-  --pre-push     also compare the 5-commit range against the pre-push floor
+  --pre-push     also time `shipgate pre-push` on the 5-commit range, and
+                 compare it and `check` with the pre-push floor
                  (git rev-list + git diff --name-only)
 EOF
 }
@@ -107,11 +109,12 @@ tip=$(git -C "$repo" rev-parse main)
 rows=$work/rows
 : >"$rows"
 
-# Times one range and appends "label commits shipgate_ms floor_ms target rss_kib"
-# rows for the table; the optional pre-push row reuses the same shipgate samples.
+# Times one range and appends "label command floor commits shipgate_ms floor_ms
+# target rss_kib" rows for the table. With pre-push, `check` is also set against
+# the pre-push floor (same samples), and `shipgate pre-push` is timed as well.
 measure() {
   local label=$1 base=$2 target=$3 with_pre_push=$4
-  local commits sg_ms floor_ms pp_ms rss_kib
+  local commits sg_ms floor_ms pp_ms hook_ms rss_kib hook_rss_kib
   commits=$(git -C "$repo" rev-list --count "$base..main")
   local shipgate=("$binary" check --repo "$repo" --base "$base" --head main
     --label release:full --format json)
@@ -120,19 +123,42 @@ measure() {
   local cases=(--case shipgate --ok "0,1" "${shipgate[@]}"
     --case floor git -C "$repo" diff --name-status -M "$base...main"
     --then git -C "$repo" log --format=%H%n%B "$base..main")
+  # The hook as git runs it for `git push origin main` when the remote's main is
+  # at $base: an updated branch, judged over $base..main. The refs come in the
+  # variables the pre-commit framework sets (`--from-env`), because timeit.py
+  # gives every command an empty stdin; from there on it is the same code path
+  # as git's stdin line `refs/heads/main <tip> refs/heads/main <base>`.
+  local hook=("$binary" pre-push --from-env --repo "$repo")
+  local hook_env=(
+    PRE_COMMIT_FROM_REF="$(git -C "$repo" rev-parse "$base^{commit}")"
+    PRE_COMMIT_TO_REF="$tip"
+    PRE_COMMIT_LOCAL_BRANCH=refs/heads/main
+    PRE_COMMIT_REMOTE_BRANCH=refs/heads/main
+    PRE_COMMIT_REMOTE_NAME=origin
+    PRE_COMMIT_REMOTE_URL=https://example.com/bench.git
+  )
   if ((with_pre_push)); then
     cases+=(--case pre-push git -C "$repo" rev-list "$base..main"
-      --then git -C "$repo" diff --name-only "$base" main)
+      --then git -C "$repo" diff --name-only "$base" main
+      --case hook --ok "0,1" "${hook[@]}")
   fi
   echo "timing $base..main ($commits commits, $runs runs) ..." >&2
-  "${timeit[@]}" time --runs "$runs" --warmup 1 -- "${cases[@]}" >"$work/times"
+  # git ignores the PRE_COMMIT_* variables, so every case may see them.
+  env "${hook_env[@]}" "${timeit[@]}" time --runs "$runs" --warmup 1 -- "${cases[@]}" >"$work/times"
   sg_ms=$(awk '$1 == "shipgate" { print $2 }' "$work/times")
   floor_ms=$(awk '$1 == "floor" { print $2 }' "$work/times")
   rss_kib=$("${timeit[@]}" rss --ok "0,1" -- "${shipgate[@]}")
-  echo "$label $commits $sg_ms $floor_ms $target $rss_kib" >>"$rows"
+  echo "$label check git $commits $sg_ms $floor_ms $target $rss_kib" >>"$rows"
   if ((with_pre_push)); then
     pp_ms=$(awk '$1 == "pre-push" { print $2 }' "$work/times")
-    echo "$label(pre-push) $commits $sg_ms $pp_ms $target -" >>"$rows"
+    hook_ms=$(awk '$1 == "hook" { print $2 }' "$work/times")
+    # The hook reports on stderr; keep it out of the progress lines unless it failed.
+    if ! hook_rss_kib=$(env "${hook_env[@]}" "${timeit[@]}" rss --ok "0,1" -- "${hook[@]}" 2>"$work/hook.err"); then
+      cat "$work/hook.err" >&2
+      die "shipgate pre-push failed"
+    fi
+    echo "$label check pre-push $commits $sg_ms $pp_ms $target -" >>"$rows"
+    echo "$label pre-push pre-push $commits $hook_ms $pp_ms $target $hook_rss_kib" >>"$rows"
   fi
   awk '{ printf "  %-9s median %9s ms  min %9s  max %9s\n", $1, $2, $3, $4 }' "$work/times" >&2
 }
@@ -149,28 +175,26 @@ echo "timing:   median wall time of $runs runs after 1 warm-up, shipgate and flo
 echo "RSS:      peak of one run; the probe cannot read below $((rss_floor_kib / 1024)) MiB"
 echo
 awk -v rss_limit_mib=64 '
-  function row(range, floor, commits, sg, fl, ratio, target, verdict, rss, rss_target, rss_verdict,   line) {
-    line = sprintf("%-24s %-8s %7s %11s %9s %7s %7s %-6s %8s %6s %s",
-      range, floor, commits, sg, fl, ratio, target, verdict, rss, rss_target, rss_verdict)
+  function row(range, command, floor, commits, sg, fl, ratio, target, verdict, rss, rss_target, rss_verdict,   line) {
+    line = sprintf("%-24s %-8s %-8s %7s %11s %9s %7s %7s %-6s %8s %6s %s",
+      range, command, floor, commits, sg, fl, ratio, target, verdict, rss, rss_target, rss_verdict)
     sub(/ +$/, "", line)
     print line
   }
   BEGIN {
-    row("range", "floor", "commits", "shipgate ms", "floor ms", "ratio", "target", "result",
-      "RSS MiB", "target", "result")
+    row("range", "shipgate", "floor", "commits", "shipgate ms", "floor ms", "ratio", "target",
+      "result", "RSS MiB", "target", "result")
   }
   {
-    floor = "git"
-    if (sub(/\(pre-push\)$/, "", $1)) floor = "pre-push"
-    ratio = $4 > 0 ? $3 / $4 : 0
+    ratio = $6 > 0 ? $5 / $6 : 0
     rss = "-"; rss_target = ""; rss_verdict = ""
-    if ($6 != "-") {
-      mib = $6 / 1024
+    if ($8 != "-") {
+      mib = $8 / 1024
       rss = sprintf("%.1f", mib)
       rss_target = "<" rss_limit_mib
       rss_verdict = mib < rss_limit_mib ? "PASS" : "MISS"
     }
-    row($1, floor, $2, sprintf("%.1f", $3), sprintf("%.1f", $4), sprintf("%.2fx", ratio),
-      "<=" sprintf("%.1f", $5) "x", ratio <= $5 ? "PASS" : "MISS", rss, rss_target, rss_verdict)
+    row($1, $2, $3, $4, sprintf("%.1f", $5), sprintf("%.1f", $6), sprintf("%.2fx", ratio),
+      "<=" sprintf("%.1f", $7) "x", ratio <= $7 ? "PASS" : "MISS", rss, rss_target, rss_verdict)
   }
 ' "$rows"

@@ -55,6 +55,13 @@ pub enum Command {
     },
     /// Check a policy file and exit: 0 when valid, 2 with every problem listed.
     Validate(PolicyArgs),
+    /// Install or remove the git pre-push hook that runs `shipgate pre-push`.
+    Hook {
+        #[command(subcommand)]
+        action: crate::hook::HookCommand,
+    },
+    /// Judge every ref of a push, as git's pre-push hook: reads git's stdin.
+    PrePush(crate::hook::PrePushArgs),
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +131,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Hook { action } => crate::hook::hook(action),
+        Command::PrePush(args) => crate::hook::pre_push(args),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod classify;
 pub mod cli;
 pub mod explain;
 pub mod gate;
+pub mod hook;
 pub mod manifest;
 pub mod policy;
 pub mod registry;

@@ -1,0 +1,100 @@
+//! The local gate: `shipgate hook install | uninstall` and `shipgate pre-push`, what the
+//! installed hook runs (SPEC §10).
+//!
+//! `install` writes the hook; `pre_push` reads git's description of the push and judges
+//! every ref with [`crate::gate::run`], the same judgement as `check`.
+
+mod install;
+mod pre_push;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand};
+
+pub use install::{MARKER, hooks_dir, install, script, uninstall};
+pub use pre_push::{RefUpdate, parse_refs};
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write an executable pre-push hook that runs `shipgate pre-push` on every push.
+    ///
+    /// The hook goes where git looks for hooks: `core.hooksPath` when set, else the
+    /// repository's hooks folder (shared by all its worktrees). Running it again updates
+    /// shipgate's own hook; a hook written by anything else is left alone unless --force.
+    Install {
+        /// Replace a pre-push hook that shipgate did not write.
+        #[arg(long)]
+        force: bool,
+        /// The repository (any folder inside it).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Remove the pre-push hook, if it is shipgate's; any other hook is left alone.
+    Uninstall {
+        /// The repository (any folder inside it).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+    },
+}
+
+/// What git passes to a pre-push hook, plus what the pre-commit framework passes instead.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Reads one line per pushed ref on stdin: <local-ref> <local-sha> <remote-ref> <remote-sha>.
+Labels do not exist before a push; SHIPGATE_STAGE and SHIPGATE_LABELS (comma-separated)
+stand in for them. SHIPGATE_BASE or `git config shipgate.base REV` sets the base of a new
+branch when the remote's default branch (refs/remotes/<remote>/HEAD) is not the one.
+
+Exit codes:
+  0  every ref passes or is overridden (warnings allowed)
+  1  a ref is blocked: git stops the push
+  2  could not decide (bad input, unknown revision, no base): git stops the push")]
+pub struct PrePushArgs {
+    /// The remote's name, or its URL when the push named none (git's first argument).
+    #[arg(required_unless_present = "from_env")]
+    pub remote: Option<String>,
+    /// The URL pushed to (git's second argument).
+    #[arg(required_unless_present = "from_env")]
+    pub url: Option<String>,
+    /// Read the push from the PRE_COMMIT_* variables that the pre-commit framework sets
+    /// for a pre-push hook, instead of git's arguments and stdin.
+    #[arg(long, conflicts_with_all = ["remote", "url"])]
+    pub from_env: bool,
+    /// The repository [default: $GIT_DIR when git sets it, else the current folder].
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
+
+/// Runs `shipgate hook install | uninstall`.
+pub fn hook(command: HookCommand) -> Result<ExitCode> {
+    let message = match command {
+        HookCommand::Install { force, repo } => install(&repo, force)?,
+        HookCommand::Uninstall { repo } => uninstall(&repo)?,
+    };
+    write_out(&mut anstream::stdout().lock(), &message)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `shipgate pre-push`: 0 when every ref may be pushed, 1 when one is blocked, and
+/// `Err` (exit 2) when the push could not be read at all.
+pub fn pre_push(args: PrePushArgs) -> Result<ExitCode> {
+    let env = crate::source::Env::from_process();
+    let mut err = anstream::stderr().lock();
+    let code = pre_push::run(
+        &args,
+        &env,
+        &mut std::io::stdin().lock(),
+        &mut |text: &str| write_out(&mut err, text),
+    )?;
+    Ok(ExitCode::from(code))
+}
+
+fn write_out(out: &mut impl std::io::Write, text: &str) -> Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe is the reader's choice, not a reason to change the verdict.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("could not write the report"),
+    }
+}
