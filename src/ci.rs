@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::change::{Commit, FileChange, Status, short_id};
 use crate::cli::CheckArgs;
@@ -97,13 +97,18 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
         client: client.as_ref(),
         server_url: &run.server_url,
     };
-    let report = match (&client, &run.pull) {
-        (Some(client), Some(pull)) if !explicit_base && !history_present(&request)? => {
+    // A base the event named is checked against the clone before the gate runs: it may
+    // be missing for reasons only the event can explain, or be on the API's side.
+    let clone = (!explicit_base)
+        .then(|| Repo::open(&request.repo))
+        .transpose()?;
+    let report = match (&client, &run.pull, &clone) {
+        (Some(client), Some(pull), Some(repo)) if !history_present(repo, &request) => {
             judge_from_api(&request, client, pull, &links)?
         }
         _ => {
-            if !explicit_base {
-                check_event_base(&run, &request)?;
+            if let Some(repo) = &clone {
+                check_event_base(&run, repo, &request)?;
             }
             gate::run_with(&request, &links)?
         }
@@ -115,23 +120,6 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
     }
     checked.outcome = Outcome::Judged(Box::new(report));
     Ok(checked)
-}
-
-/// The outputs of a run with nothing to judge: it passes, with no stage and nothing
-/// missing, so a later step's `verdict == 'blocked'` test stays false.
-pub fn write_nothing_outputs(path: Option<&Path>) -> Result<()> {
-    let Some(path) = path else { return Ok(()) };
-    let delimiter = report::github::delimiter()?;
-    let mut text = String::new();
-    for (name, value) in [("stage", ""), ("verdict", "pass"), ("missing", "")] {
-        text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .with_context(|| format!("could not open GITHUB_OUTPUT `{}`", path.display()))?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .with_context(|| format!("could not write GITHUB_OUTPUT `{}`", path.display()))
 }
 
 /// A client when there is a token: the action's `token` input, else `GITHUB_TOKEN`.
@@ -150,23 +138,20 @@ fn api_client(run: &GithubRun, env: &Env) -> Result<Option<Client>> {
 }
 
 /// Whether the clone holds the base, the head and where they meet.
-fn history_present(request: &Request) -> Result<bool> {
+fn history_present(repo: &Repo, request: &Request) -> bool {
     let Base::Rev(base) = &request.base else {
-        return Ok(true);
+        return true;
     };
-    let repo = Repo::open(&request.repo)?;
     if !repo.is_shallow() {
-        return Ok(true);
+        return true;
     }
-    Ok(
-        match (
-            repo.resolve(base, "base"),
-            repo.resolve(&request.head, "head"),
-        ) {
-            (Ok(base), Ok(head)) => repo.merge_base(base, head).is_ok(),
-            _ => false,
-        },
-    )
+    match (
+        repo.resolve(base, "base"),
+        repo.resolve(&request.head, "head"),
+    ) {
+        (Ok(base), Ok(head)) => repo.merge_base(base, head).is_ok(),
+        _ => false,
+    }
 }
 
 /// A shallow clone lacks the pull request's history: its commits and files come from the
@@ -291,11 +276,10 @@ fn sticky_comment(run: &GithubRun, client: Option<&Client>, report: &Report) -> 
 
 /// A base that the event names but the clone lacks gets an explanation in the event's
 /// terms, which the generic "unknown revision" cannot give.
-fn check_event_base(run: &GithubRun, request: &Request) -> Result<()> {
+fn check_event_base(run: &GithubRun, repo: &Repo, request: &Request) -> Result<()> {
     let Base::Rev(rev) = &request.base else {
         return Ok(());
     };
-    let repo = Repo::open(&request.repo)?;
     if repo.resolve(rev, "base").is_ok() {
         return Ok(());
     }

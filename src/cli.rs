@@ -152,7 +152,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         crate::ci::Outcome::Nothing(why) => {
             if github {
                 print(&report::github::notice_command(&why))?;
-                crate::ci::write_nothing_outputs(checked.output_file.as_deref())?;
+                report::github::write_nothing_outputs(checked.output_file.as_deref())?;
             } else {
                 print(&format!("shipgate: {}\n", report::text::clean(&why)))?;
             }

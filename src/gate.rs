@@ -98,13 +98,7 @@ pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
         Base::PreviousRelease { tag } => {
             // The previous release is found with the tag pattern of the policy the tag
             // itself carries; the policy that judges the change still comes from the base.
-            let pattern = match &req.config {
-                Some(path) => policy_from_file(path)?,
-                None => policy_at(&repo, &head.to_string(), "head")?
-                    .map_or_else(Policy::builtin, |(p, _)| p),
-            }
-            .signals
-            .tag_pattern;
+            let pattern = release_tag_pattern(&repo, req.config.as_deref(), &head.to_string())?;
             match previous_release_tag(&repo, &pattern, tag)? {
                 Some((name, oid)) => {
                     notes.push(format!("tag {tag}: the change is everything since {name}"));
@@ -231,6 +225,21 @@ pub fn judge(
         changed: policy_change(files, &change, &gathered.head)?,
     });
     Ok(report)
+}
+
+/// The pattern that picks release tags when looking for the one before a tag: that of
+/// `--config`, else of the policy the tag's own commit carries (there is no base yet to
+/// read one from), else the built-in one.
+pub fn release_tag_pattern(
+    files: &dyn Files,
+    config: Option<&Path>,
+    head: &str,
+) -> Result<regex::Regex> {
+    let policy = match config {
+        Some(path) => policy_from_file(path)?,
+        None => policy_at(files, head, "head")?.map_or_else(Policy::builtin, |(p, _)| p),
+    };
+    Ok(policy.signals.tag_pattern)
 }
 
 /// Values of evidence trailers and body lines that link to a pull request which does

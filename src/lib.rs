@@ -27,14 +27,21 @@ pub mod source;
 pub mod trailers;
 pub mod yaml;
 
-/// Prints an error that stopped a command, with its causes, to stderr. Messages quote
-/// text from the change (trailer values, flag keys), so it is escaped like a report.
+/// An error that stopped a command, with its causes, as `error: ...` lines. Messages quote
+/// text from the change (trailer values, flag keys, ref names), so it is escaped like a
+/// report.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let text = format!("{error:#}");
+    let lines: Vec<_> = text.lines().map(report::text::clean).collect();
+    format!("error: {}\n", lines.join("\n"))
+}
+
+/// Prints an error that stopped a command to stderr ([`error_text`]).
 pub fn report_error(error: &anyhow::Error) {
     use std::io::Write as _;
     let text = format!("{error:#}");
-    let lines: Vec<_> = text.lines().map(report::text::clean).collect();
     let mut err = anstream::stderr().lock();
-    let _ = writeln!(err, "error: {}", lines.join("\n"));
+    let _ = err.write_all(error_text(error).as_bytes());
     // On a workflow run the error also becomes an annotation, shown on the run's page.
     if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
         let mut out = std::io::stdout().lock();

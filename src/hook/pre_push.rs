@@ -14,11 +14,10 @@ use git2::{ErrorCode, Oid};
 
 use super::PrePushArgs;
 use crate::gate::{self, Base, Request};
-use crate::policy::{self, Policy};
 use crate::report::Verdict;
 use crate::report::text::{self, clean};
-use crate::source::Env;
 use crate::source::git::{Repo, short};
+use crate::source::{Env, is_object_id, is_zero_id as is_zero};
 
 /// git writes about 130 bytes per ref; `git push --tags` with a hundred thousand tags
 /// stays far below this. More is not git talking.
@@ -35,10 +34,6 @@ pub struct RefUpdate {
     pub remote_ref: String,
     /// All zeros when the remote has no such ref yet.
     pub remote_sha: String,
-}
-
-fn is_zero(sha: &str) -> bool {
-    sha.bytes().all(|b| b == b'0')
 }
 
 /// Reads git's pre-push input. Every line must be well formed: a line that cannot be
@@ -89,7 +84,7 @@ pub fn parse_refs(input: &str) -> Result<Vec<RefUpdate>> {
 /// A full object name: 40 hex digits (SHA-1) or 64 (SHA-256). Abbreviations are refused:
 /// git always writes full names here, and a short one could name another object.
 fn check_sha(line: usize, side: &str, sha: &str) -> Result<()> {
-    if !(sha.len() == 40 || sha.len() == 64) || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_object_id(sha) {
         bail!(
             "stdin line {line}: the {side} sha `{sha}` is not a full object name (40 or 64 hex digits); expected {LINE_FORMAT}"
         );
@@ -245,7 +240,7 @@ pub(super) fn run(
                 }
             }
             Err(e) => {
-                out(&error_text(&e))?;
+                out(&crate::error_text(&e))?;
                 2
             }
         };
@@ -329,7 +324,7 @@ fn from_pre_commit(repo: &Repo, env: &Env) -> Result<(Remote, Vec<RefUpdate>)> {
     let remote_name = var("PRE_COMMIT_REMOTE_NAME")?;
     // The repository opened, so it uses SHA-1 names: 40 hex digits.
     let check = |name: &str, sha: &str| -> Result<()> {
-        if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if sha.len() != 40 || !is_object_id(sha) {
             bail!("{name} `{sha}` is not a full object name (40 hex digits)");
         }
         Ok(())
@@ -426,7 +421,7 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
     };
 
     if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-        let pattern = tag_pattern(push.repo, commit.id())?;
+        let pattern = gate::release_tag_pattern(push.repo, None, &commit.id().to_string())?;
         if crate::classify::tag_version(&pattern, tag).is_none() {
             return Ok(Plan::Skip(format!(
                 "not a release tag (signals.tag-pattern `{pattern}`); nothing to check"
@@ -623,33 +618,6 @@ fn unknown_remote_tip_base(
             Ok(base.to_string())
         }
     }
-}
-
-/// The tag pattern of the policy the tag's commit carries (as `gate` finds the previous
-/// release), else the built-in one.
-fn tag_pattern(repo: &Repo, commit: Oid) -> Result<regex::Regex> {
-    let place = format!("at {}", short(commit));
-    let found = policy::locate(
-        |path| repo.read_file(commit, path, crate::yaml::MAX_BYTES),
-        &place,
-    )?;
-    let policy = match found {
-        None => Policy::builtin(),
-        Some((path, bytes)) => {
-            let origin = format!("{path}@{}", short(commit));
-            let text = std::str::from_utf8(&bytes)
-                .map_err(|_| anyhow!("{origin}: not UTF-8 text; save it as UTF-8"))?;
-            Policy::from_yaml(text, &origin)?
-        }
-    };
-    Ok(policy.signals.tag_pattern)
-}
-
-/// An error as `main` prints one, escaped: it may quote ref names from the push.
-fn error_text(error: &anyhow::Error) -> String {
-    let text = format!("{error:#}");
-    let lines: Vec<_> = text.lines().map(clean).collect();
-    format!("error: {}\n", lines.join("\n"))
 }
 
 #[cfg(test)]

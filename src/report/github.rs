@@ -387,18 +387,7 @@ fn hidden(c: char) -> bool {
 /// Text from the change with every [`hidden`] character shown as a `\u{..}` escape: the
 /// text format's `clean`, extended to what cannot be seen.
 fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(hidden) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if hidden(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    super::text::escape_chars(s, hidden)
 }
 
 /// [`visible`], keeping the line breaks (as real ones).
@@ -446,12 +435,6 @@ fn missing_required(r: &Report) -> impl Iterator<Item = &RequirementResult> {
 /// would drop a `\r` before the delimiter line), or an id that is empty or holds the `,`
 /// that separates ids. A valid policy never produces any of these.
 pub fn outputs(report: &Report, delimiter: &str) -> Result<String> {
-    if delimiter.is_empty() || delimiter.contains(['\r', '\n']) {
-        bail!(
-            "the GITHUB_OUTPUT delimiter {delimiter:?} is empty or holds a line break; \
-             use a fresh one from github::delimiter()"
-        );
-    }
     let mut ids = Vec::new();
     for q in missing_required(report) {
         if q.id.is_empty() || q.id.contains(',') {
@@ -465,12 +448,27 @@ pub fn outputs(report: &Report, delimiter: &str) -> Result<String> {
         ids.push(q.id.as_str());
     }
     let missing = ids.join(",");
+    heredoc(
+        &[
+            ("stage", report.stage.as_str()),
+            ("verdict", report.verdict.as_str()),
+            ("missing", missing.as_str()),
+        ],
+        delimiter,
+    )
+}
+
+/// Outputs in the `GITHUB_OUTPUT` heredoc syntax, refusing what would not read back as
+/// exactly these one-line values.
+fn heredoc(pairs: &[(&str, &str)], delimiter: &str) -> Result<String> {
+    if delimiter.is_empty() || delimiter.contains(['\r', '\n']) {
+        bail!(
+            "the GITHUB_OUTPUT delimiter {delimiter:?} is empty or holds a line break; \
+             use a fresh one from github::delimiter()"
+        );
+    }
     let mut out = String::new();
-    for (name, value) in [
-        ("stage", report.stage.as_str()),
-        ("verdict", report.verdict.as_str()),
-        ("missing", missing.as_str()),
-    ] {
+    for &(name, value) in pairs {
         if name.contains(delimiter) || value.contains(delimiter) {
             bail!(
                 "cannot write the `{name}` output: it contains the heredoc delimiter \
@@ -530,6 +528,18 @@ pub fn write_files(report: &Report, output: Option<&Path>, summary: Option<&Path
         })?;
     }
     Ok(())
+}
+
+/// The outputs of a run that had nothing to judge (a deleted branch or tag): it passes,
+/// with no stage and nothing missing, so a later step's `verdict == 'blocked'` stays
+/// false.
+pub fn write_nothing_outputs(output: Option<&Path>) -> Result<()> {
+    let Some(path) = output else { return Ok(()) };
+    let text = heredoc(
+        &[("stage", ""), ("verdict", "pass"), ("missing", "")],
+        &delimiter()?,
+    )?;
+    append(path, "GITHUB_OUTPUT", |_| Some(text))
 }
 
 /// Appends what `text` returns for the file's current length, on a line of its own.

@@ -214,9 +214,14 @@ fn plural(n: usize) -> &'static str {
 /// Control characters (escape sequences, carriage returns, bidi overrides) shown as
 /// escapes instead of being interpreted by the terminal.
 pub fn clean(s: &str) -> Cow<'_, str> {
-    let bad =
-        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    if !s.chars().any(bad) {
+    escape_chars(s, |c| {
+        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// `s` with every character that `bad` picks shown as a `\u{..}` escape.
+pub(crate) fn escape_chars(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&bad) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde_json::Value;
 
-use super::{CiContext, Env};
+use super::{CiContext, Env, is_object_id, is_zero_id};
 use crate::gate::Base;
 
 /// Payloads are a few KiB; a file far larger is not an event.
@@ -227,7 +227,7 @@ impl Payload<'_> {
 
     fn sha(&self, field: &str) -> Result<String> {
         let sha = self.str(field)?;
-        if !is_sha(sha) {
+        if !is_object_id(sha) {
             bail!(
                 "{}: `{field}` in the event payload is `{sha}`, not a commit id (40 or 64 hex digits)",
                 self.path
@@ -271,15 +271,6 @@ fn kind(value: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
     }
-}
-
-/// 40 (SHA-1) or 64 (SHA-256) hex digits.
-pub fn is_sha(text: &str) -> bool {
-    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn is_zero(sha: &str) -> bool {
-    sha.bytes().all(|b| b == b'0')
 }
 
 fn from_payload(
@@ -378,7 +369,7 @@ fn push(run: &mut GithubRun, payload: &Payload<'_>) -> Result<()> {
     };
     let before = payload.sha("before")?;
     ctx.head = Some(after);
-    if is_zero(&before) {
+    if is_zero_id(&before) {
         let default = payload.str("repository.default_branch")?;
         if branch == default {
             ctx.base = Some(Base::Root);
@@ -439,9 +430,9 @@ mod tests {
 
     #[test]
     fn shas_are_40_or_64_hex_digits() {
-        assert!(is_sha(&"a".repeat(40)));
-        assert!(is_sha(&"0".repeat(64)));
-        assert!(!is_sha(&"g".repeat(40)));
-        assert!(!is_sha("abc"));
+        assert!(is_object_id(&"a".repeat(40)));
+        assert!(is_object_id(&"0".repeat(64)));
+        assert!(!is_object_id(&"g".repeat(40)));
+        assert!(!is_object_id("abc"));
     }
 }

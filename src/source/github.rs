@@ -14,7 +14,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io::{self, Read as _};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
@@ -321,8 +321,9 @@ fn valid_repo(repo: &str) -> bool {
         && repo != ".."
 }
 
+/// GitHub writes commit ids in lower case; anything else in an answer is not GitHub's.
 fn valid_sha(sha: &str) -> bool {
-    matches!(sha.len(), 40 | 64) && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    super::is_object_id(sha) && !sha.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 /// A client for one repository. Build it once; each call is one blocking request or a
@@ -341,7 +342,7 @@ pub struct Client {
     reader: Http,
     /// For POST and PATCH: follows only 307 and 308 within the origin, the redirects that
     /// keep the method and body; others would turn the write into a GET.
-    writer: Http,
+    writer: OnceLock<Http>,
 }
 
 impl fmt::Debug for Client {
@@ -442,15 +443,8 @@ impl Client {
         // be installed before a client is built. An earlier install (by this or another
         // crate) is as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let reader = build_http(&base, &config, |_| true)
+        let reader = build_http(&base, config.request_timeout, |_| true)
             .map_err(|e| tls_setup_error(&base, &e, token.as_deref()))?;
-        let writer = build_http(&base, &config, |status| {
-            matches!(
-                status,
-                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
-            )
-        })
-        .map_err(|e| tls_setup_error(&base, &e, token.as_deref()))?;
 
         Ok(Client {
             owner: owner.to_owned(),
@@ -462,8 +456,30 @@ impl Client {
             request_timeout: config.request_timeout,
             sleep: config.sleep,
             reader,
-            writer,
+            writer: OnceLock::new(),
         })
+    }
+
+    /// The client for writes, built on the first one: most runs only read, and each
+    /// client sets up TLS and a runtime thread of its own.
+    fn writer(&self) -> Result<&Http, ApiError> {
+        if let Some(http) = self.writer.get() {
+            return Ok(http);
+        }
+        let http = build_http(&self.base, self.request_timeout, |status| {
+            matches!(
+                status,
+                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+            )
+        })
+        .map_err(|e| {
+            let text = format!(
+                "{:#}",
+                tls_setup_error(&self.base, &e, self.token.as_deref())
+            );
+            self.error(ErrorKind::Unavailable, text)
+        })?;
+        Ok(self.writer.get_or_init(|| http))
     }
 
     /// `GET /repos/{repo}/pulls/{number}`.
@@ -901,7 +917,7 @@ impl Client {
         let timeout = left.min(self.request_timeout);
         let answer = self
             .send(
-                &self.writer,
+                self.writer()?,
                 method.clone(),
                 url,
                 ACCEPT_JSON,
@@ -1214,7 +1230,7 @@ enum Failure {
 
 fn build_http(
     base: &Url,
-    config: &ClientConfig,
+    request_timeout: Duration,
     follows: fn(StatusCode) -> bool,
 ) -> reqwest::Result<Http> {
     let home = base.clone();
@@ -1239,8 +1255,8 @@ fn build_http(
         .default_headers(headers)
         .redirect(policy)
         .retry(reqwest::retry::never())
-        .timeout(config.request_timeout)
-        .connect_timeout(config.request_timeout);
+        .timeout(request_timeout)
+        .connect_timeout(request_timeout);
     let host = base.host_str().unwrap_or_default();
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host

@@ -31,6 +31,18 @@ pub struct CiContext {
     pub notes: Vec<String>,
 }
 
+/// A full object name as CI systems and git's hook protocol write it: 40 hex digits
+/// (SHA-1) or 64 (SHA-256). Abbreviations are refused: a short one could name another
+/// object, and nobody who speaks for a CI system writes one.
+pub fn is_object_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The all-zero id by which git and CI systems say "no commit" (a new or deleted ref).
+pub fn is_zero_id(id: &str) -> bool {
+    id.bytes().all(|b| b == b'0')
+}
+
 /// The process environment, read once. CI systems speak through it, and tests hand a
 /// made-up one to the code that reads it.
 #[derive(Debug, Clone, Default)]
