@@ -550,3 +550,34 @@ fn a_deleted_ref_passes_with_outputs_that_say_so() {
     let written = std::fs::read_to_string(&output).unwrap();
     assert!(written.contains("\npass\n"), "{written}");
 }
+
+#[test]
+fn a_tag_pushed_into_a_shallow_clone_is_not_judged_on_a_cut_history() {
+    let a = Action::new();
+    a.repo.git(&["tag", "v0.9.0", &a.base]);
+    complete_release(&a.repo);
+    a.repo.commit("Replay\n\nMarketing-Notified: yes");
+    a.repo.git(&["tag", "v1.0.0"]);
+    // What actions/checkout gives by default: one commit, and only the pushed tag.
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("file://{}", a.repo.path().display());
+    a.repo.git_in(
+        dir.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "v1.0.0", &url, "clone",
+        ],
+    );
+    let clone = dir.path().join("clone");
+    let mut cmd = a.step("push", "push_tag.json", "v1.0.0");
+    cmd.env("GITHUB_WORKSPACE", &clone).current_dir(&clone);
+    let err = a.error(cmd);
+    let head = a.head();
+    assert!(
+        err.contains(&format!(
+            "the history of the change (the whole history up to {0}) is cut at commit {0}",
+            &head[..10]
+        )),
+        "{err}"
+    );
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+}

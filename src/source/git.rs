@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result, anyhow, bail};
 use git2::{ErrorCode, FileMode, Oid, Repository, Sort, Tree, TreeEntry};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::renames;
 use crate::change::{Commit, FileChange, Status};
@@ -181,13 +181,56 @@ impl Repo {
         if let Some(base) = base {
             walk.hide(base).with_context(shallow_context)?;
         }
+        // A shallow clone lists the commits whose parents it cut off; a walk that reaches
+        // one would judge a change with commits (and their trailers) missing.
+        let cut = self.shallow_boundary()?;
         let mut commits = Vec::new();
         for oid in walk {
             let oid = oid.with_context(shallow_context)?;
+            if cut.contains(&oid) {
+                let range = match base {
+                    Some(base) => format!("{}..{}", short(base), short(head)),
+                    None => format!("the whole history up to {}", short(head)),
+                };
+                bail!(
+                    "the history of the change ({range}) is cut at commit {} (its parents are not in \
+                     the clone), so shipgate cannot see every commit of the change; {SHALLOW_HINT}",
+                    short(oid)
+                );
+            }
             let commit = self.repo.find_commit(oid).with_context(shallow_context)?;
             commits.push(Commit::from(&commit));
         }
         Ok(commits)
+    }
+
+    /// The commits whose parents a shallow clone left out, as git lists them in `shallow`
+    /// in the repository's (common) folder; empty for a complete clone. libgit2 reads
+    /// this file but offers no API for it.
+    fn shallow_boundary(&self) -> Result<HashSet<Oid>> {
+        if !self.is_shallow() {
+            return Ok(HashSet::new());
+        }
+        let path = self.repo.commondir().join("shallow");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+            Err(e) => {
+                return Err(anyhow!(e).context(format!("could not read `{}`", path.display())));
+            }
+        };
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                Oid::from_str(l).map_err(|_| {
+                    anyhow!(
+                        "`{}` lists `{l}`, which is no commit id; the clone is damaged: clone it again",
+                        path.display()
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The files changed from `from` (the empty tree when `None`) to `to`, with renames

@@ -16,15 +16,13 @@
 //! history between them may be cut. [`judge`] checks both and says which variable named
 //! the missing commit and how to deepen the clone, instead of judging a cut history.
 
-use std::collections::HashSet;
-
 use anyhow::{Result, anyhow, bail};
 use git2::{ErrorCode, Oid};
 
-use super::{CiContext, Env};
+use super::{CiContext, Env, is_object_id, is_zero_id};
 use crate::gate::{self, Base, Request};
 use crate::report::Report;
-use crate::source::git::{EMPTY_TREE, Repo, short};
+use crate::source::git::{Repo, short};
 
 pub const SYSTEM: &str = "GitLab CI";
 
@@ -32,12 +30,6 @@ pub const SYSTEM: &str = "GitLab CI";
 /// `GIT_DEPTH` variable both set the depth, and `0` turns it off.
 const DEPTH_HINT: &str = "GitLab's clone of this job is shallow (GIT_DEPTH, or the project's Git shallow clone \
 setting): set `GIT_DEPTH: \"0\"` in the job's variables, or run `git fetch --unshallow` before the check";
-
-/// GitLab's id for "no commit": the previous tip of a new branch, and of every pipeline
-/// that no push started.
-fn is_zero(sha: &str) -> bool {
-    sha.bytes().all(|b| b == b'0')
-}
 
 /// A pipeline as read from the environment, with the variables that named its ends, so
 /// that an error can point at the variable rather than at a bare id.
@@ -176,7 +168,7 @@ fn tag_pipeline(env: &Env, tag: &str) -> Result<Pipeline> {
 
 fn branch_pipeline(env: &Env) -> Result<Pipeline> {
     let head = commit_var(env, "CI_COMMIT_SHA")?;
-    let before = commit_var(env, "CI_COMMIT_BEFORE_SHA")?.filter(|sha| !is_zero(sha));
+    let before = commit_var(env, "CI_COMMIT_BEFORE_SHA")?.filter(|sha| !is_zero_id(sha));
     let mut notes = Vec::new();
     let (base, base_var, base_fix) = if let Some(before) = before {
         (
@@ -244,8 +236,7 @@ fn commit_var(env: &Env, name: &str) -> Result<Option<String>> {
     let Some(value) = env.get(name)? else {
         return Ok(None);
     };
-    let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hex || !(value.len() == 40 || value.len() == 64) {
+    if !is_object_id(value) {
         bail!(
             "{name} is `{value}`, not a commit id (40 or 64 hex digits) as GitLab sets it; \
              check the job's variables, or pass the revision as a flag"
@@ -267,11 +258,7 @@ pub fn judge(request: &Request, env: &Env) -> Result<Report> {
     let repo = Repo::open(&request.repo)?;
     let named = read(env)?;
     check_named_commits(&repo, request, named.as_ref())?;
-    let report = gate::run(request).map_err(|e| advise(e, &repo))?;
-    if repo.is_shallow() {
-        check_complete(&repo, request, &report)?;
-    }
-    Ok(report)
+    gate::run(request).map_err(|e| advise(e, &repo, request))
 }
 
 /// Resolves the request's revisions as the gate will, so that a missing one is reported
@@ -371,80 +358,21 @@ fn resolve(
 
 /// A history error from the gate carries generic advice for a shallow clone; in a
 /// GitLab job the depth is GitLab's to set.
-fn advise(error: anyhow::Error, repo: &Repo) -> anyhow::Error {
+/// A tag pipeline also fetches only its own tag, so the previous release may be missing
+/// even from a deep enough clone.
+fn advise(error: anyhow::Error, repo: &Repo, request: &Request) -> anyhow::Error {
     let text = format!("{error:#}");
-    if repo.is_shallow() && text.contains("shallow clone") {
-        anyhow!("{text}; {DEPTH_HINT}")
-    } else {
-        error
+    if !(repo.is_shallow() && text.contains("shallow clone")) {
+        return error;
     }
-}
-
-/// In a shallow clone, refuses a judged range that reaches a commit whose parents the
-/// clone cut off: the commits behind it belong to the change as far as anyone can tell.
-fn check_complete(repo: &Repo, request: &Request, report: &Report) -> Result<()> {
-    let git = repo.git2();
-    let cut = shallow_commits(git)?;
-    if cut.is_empty() {
-        return Ok(());
-    }
-    let head = Oid::from_str(&report.range.head)?;
-    let mut walk = git.revwalk()?;
-    walk.push(head)?;
-    if report.range.base != EMPTY_TREE {
-        walk.hide(Oid::from_str(&report.range.base)?)?;
-    }
-    for oid in walk {
-        let oid = oid?;
-        if cut.contains(&oid) {
-            let tags = if matches!(request.base, Base::PreviousRelease { .. }) {
-                "; GitLab also fetches only the pipeline's own tag: run `git fetch --tags` \
-                 so that the previous release is found"
-            } else {
-                ""
-            };
-            let range = if report.range.base == EMPTY_TREE {
-                format!("the whole history up to {}", short(head))
-            } else {
-                format!(
-                    "{}..{}",
-                    crate::change::short_id(&report.range.base),
-                    short(head)
-                )
-            };
-            bail!(
-                "the history of the change ({range}) is cut at commit {} (its parents are not in \
-                 the clone), so shipgate cannot see every commit of the change; {DEPTH_HINT}{tags}",
-                short(oid)
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The commits whose parents a shallow clone left out, as git lists them in `shallow`
-/// in the repository's (common) folder. libgit2 reads this file but offers no API for it.
-fn shallow_commits(git: &git2::Repository) -> Result<HashSet<Oid>> {
-    let path = git.commondir().join("shallow");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-        Err(e) => {
-            return Err(anyhow!(e).context(format!("could not read `{}`", path.display())));
-        }
-    };
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            Oid::from_str(l).map_err(|_| {
-                anyhow!(
-                    "`{}` lists `{l}`, which is no commit id; the clone is damaged: clone it again",
-                    path.display()
-                )
-            })
-        })
-        .collect()
+    let tags =
+        if matches!(request.base, Base::PreviousRelease { .. }) && text.contains(" is cut at ") {
+            "; GitLab also fetches only the pipeline's own tag: run `git fetch --tags` \
+         so that the previous release is found"
+        } else {
+            ""
+        };
+    anyhow!("{text}; {DEPTH_HINT}{tags}")
 }
 
 #[cfg(test)]
