@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::file::{self, Spec, Symlinks};
 use crate::gate;
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::report::{self, Format, Verdict};
@@ -227,13 +228,26 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
         return Ok((gate::policy_from_file(path)?, path.display().to_string()));
     }
     let top = top_dir(&args.repo)?;
-    let exists = |p: &str| -> Result<Option<PathBuf>> {
+    // Anything at the path counts as there, a dangling link or a FIFO too: it is refused
+    // below, never passed over for the built-in policy.
+    let present = |p: &str| -> Result<Option<PathBuf>> {
         let path = top.join(p);
-        Ok(path.exists().then_some(path))
+        Ok(std::fs::symlink_metadata(&path).is_ok().then_some(path))
     };
-    match policy::locate(exists, "in the working tree")? {
+    match policy::locate(present, "in the working tree")? {
         None => Ok((Policy::builtin(), "built-in policy".to_owned())),
-        Some((_, path)) => Ok((gate::policy_from_file(&path)?, path.display().to_string())),
+        Some((_, path)) => {
+            // Read as `check` reads it at a commit, where a link is no policy: what is
+            // validated here is what will be in force once committed.
+            let spec = Spec {
+                what: "the policy",
+                cap: file::POLICY_CAP,
+                links: Symlinks::Refuse,
+                fix: "a policy is read only as a regular YAML file of at most 256 KiB at its \
+                      path, as `check` reads it at a commit: put the policy itself there",
+            };
+            Ok((gate::read_policy(&path, &spec)?, path.display().to_string()))
+        }
     }
 }
 
@@ -247,6 +261,20 @@ fn init(repo: &Path, force: bool) -> Result<ExitCode> {
         );
     }
     let path = top.join(POLICY_PATHS[0]);
+    // Writing follows a link and waits on a FIFO: only a regular file is replaced.
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        let kind = if meta.file_type().is_symlink() {
+            Some("a symbolic link")
+        } else {
+            file::not_regular(&meta)
+        };
+        if let Some(kind) = kind {
+            bail!(
+                "`{}` is {kind}, not a regular file; remove it, then run `shipgate init` again",
+                path.display()
+            );
+        }
+    }
     if path.exists() && !force {
         bail!(
             "`{}` exists already; pass --force to replace it",

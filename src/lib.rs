@@ -17,6 +17,7 @@ pub mod ci;
 pub mod classify;
 pub mod cli;
 pub mod explain;
+pub mod file;
 pub mod gate;
 pub mod hook;
 pub mod manifest;

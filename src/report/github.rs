@@ -545,20 +545,18 @@ pub fn write_nothing_outputs(output: Option<&Path>) -> Result<()> {
 /// Appends what `text` returns for the file's current length, on a line of its own.
 fn append(path: &Path, var: &str, text: impl FnOnce(usize) -> Option<String>) -> Result<()> {
     let shown = path.display();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-        .with_context(|| {
-            format!(
-                "{var} names `{shown}`, which could not be opened for appending; the runner \
-                 creates that file for each step: run inside a GitHub Actions step, or unset {var}"
-            )
-        })?;
-    let len = file
-        .metadata()
-        .with_context(|| format!("could not read the size of `{shown}` ({var})"))?
-        .len();
+    // Opened without waiting and refused unless a regular file: a FIFO there would hold
+    // the step until something read it.
+    let (mut file, meta) =
+        crate::file::open_regular(OpenOptions::new().read(true).append(true), path).with_context(
+            || {
+                format!(
+                    "{var} names `{shown}`, which could not be opened for appending; the runner \
+                     creates that file for each step: run inside a GitHub Actions step, or unset {var}"
+                )
+            },
+        )?;
+    let len = meta.len();
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     let Some(text) = text(len) else {
         return Ok(());
@@ -1598,6 +1596,29 @@ pass: a beta may ship (2 warnings)
         assert!(!gone.exists());
         let e = write_files(&pass_full(), None, Some(&gone)).unwrap_err();
         assert!(format!("{e:#}").starts_with("GITHUB_STEP_SUMMARY names"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_file_that_is_a_fifo_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Nothing reads the FIFO: writing the summary into it would wait forever.
+        let e = write_files(&pass_full(), None, Some(&fifo)).unwrap_err();
+        assert_eq!(
+            format!("{e:#}"),
+            format!(
+                "GITHUB_STEP_SUMMARY names `{}`, which could not be opened for appending; the \
+                 runner creates that file for each step: run inside a GitHub Actions step, or \
+                 unset GITHUB_STEP_SUMMARY: it is a FIFO (named pipe), not a regular file",
+                fifo.display()
+            )
+        );
     }
 
     #[test]

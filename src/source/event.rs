@@ -7,14 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
 use super::{CiContext, Env, is_object_id, is_zero_id};
+use crate::file::{self, Spec, Symlinks};
 use crate::gate::Base;
-
-/// Payloads are a few KiB; a file far larger is not an event.
-const MAX_EVENT_BYTES: u64 = 25 * 1024 * 1024;
 
 /// Everything a run under GitHub Actions knows before it opens the repository.
 #[derive(Debug, Clone, Default)]
@@ -161,16 +159,14 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
 }
 
 fn read_payload(path: &Path) -> Result<Value> {
-    let what = || format!("could not read the event payload `{}`", path.display());
-    let meta = std::fs::metadata(path).with_context(what)?;
-    if meta.len() > MAX_EVENT_BYTES {
-        bail!(
-            "the event payload `{}` is {} bytes; payloads over 25 MiB are refused",
-            path.display(),
-            meta.len()
-        );
-    }
-    let bytes = std::fs::read(path).with_context(what)?;
+    let spec = Spec {
+        what: "the event payload (GITHUB_EVENT_PATH)",
+        cap: file::EVENT_CAP,
+        links: Symlinks::Follow,
+        fix: "GITHUB_EVENT_PATH must name the event file that the runner writes for the step, \
+              a regular JSON file of at most 25 MiB",
+    };
+    let bytes = file::read(path, &spec)?;
     serde_json::from_slice(&bytes).map_err(|e| {
         anyhow!(
             "{}:{}:{}: the event payload is not valid JSON: {e}",

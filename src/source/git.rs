@@ -212,13 +212,20 @@ impl Repo {
             return Ok(HashSet::new());
         }
         let path = self.repo.commondir().join("shallow");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-            Err(e) => {
-                return Err(anyhow!(e).context(format!("could not read `{}`", path.display())));
-            }
+        let spec = crate::file::Spec {
+            what: "the clone's list of cut commits",
+            cap: crate::file::FILE_CAP,
+            links: crate::file::Symlinks::Refuse,
+            fix: "git writes it as a regular file of 41-byte lines; the clone is damaged: clone it again",
         };
+        let bytes = match crate::file::read(&path, &spec) {
+            Ok(bytes) => bytes,
+            Err(e) if matches!(e.problem, crate::file::Problem::Missing) => {
+                return Ok(HashSet::new());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let text = String::from_utf8_lossy(&bytes);
         text.lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
