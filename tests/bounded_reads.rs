@@ -3,6 +3,8 @@
 //! message saying what the file is, what it is instead and what to do. Never a hang,
 //! never an unbounded read: every run here has a deadline, after which it is killed and
 //! the test fails.
+//!
+//! Values taken from the environment and the event payload are capped too.
 
 #![cfg(unix)]
 
@@ -239,5 +241,108 @@ fn a_working_tree_policy_over_its_cap_is_refused() {
             "error: the policy `{top}/.shipgate.yml` is 262145 bytes, over its cap of 256 KiB; \
              {WORKING_TREE_FIX}\n"
         )
+    );
+}
+
+// ---- values from the event payload and the environment ----------------------------------
+
+/// A `workflow_dispatch` step whose payload holds `inputs`.
+fn dispatch(repo: &Repo, inputs: &str) -> (Command, PathBuf) {
+    let event = repo.tmp_file("event.json", &format!(r#"{{"inputs": {inputs}}}"#));
+    let mut cmd = repo.shipgate();
+    cmd.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_SHA", repo.git(&["rev-parse", "HEAD"]))
+        .args(["check", "--format", "text"]);
+    (cmd, event)
+}
+
+const PAYLOAD_ADVICE: &str = "GitHub sends nothing that long there (a revision, a ref, a label \
+or a stage name; a pull request's body is at most 65,536 characters): check what wrote the \
+payload or the workflow's inputs";
+
+#[test]
+fn an_over_long_dispatch_input_is_refused_naming_the_field() {
+    let repo = Repo::with_base();
+    let (mut cmd, event) = dispatch(&repo, &format!(r#"{{"head": "{}"}}"#, "x".repeat(4097)));
+    assert_eq!(
+        refused(&mut cmd),
+        format!(
+            "error: {}: `inputs.head` in the event payload is 4097 bytes, over its cap of 4 KiB; \
+             {PAYLOAD_ADVICE}\n",
+            show(&event)
+        )
+    );
+    // At the cap it is read (and then names no revision).
+    let (mut cmd, _) = dispatch(&repo, &format!(r#"{{"head": "{}"}}"#, "x".repeat(4096)));
+    let err = refused(&mut cmd);
+    assert!(err.starts_with("error: unknown revision `xxxx"), "{err}");
+}
+
+#[test]
+fn an_over_long_pull_request_body_or_label_is_refused_naming_the_field() {
+    let repo = Repo::with_base();
+    let base = repo.git(&["rev-parse", "base"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let payload = |body: &str, label: &str| {
+        format!(
+            r#"{{"pull_request": {{"number": 1, "body": "{body}", "labels": [{{"name": "{label}"}}],
+                "base": {{"sha": "{base}"}}, "head": {{"sha": "{head}"}}}}}}"#
+        )
+    };
+    let run = |text: String| {
+        let event = repo.tmp_file("pr.json", &text);
+        let mut cmd = repo.shipgate();
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", &event)
+            .args(["check", "--format", "text"]);
+        (refused(&mut cmd), event)
+    };
+    let (err, event) = run(payload(&"b".repeat(1024 * 1024 + 1), "bug"));
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: `pull_request.body` in the event payload is 1048577 bytes, over its cap \
+             of 1 MiB; {PAYLOAD_ADVICE}\n",
+            show(&event)
+        )
+    );
+    let (err, event) = run(payload("", &"l".repeat(5000)));
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: `pull_request.labels[0].name` in the event payload is 5000 bytes, over \
+             its cap of 4 KiB; {PAYLOAD_ADVICE}\n",
+            show(&event)
+        )
+    );
+}
+
+#[test]
+fn an_over_long_variable_is_refused_naming_it() {
+    let repo = Repo::with_base();
+    let (mut cmd, _) = dispatch(&repo, "{}");
+    cmd.env("INPUT_STAGE", "s".repeat(5000));
+    assert_eq!(
+        refused(&mut cmd),
+        "error: environment variable INPUT_STAGE is 5000 bytes, over its cap of 4 KiB; no CI \
+         system sets a value that long there: check the job's variables and inputs\n"
+    );
+
+    // Lists of labels have a cap of their own.
+    let base = repo.git(&["rev-parse", "base"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let err = refused(
+        repo.shipgate()
+            .env("SHIPGATE_LABELS", "x,".repeat(40 * 1024))
+            .args(["pre-push", "origin", "/nowhere"])
+            .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n")),
+    );
+    assert_eq!(
+        err,
+        "error: environment variable SHIPGATE_LABELS is 81920 bytes, over its cap of 64 KiB; \
+         no CI system sets a value that long there: check the job's variables and inputs\n"
     );
 }

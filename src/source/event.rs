@@ -14,6 +14,14 @@ use super::{CiContext, Env, is_object_id, is_zero_id};
 use crate::file::{self, Spec, Symlinks};
 use crate::gate::Base;
 
+/// The most bytes a string taken from the payload may hold: revisions, ref and branch
+/// names, label names, stage names, workflow inputs. Git refs and paths stay far below it.
+const MAX_VALUE_BYTES: usize = 4 * 1024;
+/// A pull request's body: 65,536 characters at most on GitHub; the cap of `--body-file`.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Labels on one pull request; far more than any carries.
+const MAX_LABELS: usize = 1000;
+
 /// Everything a run under GitHub Actions knows before it opens the repository.
 #[derive(Debug, Clone, Default)]
 pub struct GithubRun {
@@ -121,9 +129,11 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
             anyhow!("GITHUB_ACTIONS is true but GITHUB_EVENT_NAME is not set; run shipgate as a workflow step, or unset GITHUB_ACTIONS and pass --base")
         })?
         .to_owned();
-    let path = env.get("GITHUB_EVENT_PATH")?.ok_or_else(|| {
-        anyhow!("GITHUB_EVENT_PATH is not set, so the `{event}` event cannot be read; run shipgate as a workflow step")
-    })?;
+    let path = env
+        .get("GITHUB_EVENT_PATH")?
+        .ok_or_else(|| {
+            anyhow!("GITHUB_EVENT_PATH is not set, so the `{event}` event cannot be read; run shipgate as a workflow step")
+        })?;
     let payload = read_payload(Path::new(path))?;
     let mut run = GithubRun {
         inputs: Inputs::from_env(env)?,
@@ -200,7 +210,15 @@ impl Payload<'_> {
     fn opt_str(&self, field: &str) -> Result<Option<&str>> {
         match self.get(field) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::String(s)) => {
+                let cap = if field.ends_with(".body") {
+                    MAX_BODY_BYTES
+                } else {
+                    MAX_VALUE_BYTES
+                };
+                self.capped(field, s.len(), cap, "bytes")?;
+                Ok(Some(s))
+            }
             Some(other) => bail!(
                 "{}: `{field}` in the event payload is {}, not a string",
                 self.path,
@@ -232,6 +250,26 @@ impl Payload<'_> {
         Ok(sha.to_owned())
     }
 
+    /// Refuses a value over its cap, naming the field, rather than cut it: a cut value
+    /// would be judged as something it is not.
+    fn capped(&self, field: &str, len: usize, cap: usize, unit: &str) -> Result<()> {
+        if len > cap {
+            let cap = if unit == "bytes" {
+                file::size(cap as u64)
+            } else {
+                format!("{cap} {unit}")
+            };
+            bail!(
+                "{}: `{field}` in the event payload is {len} {unit}, over its cap of {cap}; \
+                 GitHub sends nothing that long there (a revision, a ref, a label or a stage \
+                 name; a pull request's body is at most 65,536 characters): check what wrote \
+                 the payload or the workflow's inputs",
+                self.path
+            );
+        }
+        Ok(())
+    }
+
     /// `labels[].name` of an issue or pull request.
     fn labels(&self, field: &str) -> Result<Vec<String>> {
         let Some(labels) = self.get(field) else {
@@ -244,11 +282,20 @@ impl Payload<'_> {
                 kind(labels)
             );
         };
+        self.capped(field, items.len(), MAX_LABELS, "labels")?;
         items
             .iter()
             .enumerate()
             .map(|(i, label)| match label.get("name") {
-                Some(Value::String(name)) => Ok(name.clone()),
+                Some(Value::String(name)) => {
+                    self.capped(
+                        &format!("{field}[{i}].name"),
+                        name.len(),
+                        MAX_VALUE_BYTES,
+                        "bytes",
+                    )?;
+                    Ok(name.clone())
+                }
                 _ => bail!(
                     "{}: `{field}[{i}].name` in the event payload is missing or not a string",
                     self.path
