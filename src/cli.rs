@@ -1,14 +1,15 @@
 //! The command line: parsing, dispatch, and where each command's output goes.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::ci::{Checked, Outcome};
 use crate::file::{self, Spec, Symlinks};
 use crate::gate;
+use crate::output::{Output, Stream};
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::report::{self, Format, Verdict};
 use crate::source::Env;
@@ -30,6 +31,16 @@ Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The report format the command line asks for, if it is `check` and names one.
+    pub fn format(&self) -> Option<Format> {
+        match &self.command {
+            Command::Check(args) => args.format,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,13 +117,14 @@ pub struct PolicyArgs {
     pub repo: PathBuf,
 }
 
-/// Runs a command; `Err` is "could not decide" and exits 2.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+/// Runs a command, writing everything through `out`; `Err` is "could not decide" and
+/// exits 2 (see [`report_error`]).
+pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
     match cli.command {
-        Command::Check(args) => check(args),
-        Command::Init { force, repo } => init(&repo, force),
+        Command::Check(args) => check(args, out),
+        Command::Init { force, repo } => init(&repo, force, out),
         Command::Explain { keys: true, .. } => {
-            print(&crate::explain::keys())?;
+            out.print(&crate::explain::keys())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { policy, .. } => {
@@ -120,61 +132,71 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // Descriptions and hints come from the policy file, which came from a commit.
             let text = crate::explain::render(&policy, &source);
             let cleaned: Vec<_> = text.lines().map(crate::report::text::clean).collect();
-            print(&(cleaned.join("\n") + "\n"))?;
+            out.print(&(cleaned.join("\n") + "\n"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate(args) => {
             let (policy, source) = policy_in_force(&args)?;
-            print(&format!(
-                "{source}: valid ({} stages, {} requirements)\n",
+            out.print(&format!(
+                "{}: valid ({} stages, {} requirements)\n",
+                crate::report::text::clean(&source),
                 policy.stages.len(),
                 policy.requirements.len()
             ))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Hook { action } => crate::hook::hook(action),
-        Command::PrePush(args) => crate::hook::pre_push(args),
+        Command::Hook { action } => crate::hook::hook(action, out),
+        Command::PrePush(args) => crate::hook::pre_push(args, out),
     }
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode> {
+fn check(args: CheckArgs, out: &mut Output<'_>) -> Result<ExitCode> {
     let env = Env::from_process();
     let checked = crate::ci::check(args, &env)?;
+    show(&checked, out)
+}
+
+/// Writes what a check came to in its format; the exit code follows the verdict.
+pub fn show(checked: &Checked, out: &mut Output<'_>) -> Result<ExitCode> {
     let github = checked.format == Format::Github;
+    if github {
+        // The format is for a runner, which reads both streams for commands.
+        out.read_for_commands();
+    }
     for warning in &checked.warnings {
         if github {
-            print(&report::github::warning_command(warning))?;
+            out.command(Stream::Stdout, &report::github::warning_command(warning))?;
         } else {
-            eprint(&format!("warning: {}\n", report::text::clean(warning)))?;
+            out.eprint(&format!("warning: {}\n", report::text::clean(warning)))?;
         }
     }
-    let report = match checked.outcome {
-        crate::ci::Outcome::Judged(report) => *report,
-        crate::ci::Outcome::Nothing(why) => {
+    let report = match &checked.outcome {
+        Outcome::Judged(report) => report,
+        Outcome::Nothing(why) => {
             if github {
-                print(&report::github::notice_command(&why))?;
+                out.command(Stream::Stdout, &report::github::notice_command(why))?;
                 report::github::write_nothing_outputs(checked.output_file.as_deref())?;
             } else {
-                print(&format!("shipgate: {}\n", report::text::clean(&why)))?;
+                out.print(&format!("shipgate: {}\n", report::text::clean(why)))?;
             }
             return Ok(ExitCode::SUCCESS);
         }
     };
     match checked.format {
-        Format::Text => print(&report::text::render(&report))?,
-        Format::Json => print(&report::json::render(&report))?,
+        Format::Text => out.print(&report::text::render(report))?,
+        Format::Json => out.print(&report::json::render(report))?,
         Format::Github => {
-            print(&report::github::render(&report))?;
+            report::github::write(report, out)?;
             report::github::write_files(
-                &report,
+                report,
                 checked.output_file.as_deref(),
                 checked.summary_file.as_deref(),
             )?;
         }
         // The job log shows stderr; stdout is redirected to the Code Quality artifact.
         Format::Gitlab => {
-            eprint(&report::text::render(&report))?;
-            print(&report::gitlab::render(&report))?;
+            out.eprint(&report::text::render(report))?;
+            out.print(&report::gitlab::render(report))?;
         }
     }
     // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
@@ -184,20 +206,15 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     })
 }
 
-fn print(text: &str) -> Result<()> {
-    let mut out = anstream::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe (`shipgate check | head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("could not write the report"),
-    }
-}
-
-fn eprint(text: &str) -> Result<()> {
-    let mut err = anstream::stderr().lock();
-    match err.write_all(text.as_bytes()).and_then(|()| err.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("could not write the report"),
+/// Says why a command could not decide: the error on stderr. Where a runner reads the
+/// streams (or the format is `github`), the error also becomes an `::error` annotation,
+/// shown on the run's page.
+pub fn report_error(out: &mut Output<'_>, error: &anyhow::Error, format: Option<Format>) {
+    // Nothing is left to report a failed write to.
+    let _ = out.eprint(&crate::error::text(error));
+    if out.commands_read() || format == Some(Format::Github) {
+        let message = crate::error::message(error);
+        let _ = out.command(Stream::Stdout, &report::github::error_command(&message));
     }
 }
 
@@ -251,7 +268,7 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
     }
 }
 
-fn init(repo: &Path, force: bool) -> Result<ExitCode> {
+fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<ExitCode> {
     let top = top_dir(repo)?;
     let other = top.join(POLICY_PATHS[1]);
     if other.exists() {
@@ -283,9 +300,137 @@ fn init(repo: &Path, force: bool) -> Result<ExitCode> {
     }
     std::fs::write(&path, BUILTIN_YAML)
         .with_context(|| format!("could not write `{}`", path.display()))?;
-    print(&format!(
+    out.print(&format!(
         "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
         path.display()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::{hidden, lines_visible, strip_styles, visible};
+    use crate::report::github::runner::{self, Matching, Names};
+    use crate::report::github::tests::props::{report as any_report, text};
+    use proptest::prelude::*;
+
+    /// What `f` writes on stdout and stderr, with the streams read for workflow commands
+    /// (`GITHUB_ACTIONS=true`) or not.
+    fn captured(actions: bool, f: impl FnOnce(&mut Output<'_>)) -> (String, String) {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        f(&mut Output::new(actions, &mut stdout, &mut stderr));
+        (
+            String::from_utf8(stdout).unwrap(),
+            String::from_utf8(stderr).unwrap(),
+        )
+    }
+
+    /// The commands a runner reads from `stream`, which must be the same whether `::` and
+    /// `##[` are matched code unit by code unit or skipping ignorable characters.
+    fn read(stream: &str) -> Vec<runner::Command> {
+        let ordinal = runner::commands(stream, Names::Any, Matching::Ordinal);
+        let culture = runner::commands(stream, Names::Any, Matching::Culture);
+        assert_eq!(ordinal, culture, "{stream:?}");
+        ordinal
+    }
+
+    /// One of our commands as the runner reads it back.
+    fn as_read(c: &crate::output::Command) -> runner::Command {
+        runner::Command {
+            name: c.name.to_owned(),
+            properties: c
+                .properties
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), visible(v).into_owned()))
+                .collect(),
+            data: lines_visible(&c.data),
+        }
+    }
+
+    /// Nothing a reader cannot see on a stream, but line feeds (and styles, which the
+    /// terminal stream keeps or drops).
+    fn nothing_hidden(stream: &str) -> bool {
+        !strip_styles(stream).chars().any(|c| c != '\n' && hidden(c))
+    }
+
+    fn formats() -> impl Strategy<Value = Format> {
+        prop::sample::select(vec![
+            Format::Text,
+            Format::Json,
+            Format::Github,
+            Format::Gitlab,
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 200,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// An error that quotes anything (a trailer, a flag stage, a path, an input) yields,
+        /// on both streams under Actions, no workflow command but our one annotation with
+        /// the error as its data.
+        #[test]
+        fn an_error_yields_only_our_annotation(
+            message in text(),
+            cause in text(),
+            format in prop::option::of(formats()),
+        ) {
+            let error = anyhow::anyhow!(cause).context(message);
+            let full = format!("{error:#}");
+            let ours = vec![as_read(&report::github::error_command(&full))];
+            let (stdout, stderr) = captured(true, |o| report_error(o, &error, format));
+            prop_assert_eq!(read(&stdout), ours);
+            prop_assert_eq!(read(&stderr), vec![]);
+            // Outside Actions the same error shows nothing invisible.
+            let (stdout, stderr) = captured(false, |o| report_error(o, &error, format));
+            prop_assert!(nothing_hidden(&stdout) && nothing_hidden(&stderr));
+        }
+
+        /// A check's whole output (warnings, the report in every format, a run with nothing
+        /// to judge) under Actions holds exactly the commands we mean, on stdout, and none
+        /// on stderr; JSON reads back as the report.
+        #[test]
+        fn a_check_yields_only_our_commands(
+            report in any_report(),
+            warnings in prop::collection::vec(text(), 0..3),
+            nothing in prop::option::of(text()),
+            format in formats(),
+        ) {
+            let checked = Checked {
+                outcome: match &nothing {
+                    Some(why) => Outcome::Nothing(why.clone()),
+                    None => Outcome::Judged(Box::new(report.clone())),
+                },
+                format,
+                warnings: warnings.clone(),
+                output_file: None,
+                summary_file: None,
+            };
+            let (stdout, stderr) = captured(true, |o| {
+                show(&checked, o).unwrap();
+            });
+            let mut want = Vec::new();
+            if format == Format::Github {
+                want.extend(warnings.iter().map(|w| as_read(&report::github::warning_command(w))));
+                match &nothing {
+                    Some(why) => want.push(as_read(&report::github::notice_command(why))),
+                    None => want.extend(report::github::commands(&report).iter().map(as_read)),
+                }
+            }
+            prop_assert_eq!(read(&stdout), want);
+            prop_assert_eq!(read(&stderr), vec![]);
+            if format == Format::Json && nothing.is_none() {
+                let back: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                prop_assert_eq!(back, serde_json::to_value(&report).unwrap());
+            }
+            let (stdout, stderr) = captured(false, |o| {
+                show(&checked, o).unwrap();
+            });
+            prop_assert!(nothing_hidden(&stdout) && nothing_hidden(&stderr));
+        }
+    }
 }

@@ -1,15 +1,20 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use shipgate::cli::{Cli, run};
+use shipgate::cli::{self, Cli};
+use shipgate::output::Output;
 
 fn main() -> ExitCode {
-    // clap exits 2 on bad arguments itself, which matches "could not decide".
+    // Every byte written from here on goes through `out`. clap prints its own help,
+    // version and argument errors, and exits 2 on bad arguments, which matches "could not
+    // decide".
     let cli = Cli::parse();
-    match run(cli) {
+    let mut out = Output::from_process();
+    let format = cli.format();
+    match cli::run(cli, &mut out) {
         Ok(code) => code,
         Err(e) => {
-            shipgate::report_error(&e);
+            cli::report_error(&mut out, &e, format);
             ExitCode::from(2)
         }
     }

@@ -3,8 +3,8 @@
 //!
 //! GitLab reads a subset of the Code Climate format: a JSON array of issues, each with
 //! `description`, `check_name`, `fingerprint`, `severity` and a `location` of a file path
-//! and a line. serde_json escapes every control character, so text from the policy and
-//! the change (hints, override reasons) stays data.
+//! and a line. The document is written by [`crate::output::json`], so text from the policy
+//! and the change (hints, override reasons) stays data.
 
 use serde::Serialize;
 
@@ -84,9 +84,7 @@ pub fn render(report: &Report) -> String {
             }
         })
         .collect();
-    let mut out = serde_json::to_string_pretty(&issues).expect("issues always serialise");
-    out.push('\n');
-    out
+    crate::output::json::to_string(&issues)
 }
 
 fn fingerprint(check_name: &str, stage: &str) -> String {

@@ -1,10 +1,9 @@
-//! `--format json`: the report as one JSON document (SPEC §8). serde_json escapes every
-//! control character, so untrusted text stays data.
+//! `--format json`: the report as one JSON document (SPEC §8). Written by
+//! [`crate::output::json`], so untrusted text stays data and nothing invisible is written
+//! raw.
 
 use super::Report;
 
 pub fn render(report: &Report) -> String {
-    let mut out = serde_json::to_string_pretty(report).expect("a report always serialises");
-    out.push('\n');
-    out
+    crate::output::json::to_string(report)
 }
