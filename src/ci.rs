@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::change::{Commit, FileChange, Status, short_id};
 use crate::cli::CheckArgs;
+use crate::error::{Code, Tag as _};
 use crate::gate::{self, Base, Body, Files, Gathered, Links, Request};
 use crate::report::{self, Format, Report};
 use crate::source::event::{self, GithubRun, Pull};
@@ -44,7 +45,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
     };
     let Some(run) = github else {
         let format = args.format.unwrap_or(Format::Text);
-        if let Some(ctx) = gitlab::context(env)? {
+        if let Some(ctx) = gitlab::context(env).code_unless_tagged(Code::BadEnvironment)? {
             let request = request(args, ctx, PathBuf::from("."));
             let report = gitlab::judge(&request, env)?;
             return Ok(plain(Outcome::Judged(Box::new(report)), format));
@@ -108,7 +109,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
         }
         _ => {
             if let Some(repo) = &clone {
-                check_event_base(&run, repo, &request)?;
+                check_event_base(&run, repo, &request).code(Code::MissingHistory)?;
             }
             gate::run_with(&request, &links)?
         }

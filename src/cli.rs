@@ -1,12 +1,14 @@
 //! The command line: parsing, dispatch, and where each command's output goes.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum as _};
 
 use crate::ci::{Checked, Outcome};
+use crate::error::Code;
 use crate::file::{self, Spec, Symlinks};
 use crate::gate;
 use crate::output::{Output, Stream};
@@ -206,16 +208,88 @@ pub fn show(checked: &Checked, out: &mut Output<'_>) -> Result<ExitCode> {
     })
 }
 
-/// Says why a command could not decide: the error on stderr. Where a runner reads the
-/// streams (or the format is `github`), the error also becomes an `::error` annotation,
-/// shown on the run's page.
+/// Says why a command could not decide: the error on stderr, and where a format promises
+/// a document on stdout (`json`, `gitlab`), the error as that document, so that whatever
+/// reads stdout still gets what it expects. Where a runner reads the streams, the error
+/// also becomes an `::error` annotation, shown on the run's page: on stdout, or on stderr
+/// when stdout holds a document.
 pub fn report_error(out: &mut Output<'_>, error: &anyhow::Error, format: Option<Format>) {
+    let message = crate::error::message(error);
     // Nothing is left to report a failed write to.
     let _ = out.eprint(&crate::error::text(error));
-    if out.commands_read() || format == Some(Format::Github) {
-        let message = crate::error::message(error);
-        let _ = out.command(Stream::Stdout, &report::github::error_command(&message));
+    let _ = error_document(out, Code::of(error), &message, format);
+}
+
+/// The stdout part of [`report_error`].
+fn error_document(
+    out: &mut Output<'_>,
+    code: Code,
+    message: &str,
+    format: Option<Format>,
+) -> Result<()> {
+    let mut annotation_on = Stream::Stdout;
+    match format {
+        Some(Format::Json) => {
+            out.print(&report::json::render_error(code, message))?;
+            annotation_on = Stream::Stderr;
+        }
+        Some(Format::Gitlab) => {
+            // The environment may be what failed; a bad CI_CONFIG_PATH only loses the hint.
+            let ci_config = Env::from_process()
+                .get("CI_CONFIG_PATH")
+                .ok()
+                .flatten()
+                .map(str::to_owned);
+            let path = report::gitlab::error_anchor(ci_config.as_deref());
+            out.print(&report::gitlab::render_error(code, message, &path))?;
+            annotation_on = Stream::Stderr;
+        }
+        Some(Format::Text | Format::Github) | None => {}
     }
+    if out.commands_read() || format == Some(Format::Github) {
+        out.command(annotation_on, &report::github::error_command(message))?;
+    }
+    Ok(())
+}
+
+/// clap rejected the command line (`args`, the program's name first). Its help and
+/// version go out as clap writes them; an error goes through `out` like any other, with
+/// the code `bad-arguments`, and as a document when the arguments asked for `--format
+/// json` or `gitlab`, even though they could not be read as a whole. Returns the exit
+/// code: 2 for an error, as for any other "could not decide".
+pub fn usage_error(out: &mut Output<'_>, error: &clap::Error, args: &[OsString]) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let _ = out.eprint(&error.render().ansi().to_string());
+    let plain = error.render().to_string();
+    let message = plain.strip_prefix("error: ").unwrap_or(&plain).trim_end();
+    let _ = error_document(out, Code::BadArguments, message, format_in_args(args));
+    ExitCode::from(2)
+}
+
+/// The `--format` that raw arguments name (`--format json` or `--format=json`; the last
+/// one wins), for when clap could not read them.
+pub fn format_in_args(args: &[OsString]) -> Option<Format> {
+    let mut found = None;
+    let mut args = args.iter().skip(1).map(|a| a.to_str());
+    while let Some(arg) = args.next() {
+        let value = match arg {
+            Some("--") => break,
+            Some("--format") => args.next().flatten(),
+            Some(a) => a.strip_prefix("--format="),
+            None => None,
+        };
+        if let Some(format) = value.and_then(|v| Format::from_str(v, false).ok()) {
+            found = Some(format);
+        }
+    }
+    found
 }
 
 /// The repository's top folder, or `dir` itself outside a repository.
@@ -315,6 +389,35 @@ mod tests {
     use crate::report::github::tests::props::{report as any_report, text};
     use proptest::prelude::*;
 
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_format_is_found_in_arguments_clap_refused() {
+        let f = |args: &[&str]| format_in_args(&os(args));
+        assert_eq!(
+            f(&["shipgate", "check", "--format", "json", "--bogus"]),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            f(&["shipgate", "check", "--format=gitlab"]),
+            Some(Format::Gitlab)
+        );
+        assert_eq!(
+            f(&["shipgate", "check", "--format=json", "--format", "text"]),
+            Some(Format::Text)
+        );
+        assert_eq!(f(&["shipgate", "check", "--format", "yaml"]), None);
+        assert_eq!(f(&["shipgate", "check", "--format"]), None);
+        assert_eq!(f(&["shipgate", "check", "--", "--format", "json"]), None);
+        assert_eq!(
+            f(&["--format", "json"]),
+            None,
+            "the program's own name is no argument"
+        );
+    }
+
     /// What `f` writes on stdout and stderr, with the streams read for workflow commands
     /// (`GITHUB_ACTIONS=true`) or not.
     fn captured(actions: bool, f: impl FnOnce(&mut Output<'_>)) -> (String, String) {
@@ -372,7 +475,7 @@ mod tests {
 
         /// An error that quotes anything (a trailer, a flag stage, a path, an input) yields,
         /// on both streams under Actions, no workflow command but our one annotation with
-        /// the error as its data.
+        /// the error as its data; a document format still gets its document.
         #[test]
         fn an_error_yields_only_our_annotation(
             message in text(),
@@ -382,9 +485,23 @@ mod tests {
             let error = anyhow::anyhow!(cause).context(message);
             let full = format!("{error:#}");
             let ours = vec![as_read(&report::github::error_command(&full))];
+            let document = matches!(format, Some(Format::Json | Format::Gitlab));
             let (stdout, stderr) = captured(true, |o| report_error(o, &error, format));
-            prop_assert_eq!(read(&stdout), ours);
-            prop_assert_eq!(read(&stderr), vec![]);
+            prop_assert_eq!(read(&stdout), if document { vec![] } else { ours.clone() });
+            prop_assert_eq!(read(&stderr), if document { ours } else { vec![] });
+            match format {
+                Some(Format::Json) => {
+                    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                    prop_assert_eq!(&doc["error"]["message"], &serde_json::json!(full));
+                    prop_assert_eq!(&doc["error"]["code"], "other");
+                }
+                Some(Format::Gitlab) => {
+                    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                    prop_assert_eq!(doc.as_array().map(Vec::len), Some(1));
+                    prop_assert_eq!(&doc[0]["severity"], "blocker");
+                }
+                _ => {}
+            }
             // Outside Actions the same error shows nothing invisible.
             let (stdout, stderr) = captured(false, |o| report_error(o, &error, format));
             prop_assert!(nothing_hidden(&stdout) && nothing_hidden(&stderr));
@@ -431,6 +548,36 @@ mod tests {
                 show(&checked, o).unwrap();
             });
             prop_assert!(nothing_hidden(&stdout) && nothing_hidden(&stderr));
+        }
+
+        /// Arguments that clap refuses, quoting whatever they hold.
+        #[test]
+        fn a_refused_command_line_yields_only_our_annotation(
+            value in text(),
+            extra in text(),
+            format in prop::option::of(formats()),
+        ) {
+            let mut args = vec!["shipgate".to_owned(), "check".to_owned(), "--stage".to_owned(), value];
+            if let Some(f) = format {
+                args.push(format!("--format={}", f.to_possible_value().unwrap().get_name()));
+            }
+            args.push(format!("--bogus{extra}"));
+            let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+            let error = Cli::try_parse_from(&args).unwrap_err();
+            let mut code = None;
+            let (stdout, stderr) = captured(true, |o| code = Some(usage_error(o, &error, &args)));
+            prop_assert_eq!(code, Some(ExitCode::from(2)));
+            let document = matches!(format, Some(Format::Json | Format::Gitlab));
+            let (on_stdout, on_stderr) = (read(&stdout), read(&stderr));
+            let annotations = if document { &on_stderr } else { &on_stdout };
+            prop_assert_eq!(annotations.len(), 1);
+            prop_assert_eq!(&annotations[0].name, "error");
+            let others = if document { &on_stdout } else { &on_stderr };
+            prop_assert!(others.is_empty());
+            if format == Some(Format::Json) {
+                let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                prop_assert_eq!(&doc["error"]["code"], "bad-arguments");
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::change::short_id;
 use crate::change::{Change, FlagRegistryState, Range, VersionChange};
 use crate::check;
 use crate::classify;
+use crate::error::{Code, Tag as _};
 use crate::file::{self, Spec, Symlinks};
 use crate::manifest;
 use crate::policy::{self, ConfigErrors, Policy};
@@ -301,7 +302,7 @@ fn policy_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(Poli
         return Ok(None);
     };
     let origin = format!("{path}@{}", short_id(commit));
-    let policy = Policy::from_yaml(utf8(&bytes, &origin)?, &origin)?;
+    let policy = Policy::from_yaml(utf8(&bytes, &origin).code(Code::BadPolicy)?, &origin)?;
     Ok(Some((policy, origin)))
 }
 
@@ -323,7 +324,7 @@ pub fn policy_from_file(path: &Path) -> Result<Policy> {
 pub fn read_policy(path: &Path, spec: &Spec<'_>) -> Result<Policy> {
     let origin = path.display().to_string();
     let bytes = file::read(path, spec)?;
-    let text = utf8(&bytes, &origin)?;
+    let text = utf8(&bytes, &origin).code(Code::BadPolicy)?;
     Ok(Policy::from_yaml(text, &origin)?)
 }
 
@@ -336,7 +337,7 @@ fn read_body(path: &Path) -> Result<String> {
     };
     let bytes = file::read(path, &spec)?;
     let what = format!("--body-file `{}`", path.display());
-    Ok(utf8(&bytes, &what)?.to_owned())
+    Ok(utf8(&bytes, &what).code(Code::BadFile)?.to_owned())
 }
 
 fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
@@ -426,10 +427,10 @@ fn versions(
                     (Some(l), Some(c)) => format!(":{l}:{c}"),
                     _ => String::new(),
                 };
-                anyhow!(
+                Code::BadManifest.tag(anyhow!(
                     "{origin}{at}: cannot read the version: {}; fix the manifest or drop it from signals.manifests",
                     e.unlocated
-                )
+                ))
             })
         };
         let Some((old, new)) = sides.both(path, MAX_MANIFEST_BYTES, parse, notes)? else {
@@ -457,7 +458,7 @@ fn flags(
 ) -> Result<FlagRegistryState> {
     let reg = &policy.flag_registry;
     let parse = |bytes: &[u8], origin: &str| -> Result<Registry> {
-        let text = utf8(bytes, origin)?;
+        let text = utf8(bytes, origin).code(Code::BadRegistry)?;
         Ok(Registry::parse(text, origin, &reg.stages)?)
     };
     let keys_at_head = || -> Result<_> {

@@ -1,3 +1,4 @@
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -5,11 +6,13 @@ use shipgate::cli::{self, Cli};
 use shipgate::output::Output;
 
 fn main() -> ExitCode {
-    // Every byte written from here on goes through `out`. clap prints its own help,
-    // version and argument errors, and exits 2 on bad arguments, which matches "could not
-    // decide".
-    let cli = Cli::parse();
+    // Every byte written from here on goes through `out`, clap's help and version aside.
     let mut out = Output::from_process();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return cli::usage_error(&mut out, &e, &args),
+    };
     let format = cli.format();
     match cli::run(cli, &mut out) {
         Ok(code) => code,

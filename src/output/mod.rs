@@ -107,7 +107,9 @@ impl<'a> Output<'a> {
         match out.write_all(bytes.as_bytes()).and_then(|()| out.flush()) {
             // A closed pipe (`shipgate check | head`) is the reader's choice, not a failure.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other.context("could not write the report"),
+            other => other
+                .context("could not write the report")
+                .map_err(|e| crate::error::Code::Io.tag(e)),
         }
     }
 }

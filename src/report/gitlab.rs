@@ -9,6 +9,11 @@
 use serde::Serialize;
 
 use super::{Level, Report, Status, Verdict};
+use crate::error::Code;
+
+/// The file GitLab runs a project's pipelines from unless the project names another
+/// (`CI_CONFIG_PATH`).
+const DEFAULT_CI_CONFIG: &str = ".gitlab-ci.yml";
 
 /// Where findings point when the policy is the built-in one: the file `shipgate init`
 /// writes, where the requirement would be configured.
@@ -87,6 +92,41 @@ pub fn render(report: &Report) -> String {
     crate::output::json::to_string(&issues)
 }
 
+/// What stdout holds when shipgate could not decide (exit 2): a valid report with one
+/// `blocker`, `shipgate/<code>` (see [`Code`]), whose fingerprint is that of the error
+/// class (`printf 'shipgate\0shipgate/bad-policy\0error' | git hash-object --stdin`), so
+/// that the merge request shows the failure instead of an empty or unreadable report.
+/// It points at [`error_anchor`].
+pub fn render_error(code: Code, message: &str, path: &str) -> String {
+    let check_name = format!("shipgate/{code}");
+    crate::output::json::to_string(&[Issue {
+        description: format!("shipgate could not decide ({code}): {message}"),
+        fingerprint: fingerprint(&check_name, "error"),
+        check_name,
+        severity: "blocker",
+        location: Location {
+            path: path.to_owned(),
+            lines: Lines { begin: 1 },
+        },
+    }])
+}
+
+/// The path that the error document points at. When shipgate could not decide, head may
+/// be unknown (an unknown revision, a broken event), so nothing can be looked up there:
+/// the pipeline's own file is the one path GitLab itself needs at the commit it runs.
+pub fn error_anchor(ci_config: Option<&str>) -> String {
+    repository_path(ci_config).unwrap_or_else(|| DEFAULT_CI_CONFIG.to_owned())
+}
+
+/// `CI_CONFIG_PATH` when it names a file of this repository; a pipeline taken from
+/// another project (`path@group/project`) or a URL is not one.
+fn repository_path(ci_config: Option<&str>) -> Option<String> {
+    let path = ci_config?.trim();
+    let path = path.strip_prefix("./").unwrap_or(path);
+    let remote = path.contains('@') || path.contains("://");
+    (!path.is_empty() && !path.starts_with('/') && !remote).then(|| path.to_owned())
+}
+
 fn fingerprint(check_name: &str, stage: &str) -> String {
     let text = format!("shipgate\0{check_name}\0{stage}");
     git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())
@@ -119,6 +159,14 @@ fn policy_path(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_point_at_the_pipeline_file() {
+        assert_eq!(error_anchor(None), ".gitlab-ci.yml");
+        assert_eq!(error_anchor(Some("ci/p.yml")), "ci/p.yml");
+        assert_eq!(error_anchor(Some("p.yml@group/project")), ".gitlab-ci.yml");
+        assert_eq!(error_anchor(Some("/etc/p.yml")), ".gitlab-ci.yml");
+    }
 
     #[test]
     fn fingerprints_are_git_blob_ids() {

@@ -11,6 +11,7 @@ use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
 use super::{CiContext, Env, is_object_id, is_zero_id};
+use crate::error::{Code, Tag as _};
 use crate::file::{self, Spec, Symlinks};
 use crate::gate::Base;
 
@@ -127,13 +128,15 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
         .get("GITHUB_EVENT_NAME")?
         .ok_or_else(|| {
             anyhow!("GITHUB_ACTIONS is true but GITHUB_EVENT_NAME is not set; run shipgate as a workflow step, or unset GITHUB_ACTIONS and pass --base")
-        })?
+        })
+        .code(Code::BadEnvironment)?
         .to_owned();
     let path = env
         .get("GITHUB_EVENT_PATH")?
         .ok_or_else(|| {
             anyhow!("GITHUB_EVENT_PATH is not set, so the `{event}` event cannot be read; run shipgate as a workflow step")
-        })?;
+        })
+        .code(Code::BadEnvironment)?;
     let payload = read_payload(Path::new(path))?;
     let mut run = GithubRun {
         inputs: Inputs::from_env(env)?,
@@ -162,7 +165,8 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
             value: &payload,
         },
         sha,
-    )?;
+    )
+    .code_unless_tagged(Code::BadEvent)?;
     run.event = event;
     run.context.system = "GitHub Actions";
     Ok(Some(run))
@@ -177,14 +181,16 @@ fn read_payload(path: &Path) -> Result<Value> {
               a regular JSON file of at most 25 MiB",
     };
     let bytes = file::read(path, &spec)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        anyhow!(
-            "{}:{}:{}: the event payload is not valid JSON: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })
+    serde_json::from_slice(&bytes)
+        .map_err(|e| {
+            anyhow!(
+                "{}:{}:{}: the event payload is not valid JSON: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })
+        .code(Code::BadEvent)
 }
 
 /// The payload with its file name, so that a missing field is named with where it was
@@ -380,9 +386,9 @@ fn from_payload(
                     .get_or_insert_with(|| stage.trim().to_owned());
             }
         }
-        other => bail!(
+        other => return Err(Code::UnsupportedEvent.tag(anyhow!(
             "the `{other}` event is not one shipgate handles (pull_request, pull_request_target, merge_group, push, release, workflow_dispatch); run it on one of those, or pass --base and --head"
-        ),
+        ))),
     }
     Ok(())
 }

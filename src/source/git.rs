@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::renames;
 use crate::change::{Commit, FileChange, Status};
+use crate::error::{Code, Tag as _};
 
 pub struct Repo {
     repo: Repository,
@@ -26,6 +27,10 @@ on GitLab CI, `GIT_DEPTH: \"0\"`)";
 impl Repo {
     /// Opens the repository containing `dir`.
     pub fn open(dir: &Path) -> Result<Repo> {
+        Repo::open_any(dir).code_unless_tagged(Code::BadRepository)
+    }
+
+    fn open_any(dir: &Path) -> Result<Repo> {
         if !dir.exists() {
             bail!(
                 "`{}` does not exist; pass --repo with the repository's folder",
@@ -67,6 +72,16 @@ impl Repo {
 
     /// Resolves a revision to a commit, saying what to do when it does not exist.
     pub fn resolve(&self, rev: &str, what: &str) -> Result<Oid> {
+        // In a shallow clone a missing commit is most likely beyond the depth.
+        let code = if self.is_shallow() {
+            Code::MissingHistory
+        } else {
+            Code::UnknownRevision
+        };
+        self.resolve_any(rev, what).code(code)
+    }
+
+    fn resolve_any(&self, rev: &str, what: &str) -> Result<Oid> {
         let object = match self.repo.revparse_single(rev) {
             Ok(o) => o,
             Err(e) if e.code() == ErrorCode::UnbornBranch || self.is_unborn(rev) => bail!(
@@ -130,29 +145,34 @@ impl Repo {
         {
             return Ok(("origin/HEAD".to_owned(), c.id()));
         }
-        bail!(
+        Err(Code::BadArguments.tag(anyhow!(
             "no base to compare with: the current branch has no upstream and there is no \
              origin/HEAD; pass --base (for example `--base origin/main`)"
-        )
+        )))
     }
 
     /// The merge-base of base and head: where the change forked off.
     pub fn merge_base(&self, base: Oid, head: Oid) -> Result<Oid> {
+        let code = if self.is_shallow() {
+            Code::MissingHistory
+        } else {
+            Code::UnrelatedHistories
+        };
         match self.repo.merge_base(base, head) {
             Ok(oid) => Ok(oid),
             Err(e) if e.code() == ErrorCode::NotFound => {
                 if self.is_shallow() {
-                    bail!(
+                    return Err(code.tag(anyhow!(
                         "the history between base {} and head {} is missing, so the change cannot be told apart from its base; {SHALLOW_HINT}",
                         short(base),
                         short(head)
-                    )
+                    )));
                 }
-                bail!(
+                Err(code.tag(anyhow!(
                     "base {} and head {} share no history (unrelated histories); pass the --base that the change was made from",
                     short(base),
                     short(head)
-                )
+                )))
             }
             Err(e) => {
                 Err(anyhow!(e.message().to_owned())).context("could not compute the merge-base")
@@ -192,11 +212,11 @@ impl Repo {
                     Some(base) => format!("{}..{}", short(base), short(head)),
                     None => format!("the whole history up to {}", short(head)),
                 };
-                bail!(
+                return Err(Code::MissingHistory.tag(anyhow!(
                     "the history of the change ({range}) is cut at commit {} (its parents are not in \
                      the clone), so shipgate cannot see every commit of the change; {SHALLOW_HINT}",
                     short(oid)
-                );
+                )));
             }
             let commit = self.repo.find_commit(oid).with_context(shallow_context)?;
             commits.push(Commit::from(&commit));
@@ -393,18 +413,18 @@ impl Repo {
                 Kind::Submodule => "a submodule",
                 Kind::File => "not a regular file",
             };
-            bail!(
+            return Err(Code::BadFile.tag(anyhow!(
                 "`{path}` at {} is {what}; shipgate reads it only as a regular file committed at that path",
                 short(commit)
-            );
+            )));
         }
         let (size, _) = self.repo.odb()?.read_header(entry.id())?;
         if size > max {
-            bail!(
+            return Err(Code::BadFile.tag(anyhow!(
                 "{path}@{}: the file is {size} bytes; files over {} KiB are refused",
                 short(commit),
                 max / 1024
-            );
+            )));
         }
         let object = entry
             .to_object(&self.repo)
@@ -443,9 +463,9 @@ pub fn previous_release_tag(
     tag: &str,
 ) -> Result<Option<(String, Oid)>> {
     let Some(version) = crate::classify::tag_version(pattern, tag) else {
-        bail!(
+        return Err(Code::BadSignal.tag(anyhow!(
             "tag `{tag}` is not a release tag (signals.tag-pattern `{pattern}` with a semver version), so there is no previous release to compare it with; pass --base"
-        );
+        )));
     };
     let mut best: Option<(semver::Version, String, Oid)> = None;
     for reference in repo.repo.references_glob("refs/tags/*")? {

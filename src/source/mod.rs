@@ -10,8 +10,9 @@ pub mod renames;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow};
 
+use crate::error::Code;
 use crate::gate::Base;
 
 /// What a CI system says about the change. `check` fills each flag the user did not
@@ -95,16 +96,18 @@ impl Env {
         };
         let cap = value_cap(name);
         if value.len() > cap {
-            bail!(
+            return Err(Code::BadEnvironment.tag(anyhow!(
                 "environment variable {name} is {} bytes, over its cap of {}; no CI system sets \
                  a value that long there: check the job's variables and inputs",
                 value.len(),
                 crate::file::size(cap as u64)
-            );
+            )));
         }
         match value.to_str() {
             Some(s) => Ok(Some(s)),
-            None => bail!("environment variable {name} is not UTF-8 text; set it to UTF-8"),
+            None => Err(Code::BadEnvironment.tag(anyhow!(
+                "environment variable {name} is not UTF-8 text; set it to UTF-8"
+            ))),
         }
     }
 
