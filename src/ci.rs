@@ -31,6 +31,8 @@ pub struct Checked {
     /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, when running as a workflow step.
     pub output_file: Option<PathBuf>,
     pub summary_file: Option<PathBuf>,
+    /// The repository judged, for what a report format looks up at head.
+    pub repo: PathBuf,
 }
 
 /// Builds the request from the flags, the CI system and its event, and judges it.
@@ -42,19 +44,23 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
         warnings: Vec::new(),
         output_file: None,
         summary_file: None,
+        repo: PathBuf::from("."),
     };
     let Some(run) = github else {
         let format = args.format.unwrap_or(Format::Text);
         if let Some(ctx) = gitlab::context(env).code_unless_tagged(Code::BadEnvironment)? {
             let request = request(args, ctx, PathBuf::from("."));
             let report = gitlab::judge(&request, env)?;
-            return Ok(plain(Outcome::Judged(Box::new(report)), format));
+            return Ok(Checked {
+                repo: request.repo,
+                ..plain(Outcome::Judged(Box::new(report)), format)
+            });
         }
         let request = request(args, CiContext::default(), PathBuf::from("."));
-        return Ok(plain(
-            Outcome::Judged(Box::new(gate::run(&request)?)),
-            format,
-        ));
+        return Ok(Checked {
+            repo: request.repo.clone(),
+            ..plain(Outcome::Judged(Box::new(gate::run(&request)?)), format)
+        });
     };
     let format = args.format.unwrap_or(Format::Github);
     let mut checked = Checked {
@@ -71,6 +77,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
     let explicit_body = args.body_file.is_some();
     let mut request = github_request(args, &run);
     trust_workspace(&run, &request.repo)?;
+    checked.repo = request.repo.clone();
 
     let client = api_client(&run, env)?;
     if let (Some(client), Some(pull)) = (&client, &run.pull) {

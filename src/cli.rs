@@ -13,8 +13,9 @@ use crate::file::{self, Spec, Symlinks};
 use crate::gate;
 use crate::output::{Output, Stream};
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
-use crate::report::{self, Format, Verdict};
+use crate::report::{self, Format, Report, Verdict};
 use crate::source::Env;
+use crate::source::git::Repo;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -155,11 +156,16 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
 fn check(args: CheckArgs, out: &mut Output<'_>) -> Result<ExitCode> {
     let env = Env::from_process();
     let checked = crate::ci::check(args, &env)?;
-    show(&checked, out)
+    let ci_config = match checked.format {
+        Format::Gitlab => env.get("CI_CONFIG_PATH")?,
+        _ => None,
+    };
+    show(&checked, ci_config, out)
 }
 
 /// Writes what a check came to in its format; the exit code follows the verdict.
-pub fn show(checked: &Checked, out: &mut Output<'_>) -> Result<ExitCode> {
+/// `ci_config` is GitLab's `CI_CONFIG_PATH`, for where Code Quality findings point.
+pub fn show(checked: &Checked, ci_config: Option<&str>, out: &mut Output<'_>) -> Result<ExitCode> {
     let github = checked.format == Format::Github;
     if github {
         // The format is for a runner, which reads both streams for commands.
@@ -198,7 +204,8 @@ pub fn show(checked: &Checked, out: &mut Output<'_>) -> Result<ExitCode> {
         // The job log shows stderr; stdout is redirected to the Code Quality artifact.
         Format::Gitlab => {
             out.eprint(&report::text::render(report))?;
-            out.print(&report::gitlab::render(report))?;
+            let path = gitlab_anchor(report, &checked.repo, ci_config);
+            out.print(&report::gitlab::render(report, &path))?;
         }
     }
     // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
@@ -206,6 +213,21 @@ pub fn show(checked: &Checked, out: &mut Output<'_>) -> Result<ExitCode> {
         Verdict::Pass | Verdict::Overridden => ExitCode::SUCCESS,
         Verdict::Blocked => ExitCode::from(1),
     })
+}
+
+/// Where Code Quality findings point ([`report::gitlab::anchor`]), looked up at head.
+fn gitlab_anchor(report: &Report, repo: &Path, ci_config: Option<&str>) -> String {
+    let repo = Repo::open(repo).ok();
+    let head = git2::Oid::from_str(&report.range.head).ok();
+    match (&repo, head) {
+        (Some(repo), Some(head)) => report::gitlab::anchor(
+            report,
+            ci_config,
+            |path| repo.has_file(head, path),
+            || repo.first_file(head),
+        ),
+        _ => report::gitlab::anchor(report, ci_config, |_| false, || None),
+    }
 }
 
 /// Says why a command could not decide: the error on stderr, and where a format promises
@@ -526,9 +548,10 @@ mod tests {
                 warnings: warnings.clone(),
                 output_file: None,
                 summary_file: None,
+                repo: PathBuf::from("/nonexistent"),
             };
             let (stdout, stderr) = captured(true, |o| {
-                show(&checked, o).unwrap();
+                show(&checked, None, o).unwrap();
             });
             let mut want = Vec::new();
             if format == Format::Github {
@@ -545,7 +568,7 @@ mod tests {
                 prop_assert_eq!(back, serde_json::to_value(&report).unwrap());
             }
             let (stdout, stderr) = captured(false, |o| {
-                show(&checked, o).unwrap();
+                show(&checked, None, o).unwrap();
             });
             prop_assert!(nothing_hidden(&stdout) && nothing_hidden(&stderr));
         }

@@ -1,6 +1,7 @@
 //! Machine formats stay machine-readable when shipgate could not decide (exit 2):
 //! `--format json` prints the error document, `--format gitlab` a Code Quality report with
-//! one blocker, while the error for people still goes to stderr.
+//! one blocker, while the error for people still goes to stderr. And every Code Quality
+//! finding names a path that exists at head.
 
 mod common;
 
@@ -199,4 +200,98 @@ fn other_classes_carry_their_codes() {
         parsed(&text(&out.stdout))["error"]["code"],
         "unsupported-event"
     );
+}
+
+// ---- Code Quality findings point at a path that exists at head ----------------------------
+
+/// `check --format gitlab` of a full release that lacks everything; the paths of its
+/// findings.
+fn finding_paths(repo: &Repo, vars: &[(&str, &str)]) -> Vec<String> {
+    let mut cmd = repo.shipgate();
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args([
+            "check",
+            "--base",
+            "base",
+            "--format",
+            "gitlab",
+            "--label",
+            "release:full",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let issues = parsed(&text(&out.stdout));
+    let paths: Vec<String> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["location"]["path"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(paths.len(), 4);
+    paths
+}
+
+fn exists_at_head(repo: &Repo, path: &str) -> bool {
+    !repo
+        .git(&["ls-tree", "--name-only", "HEAD", "--", path])
+        .is_empty()
+}
+
+#[test]
+fn without_a_policy_findings_point_at_the_pipeline_file_else_a_file_at_head() {
+    let repo = Repo::with_base();
+    repo.write("src/lib.rs", "// a change\n");
+    repo.commit("a change");
+    assert!(!exists_at_head(&repo, ".shipgate.yml"));
+    // No policy and no pipeline file: the first file of head's tree.
+    for path in finding_paths(&repo, &[]) {
+        assert_eq!(path, "README.txt");
+    }
+
+    repo.write(".gitlab-ci.yml", "shipgate:\n  script: [shipgate check]\n");
+    repo.write("ci/pipeline.yml", "shipgate:\n  script: [shipgate check]\n");
+    repo.commit("pipelines");
+    for path in finding_paths(&repo, &[]) {
+        assert_eq!(path, ".gitlab-ci.yml");
+    }
+    for path in finding_paths(&repo, &[("CI_CONFIG_PATH", "ci/pipeline.yml")]) {
+        assert_eq!(path, "ci/pipeline.yml");
+    }
+    // A pipeline file that is not at head, or that lives in another project, is passed over.
+    for config in ["ci/missing.yml", "ci/pipeline.yml@group/project"] {
+        for path in finding_paths(&repo, &[("CI_CONFIG_PATH", config)]) {
+            assert_eq!(path, ".gitlab-ci.yml", "{config}");
+        }
+    }
+}
+
+#[test]
+fn findings_point_at_the_policy_only_while_it_exists_at_head() {
+    let repo = Repo::new();
+    repo.write("README.txt", "hello\n");
+    repo.write(".github/shipgate.yml", "version: 1\n");
+    repo.commit("a policy");
+    repo.git(&["branch", "base"]);
+    for path in finding_paths(&repo, &[]) {
+        assert_eq!(path, ".github/shipgate.yml");
+    }
+    // The change deletes the policy: it is still in force (read at the base), but a finding
+    // on it would point at nothing.
+    repo.remove(".github/shipgate.yml");
+    repo.commit("no policy");
+    assert!(!exists_at_head(&repo, ".github/shipgate.yml"));
+    for path in finding_paths(&repo, &[]) {
+        assert_eq!(path, "README.txt");
+    }
+    // A policy the change adds exists at head, though the built-in one judges the change.
+    repo.git(&["branch", "-f", "base"]);
+    repo.write(".shipgate.yml", "version: 1\n");
+    repo.commit("a new policy");
+    for path in finding_paths(&repo, &[]) {
+        assert_eq!(path, ".shipgate.yml");
+    }
 }

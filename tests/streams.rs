@@ -200,6 +200,40 @@ fn invisible_characters_in_the_text_report_are_escaped() {
 }
 
 #[test]
+fn a_zero_width_space_in_a_file_name_is_escaped_in_the_gitlab_output() {
+    // The only file at head is under docs/, so the findings point at it.
+    let repo = Repo::new();
+    repo.write("docs/a\u{200b}b.md", "# A\n");
+    repo.commit("docs");
+    repo.git(&["branch", "base"]);
+    repo.write("docs/re\u{200b}play.md", "# Replay\n");
+    repo.commit("more docs");
+    let out = repo
+        .shipgate()
+        .args(["check", "--base", "base", "--label", "release:full"])
+        .args(["--format", "gitlab"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    // The job log (stderr) is the text report.
+    assert!(
+        stderr.contains("  ok    docs          file docs/re\\u{200b}play.md\n"),
+        "{stderr}"
+    );
+    // The Code Quality report carries the path whole, as a JSON escape.
+    assert!(
+        stdout.contains("\"path\": \"docs/a\\u200bb.md\""),
+        "{stdout}"
+    );
+    for stream in [&stdout, &stderr] {
+        assert!(!stream.contains('\u{200b}'), "{stream}");
+    }
+    let issues: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(issues[0]["location"]["path"], "docs/a\u{200b}b.md");
+}
+
+#[test]
 fn json_keeps_invisible_characters_as_json_escapes() {
     let repo = Repo::with_base();
     repo.write("docs/re\u{200b}play.md", "# Replay\n");

@@ -432,6 +432,41 @@ impl Repo {
         Ok(object.as_blob().map(|b| b.content().to_vec()))
     }
 
+    /// Whether `path` names a file (not a folder) at `commit`; false when unreadable.
+    pub fn has_file(&self, commit: Oid, path: &str) -> bool {
+        let Ok(tree) = self.repo.find_commit(commit).and_then(|c| c.tree()) else {
+            return false;
+        };
+        tree.get_path(Path::new(path))
+            .is_ok_and(|entry| !matches!(Side::of(&entry).kind, Kind::Tree | Kind::Submodule))
+    }
+
+    /// A file of `commit`'s tree, the same for the same tree: the first top-level file in
+    /// git's order of names, else the first such file of the first folder that holds one;
+    /// `None` when the tree holds no file at all.
+    pub fn first_file(&self, commit: Oid) -> Option<String> {
+        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).ok()?;
+        self.first_file_in(&tree, "")
+    }
+
+    fn first_file_in(&self, tree: &Tree<'_>, prefix: &str) -> Option<String> {
+        let name = |entry: &TreeEntry<'_>| {
+            std::str::from_utf8(entry.name_bytes())
+                .ok()
+                .map(|n| format!("{prefix}{n}"))
+        };
+        let files = tree.iter().filter(|e| Side::of(e).kind == Kind::File);
+        if let Some(path) = files.filter_map(|e| name(&e)).next() {
+            return Some(path);
+        }
+        tree.iter()
+            .filter(|e| Side::of(e).kind == Kind::Tree)
+            .find_map(|e| {
+                let sub = e.to_object(&self.repo).ok()?.peel_to_tree().ok()?;
+                self.first_file_in(&sub, &format!("{}/", name(&e)?))
+            })
+    }
+
     /// The names of the tags that point at `commit`.
     pub fn tags_at(&self, commit: Oid) -> Result<Vec<String>> {
         let mut tags = Vec::new();
