@@ -247,6 +247,14 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_code() {
+        let readme = include_str!("../README.md");
+        for code in Code::ALL {
+            assert!(readme.contains(&format!("\n| `{code}` | ")), "{code}");
+        }
+    }
+
+    #[test]
     fn codes_are_kebab_case_and_distinct() {
         let names: std::collections::BTreeSet<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names.len(), Code::ALL.len());
