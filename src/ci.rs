@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::change::{Commit, FileChange, Status, short_id};
 use crate::cli::CheckArgs;
-use crate::gate::{self, Base, Body, Files, Gathered, Links, Request};
+use crate::gate::{self, Base, Body, Files, Gathered, Links, Request, Trusted};
 use crate::report::{self, Format, Report};
 use crate::source::event::{self, GithubRun, Pull};
 use crate::source::git::Repo;
@@ -182,7 +182,11 @@ fn judge_from_api(
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let reader = ApiFiles(client);
-    let (policy, source) = gate::load_policy(&reader, request.config.as_deref(), Some(base), head)?;
+    let place = Trusted::Base {
+        commit: base.clone(),
+        name: format!("the base commit {}", short_id(base)),
+    };
+    let (policy, origin) = gate::load_policy(&reader, request.config.as_deref(), &place)?;
     let mut notes = request.notes.clone();
     notes.push(format!(
         "the clone is shallow: the commits and files of #{} come from the GitHub API",
@@ -197,7 +201,7 @@ fn judge_from_api(
         tags: Vec::new(),
         notes,
     };
-    gate::judge(request, &reader, links, gathered, policy, source)
+    gate::judge(request, &reader, links, gathered, policy, origin)
 }
 
 fn file_change(file: PullFile) -> Option<FileChange> {
@@ -327,6 +331,10 @@ fn request(args: CheckArgs, ctx: CiContext, default_repo: PathBuf) -> Request {
         config: args.config,
         tags: ctx.tags,
         notes: ctx.notes,
+        // On the command line, the default branch is what the clone says of origin's.
+        default_branch: ctx
+            .default_branch
+            .unwrap_or_else(|| vec!["refs/remotes/origin/HEAD".to_owned()]),
     }
 }
 

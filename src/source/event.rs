@@ -341,7 +341,30 @@ fn from_payload(
             "the `{other}` event is not one shipgate handles (pull_request, pull_request_target, merge_group, push, release, workflow_dispatch); run it on one of those, or pass --base and --head"
         ),
     }
+    if run.context.default_branch.is_none() {
+        run.context.default_branch = Some(default_branch(payload)?);
+    }
     Ok(())
+}
+
+/// The default branch's tip as the clone knows it: `repository.default_branch` as
+/// `refs/remotes/origin/<branch>` (actions/checkout with `fetch-depth: 0` fetches every
+/// branch), then `origin/HEAD`. A change with no base (a first release) takes its policy
+/// from there.
+fn default_branch(payload: &Payload<'_>) -> Result<Vec<String>> {
+    let mut refs = Vec::new();
+    if let Some(branch) = payload.opt_str("repository.default_branch")? {
+        let reference = format!("refs/remotes/origin/{branch}");
+        if !git2::Reference::is_valid_name(&reference) {
+            bail!(
+                "{}: `repository.default_branch` in the event payload is `{branch}`, which is not a branch name git accepts",
+                payload.path
+            );
+        }
+        refs.push(reference);
+    }
+    refs.push("refs/remotes/origin/HEAD".to_owned());
+    Ok(refs)
 }
 
 fn push(run: &mut GithubRun, payload: &Payload<'_>) -> Result<()> {
@@ -373,6 +396,8 @@ fn push(run: &mut GithubRun, payload: &Payload<'_>) -> Result<()> {
         let default = payload.str("repository.default_branch")?;
         if branch == default {
             ctx.base = Some(Base::Root);
+            // The clone's origin/<default> is this very push: its policy is the change's own.
+            ctx.default_branch = Some(Vec::new());
             ctx.notes.push(format!(
                 "push creates the default branch {branch}: the change is its whole history"
             ));
