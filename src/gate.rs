@@ -1,5 +1,6 @@
 //! `shipgate check`: gathers a change from git and the command line, then judges it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -10,9 +11,9 @@ use crate::change::{Change, FlagRegistryState, Range, VersionChange};
 use crate::check;
 use crate::classify;
 use crate::manifest;
-use crate::policy::{self, ConfigErrors, Policy};
+use crate::policy::{self, ConfigErrors, Policy, Stage};
 use crate::registry::{self, Registry};
-use crate::report::{PolicyChange, PolicyFrom, PolicyInfo, Report};
+use crate::report::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
 use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
 use crate::yaml::MAX_BYTES as MAX_YAML_BYTES;
 
@@ -228,9 +229,14 @@ pub fn judge(
     change.versions = versions(&sides, &policy, &change, &mut notes)?;
     change.flags = flags(&sides, &policy, &change, &mut notes)?;
     change.notes.append(&mut notes);
-    change.dead_links = dead_links(&change, &policy, links)?;
 
+    // The stage first: it decides which requirements are judged, and so which links
+    // are worth a look-up (a merge needs none).
     let class = classify::classify(&change, &policy)?;
+    let mut notes = Vec::new();
+    let stage = &policy.stages[class.stage];
+    change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
+    change.notes.append(&mut notes);
     let mut report = check::check(&change, &class, &policy);
     report.policy = Some(PolicyInfo {
         source: origin.source,
@@ -257,30 +263,40 @@ pub fn release_tag_pattern(
 }
 
 /// Values of evidence trailers and body lines that link to a pull request which does
-/// not exist. Each distinct link is asked about once.
-fn dead_links(change: &Change, policy: &Policy, links: &dyn Links) -> Result<Vec<String>> {
-    let mut values = std::collections::BTreeSet::new();
-    for ev in policy.requirements.iter().map(|r| &r.evidence) {
-        for t in change.commits.iter().flat_map(|c| &c.trailers) {
-            if ev.trailers.iter().any(|k| t.key_is(k)) {
-                values.insert(t.value.trim().to_owned());
-            }
-        }
-        for line in change.body.iter().flat_map(|b| b.lines()) {
-            if let Some((key, value)) = line.trim().split_once(':')
-                && ev
-                    .body_lines
-                    .iter()
-                    .any(|k| policy::same_name(k, key.trim_end()))
-            {
-                values.insert(value.trim().to_owned());
+/// not exist, among the evidence of the requirements that `stage` evaluates, and no
+/// other: what the stage does not judge is never looked up. Each distinct link is asked
+/// about once. A look-up that fails stops the check (exit 2) when a required requirement
+/// rests on the link; when only requirements that are warned about do, a note says so and
+/// the link is taken at its word, as it is without a token, since a warning cannot block.
+fn dead_links(
+    change: &Change,
+    stage: &Stage,
+    policy: &Policy,
+    links: &dyn Links,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    // Each link, whether a required requirement rests on it, and which requirements do.
+    let mut wanted: BTreeMap<String, (bool, Vec<&str>)> = BTreeMap::new();
+    for (req, level) in check::evaluated(policy, stage) {
+        for value in check::link_values(change, &req.evidence) {
+            let (required, ids) = wanted.entry(value).or_default();
+            *required |= level == Level::Required;
+            if !ids.contains(&req.id.as_str()) {
+                ids.push(&req.id);
             }
         }
     }
     let mut dead = Vec::new();
-    for value in values {
-        if links.pull_exists(&value)? == Some(false) {
-            dead.push(value);
+    for (value, (required, ids)) in wanted {
+        match links.pull_exists(&value) {
+            Ok(Some(false)) => dead.push(value),
+            Ok(_) => {}
+            Err(e) if required => return Err(e),
+            Err(e) => notes.push(format!(
+                "{} is only warned about at stage {}, so the link is taken at its word: {e:#}",
+                ids.join(", "),
+                stage.name
+            )),
         }
     }
     Ok(dead)

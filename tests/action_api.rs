@@ -488,3 +488,126 @@ fn a_queue_branch_that_names_no_pull_request_is_an_error() {
     );
     assert!(s.server.requests().is_empty());
 }
+
+const LINK: &str = "https://github.com/acme/docs/pull/9";
+const LINK_PATH: &str = "/repos/acme/docs/pulls/9";
+
+#[test]
+fn a_merge_with_a_docs_link_asks_the_network_nothing() {
+    // A push: nothing to read about labels, and a merge judges no requirement.
+    let s = Step::new(&format!("Fix replay\n\nDocs: {LINK}"));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let mut cmd = s.command("push_branch.json", s.repo.path());
+    cmd.env("GITHUB_EVENT_NAME", "push");
+    let (code, report, stderr) = s.run(cmd);
+    assert_eq!(
+        (code, report["stage"].as_str()),
+        (0, Some("merge")),
+        "{stderr}"
+    );
+    assert!(s.server.requests().is_empty(), "{:?}", s.server.requests());
+
+    // A pull request: its labels and body are read, the link in its body is not.
+    let s = Step::new("Fix replay");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&[], Some(&format!("Docs: {LINK}")))),
+    );
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(
+        (code, report["stage"].as_str()),
+        (0, Some("merge")),
+        "{stderr}"
+    );
+    assert_eq!(s.server.hits("GET", LINK_PATH), 0);
+    assert_eq!(s.server.requests().len(), 1);
+}
+
+#[test]
+fn a_link_that_cannot_be_followed_is_a_warning_for_a_beta_and_an_error_for_a_full_release() {
+    let s = Step::new(&format!("Replay v2\n\nDocs: {LINK}"));
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:beta"], None)));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(
+        (code, report["verdict"].as_str()),
+        (0, Some("pass")),
+        "{stderr}"
+    );
+    let warning = notes(&report)
+        .into_iter()
+        .find(|n| n.contains("taken at its word"))
+        .unwrap_or_else(|| panic!("no warning: {report:#}"));
+    assert!(
+        warning.starts_with(&format!(
+            "docs is only warned about at stage beta, so the link is taken at its word: could not follow the link {LINK}: GitHub API GET {LINK_PATH}: 500 Internal Server Error"
+        )),
+        "{warning}"
+    );
+    // Taken at its word, as without a token.
+    assert_eq!(status(&report, "docs"), "satisfied");
+
+    let s = Step::new(&format!("Replay v2\n\nDocs: {LINK}"));
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:full"], None)));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, _, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("could not follow the link {LINK}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_docs_link_inside_an_html_comment_is_never_looked_up() {
+    let s = Step::new("Replay v2");
+    let body = format!("Adds replay v2.\n<!--\nDocs: {LINK}\n-->\n");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["release:full"], Some(&body))),
+    );
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(status(&report, "docs"), "missing");
+    assert_eq!(s.server.hits("GET", LINK_PATH), 0);
+}
+
+#[test]
+fn the_look_ups_of_a_run_share_one_deadline() {
+    let s = Step::new("Replay v2");
+    let other = "https://github.com/acme/docs/pull/10";
+    let body = format!("Docs: {other}\nDocs: {LINK}\n");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["release:beta"], Some(&body))),
+    );
+    s.server
+        .on("GET", "/repos/acme/docs/pulls/10", Reply::status(500));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 0, "{stderr}");
+    // The first link (in order) spends the run's deadline on its tries; the second gets
+    // what is left, not a deadline of its own, which would allow it as many tries.
+    let first = s.server.hits("GET", "/repos/acme/docs/pulls/10");
+    let second = s.server.hits("GET", LINK_PATH);
+    assert_eq!(first, 10);
+    assert!((1..first).contains(&second), "{second} tries");
+    let warnings: Vec<&str> = notes(&report)
+        .into_iter()
+        .filter(|n| n.contains("taken at its word"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.contains("deadline that the run's API calls share")),
+        "{warnings:#?}"
+    );
+}
