@@ -243,9 +243,11 @@ fn a_first_release_tag_without_a_remote_default_branch_is_judged_by_the_built_in
 #[test]
 fn a_tag_cannot_declare_itself_no_release() {
     let clone = Clone::with_hook();
-    clone
-        .repo
-        .write(".shipgate.yml", "signals:\n  tag-pattern: '^never$'\n");
+    // A valid pattern that no ordinary tag matches.
+    clone.repo.write(
+        ".shipgate.yml",
+        "signals:\n  tag-pattern: '^never-(?P<version>\\d+\\.\\d+\\.\\d+)$'\n",
+    );
     clone.repo.commit("No tag is a release");
     clone.repo.git(&["tag", "v1.0.0"]);
     let err = refused(&clone.push(&["origin", "v1.0.0"]));
@@ -260,6 +262,10 @@ fn a_tag_cannot_declare_itself_no_release() {
             "policy   built-in (no base commit, and the tip of the default branch origin/main ({}) holds no policy file)\n",
             &initial[..10]
         )),
+        "{err}"
+    );
+    assert!(
+        err.contains("this change edits .shipgate.yml: valid; it applies from the next change on"),
         "{err}"
     );
     assert!(err.contains(BLOCKED), "{err}");
