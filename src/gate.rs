@@ -233,7 +233,6 @@ pub fn judge(
     // The stage first: it decides which requirements are judged, and so which links
     // are worth a look-up (a merge needs none).
     let class = classify::classify(&change, &policy)?;
-    let mut notes = Vec::new();
     let stage = &policy.stages[class.stage];
     change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
     change.notes.append(&mut notes);
@@ -251,7 +250,7 @@ pub fn judge(
 /// before it: that of `--config`, else of the policy at the default branch's tip
 /// (`default_branch`, see [`Request::default_branch`]), else the built-in one. Never
 /// the tag's own commit's: there is no base yet, and a tag must not decide for itself
-/// whether it is a release (`tag-pattern: '^never$'`) or where its release starts.
+/// whether it is a release (a pattern that it does not match) or where its release starts.
 pub fn release_tag_pattern(
     repo: &Repo,
     config: Option<&Path>,

@@ -481,7 +481,7 @@ fn a_queue_branch_that_names_no_pull_request_is_an_error() {
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "`merge_group.head_ref` in the event payload is `refs/heads/gh-readonly-queue/main/pr-017-{}`, not `refs/heads/gh-readonly-queue/<base branch>/pr-<number>-<sha>` on the base branch `refs/heads/main`",
+            "`merge_group.head_ref` in the event payload is `refs/heads/gh-readonly-queue/main/pr-017-{}`, not `refs/heads/gh-readonly-queue/main/pr-<number>-<sha>` as GitHub's merge queue names the branch of an entry, so the queued pull request is unknown",
             s.base
         )),
         "{stderr}"

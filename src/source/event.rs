@@ -314,14 +314,16 @@ fn from_payload(
             let head_ref = payload.str("merge_group.head_ref")?;
             let base_ref = payload.opt_str("merge_group.base_ref")?;
             let Some(number) = queued_pull(head_ref, base_ref) else {
+                let base = base_ref
+                    .and_then(|b| b.strip_prefix("refs/heads/"))
+                    .unwrap_or("<base branch>");
                 bail!(
                     "{}: `merge_group.head_ref` in the event payload is `{head_ref}`, not \
-                     `refs/heads/gh-readonly-queue/<base branch>/pr-<number>-<sha>` on the base \
-                     branch `{}` as GitHub's merge queue names it, so the queued pull request is \
-                     unknown and its labels and body cannot be judged; run shipgate on the \
-                     merge_group events that GitHub's merge queue sends",
-                    payload.path,
-                    base_ref.unwrap_or("(merge_group.base_ref is not set)")
+                     `refs/heads/gh-readonly-queue/{base}/pr-<number>-<sha>` as GitHub's merge \
+                     queue names the branch of an entry, so the queued pull request is unknown \
+                     and its labels and body cannot be judged; run shipgate on the merge_group \
+                     events that GitHub's merge queue sends",
+                    payload.path
                 );
             };
             ctx.notes
