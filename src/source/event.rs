@@ -400,7 +400,7 @@ fn default_branch(payload: &Payload<'_>) -> Result<Vec<String>> {
         let reference = format!("refs/remotes/origin/{branch}");
         if !git2::Reference::is_valid_name(&reference) {
             bail!(
-                "{}: `repository.default_branch` in the event payload is `{branch}`, which is not a branch name git accepts",
+                "{}: `repository.default_branch` in the event payload is `{branch}`, which is not a branch name git accepts; run shipgate on the events GitHub sends, or pass --base",
                 payload.path
             );
         }
