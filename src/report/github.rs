@@ -838,7 +838,13 @@ fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
 
     if let Some(policy) = &r.policy {
         d.blank();
-        d.line(|| format!("**Policy** {}", code(&policy.source, lim.field)));
+        d.line(|| {
+            let mut line = format!("**Policy** {}", code(&policy.source, lim.field));
+            if !policy.reason.is_empty() {
+                line.push_str(&format!(" ({})", md(&policy.reason, lim.field)));
+            }
+            line
+        });
         if let Some(changed) = &policy.changed {
             d.blank();
             let path = || code(&changed.path, lim.field);
@@ -1012,7 +1018,9 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
     use crate::classify::SignalSource;
-    use crate::report::{EvidenceSource, Override, OverrideSource, PolicyInfo, RangeInfo};
+    use crate::report::{
+        EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
+    };
 
     const BASE: &str = "0123456789abcdef0123456789abcdef01234567";
     const HEAD: &str = "fedcba9876543210fedcba9876543210fedcba98";
@@ -1089,6 +1097,8 @@ mod tests {
             policy: Some(PolicyInfo {
                 source: "built-in".to_owned(),
                 changed: None,
+                from: PolicyFrom::Base,
+                reason: String::new(),
             }),
             notes: vec![],
         }
@@ -1124,6 +1134,8 @@ mod tests {
         });
         r.policy = Some(PolicyInfo {
             source: ".shipgate.yml@0123456789".to_owned(),
+            from: PolicyFrom::Base,
+            reason: String::new(),
             changed: Some(PolicyChange {
                 path: ".shipgate.yml".to_owned(),
                 status: "modified",
@@ -1431,6 +1443,8 @@ pass: a beta may ship (2 warnings)
         r.notes = vec!["::warning::not from us".to_owned()];
         r.policy = Some(PolicyInfo {
             source: "built-in".to_owned(),
+            from: PolicyFrom::Base,
+            reason: String::new(),
             changed: Some(PolicyChange {
                 path: ".shipgate.yml".to_owned(),
                 status: "modified",
@@ -1701,7 +1715,9 @@ pass: a beta may ship (2 warnings)
 
         use super::super::runner::{self, Command, Matching, Names};
         use super::*;
-        use crate::report::{EvidenceSource, Override, OverrideSource, PolicyInfo, RangeInfo};
+        use crate::report::{
+            EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
+        };
 
         /// Text from the change: anything, weighted towards what workflow commands,
         /// heredocs and Markdown give meaning to.
@@ -1858,10 +1874,14 @@ pass: a beta may ship (2 warnings)
                     status,
                     valid,
                 });
-            prop::option::of(
-                (text(), prop::option::of(changed))
-                    .prop_map(|(source, changed)| PolicyInfo { source, changed }),
-            )
+            prop::option::of((text(), prop::option::of(changed), text()).prop_map(
+                |(source, changed, reason)| PolicyInfo {
+                    source,
+                    changed,
+                    from: PolicyFrom::Base,
+                    reason,
+                },
+            ))
         }
 
         fn range() -> impl Strategy<Value = RangeInfo> {
