@@ -37,8 +37,8 @@ use gfm::{Element, Gfm, Mode, Node, Rendered};
 use shipgate::classify::{Signal, SignalSource};
 use shipgate::report::github::{COMMENT_MARKER, comment, summary};
 use shipgate::report::{
-    EvidenceItem, EvidenceSource, Level, Override, OverrideSource, PolicyChange, PolicyInfo,
-    RangeInfo, Report, RequirementResult, Status, Verdict,
+    EvidenceItem, EvidenceSource, Level, Override, OverrideSource, PolicyChange, PolicyFrom,
+    PolicyInfo, RangeInfo, Report, RequirementResult, Status, Verdict,
 };
 
 // ---- Reports and their text ------------------------------------------------------------
@@ -105,6 +105,7 @@ fn each_text(r: &mut Report, f: &mut dyn FnMut(Kind, &mut String)) {
     }
     if let Some(p) = &mut r.policy {
         f(Kind::Code, &mut p.source);
+        f(Kind::Prose, &mut p.reason);
         if let Some(changed) = &mut p.changed {
             f(Kind::Code, &mut changed.path);
             for e in &mut changed.errors {
@@ -222,6 +223,8 @@ fn full_report() -> Report {
                 valid: false,
                 errors: vec!["problem".to_owned()],
             }),
+            from: PolicyFrom::Base,
+            reason: "reason".to_owned(),
         }),
         notes: vec!["note".to_owned()],
     }
@@ -421,6 +424,7 @@ fn every_text_of_a_report_is_visited() {
         "missing",
         "renamed",
         "modified",
+        "base",
     ];
     fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
@@ -850,8 +854,14 @@ fn report(
             errors,
         });
     let policy = prop::option::of(
-        (text.clone(), prop::option::of(changed))
-            .prop_map(|(source, changed)| PolicyInfo { source, changed }),
+        (text.clone(), prop::option::of(changed), text.clone()).prop_map(
+            |(source, changed, reason)| PolicyInfo {
+                source,
+                changed,
+                from: PolicyFrom::Base,
+                reason,
+            },
+        ),
     );
     let range = (commit(text.clone()), commit(text.clone())).prop_map(|(base, head)| RangeInfo {
         base: base.unwrap_or_default(),
