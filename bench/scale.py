@@ -64,10 +64,20 @@ EXPECT = {
     "trailers-20k": {"commits": 1, "tip_trailers": 20_000},
 }
 
-# The tips gen_shapes.py gives on the reference machine (git 2.47, Python 3.11).
-# Another tip means another history: the table is still valid for that
-# machine, but not comparable commit for commit.
-REFERENCE_TIPS: dict[str, str] = {}
+# The tips this gen_shapes.py gave where they were taken (Python 3.11, git
+# 2.47); change them together with the generator. Another tip means another
+# history: the table still holds for that machine, but is not comparable
+# commit for commit with tables taken elsewhere.
+REFERENCE_TIPS = {
+    "commits-50k": "12c50df6b8ea2d990f57d94c2542e86f7177c29b",
+    "commits-5k": "ceecadba905b190bdc12cc671596aa961a8e098f",
+    "tree-200k": "d0cbaa564ba041a2db726cfd422e16707387c79e",
+    "deep-chains": "477f44619db23211dfeb374edb973662162dcd97",
+    "renames-1k": "cb5c1d050c7a9b78d71aeb6deef829ab784cf7bb",
+    "pr-20k": "ef4a74e870476fd04b8bc477f715aa59925b9717",
+    "message-5mib": "7666aab5a969c5cbb41b9a3b02f80d95f2c69b20",
+    "trailers-20k": "e70768799046997aa589d50319b6e2065f05da88",
+}
 
 
 def die(msg: str) -> None:
