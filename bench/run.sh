@@ -8,8 +8,9 @@ usage() {
   cat <<'EOF'
 usage: bench/run.sh [--binary PATH] [--runs N] [--keep DIR] [--pre-push]
 
-  --binary PATH  shipgate binary to time (default: target/release/shipgate,
-                 built with `cargo build --release` if missing)
+  --binary PATH  shipgate binary to time (default: release/shipgate in
+                 $CARGO_TARGET_DIR or target/, built with `cargo build
+                 --release` if missing)
   --runs N       timed runs per range, after one warm-up (default: 10)
   --keep DIR     build the benchmark repository in DIR and keep it; if DIR
                  already holds one built by this gen_repo.py, reuse it
@@ -49,7 +50,10 @@ command -v python3 >/dev/null || die "python3 not found"
 # The build happens before the environment is isolated below, because cargo
 # and rustup live under the real $HOME.
 if [[ -z $binary ]]; then
-  binary=$root/target/release/shipgate
+  # Where cargo puts it: CARGO_TARGET_DIR, relative to where cargo runs ($root).
+  target_dir=${CARGO_TARGET_DIR:-target}
+  [[ $target_dir == /* ]] || target_dir=$root/$target_dir
+  binary=$target_dir/release/shipgate
   if [[ ! -x $binary ]]; then
     echo "building $binary ..." >&2
     (cd "$root" && cargo build --release)

@@ -8,8 +8,9 @@
       "NAME MEDIAN_MS MIN_MS MAX_MS". A case with --then is several commands
       run in sequence, like `a && b`; one sample is their total wall time.
 
-  timeit.py rss [--ok CODES] -- CMD...
-      Runs CMD once and prints its peak resident set size in KiB. The kernel
+  timeit.py rss [--ok CODES] [--stdout FILE] -- CMD...
+      Runs CMD once and prints its peak resident set size in KiB; with
+      --stdout, CMD's output is kept in FILE instead of discarded. The kernel
       keeps the larger of the forked Python's pages and the command's own, so
       the figure never reads below this helper's footprint (about 10 MiB);
       any figure above `timeit.py rss -- true` is the command's exact peak.
@@ -96,19 +97,23 @@ def cmd_time(args: argparse.Namespace) -> None:
         print(f"{case.name} {statistics.median(s):.2f} {min(s):.2f} {max(s):.2f}")
 
 
-def peak_rss_kib(argv: list[str], ok: set[int]) -> int:
-    """Run argv once with stdout discarded; return its peak RSS in KiB."""
+def peak_rss_kib(argv: list[str], ok: set[int], stdout: str | None = None) -> int:
+    """Run argv once with stdout discarded (or written to `stdout`); return its
+    peak RSS in KiB."""
     devnull = os.open(os.devnull, os.O_RDWR)
+    out = os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if stdout else devnull
     pid = os.fork()
     if pid == 0:  # child: exec at once, touching as little memory as possible
         try:
             os.dup2(devnull, 0)
-            os.dup2(devnull, 1)
+            os.dup2(out, 1)
             os.execvp(argv[0], argv)
         except OSError as err:
             os.write(2, f"timeit: cannot run {argv[0]}: {err}\n".encode())
         os._exit(127)
     os.close(devnull)
+    if out != devnull:
+        os.close(out)
     # wait4 gives this one child's usage, unlike RUSAGE_CHILDREN which is a
     # high-water mark across every child the process has ever reaped.
     _, status, usage = os.wait4(pid, 0)
@@ -123,7 +128,7 @@ def peak_rss_kib(argv: list[str], ok: set[int]) -> int:
 def cmd_rss(args: argparse.Namespace) -> None:
     if not args.rest:
         sys.exit("timeit: rss needs a command")
-    print(peak_rss_kib(args.rest, parse_ok(args.ok)))
+    print(peak_rss_kib(args.rest, parse_ok(args.ok), args.stdout))
 
 
 def main() -> None:
@@ -135,6 +140,7 @@ def main() -> None:
     p_time.add_argument("rest", nargs=argparse.REMAINDER)
     p_rss = sub.add_parser("rss")
     p_rss.add_argument("--ok", default="0")
+    p_rss.add_argument("--stdout")
     p_rss.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.rest[:1] == ["--"]:

@@ -6,28 +6,21 @@
 //! them instead of each requirement having code of its own; custom requirements work the
 //! same way as the built-in four.
 
-use crate::change::{Change, FlagChangeKind, display_path};
+use crate::change::{Change, Commit, FlagChangeKind, display_path};
 use crate::classify::Classification;
-use crate::policy::{Evidence, Policy, Requirement, same_name};
+use crate::policy::{Evidence, Policy, Requirement, Stage, same_name};
 use crate::report::{
     EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
     RequirementResult, Status, Verdict,
 };
+use crate::trailers::Trailer;
 
 /// Evaluates every requirement that the stage names, in policy order.
 pub fn check(change: &Change, class: &Classification, policy: &Policy) -> Report {
     let stage = &policy.stages[class.stage];
-    let mut requirements = Vec::new();
-    for req in &policy.requirements {
-        let level = if stage.require.contains(&req.id) {
-            Level::Required
-        } else if stage.warn.contains(&req.id) {
-            Level::Warn
-        } else {
-            continue;
-        };
-        requirements.push(evaluate(change, req, level, policy));
-    }
+    let requirements: Vec<_> = evaluated(policy, stage)
+        .map(|(req, level)| evaluate(change, req, level, policy))
+        .collect();
 
     let blocked = requirements
         .iter()
@@ -66,6 +59,40 @@ pub fn check(change: &Change, class: &Classification, policy: &Policy) -> Report
         policy: None,
         notes,
     }
+}
+
+/// The requirements that `stage` evaluates, with their level, in policy order. The others
+/// are not judged at all, so nothing is looked up for them either.
+pub fn evaluated<'p>(
+    policy: &'p Policy,
+    stage: &'p Stage,
+) -> impl Iterator<Item = (&'p Requirement, Level)> + 'p {
+    policy.requirements.iter().filter_map(|req| {
+        if stage.require.contains(&req.id) {
+            Some((req, Level::Required))
+        } else if stage.warn.contains(&req.id) {
+            Some((req, Level::Warn))
+        } else {
+            None
+        }
+    })
+}
+
+/// The values of the trailers and body lines that would count as `ev`'s evidence: the
+/// links whose pull requests may be looked up. Read as the requirement check reads them
+/// (the same trailers, the body without its HTML comments), so nothing that could not
+/// count is ever looked up.
+pub fn link_values(change: &Change, ev: &Evidence) -> Vec<String> {
+    let mut values: Vec<String> = evidence_trailers(change, ev)
+        .map(|(_, t)| t.value.trim().to_owned())
+        .collect();
+    if let Some(body) = &change.body {
+        let body = without_html_comments(body);
+        for line in body_lines(&body, &ev.body_lines) {
+            values.push(line_value(&line).to_owned());
+        }
+    }
+    values
 }
 
 fn evaluate(
@@ -147,27 +174,37 @@ fn from_files(change: &Change, ev: &Evidence, found: &mut Found) {
     }
 }
 
+/// Trailers with one of the evidence keys and a value, with their commits.
+fn evidence_trailers<'c>(
+    change: &'c Change,
+    ev: &'c Evidence,
+) -> impl Iterator<Item = (&'c Commit, &'c Trailer)> + 'c {
+    change.commits.iter().flat_map(move |commit| {
+        commit
+            .trailers
+            .iter()
+            .filter(|t| ev.trailers.iter().any(|k| t.key_is(k)) && !t.value.trim().is_empty())
+            .map(move |t| (commit, t))
+    })
+}
+
 /// Trailers with one of the keys and a value.
 fn from_trailers(change: &Change, ev: &Evidence, found: &mut Found) {
-    for commit in &change.commits {
-        for t in &commit.trailers {
-            if ev.trailers.iter().any(|k| t.key_is(k)) && !t.value.trim().is_empty() {
-                if change.dead_links.iter().any(|l| l == t.value.trim()) {
-                    found.dead_links.push(format!(
-                        "trailer `{}: {}` (commit {})",
-                        t.key,
-                        t.value.trim(),
-                        commit.short_id()
-                    ));
-                    continue;
-                }
-                found.evidence.push(EvidenceItem::new(
-                    EvidenceSource::Trailer,
-                    format!("{}: {}", t.key, t.value),
-                    Some(&commit.id),
-                ));
-            }
+    for (commit, t) in evidence_trailers(change, ev) {
+        if change.dead_links.iter().any(|l| l == t.value.trim()) {
+            found.dead_links.push(format!(
+                "trailer `{}: {}` (commit {})",
+                t.key,
+                t.value.trim(),
+                commit.short_id()
+            ));
+            continue;
         }
+        found.evidence.push(EvidenceItem::new(
+            EvidenceSource::Trailer,
+            format!("{}: {}", t.key, t.value),
+            Some(&commit.id),
+        ));
     }
 }
 
@@ -190,7 +227,7 @@ fn from_body(change: &Change, ev: &Evidence, found: &mut Found) {
     let lines = body_lines(&body, &ev.body_lines);
     let boxes = checked_boxes(&body, &ev.body_checkboxes);
     for line in lines {
-        let value = line.split_once(':').map_or("", |(_, v)| v.trim());
+        let value = line_value(&line);
         if change.dead_links.iter().any(|l| l == value) {
             found.dead_links.push(format!("body line `{line}`"));
         } else {
@@ -388,6 +425,11 @@ fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<Str
     (found, notes)
 }
 
+/// The value of a `Key: value` body line.
+fn line_value(line: &str) -> &str {
+    line.split_once(':').map_or("", |(_, v)| v.trim())
+}
+
 /// Lines `Key: value` with a non-empty value, keys compared as trailer keys are.
 fn body_lines(body: &str, keys: &[String]) -> Vec<String> {
     if keys.is_empty() {
@@ -517,6 +559,30 @@ mod tests {
                 "the pull request linked by trailer `Docs: {link}` (commit aaaaaaaaaa), body line `Docs: {link}` does not exist: fix the link, or "
             )),
             "{hint}"
+        );
+    }
+
+    #[test]
+    fn links_are_read_as_the_check_reads_evidence() {
+        let p = Policy::builtin();
+        let docs = &p
+            .requirements
+            .iter()
+            .find(|r| r.id == "docs")
+            .unwrap()
+            .evidence;
+        let mut change = full();
+        change.commits = vec![Commit::new(
+            "a".repeat(40),
+            "Ship\n\nDocs: https://x/1\nTemplate: https://x/2\n".to_owned(),
+        )];
+        change.body = Some(
+            "Docs: https://x/3\n<!--\nDocs: https://x/4\n-->\nDocs:\n  docs : https://x/5\n"
+                .to_owned(),
+        );
+        assert_eq!(
+            link_values(&change, docs),
+            ["https://x/1", "https://x/3", "https://x/5"]
         );
     }
 

@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use crate::change::{Commit, FileChange, Status, short_id};
 use crate::cli::CheckArgs;
 use crate::error::{Code, Tag as _};
-use crate::gate::{self, Base, Body, Files, Gathered, Links, Request};
+use crate::gate::{self, Base, Body, Files, Gathered, Links, Request, Trusted};
 use crate::report::{self, Format, Report};
 use crate::source::event::{self, GithubRun, Pull};
 use crate::source::git::Repo;
@@ -80,25 +80,48 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
     checked.repo = request.repo.clone();
 
     let client = api_client(&run, env)?;
-    if let (Some(client), Some(pull)) = (&client, &run.pull) {
-        // The payload is the event as it was when the run started; a re-run reuses it.
-        match client.pull_request(pull.number) {
-            Ok(pr) => {
-                if !explicit_labels {
-                    request.labels = pr.labels;
+    // The payload is the event as it was when the run started (a re-run reuses it), and a
+    // queue entry's payload has no labels or body at all: both come from the pull request
+    // as it is now, unless the flags give them.
+    let number = run.pull.as_ref().map(|p| p.number).or(run.queued);
+    if let Some(number) = number
+        && !(explicit_labels && explicit_body)
+    {
+        let queued = run.queued.is_some();
+        match &client {
+            Some(client) => match client.pull_request(number) {
+                Ok(pr) => {
+                    if !explicit_labels {
+                        request.labels = pr.labels;
+                    }
+                    if !explicit_body {
+                        request.body = pr.body.map(Body::Text);
+                    }
+                    request.notes.push(if queued {
+                        format!(
+                            "merge_group: labels and body of #{number}, the queued pull request, as the GitHub API has them now"
+                        )
+                    } else {
+                        "labels and body as the GitHub API has them now".to_owned()
+                    });
                 }
-                if !explicit_body {
-                    request.body = pr.body.map(Body::Text);
+                Err(e) if github::is_permission_error(&e) => {
+                    checked.warnings.push(if queued {
+                        format!(
+                            "could not read the labels and body of #{number}, the queued pull request, so the queue entry is judged from git alone: {e:#}"
+                        )
+                    } else {
+                        format!(
+                            "could not read the current labels and body of #{number}, so the event's are judged: {e:#}"
+                        )
+                    })
                 }
-                request
-                    .notes
-                    .push("labels and body as the GitHub API has them now".to_owned());
-            }
-            Err(e) if github::is_permission_error(&e) => checked.warnings.push(format!(
-                "could not read the current labels and body of #{}, so the event's are judged: {e:#}",
-                pull.number
+                Err(e) => return Err(e),
+            },
+            None if queued => request.notes.push(format!(
+                "merge_group: without a token the labels and body of #{number}, the queued pull request, cannot be read, so the queue entry is judged from git alone and may block what its pull_request run passed; give the action a token with `pull-requests: read` (the `token` input, or GITHUB_TOKEN)"
             )),
-            Err(e) => return Err(e),
+            None => {}
         }
     }
     let links = ApiLinks {
@@ -190,7 +213,11 @@ fn judge_from_api(
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let reader = ApiFiles(client);
-    let (policy, source) = gate::load_policy(&reader, request.config.as_deref(), Some(base), head)?;
+    let place = Trusted::Base {
+        commit: base.clone(),
+        name: format!("the base commit {}", short_id(base)),
+    };
+    let (policy, origin) = gate::load_policy(&reader, request.config.as_deref(), &place)?;
     let mut notes = request.notes.clone();
     notes.push(format!(
         "the clone is shallow: the commits and files of #{} come from the GitHub API",
@@ -205,7 +232,7 @@ fn judge_from_api(
         tags: Vec::new(),
         notes,
     };
-    gate::judge(request, &reader, links, gathered, policy, source)
+    gate::judge(request, &reader, links, gathered, policy, origin)
 }
 
 fn file_change(file: PullFile) -> Option<FileChange> {
@@ -335,6 +362,10 @@ fn request(args: CheckArgs, ctx: CiContext, default_repo: PathBuf) -> Request {
         config: args.config,
         tags: ctx.tags,
         notes: ctx.notes,
+        // On the command line, the default branch is what the clone says of origin's.
+        default_branch: ctx
+            .default_branch
+            .unwrap_or_else(|| vec!["refs/remotes/origin/HEAD".to_owned()]),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `shipgate check`: gathers a change from git and the command line, then judges it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow};
@@ -12,10 +13,10 @@ use crate::classify;
 use crate::error::{Code, Tag as _};
 use crate::file::{self, Spec, Symlinks};
 use crate::manifest;
-use crate::policy::{self, ConfigErrors, Policy};
+use crate::policy::{self, ConfigErrors, Policy, Stage};
 use crate::registry::{self, Registry};
-use crate::report::{PolicyChange, PolicyInfo, Report};
-use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag};
+use crate::report::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
+use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
 use crate::yaml::MAX_BYTES as MAX_YAML_BYTES;
 /// Manifests are small; a huge one is refused before it is loaded.
 const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
@@ -34,6 +35,11 @@ pub struct Request {
     pub tags: Vec<String>,
     /// What the edge that built the request wants said in the report.
     pub notes: Vec<String>,
+    /// Full ref names of the default branch's tip as the remote or CI system knows it
+    /// (`refs/remotes/origin/main`, `refs/remotes/origin/HEAD`), tried in order. A change
+    /// with no base commit takes its policy, and a pushed tag its release tag pattern,
+    /// from the first that exists here; with none, from the built-in policy.
+    pub default_branch: Vec<String>,
 }
 
 /// Where the change starts.
@@ -84,24 +90,26 @@ pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
     let head = repo.resolve(&req.head, "head")?;
     let mut notes = req.notes.clone();
+    // The base, and the name its policy is reported by.
     let base = match &req.base {
-        Base::Rev(rev) => Some(repo.resolve(rev, "base")?),
+        Base::Rev(rev) => Some((repo.resolve(rev, "base")?, None)),
         Base::Upstream => {
             let (name, oid) = repo.default_base()?;
             notes.push(format!(
                 "no --base given: the change is compared with {name}"
             ));
-            Some(oid)
+            Some((oid, None))
         }
         Base::Root => None,
         Base::PreviousRelease { tag } => {
-            // The previous release is found with the tag pattern of the policy the tag
-            // itself carries; the policy that judges the change still comes from the base.
-            let pattern = release_tag_pattern(&repo, req.config.as_deref(), &head.to_string())?;
+            // The tag's own commit could name a pattern that no tag matches, or one that
+            // skips the real previous release; the pattern comes from a trusted policy.
+            let (pattern, _) =
+                release_tag_pattern(&repo, req.config.as_deref(), &req.default_branch)?;
             match previous_release_tag(&repo, &pattern, tag)? {
                 Some((name, oid)) => {
                     notes.push(format!("tag {tag}: the change is everything since {name}"));
-                    Some(oid)
+                    Some((oid, Some(format!("the previous release {name}"))))
                 }
                 None => {
                     notes.push(format!(
@@ -112,13 +120,18 @@ pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
             }
         }
     };
+    let place = match &base {
+        Some((oid, name)) => Trusted::Base {
+            commit: oid.to_string(),
+            name: name
+                .clone()
+                .unwrap_or_else(|| format!("the base commit {}", short(*oid))),
+        },
+        None => default_branch_tip(&repo, &req.default_branch),
+    };
+    let base = base.map(|(oid, _)| oid);
 
-    let (policy, source) = load_policy(
-        &repo,
-        req.config.as_deref(),
-        base.map(|b| b.to_string()).as_deref(),
-        &head.to_string(),
-    )?;
+    let (policy, origin) = load_policy(&repo, req.config.as_deref(), &place)?;
     let merge_base = base.map(|base| repo.merge_base(base, head)).transpose()?;
     let gathered = Gathered {
         base: base.map(|b| b.to_string()),
@@ -129,7 +142,7 @@ pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
         tags: repo.tags_at(head)?,
         notes,
     };
-    judge(req, &repo, links, gathered, policy, source)
+    judge(req, &repo, links, gathered, policy, origin)
 }
 
 /// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
@@ -169,7 +182,7 @@ pub fn judge(
     links: &dyn Links,
     gathered: Gathered,
     policy: Policy,
-    source: String,
+    origin: PolicyOrigin,
 ) -> Result<Report> {
     let body = match &req.body {
         Some(Body::File(path)) => Some(read_body(path)?),
@@ -215,81 +228,197 @@ pub fn judge(
     change.versions = versions(&sides, &policy, &change, &mut notes)?;
     change.flags = flags(&sides, &policy, &change, &mut notes)?;
     change.notes.append(&mut notes);
-    change.dead_links = dead_links(&change, &policy, links)?;
 
+    // The stage first: it decides which requirements are judged, and so which links
+    // are worth a look-up (a merge needs none).
     let class = classify::classify(&change, &policy)?;
+    let stage = &policy.stages[class.stage];
+    change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
+    change.notes.append(&mut notes);
     let mut report = check::check(&change, &class, &policy);
     report.policy = Some(PolicyInfo {
-        source,
+        source: origin.source,
         changed: policy_change(files, &change, &gathered.head)?,
+        from: origin.from,
+        reason: origin.reason,
     });
     Ok(report)
 }
 
-/// The pattern that picks release tags when looking for the one before a tag: that of
-/// `--config`, else of the policy the tag's own commit carries (there is no base yet to
-/// read one from), else the built-in one.
+/// The pattern that decides whether a pushed tag is a release, and finds the release
+/// before it: that of `--config`, else of the policy at the default branch's tip
+/// (`default_branch`, see [`Request::default_branch`]), else the built-in one. Never
+/// the tag's own commit's: there is no base yet, and a tag must not decide for itself
+/// whether it is a release (a pattern that it does not match) or where its release starts.
 pub fn release_tag_pattern(
-    files: &dyn Files,
+    repo: &Repo,
     config: Option<&Path>,
-    head: &str,
-) -> Result<regex::Regex> {
-    let policy = match config {
-        Some(path) => policy_from_file(path)?,
-        None => policy_at(files, head, "head")?.map_or_else(Policy::builtin, |(p, _)| p),
-    };
-    Ok(policy.signals.tag_pattern)
+    default_branch: &[String],
+) -> Result<(regex::Regex, PolicyOrigin)> {
+    let place = default_branch_tip(repo, default_branch);
+    let (policy, origin) = load_policy(repo, config, &place)?;
+    Ok((policy.signals.tag_pattern, origin))
 }
 
 /// Values of evidence trailers and body lines that link to a pull request which does
-/// not exist. Each distinct link is asked about once.
-fn dead_links(change: &Change, policy: &Policy, links: &dyn Links) -> Result<Vec<String>> {
-    let mut values = std::collections::BTreeSet::new();
-    for ev in policy.requirements.iter().map(|r| &r.evidence) {
-        for t in change.commits.iter().flat_map(|c| &c.trailers) {
-            if ev.trailers.iter().any(|k| t.key_is(k)) {
-                values.insert(t.value.trim().to_owned());
-            }
-        }
-        for line in change.body.iter().flat_map(|b| b.lines()) {
-            if let Some((key, value)) = line.trim().split_once(':')
-                && ev
-                    .body_lines
-                    .iter()
-                    .any(|k| policy::same_name(k, key.trim_end()))
-            {
-                values.insert(value.trim().to_owned());
+/// not exist, among the evidence of the requirements that `stage` evaluates, and no
+/// other: what the stage does not judge is never looked up. Each distinct link is asked
+/// about once. A look-up that fails stops the check (exit 2) when a required requirement
+/// rests on the link; when only requirements that are warned about do, a note says so and
+/// the link is taken at its word, as it is without a token, since a warning cannot block.
+fn dead_links(
+    change: &Change,
+    stage: &Stage,
+    policy: &Policy,
+    links: &dyn Links,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    // Each link, whether a required requirement rests on it, and which requirements do.
+    let mut wanted: BTreeMap<String, (bool, Vec<&str>)> = BTreeMap::new();
+    for (req, level) in check::evaluated(policy, stage) {
+        for value in check::link_values(change, &req.evidence) {
+            let (required, ids) = wanted.entry(value).or_default();
+            *required |= level == Level::Required;
+            if !ids.contains(&req.id.as_str()) {
+                ids.push(&req.id);
             }
         }
     }
     let mut dead = Vec::new();
-    for value in values {
-        if links.pull_exists(&value)? == Some(false) {
-            dead.push(value);
+    for (value, (required, ids)) in wanted {
+        match links.pull_exists(&value) {
+            Ok(Some(false)) => dead.push(value),
+            Ok(_) => {}
+            Err(e) if required => return Err(e),
+            Err(e) => notes.push(format!(
+                "{} is only warned about at stage {}, so the link is taken at its word: {e:#}",
+                ids.join(", "),
+                stage.name
+            )),
         }
     }
     Ok(dead)
 }
 
-/// The policy in force: `--config`, else the policy file at the base commit, else the
-/// built-in one. Read from the base so a change cannot loosen its own gate.
-/// With no base commit (a first release is the whole history) the policy at head is the
-/// only one there is.
+/// Where the policy in force came from and why: what the report says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyOrigin {
+    /// `built-in`, `<path>@<commit>` or the `--config` path.
+    pub source: String,
+    pub from: PolicyFrom,
+    pub reason: String,
+}
+
+/// A commit whose policy may judge a change: never one that only the change brings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trusted {
+    /// The change's base commit, with the name the report gives it (`the base commit
+    /// 1a2b3c4d5e`, `the previous release v1.0.0`).
+    Base { commit: String, name: String },
+    /// The change has no base commit (a first release, a new repository): the tip of the
+    /// default branch as the remote or CI system knows it (`origin/main`).
+    DefaultBranch { commit: String, name: String },
+    /// No base commit and no default branch known; the refs that were looked for.
+    Nothing { tried: Vec<String> },
+}
+
+/// The first of `refs` that names a commit in `repo`, as the place a change with no base
+/// takes its policy from.
+pub fn default_branch_tip(repo: &Repo, refs: &[String]) -> Trusted {
+    match repo.first_commit_ref(refs) {
+        Some((name, oid)) => Trusted::DefaultBranch {
+            commit: oid.to_string(),
+            name,
+        },
+        None => Trusted::Nothing {
+            tried: refs.to_vec(),
+        },
+    }
+}
+
+/// The policy in force: `--config`, else the policy file at the trusted commit, else the
+/// built-in one. That commit is the base, so a change cannot loosen its own gate; a change
+/// with no base takes the default branch's policy, which it did not write either.
 pub fn load_policy(
     files: &dyn Files,
     config: Option<&Path>,
-    base: Option<&str>,
-    head: &str,
-) -> Result<(Policy, String)> {
+    place: &Trusted,
+) -> Result<(Policy, PolicyOrigin)> {
     if let Some(path) = config {
         let policy = policy_from_file(path)?;
-        return Ok((policy, path.display().to_string()));
+        let origin = PolicyOrigin {
+            source: path.display().to_string(),
+            from: PolicyFrom::Config,
+            reason: "given with --config, not read from a commit".to_owned(),
+        };
+        return Ok((policy, origin));
     }
-    let committed = match base {
-        Some(base) => policy_at(files, base, "base")?,
-        None => policy_at(files, head, "head")?,
+    let builtin = |from, reason| {
+        let source = "built-in".to_owned();
+        (
+            Policy::builtin(),
+            PolicyOrigin {
+                source,
+                from,
+                reason,
+            },
+        )
     };
-    Ok(committed.unwrap_or_else(|| (Policy::builtin(), "built-in".to_owned())))
+    Ok(match place {
+        Trusted::Base { commit, name } => match policy_at(files, commit, "base")? {
+            Some((policy, source)) => {
+                let reason = format!("read at {name}");
+                (
+                    policy,
+                    PolicyOrigin {
+                        source,
+                        from: PolicyFrom::Base,
+                        reason,
+                    },
+                )
+            }
+            None => builtin(PolicyFrom::Base, format!("{name} holds no policy file")),
+        },
+        Trusted::DefaultBranch { commit, name } => {
+            let side = format!("the default branch {name}");
+            match policy_at(files, commit, &side)? {
+                Some((policy, source)) => {
+                    let reason = format!(
+                        "no base commit: read at the tip of the default branch {name}, not from the change"
+                    );
+                    let from = PolicyFrom::DefaultBranch;
+                    (
+                        policy,
+                        PolicyOrigin {
+                            source,
+                            from,
+                            reason,
+                        },
+                    )
+                }
+                None => builtin(
+                    PolicyFrom::DefaultBranch,
+                    format!(
+                        "no base commit, and the tip of the default branch {name} ({}) holds no policy file",
+                        short_id(commit)
+                    ),
+                ),
+            }
+        }
+        Trusted::Nothing { tried } => {
+            let missing = match &tried[..] {
+                [] => String::new(),
+                [one] => format!(": {one} is not here"),
+                many => format!(": none of {} is here", many.join(", ")),
+            };
+            builtin(
+                PolicyFrom::BuiltIn,
+                format!(
+                    "no base commit, and no default branch is known{missing}; the change's own policy never applies"
+                ),
+            )
+        }
+    })
 }
 
 /// The policy committed at `commit`, with its origin (`.shipgate.yml@1a2b3c4d5e`), or

@@ -306,6 +306,80 @@ fn a_first_release_tag_judges_the_whole_history() {
     assert_eq!(report["range"]["commits"], 2);
 }
 
+/// A policy that a full release must meet, and one that lets anything through.
+const STRICT: &str = "stages:\n  - name: merge\n  - name: full\n    signals: {trailer: [full], tag: stable}\n    require: [docs, marketing]\n";
+const LOOSE: &str = "stages:\n  - name: merge\n  - name: full\n    signals: {trailer: [full], tag: stable}\n    require: []\n";
+
+#[test]
+fn a_first_release_is_judged_by_the_default_branch_policy_never_its_own() {
+    let a = Action::new();
+    a.repo.write(".shipgate.yml", STRICT);
+    let strict = a.repo.commit("Adopt a strict policy");
+    // What actions/checkout with fetch-depth 0 leaves: the default branch as origin/main.
+    a.repo
+        .git(&["update-ref", "refs/remotes/origin/main", &strict]);
+    a.repo.write(".shipgate.yml", LOOSE);
+    a.repo.commit("Loosen the gate\n\nRelease: full");
+    a.repo.git(&["tag", "v1.0.0"]);
+    for (event, fixture) in [
+        ("push", "push_tag.json"),
+        ("release", "release_published.json"),
+    ] {
+        let (code, report) = a.json(event, fixture, "v1.0.0");
+        assert_eq!(code, 1, "{event}: {report:#}");
+        let policy = &report["policy"];
+        assert_eq!(policy["source"], format!(".shipgate.yml@{}", &strict[..10]));
+        assert_eq!(policy["from"], "default-branch");
+        assert_eq!(
+            policy["reason"],
+            "no base commit: read at the tip of the default branch origin/main, not from the change"
+        );
+        // The policy the change brings is still validated and reported.
+        assert_eq!(policy["changed"]["path"], ".shipgate.yml");
+        assert_eq!(policy["changed"]["valid"], true);
+        assert_eq!(status(&report, "docs"), "missing");
+    }
+
+    // The Markdown summary says which policy applied and why.
+    let summary = a.repo.tmp_file("summary", "");
+    let mut cmd = a.step("push", "push_tag.json", "v1.0.0");
+    cmd.env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", a.repo.tmp_file("output", ""));
+    assert_eq!(cmd.output().unwrap().status.code(), Some(1));
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("(no base commit&#58; read at the tip of the default branch origin&#47;main&#44; not from the change)"),
+        "{summary}"
+    );
+
+    // Without the default branch in the clone: the built-in policy, still not the tag's.
+    a.repo
+        .git(&["update-ref", "-d", "refs/remotes/origin/main"]);
+    let (code, report) = a.json("push", "push_tag.json", "v1.0.0");
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["policy"]["source"], "built-in");
+    assert_eq!(report["policy"]["from"], "built-in");
+    assert_eq!(
+        report["policy"]["reason"],
+        "no base commit, and no default branch is known: none of refs/remotes/origin/main, refs/remotes/origin/HEAD is here; the change's own policy never applies"
+    );
+}
+
+#[test]
+fn a_push_that_creates_the_default_branch_is_not_judged_by_its_own_policy() {
+    let a = Action::new();
+    a.repo.write(".shipgate.yml", LOOSE);
+    let head = a.repo.commit("Loosen the gate\n\nRelease: full");
+    // The clone of a first push: origin/main is the pushed commit itself.
+    a.repo
+        .git(&["update-ref", "refs/remotes/origin/main", &head]);
+    let (code, report) = a.json("push", "push_new_default_branch.json", "");
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["stage"], "full");
+    assert_eq!(report["policy"]["source"], "built-in");
+    assert_eq!(report["policy"]["from"], "built-in");
+}
+
 #[test]
 fn deleting_a_tag_or_branch_has_nothing_to_check() {
     let a = Action::new();

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use assert_cmd::Command as BinCommand;
 use common::github_server::{GithubServer, Reply, commit_json, file_json, pull_json};
-use common::{Repo, status};
+use common::{Repo, complete_release, status};
 use serde_json::{Value, json};
 
 /// The token the runner would hand over; it must never be printed or written.
@@ -356,4 +356,258 @@ fn a_comment_that_cannot_be_written_is_a_warning_not_a_failure() {
         "{stderr}"
     );
     assert!(stderr.contains("could not comment on #17"), "{stderr}");
+}
+
+/// A stable version bump with docs, a template and a flag entry, whose only marketing
+/// evidence is the pull request's `marketing-notified` label.
+fn labelled_release() -> Step {
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"hedgehog\"\nversion = \"1.0.0\"\n",
+    );
+    let base = repo.commit("initial");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    complete_release(&repo);
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"hedgehog\"\nversion = \"1.1.0\"\n",
+    );
+    let head = repo.commit("Session replay v2");
+    let s = Step {
+        repo,
+        base,
+        head,
+        server: GithubServer::start(),
+    };
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["marketing-notified"], Some("Adds replay v2."))),
+    );
+    s
+}
+
+/// The queue entry for #17 (`gh-readonly-queue/main/pr-17-...`).
+fn queued(s: &Step) -> BinCommand {
+    let mut cmd = s.command("merge_group.json", s.repo.path());
+    cmd.env("GITHUB_EVENT_NAME", "merge_group");
+    cmd
+}
+
+fn notes(report: &Value) -> Vec<&str> {
+    report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_merge_queue_judges_the_labels_its_pull_request_was_judged_by() {
+    let s = labelled_release();
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 0, "the pull request passes: {stderr}");
+    assert_eq!(report["stage"], "full");
+
+    let (code, report, stderr) = s.run(queued(&s));
+    assert_eq!(
+        code, 0,
+        "the queue passes what the pull request passed: {stderr}"
+    );
+    assert_eq!(report["stage"], "full");
+    assert_eq!(report["range"]["base"], s.base.as_str());
+    assert_eq!(
+        common::requirement(&report, "marketing")["evidence"][0]["detail"],
+        "marketing-notified"
+    );
+    assert!(
+        notes(&report).contains(
+            &"merge_group: labels and body of #17, the queued pull request, as the GitHub API has them now"
+        ),
+        "{report:#}"
+    );
+    assert_eq!(s.server.hits("GET", PULL), 2);
+}
+
+#[test]
+fn the_merge_queue_without_a_token_judges_git_alone_and_says_so() {
+    let s = labelled_release();
+    let mut cmd = queued(&s);
+    cmd.env("INPUT_TOKEN", "");
+    let (code, report, stderr) = s.run(cmd);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(status(&report, "marketing"), "missing");
+    assert!(
+        notes(&report).contains(
+            &"merge_group: without a token the labels and body of #17, the queued pull request, cannot be read, so the queue entry is judged from git alone and may block what its pull_request run passed; give the action a token with `pull-requests: read` (the `token` input, or GITHUB_TOKEN)"
+        ),
+        "{report:#}"
+    );
+    assert!(s.server.requests().is_empty());
+}
+
+#[test]
+fn the_merge_queue_follows_the_api_failure_rules() {
+    // A token that may not read: a warning, and git alone decides.
+    let s = labelled_release();
+    s.server.on("GET", PULL, Reply::status(403));
+    let (code, report, stderr) = s.run(queued(&s));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(status(&report, "marketing"), "missing");
+    assert!(
+        stderr.contains("could not read the labels and body of #17, the queued pull request, so the queue entry is judged from git alone: GitHub API GET /repos/acme/hedgehog/pulls/17: 403 Forbidden"),
+        "{stderr}"
+    );
+
+    // An API that keeps failing: the entry cannot be judged.
+    let s = labelled_release();
+    s.server.on("GET", PULL, Reply::status(500));
+    let (code, _, stderr) = s.run(queued(&s));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("500 Internal Server Error"), "{stderr}");
+}
+
+#[test]
+fn a_queue_branch_that_names_no_pull_request_is_an_error() {
+    let s = labelled_release();
+    let event = std::fs::read_to_string(s.payload("merge_group.json"))
+        .unwrap()
+        .replace("/pr-17-", "/pr-017-");
+    let mut cmd = queued(&s);
+    cmd.env("GITHUB_EVENT_PATH", s.repo.tmp_file("queue.json", &event));
+    let (code, _, stderr) = s.run(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "`merge_group.head_ref` in the event payload is `refs/heads/gh-readonly-queue/main/pr-017-{}`, not `refs/heads/gh-readonly-queue/main/pr-<number>-<sha>` as GitHub's merge queue names the branch of an entry, so the queued pull request is unknown",
+            s.base
+        )),
+        "{stderr}"
+    );
+    assert!(s.server.requests().is_empty());
+}
+
+const LINK: &str = "https://github.com/acme/docs/pull/9";
+const LINK_PATH: &str = "/repos/acme/docs/pulls/9";
+
+#[test]
+fn a_merge_with_a_docs_link_asks_the_network_nothing() {
+    // A push: nothing to read about labels, and a merge judges no requirement.
+    let s = Step::new(&format!("Fix replay\n\nDocs: {LINK}"));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let mut cmd = s.command("push_branch.json", s.repo.path());
+    cmd.env("GITHUB_EVENT_NAME", "push");
+    let (code, report, stderr) = s.run(cmd);
+    assert_eq!(
+        (code, report["stage"].as_str()),
+        (0, Some("merge")),
+        "{stderr}"
+    );
+    assert!(s.server.requests().is_empty(), "{:?}", s.server.requests());
+
+    // A pull request: its labels and body are read, the link in its body is not.
+    let s = Step::new("Fix replay");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&[], Some(&format!("Docs: {LINK}")))),
+    );
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(
+        (code, report["stage"].as_str()),
+        (0, Some("merge")),
+        "{stderr}"
+    );
+    assert_eq!(s.server.hits("GET", LINK_PATH), 0);
+    assert_eq!(s.server.requests().len(), 1);
+}
+
+#[test]
+fn a_link_that_cannot_be_followed_is_a_warning_for_a_beta_and_an_error_for_a_full_release() {
+    let s = Step::new(&format!("Replay v2\n\nDocs: {LINK}"));
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:beta"], None)));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(
+        (code, report["verdict"].as_str()),
+        (0, Some("pass")),
+        "{stderr}"
+    );
+    let warning = notes(&report)
+        .into_iter()
+        .find(|n| n.contains("taken at its word"))
+        .unwrap_or_else(|| panic!("no warning: {report:#}"));
+    assert!(
+        warning.starts_with(&format!(
+            "docs is only warned about at stage beta, so the link is taken at its word: could not follow the link {LINK}: GitHub API GET {LINK_PATH}: 500 Internal Server Error"
+        )),
+        "{warning}"
+    );
+    // Taken at its word, as without a token.
+    assert_eq!(status(&report, "docs"), "satisfied");
+
+    let s = Step::new(&format!("Replay v2\n\nDocs: {LINK}"));
+    s.server
+        .on("GET", PULL, Reply::json(s.pull(&["release:full"], None)));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, _, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("could not follow the link {LINK}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_docs_link_inside_an_html_comment_is_never_looked_up() {
+    let s = Step::new("Replay v2");
+    let body = format!("Adds replay v2.\n<!--\nDocs: {LINK}\n-->\n");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["release:full"], Some(&body))),
+    );
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(status(&report, "docs"), "missing");
+    assert_eq!(s.server.hits("GET", LINK_PATH), 0);
+}
+
+#[test]
+fn the_look_ups_of_a_run_share_one_deadline() {
+    let s = Step::new("Replay v2");
+    let other = "https://github.com/acme/docs/pull/10";
+    let body = format!("Docs: {other}\nDocs: {LINK}\n");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["release:beta"], Some(&body))),
+    );
+    s.server
+        .on("GET", "/repos/acme/docs/pulls/10", Reply::status(500));
+    s.server.on("GET", LINK_PATH, Reply::status(500));
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
+    assert_eq!(code, 0, "{stderr}");
+    // The first link (in order) spends the run's deadline on its tries; the second gets
+    // what is left, not a deadline of its own, which would allow it as many tries.
+    let first = s.server.hits("GET", "/repos/acme/docs/pulls/10");
+    let second = s.server.hits("GET", LINK_PATH);
+    assert_eq!(first, 10);
+    assert!((1..first).contains(&second), "{second} tries");
+    let warnings: Vec<&str> = notes(&report)
+        .into_iter()
+        .filter(|n| n.contains("taken at its word"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.contains("deadline that the run's API calls share")),
+        "{warnings:#?}"
+    );
 }

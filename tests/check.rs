@@ -584,6 +584,37 @@ fn the_policy_is_read_from_the_base_not_from_the_change() {
 }
 
 #[test]
+fn the_report_says_where_the_policy_came_from_and_why() {
+    let repo = Repo::new();
+    repo.write(".shipgate.yml", PUBLIC_BETA);
+    let base = repo.commit("policy");
+    repo.git(&["branch", "base"]);
+    repo.write(".shipgate.yml", "stages:\n  - name: merge\n");
+    repo.commit("feat: x\n\nRelease: public-beta");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(
+        code, 1,
+        "a change with a base is judged by the base's policy: {report:#}"
+    );
+    assert_eq!(
+        report["policy"],
+        json!({
+            "source": format!(".shipgate.yml@{}", &base[..10]),
+            "changed": {"path": ".shipgate.yml", "status": "modified", "valid": true, "errors": []},
+            "from": "base",
+            "reason": format!("read at the base commit {}", &base[..10]),
+        })
+    );
+    let policy = repo.tmp_file("policy.yml", PUBLIC_BETA);
+    let (_, report) = repo.check_json(&["--config", policy.to_str().unwrap()]);
+    assert_eq!(report["policy"]["from"], "config");
+    assert_eq!(
+        report["policy"]["reason"],
+        "given with --config, not read from a commit"
+    );
+}
+
+#[test]
 fn config_flag_reads_a_policy_file() {
     let repo = Repo::with_base();
     repo.commit("feat: x\n\nRelease: public-beta");
@@ -654,7 +685,7 @@ fn text_report_is_exact() {
 stage    full (a full release)
          trailer Release: full (commit 8fc3d9bf9d)
 range    54679c1c0e..8fc3d9bf9d, 1 commit, 1 file
-policy   built-in
+policy   built-in (the base commit 54679c1c0e holds no policy file)
 
   ok    docs          file docs/replay.md
   FAIL  template      missing: at least one pre-made template for users

@@ -447,9 +447,35 @@ fn server_errors_forever_fail_at_the_deadline() {
     assert_eq!(
         error.to_string(),
         "GitHub API GET /repos/octo-org/octo-repo/pulls/1: 503 Service Unavailable (GitHub \
-         said: Server Error); gave up after 10 tries and 55 s, since waiting 8 s more would \
-         pass the 60 s deadline; GitHub may be having trouble (see githubstatus.com); re-run \
-         the job later"
+         said: Server Error); gave up after 10 tries, since waiting 8 s more would pass the \
+         60 s deadline that the run's API calls share (55 s used); GitHub may be having \
+         trouble (see githubstatus.com); re-run the job later"
+    );
+}
+
+#[test]
+fn every_call_of_a_client_shares_one_deadline() {
+    let server = GithubServer::start();
+    let other = "/repos/octo-org/octo-repo/pulls/2";
+    server.on("GET", PULL, Reply::status(503));
+    server.on("GET", other, Reply::status(503));
+    let (client, waits) = client_with(&server, |c| c.deadline = Duration::from_secs(10));
+    // 1+2+4 s; 8 more would pass the 10 s.
+    fails(client.pull_request(1));
+    assert_eq!(waited(&waits), [1, 2, 4]);
+    assert_eq!(server.hits("GET", PULL), 4);
+    // The next call gets what is left, not 10 s of its own: 1 s, and then 2 more would
+    // pass the deadline.
+    let error = fails(client.pull_request(2));
+    assert_eq!(kind(&error), ErrorKind::Unavailable);
+    assert_eq!(waited(&waits), [1, 2, 4, 1]);
+    assert_eq!(server.hits("GET", other), 2);
+    assert!(
+        error.to_string().contains(
+            "gave up after 2 tries, since waiting 2 s more would pass the 10 s deadline that \
+             the run's API calls share (8 s used)"
+        ),
+        "{error}"
     );
 }
 

@@ -395,6 +395,44 @@ fn tag_pipeline_for_a_pre_release_is_a_beta_that_passes() {
     assert_eq!(range(&report), (first, head, 1));
 }
 
+#[test]
+fn a_first_release_tag_pipeline_is_judged_by_the_default_branch_policy() {
+    let repo = Repo::with_base();
+    repo.write(
+        ".shipgate.yml",
+        "stages:\n  - name: merge\n  - name: full\n    signals: {tag: stable}\n    require: [docs]\n",
+    );
+    let strict = repo.commit("Adopt a strict policy");
+    // `git fetch origin main` in the job brings the default branch as origin/main.
+    repo.git(&["update-ref", "refs/remotes/origin/main", &strict]);
+    repo.write(
+        ".shipgate.yml",
+        "stages:\n  - name: merge\n  - name: full\n    signals: {tag: stable}\n    require: []\n",
+    );
+    let head = repo.commit("Loosen the gate");
+    repo.git(&["tag", "v1.0.0"]);
+    let vars = tag_vars("v1.0.0", &head);
+    let (code, report) = judge(&repo, &vars, &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["stage"], "full");
+    assert_eq!(
+        report["policy"]["source"],
+        format!(".shipgate.yml@{}", &strict[..10])
+    );
+    assert_eq!(report["policy"]["from"], "default-branch");
+    assert_eq!(requirement(&report, "docs")["status"], "missing");
+
+    // Not fetched: the built-in policy, never the one the tag brings.
+    repo.git(&["update-ref", "-d", "refs/remotes/origin/main"]);
+    let (code, report) = judge(&repo, &vars, &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["policy"]["from"], "built-in");
+    assert_eq!(
+        report["policy"]["reason"],
+        "no base commit, and no default branch is known: refs/remotes/origin/main is not here; the change's own policy never applies"
+    );
+}
+
 // ---- branch pipelines --------------------------------------------------------------------
 
 fn branch_vars<'a>(before: &'a str, head: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -187,6 +187,109 @@ fn a_stable_tag_is_judged_since_the_previous_release() {
     assert!(err.contains("pass: a full release may ship\n"), "{err}");
 }
 
+/// A policy that a full release must meet, and one that lets anything through.
+const STRICT: &str = "stages:\n  - name: merge\n  - name: full\n    signals: {trailer: [full], tag: stable}\n    require: [docs, marketing]\n";
+const LOOSE: &str = "stages:\n  - name: merge\n  - name: full\n    signals: {trailer: [full], tag: stable}\n    require: []\n";
+
+/// The remote's `main` holds the strict policy; a later commit loosens it and names a full
+/// release, and is tagged `v1.0.0`, the first release. Returns the strict commit.
+fn first_release_that_loosens_the_policy(clone: &Clone) -> String {
+    clone.repo.write(".shipgate.yml", STRICT);
+    let strict = clone.repo.commit("Adopt a strict policy");
+    pushed(&clone.push(&["origin", "main"]));
+    clone.repo.write(".shipgate.yml", LOOSE);
+    clone.repo.commit("Loosen the gate\n\nRelease: full");
+    clone.repo.git(&["tag", "v1.0.0"]);
+    strict
+}
+
+#[test]
+fn a_first_release_tag_is_judged_by_the_policy_of_the_remotes_default_branch() {
+    let clone = Clone::with_hook();
+    let strict = first_release_that_loosens_the_policy(&clone);
+    let err = refused(&clone.push(&["origin", "v1.0.0"]));
+    assert!(
+        err.contains(&format!(
+            "policy   .shipgate.yml@{} (no base commit: read at the tip of the default branch origin/main, not from the change)\n",
+            &strict[..10]
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("this change edits .shipgate.yml: valid; it applies from the next change on"),
+        "{err}"
+    );
+    assert!(err.contains("needs docs, marketing\n"), "{err}");
+    assert_eq!(clone.remote_sha("refs/tags/v1.0.0"), None);
+}
+
+#[test]
+fn a_first_release_tag_without_a_remote_default_branch_is_judged_by_the_built_in_policy() {
+    let clone = Clone::with_hook();
+    first_release_that_loosens_the_policy(&clone);
+    clone
+        .repo
+        .git(&["remote", "set-head", "origin", "--delete"]);
+    let err = refused(&clone.push(&["origin", "v1.0.0"]));
+    assert!(
+        err.contains(
+            "policy   built-in (no base commit, and no default branch is known: refs/remotes/origin/HEAD is not here; the change's own policy never applies)\n"
+        ),
+        "{err}"
+    );
+    assert!(err.contains(BLOCKED), "{err}");
+}
+
+#[test]
+fn a_tag_cannot_declare_itself_no_release() {
+    let clone = Clone::with_hook();
+    // A valid pattern that no ordinary tag matches.
+    clone.repo.write(
+        ".shipgate.yml",
+        "signals:\n  tag-pattern: '^never-(?P<version>\\d+\\.\\d+\\.\\d+)$'\n",
+    );
+    clone.repo.commit("No tag is a release");
+    clone.repo.git(&["tag", "v1.0.0"]);
+    let err = refused(&clone.push(&["origin", "v1.0.0"]));
+    assert!(!err.contains("not a release tag"), "{err}");
+    assert!(
+        err.contains("stage    full (a full release)\n         tag v1.0.0\n"),
+        "{err}"
+    );
+    let initial = clone.repo.git(&["rev-parse", "origin/main"]);
+    assert!(
+        err.contains(&format!(
+            "policy   built-in (no base commit, and the tip of the default branch origin/main ({}) holds no policy file)\n",
+            &initial[..10]
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("this change edits .shipgate.yml: valid; it applies from the next change on"),
+        "{err}"
+    );
+    assert!(err.contains(BLOCKED), "{err}");
+}
+
+#[test]
+fn a_tag_since_an_earlier_release_is_judged_by_that_releases_policy() {
+    let clone = Clone::with_hook();
+    clone.repo.write(".shipgate.yml", STRICT);
+    clone.repo.commit("Adopt a strict policy");
+    clone.repo.git(&["tag", "v0.9.0"]);
+    pushed(&clone.push(&["--no-verify", "origin", "main", "v0.9.0"]));
+    clone.repo.write(".shipgate.yml", LOOSE);
+    clone.repo.write("docs/replay.md", "# Replay\n");
+    clone.repo.commit("Loosen the gate");
+    clone.repo.git(&["tag", "v1.0.0"]);
+    let err = refused(&clone.push(&["origin", "v1.0.0"]));
+    assert!(
+        err.contains("(read at the previous release v0.9.0)\n"),
+        "{err}"
+    );
+    assert!(err.contains("needs marketing\n"), "{err}");
+}
+
 #[test]
 fn a_tag_that_is_no_release_is_said_to_be_skipped() {
     let clone = Clone::with_hook();
@@ -196,7 +299,10 @@ fn a_tag_that_is_no_release_is_said_to_be_skipped() {
         err.contains("shipgate: refs/tags/nightly -> origin refs/tags/nightly: not a release tag (signals.tag-pattern `"),
         "{err}"
     );
-    assert!(err.contains("`); nothing to check\n"), "{err}");
+    assert!(
+        err.contains("`, policy built-in); nothing to check\n"),
+        "{err}"
+    );
 }
 
 #[test]

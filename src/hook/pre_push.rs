@@ -407,6 +407,14 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
             "points at a {kind}, not a commit; nothing to check"
         )));
     };
+    // The remote's default branch, as this clone last fetched it: what a change with no
+    // base (a first release) is judged by, since the push cannot have written it.
+    let default_branch: Vec<String> = push
+        .remote
+        .name
+        .iter()
+        .map(|name| format!("refs/remotes/{name}/HEAD"))
+        .collect();
     let request = |base: Base, tags: Vec<String>, notes: Vec<String>| {
         Plan::Judge(Box::new(Request {
             repo: push.repo_path.clone(),
@@ -416,15 +424,17 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
             labels: push.labels.clone(),
             tags,
             notes,
+            default_branch: default_branch.clone(),
             ..Request::default()
         }))
     };
 
     if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-        let pattern = gate::release_tag_pattern(push.repo, None, &commit.id().to_string())?;
+        let (pattern, origin) = gate::release_tag_pattern(push.repo, None, &default_branch)?;
         if crate::classify::tag_version(&pattern, tag).is_none() {
             return Ok(Plan::Skip(format!(
-                "not a release tag (signals.tag-pattern `{pattern}`); nothing to check"
+                "not a release tag (signals.tag-pattern `{pattern}`, policy {}); nothing to check",
+                origin.source
             )));
         }
         let base = Base::PreviousRelease {

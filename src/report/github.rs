@@ -11,11 +11,26 @@
 //! - **Outputs** ([`outputs`]): `stage`, `verdict` and `missing` in the `GITHUB_OUTPUT`
 //!   heredoc syntax, under a random delimiter that no value may contain.
 //! - **The step summary** ([`summary`]) and **the pull-request comment** ([`comment`]):
-//!   Markdown in which every piece of text from the change is inert. Every ASCII
-//!   punctuation character becomes a numeric character reference, which Markdown and GFM
-//!   tables never read as syntax (`|` cannot end a cell, `<` cannot open a tag), and `@`
-//!   and `#` outside code get a zero-width space after them so that a path like
-//!   `@org/team` or `#12` neither pings anyone nor links an issue.
+//!   Markdown in which every piece of text from the change is inert, and reads as it was
+//!   written. GitHub renders it with cmark-gfm, then sanitizes the HTML, then links
+//!   mentions and issue references in its text:
+//!   - every ASCII punctuation character becomes a numeric character reference, which
+//!     Markdown and GFM never read as syntax (`|` cannot end a table cell, `<` cannot open
+//!     a tag, `*` cannot emphasise). That also stops the autolinks that cmark-gfm finds in
+//!     the source, at a `:` (`https://`) or a `www.`;
+//!   - every `@` is a `<span>` of its own. cmark-gfm's email autolink runs after the
+//!     references are decoded, on each run of text, inside `<code>` too, and links
+//!     `ada@evil.example` and `mailto:ada@evil.example`; a run of text that holds only
+//!     the `@` has no address in it. GitHub's sanitizer keeps `<span>`, which shows
+//!     nothing of its own, so the text reads unchanged;
+//!   - outside code, every `#` is such a `<span>` too: GitHub's mention and issue filters
+//!     also read one run of text at a time (and none inside `<code>`), so a path like
+//!     `@org/team` or `#12` neither pings anyone nor links an issue;
+//!   - a space that starts a field is a reference: at the start of a list item, spaces
+//!     would open an indented code block.
+//!
+//!   tests/markdown.rs renders both with cmark-gfm and compares the HTML's elements with
+//!   those of the same report holding neutral text.
 //!
 //! Nothing here reads the environment or the clock, except [`delimiter`] (randomness for
 //! the one value that must not be guessable) and [`write_files`] (the two files it is
@@ -724,7 +739,13 @@ fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
 
     if let Some(policy) = &r.policy {
         d.blank();
-        d.line(|| format!("**Policy** {}", code(&policy.source, lim.field)));
+        d.line(|| {
+            let mut line = format!("**Policy** {}", code(&policy.source, lim.field));
+            if !policy.reason.is_empty() {
+                line.push_str(&format!(" ({})", md(&policy.reason, lim.field)));
+            }
+            line
+        });
         if let Some(changed) = &policy.changed {
             d.blank();
             let path = || code(&changed.path, lim.field);
@@ -869,15 +890,21 @@ fn code(s: &str, max: usize) -> String {
 }
 
 /// Appends `s` with every ASCII punctuation character as a numeric character reference,
-/// spending at most `budget` bytes; false when `s` did not fit whole. In prose, `@` and
-/// `#` are followed by a zero-width space: GitHub links mentions and issue references in
-/// the text that Markdown produces, character references included, but not inside
-/// `<code>`.
+/// spending at most `budget` bytes; false when `s` did not fit whole (see the module docs).
+///
+/// cmark-gfm links an email address found in a run of decoded text, references and
+/// `<code>` notwithstanding; GitHub links mentions and issue references in a run of text
+/// outside `<code>`. An `@` (and, in prose, a `#`) in a `<span>` of its own is a run of
+/// text by itself, so nothing around it can join it into an address, a mention or a
+/// reference, and the text still reads the same. A space that starts `out` is a
+/// reference, so that it cannot indent the line it starts.
 fn escape_md(out: &mut String, s: &str, budget: &mut usize, in_code: bool) -> bool {
     let mut buf = [0u8; 4];
     for c in s.chars() {
         let piece: Cow<'_, str> = match c {
-            '@' | '#' if !in_code => Cow::Owned(format!("&#{};&#8203;", c as u32)),
+            '@' => Cow::Borrowed("<span>&#64;</span>"),
+            '#' if !in_code => Cow::Borrowed("<span>&#35;</span>"),
+            ' ' if out.is_empty() => Cow::Borrowed("&#32;"),
             c if c.is_ascii_punctuation() => Cow::Owned(format!("&#{};", c as u32)),
             c => Cow::Borrowed(c.encode_utf8(&mut buf)),
         };
@@ -898,7 +925,9 @@ fn plural(n: usize) -> &'static str {
 pub(crate) mod tests {
     use super::*;
     use crate::classify::SignalSource;
-    use crate::report::{EvidenceSource, Override, OverrideSource, PolicyInfo, RangeInfo};
+    use crate::report::{
+        EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
+    };
 
     /// What `--format github` writes to stdout for `r`, through the output boundary as a
     /// runner reads it.
@@ -983,6 +1012,8 @@ pub(crate) mod tests {
             policy: Some(PolicyInfo {
                 source: "built-in".to_owned(),
                 changed: None,
+                from: PolicyFrom::Base,
+                reason: String::new(),
             }),
             notes: vec![],
         }
@@ -1018,6 +1049,8 @@ pub(crate) mod tests {
         });
         r.policy = Some(PolicyInfo {
             source: ".shipgate.yml@0123456789".to_owned(),
+            from: PolicyFrom::Base,
+            reason: String::new(),
             changed: Some(PolicyChange {
                 path: ".shipgate.yml".to_owned(),
                 status: "modified",
@@ -1139,12 +1172,12 @@ blocked: a full release needs template, marketing
 | <code>feature&#45;flag</code><br>the feature behind a feature flag | required | ✅ satisfied | flag-registry <code>session&#45;replay&#45;v2 &#40;added&#44; beta&#41;</code> |  |
 | <code>marketing</code><br>Marketing notified before the launch | required | ❌ missing |  | add the label <code>marketing&#45;notified</code>&#44; or add a commit trailer <code>Marketing&#45;Notified&#58; &#60;value&#62;</code> |
 
-**Policy** <code>&#46;shipgate&#46;yml&#64;0123456789</code>
+**Policy** <code>&#46;shipgate&#46;yml<span>&#64;</span>0123456789</code>
 
 This change edits <code>&#46;shipgate&#46;yml</code> and breaks it; after merging, shipgate would stop with an error:
 
-- &#46;shipgate&#46;yml&#64;&#8203;fedcba9876&#58;4&#58;11&#58; <code>stages&#91;1&#93;&#46;name</code>&#58; <code>Full</code> is not a kebab&#45;case name &#40;lowercase letters&#44; digits&#44; <code>&#45;</code>&#41;
-- &#46;shipgate&#46;yml&#64;&#8203;fedcba9876&#58; the file is not UTF&#45;8
+- &#46;shipgate&#46;yml<span>&#64;</span>fedcba9876&#58;4&#58;11&#58; <code>stages&#91;1&#93;&#46;name</code>&#58; <code>Full</code> is not a kebab&#45;case name &#40;lowercase letters&#44; digits&#44; <code>&#45;</code>&#41;
+- &#46;shipgate&#46;yml<span>&#64;</span>fedcba9876&#58; the file is not UTF&#45;8
 "##;
 
     const PASS_RENDER: &str = r##"stage    full (a full release)
@@ -1325,6 +1358,8 @@ pass: a beta may ship (2 warnings)
         r.notes = vec!["::warning::not from us".to_owned()];
         r.policy = Some(PolicyInfo {
             source: "built-in".to_owned(),
+            from: PolicyFrom::Base,
+            reason: String::new(),
             changed: Some(PolicyChange {
                 path: ".shipgate.yml".to_owned(),
                 status: "modified",
@@ -1587,6 +1622,20 @@ pass: a beta may ship (2 warnings)
     }
 
     #[test]
+    fn at_signs_hashes_and_leading_spaces_are_broken_where_cmark_gfm_would_read_them() {
+        assert_eq!(
+            code("ops@evil.example #1", 100),
+            "<code>ops<span>&#64;</span>evil&#46;example &#35;1</code>"
+        );
+        assert_eq!(
+            md("    `a@b` #1 ", 100),
+            "&#32;   <code>a<span>&#64;</span>b</code> <span>&#35;</span>1 "
+        );
+        // A span is spent whole or not at all.
+        assert_eq!(code("ab@c", 19), "<code>ab…</code>");
+    }
+
+    #[test]
     fn markdown_from_the_change_stays_data() {
         let nasty = "a|b<script>@org/team #12 `x` **y** [l](http://e.x) :smile: $x$\n| c |";
         let mut r = blocked_full();
@@ -1594,15 +1643,16 @@ pass: a beta may ship (2 warnings)
         r.requirements[1].hint = Some(nasty.to_owned());
         r.notes = vec![nasty.to_owned()];
         let s = summary(&r);
-        // As code: every punctuation character a reference, nothing to ping inside <code>.
+        // As code: every punctuation character a reference, and `@` a text run of its own,
+        // which no email autolink can take in; nothing pings inside <code>.
         assert!(s.contains(
-            "file <code>a&#124;b&#60;script&#62;&#64;org&#47;team &#35;12 &#96;x&#96; &#42;&#42;y&#42;&#42; \
+            "file <code>a&#124;b&#60;script&#62;<span>&#64;</span>org&#47;team &#35;12 &#96;x&#96; &#42;&#42;y&#42;&#42; \
              &#91;l&#93;&#40;http&#58;&#47;&#47;e&#46;x&#41; &#58;smile&#58; &#36;x&#36;&#92;u&#123;a&#125;&#124; c &#124;</code> (added)"
         ));
-        // As prose: the same, with a zero-width space after `@` and `#`; the even backticks
+        // As prose: the same, with `#` in a text run of its own too; the even backticks
         // make a code span.
         assert!(s.contains(
-            "- a&#124;b&#60;script&#62;&#64;&#8203;org&#47;team &#35;&#8203;12 <code>x</code> &#42;&#42;y"
+            "- a&#124;b&#60;script&#62;<span>&#64;</span>org&#47;team <span>&#35;</span>12 <code>x</code> &#42;&#42;y"
         ));
         for needle in ["<script", "@org", " #12", "**y**", "](", ":smile:", "$x$"] {
             assert!(!s.contains(needle), "{needle}");
@@ -1619,7 +1669,9 @@ pass: a beta may ship (2 warnings)
 
         use super::super::runner::{self, Command, Matching, Names};
         use super::*;
-        use crate::report::{EvidenceSource, Override, OverrideSource, PolicyInfo, RangeInfo};
+        use crate::report::{
+            EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
+        };
 
         /// Text from the change: anything, weighted towards what workflow commands,
         /// heredocs and Markdown give meaning to.
@@ -1776,10 +1828,14 @@ pass: a beta may ship (2 warnings)
                     status,
                     valid,
                 });
-            prop::option::of(
-                (text(), prop::option::of(changed))
-                    .prop_map(|(source, changed)| PolicyInfo { source, changed }),
-            )
+            prop::option::of((text(), prop::option::of(changed), text()).prop_map(
+                |(source, changed, reason)| PolicyInfo {
+                    source,
+                    changed,
+                    from: PolicyFrom::Base,
+                    reason,
+                },
+            ))
         }
 
         fn range() -> impl Strategy<Value = RangeInfo> {
@@ -1956,6 +2012,8 @@ pass: a beta may ship (2 warnings)
                     let bare = doc
                         .replace("<code>", "")
                         .replace("</code>", "")
+                        .replace("<span>&#64;</span>", "")
+                        .replace("<span>&#35;</span>", "")
                         .replace("<br>", "");
                     for bad in ['<', '>', '@', '\r', '`', '['] {
                         prop_assert!(!bare.contains(bad), "{:?} in {}", bad, doc);

@@ -191,7 +191,7 @@ fn policy_path(report: &Report) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{PolicyInfo, RangeInfo};
+    use crate::report::{PolicyFrom, PolicyInfo, RangeInfo};
 
     fn with_policy(source: &str) -> Report {
         Report {
@@ -213,6 +213,8 @@ mod tests {
             policy: Some(PolicyInfo {
                 source: source.to_owned(),
                 changed: None,
+                from: PolicyFrom::Base,
+                reason: String::new(),
             }),
             notes: Vec::new(),
         }

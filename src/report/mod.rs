@@ -156,6 +156,26 @@ pub struct PolicyInfo {
     pub source: String,
     /// A policy file that the change itself edits: validated, reported, not applied.
     pub changed: Option<PolicyChange>,
+    /// Which trusted place the policy was taken from.
+    pub from: PolicyFrom,
+    /// Why the policy came from there, for people (`read at the base commit 1a2b3c4d5e`).
+    pub reason: String,
+}
+
+/// Where the policy in force was looked for (SPEC §7, §11). Never the judged change:
+/// a change with no base commit takes the default branch's policy, else the built-in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyFrom {
+    /// The base commit (for a pushed tag, the previous release); `source` is `built-in`
+    /// when that commit holds no policy file.
+    Base,
+    /// No base commit: the tip of the default branch as the remote or CI system knows it.
+    DefaultBranch,
+    /// `--config` (the action's `config` input).
+    Config,
+    /// No base commit and no default branch known: nothing trusted to read a policy from.
+    BuiltIn,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -62,7 +62,12 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         plural(range.files)
     )?;
     if let Some(policy) = &r.policy {
-        writeln!(out, "{BOLD}policy{BOLD:#}   {}", clean(&policy.source))?;
+        write!(out, "{BOLD}policy{BOLD:#}   {}", clean(&policy.source))?;
+        // Why this policy and not another: the change never brings its own.
+        if !policy.reason.is_empty() {
+            write!(out, " ({})", clean(&policy.reason))?;
+        }
+        writeln!(out)?;
         if let Some(changed) = &policy.changed {
             if changed.status == "deleted" {
                 writeln!(

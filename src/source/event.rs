@@ -31,6 +31,9 @@ pub struct GithubRun {
     pub context: CiContext,
     /// The pull request the event is about, if any.
     pub pull: Option<Pull>,
+    /// On `merge_group`: the number of the pull request that the queue entry merges, whose
+    /// labels and body its `pull_request` runs judged.
+    pub queued: Option<u64>,
     pub inputs: Inputs,
     /// `GITHUB_WORKSPACE`: where the runner checked the repository out.
     pub workspace: Option<PathBuf>,
@@ -354,12 +357,27 @@ fn from_payload(
         "merge_group" => {
             ctx.base = Some(Base::Rev(payload.sha("merge_group.base_sha")?));
             ctx.head = Some(payload.sha("merge_group.head_sha")?);
-            // The queue's commit carries no labels or body of its own; the pull requests
-            // in it were judged on their own events.
+            // The queue's commit carries no labels or body of its own: they are the queued
+            // pull request's, which the caller reads through the API when it can.
             ctx.labels = Some(Vec::new());
-            ctx.notes.push(
-                "merge_group: labels and bodies of the queued pull requests are not read here; they were judged on their own pull_request events".to_owned(),
-            );
+            let head_ref = payload.str("merge_group.head_ref")?;
+            let base_ref = payload.opt_str("merge_group.base_ref")?;
+            let Some(number) = queued_pull(head_ref, base_ref) else {
+                let base = base_ref
+                    .and_then(|b| b.strip_prefix("refs/heads/"))
+                    .unwrap_or("<base branch>");
+                bail!(
+                    "{}: `merge_group.head_ref` in the event payload is `{head_ref}`, not \
+                     `refs/heads/gh-readonly-queue/{base}/pr-<number>-<sha>` as GitHub's merge \
+                     queue names the branch of an entry, so the queued pull request is unknown \
+                     and its labels and body cannot be judged; run shipgate on the merge_group \
+                     events that GitHub's merge queue sends",
+                    payload.path
+                );
+            };
+            ctx.notes
+                .push(format!("merge_group: the queue entry for #{number}"));
+            run.queued = Some(number);
         }
         "push" => push(run, payload)?,
         "release" => {
@@ -390,7 +408,55 @@ fn from_payload(
             "the `{other}` event is not one shipgate handles (pull_request, pull_request_target, merge_group, push, release, workflow_dispatch); run it on one of those, or pass --base and --head"
         ))),
     }
+    if run.context.default_branch.is_none() {
+        run.context.default_branch = Some(default_branch(payload)?);
+    }
     Ok(())
+}
+
+/// The pull request a merge queue entry is for. GitHub names the entry's branch
+/// `gh-readonly-queue/<base branch>/pr-<number>-<sha>` (the sha is the commit the entry
+/// was built on), so `merge_group.head_ref` is
+/// `refs/heads/gh-readonly-queue/main/pr-42-<sha>`. The base branch may hold `/`; the
+/// number and sha cannot, so they are read from the last part. Anything else, or a base
+/// branch other than `merge_group.base_ref`'s, is no queue entry GitHub made: `None`.
+fn queued_pull(head_ref: &str, base_ref: Option<&str>) -> Option<u64> {
+    let rest = head_ref.strip_prefix("refs/heads/gh-readonly-queue/")?;
+    let (base, entry) = rest.rsplit_once('/')?;
+    if base.is_empty() {
+        return None;
+    }
+    if let Some(base_ref) = base_ref
+        && base_ref.strip_prefix("refs/heads/") != Some(base)
+    {
+        return None;
+    }
+    let (number, sha) = entry.strip_prefix("pr-")?.split_once('-')?;
+    let digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+    if !digits || number.starts_with('0') || !is_object_id(sha) {
+        return None;
+    }
+    number.parse().ok()
+}
+
+/// The default branch's tip as the clone knows it: `repository.default_branch` as
+/// `refs/remotes/origin/<branch>` (actions/checkout with `fetch-depth: 0` fetches every
+/// branch), then `origin/HEAD`. A change with no base (a first release) takes its policy
+/// from there.
+fn default_branch(payload: &Payload<'_>) -> Result<Vec<String>> {
+    let mut refs = Vec::new();
+    if let Some(branch) = payload.opt_str("repository.default_branch")? {
+        let reference = format!("refs/remotes/origin/{branch}");
+        if !git2::Reference::is_valid_name(&reference) {
+            bail!(
+                "{}: `repository.default_branch` in the event payload is `{branch}`, which is not a branch name git accepts; run shipgate on the events GitHub sends, or pass --base",
+                payload.path
+            );
+        }
+        refs.push(reference);
+    }
+    refs.push("refs/remotes/origin/HEAD".to_owned());
+    Ok(refs)
 }
 
 fn push(run: &mut GithubRun, payload: &Payload<'_>) -> Result<()> {
@@ -422,6 +488,8 @@ fn push(run: &mut GithubRun, payload: &Payload<'_>) -> Result<()> {
         let default = payload.str("repository.default_branch")?;
         if branch == default {
             ctx.base = Some(Base::Root);
+            // The clone's origin/<default> is this very push: its policy is the change's own.
+            ctx.default_branch = Some(Vec::new());
             ctx.notes.push(format!(
                 "push creates the default branch {branch}: the change is its whole history"
             ));
@@ -475,6 +543,53 @@ mod tests {
             err,
             "input `comment` is `yes`, which is not a boolean; use `true` or `false`"
         );
+    }
+
+    #[test]
+    fn the_queued_pull_request_is_read_strictly_from_the_queue_branch() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let main = Some("refs/heads/main");
+        let q = |r: &str, base| queued_pull(r, base);
+        assert_eq!(
+            q(
+                &format!("refs/heads/gh-readonly-queue/main/pr-42-{sha}"),
+                main
+            ),
+            Some(42)
+        );
+        assert_eq!(
+            q(
+                &format!("refs/heads/gh-readonly-queue/release/1.x/pr-7-{sha}"),
+                Some("refs/heads/release/1.x")
+            ),
+            Some(7)
+        );
+        assert_eq!(
+            q(
+                &format!("refs/heads/gh-readonly-queue/main/pr-3-{}", "ab".repeat(32)),
+                None
+            ),
+            Some(3)
+        );
+        for bad in [
+            format!("refs/heads/gh-readonly-queue/main/pr-42-{sha}x"),
+            format!("refs/heads/gh-readonly-queue/main/pr-42-{}", &sha[..39]),
+            format!("refs/heads/gh-readonly-queue/main/pr-042-{sha}"),
+            format!("refs/heads/gh-readonly-queue/main/pr-0-{sha}"),
+            format!("refs/heads/gh-readonly-queue/main/pr--42-{sha}"),
+            format!("refs/heads/gh-readonly-queue/main/pr-+42-{sha}"),
+            "refs/heads/gh-readonly-queue/main/pr-42".to_owned(),
+            format!("refs/heads/gh-readonly-queue/main/42-{sha}"),
+            format!("refs/heads/gh-readonly-queue/pr-42-{sha}"),
+            format!("refs/heads/gh-readonly-queue//pr-42-{sha}"),
+            format!("refs/heads/gh-readonly-queue/develop/pr-42-{sha}"),
+            format!("refs/heads/main/pr-42-{sha}"),
+            format!("gh-readonly-queue/main/pr-42-{sha}"),
+            format!("refs/heads/gh-readonly-queue/main/pr-99999999999999999999999-{sha}"),
+            format!("refs/heads/gh-readonly-queue/main/pr-42-{sha}/x"),
+        ] {
+            assert_eq!(q(&bad, main), None, "{bad}");
+        }
     }
 
     #[test]

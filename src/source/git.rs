@@ -151,6 +151,22 @@ impl Repo {
         )))
     }
 
+    /// The first of `refs` (full names) that leads to a commit here, with the name it is
+    /// shown by: a symbolic ref (`refs/remotes/origin/HEAD`) by its target (`origin/main`).
+    /// A ref that is missing, or dangling after a branch was deleted, is skipped: it
+    /// names no tip that anyone knows.
+    pub fn first_commit_ref(&self, refs: &[String]) -> Option<(String, Oid)> {
+        refs.iter().find_map(|name| {
+            let reference = self.repo.find_reference(name).ok()?;
+            let commit = reference.peel_to_commit().ok()?;
+            let shown = match reference.symbolic_target() {
+                Ok(Some(target)) => target.to_owned(),
+                _ => name.clone(),
+            };
+            Some((short_ref(&shown), commit.id()))
+        })
+    }
+
     /// The merge-base of base and head: where the change forked off.
     pub fn merge_base(&self, base: Oid, head: Oid) -> Result<Oid> {
         let code = if self.is_shallow() {

@@ -7,14 +7,15 @@
 //! requests to the API's own origin: redirects and pagination links that leave it are
 //! refused, and no error text carries it.
 //!
-//! Only GETs are retried, and all tries of one call share one deadline. Waiting for a
-//! rate-limit reset compares with the wall clock; that decides how long to wait (or to give
-//! up at once), never a verdict.
+//! Only GETs are retried, and every call of a client shares one deadline: a client serves
+//! one run, so however many look-ups a run makes, it waits on the API no longer than that.
+//! Waiting for a rate-limit reset compares with the wall clock; that decides how long to
+//! wait (or to give up at once), never a verdict.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::io::{self, Read as _};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
@@ -57,8 +58,8 @@ const MAX_REDIRECTS: usize = 5;
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
 
 /// Spends a wait between two tries of a GET. Production sleeps; tests record the wait and
-/// return at once. A call's deadline counts the wait asked for, not the time the sleeper
-/// took, so a sleeper that returns early cannot make a call retry for ever.
+/// return at once. The deadline counts the wait asked for, not the time the sleeper took,
+/// so a sleeper that returns early cannot make a call retry for ever.
 pub type Sleeper = Arc<dyn Fn(Duration) + Send + Sync>;
 
 /// A sleeper that really sleeps.
@@ -90,8 +91,9 @@ pub struct ClientConfig {
     pub repository: String,
     /// Sent only as `Authorization: Bearer`, never in a URL, never printed.
     pub token: Option<String>,
-    /// The budget for one call of the client: every page of a list, every try, and the
-    /// waits between them.
+    /// The budget for every call of the client together (a client serves one run): every
+    /// page of a list, every try, and the waits between them. A call gets what the calls
+    /// before it left.
     pub deadline: Duration,
     /// The budget for one request, until its answer is read.
     pub request_timeout: Duration,
@@ -100,7 +102,7 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A config with the defaults: 60 s per call, 10 s per request, real sleeping.
+    /// A config with the defaults: 60 s for all calls, 10 s per request, real sleeping.
     pub fn new(
         api_url: impl Into<String>,
         repository: impl Into<String>,
@@ -336,6 +338,8 @@ pub struct Client {
     token: Option<String>,
     auth: Option<HeaderValue>,
     deadline: Duration,
+    /// What the calls so far have used of `deadline`: requests, and the waits asked for.
+    spent: Mutex<Duration>,
     request_timeout: Duration,
     sleep: Sleeper,
     /// For GETs: follows a redirect within the API's origin (a renamed repository).
@@ -453,6 +457,7 @@ impl Client {
             token,
             auth,
             deadline: config.deadline,
+            spent: Mutex::new(Duration::ZERO),
             request_timeout: config.request_timeout,
             sleep: config.sleep,
             reader,
@@ -485,7 +490,7 @@ impl Client {
     /// `GET /repos/{repo}/pulls/{number}`.
     pub fn pull_request(&self, number: u64) -> Result<PullRequest> {
         let url = self.repo_url(&["pulls", &number.to_string()]);
-        let answer = self.get(&mut Duration::default(), &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+        let answer = self.get(&url, ACCEPT_JSON, MAX_JSON_BYTES)?;
         if answer.status == StatusCode::NOT_FOUND {
             return Err(self.pull_not_found(&url, number).into());
         }
@@ -543,7 +548,7 @@ impl Client {
             max_pages: MAX_PAGES,
             advice: FULL_HISTORY,
         };
-        let files: Vec<PullFile> = self.pages(&mut Duration::default(), url, &list)?;
+        let files: Vec<PullFile> = self.pages(url, &list)?;
         if files.len() >= MAX_PULL_FILES {
             return Err(self
                 .truncated(number, "changed files", MAX_PULL_FILES)
@@ -563,7 +568,7 @@ impl Client {
             max_pages: MAX_PAGES,
             advice: FULL_HISTORY,
         };
-        let wire: Vec<WireCommit> = self.pages(&mut Duration::default(), url, &list)?;
+        let wire: Vec<WireCommit> = self.pages(url, &list)?;
         if wire.len() >= MAX_PULL_COMMITS {
             return Err(self.truncated(number, "commits", MAX_PULL_COMMITS).into());
         }
@@ -598,7 +603,7 @@ impl Client {
             .expect("an http(s) URL has path segments")
             .extend(&segments);
         url.query_pairs_mut().append_pair("ref", sha);
-        let answer = self.get(&mut Duration::default(), &url, ACCEPT_RAW, max)?;
+        let answer = self.get(&url, ACCEPT_RAW, max)?;
         if answer.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -634,7 +639,7 @@ impl Client {
         // One commit per page: only the merge-base is wanted, not the commit list.
         let mut url = self.repo_url(&["compare", &format!("{base}...{head}")]);
         url.query_pairs_mut().append_pair("per_page", "1");
-        let answer = self.get(&mut Duration::default(), &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+        let answer = self.get(&url, ACCEPT_JSON, MAX_JSON_BYTES)?;
         if answer.status == StatusCode::NOT_FOUND {
             bail!(
                 "GitHub knows no comparison of {base} and {head} (404); check that both commits were pushed"
@@ -671,7 +676,7 @@ impl Client {
         url.path_segments_mut()
             .expect("an http(s) URL has path segments")
             .extend(["repos", owner, repo, "pulls", &number.to_string()]);
-        let answer = self.get(&mut Duration::default(), &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+        let answer = self.get(&url, ACCEPT_JSON, MAX_JSON_BYTES)?;
         Ok(answer.status != StatusCode::NOT_FOUND)
     }
 
@@ -704,9 +709,7 @@ impl Client {
             .into());
         }
         let list = self.repo_url(&["issues", &number.to_string(), "comments"]);
-        let mut spent = Duration::ZERO;
         let comments: Vec<WireComment> = self.pages(
-            &mut spent,
             list.clone(),
             &List {
                 number,
@@ -729,12 +732,12 @@ impl Client {
             }
             Some(comment) => {
                 let url = self.repo_url(&["issues", "comments", &comment.id.to_string()]);
-                let answer = self.write(spent, Method::PATCH, &url, payload)?;
+                let answer = self.write(Method::PATCH, &url, payload)?;
                 let _: WireComment = self.json(&Method::PATCH, &url, &answer, "a comment")?;
                 Ok(CommentAction::Updated)
             }
             None => {
-                let answer = self.write(spent, Method::POST, &list, payload)?;
+                let answer = self.write(Method::POST, &list, payload)?;
                 let _: WireComment = self.json(&Method::POST, &list, &answer, "a comment")?;
                 Ok(CommentAction::Created)
             }
@@ -756,7 +759,6 @@ impl Client {
     /// that still goes on after `max_pages` pages is an error, never a short list.
     fn pages<T: DeserializeOwned>(
         &self,
-        spent: &mut Duration,
         mut url: Url,
         list: &List<'_>,
     ) -> Result<Vec<T>, ApiError> {
@@ -770,7 +772,7 @@ impl Client {
         url.query_pairs_mut().append_pair("per_page", PER_PAGE);
         let mut items = Vec::new();
         for _ in 0..max_pages {
-            let answer = self.get(spent, &url, ACCEPT_JSON, MAX_JSON_BYTES)?;
+            let answer = self.get(&url, ACCEPT_JSON, MAX_JSON_BYTES)?;
             if answer.status == StatusCode::NOT_FOUND {
                 return Err(self.pull_not_found(&url, number));
             }
@@ -838,22 +840,25 @@ impl Client {
             .map_err(|e| self.bad_answer(method, url, format!("it is not {what} in JSON ({e})")))
     }
 
-    /// A GET, tried again on rate limits, server errors and timeouts until the deadline,
-    /// which `spent` (the time the public call has used so far, its earlier pages too)
-    /// counts down; a call of one request passes a fresh one. Returns a 2xx or a 404
-    /// answer; any other status is an error.
-    fn get(
-        &self,
-        spent: &mut Duration,
-        url: &Url,
-        accept: &str,
-        limit: usize,
-    ) -> Result<Answer, ApiError> {
+    /// What the calls so far have used of the deadline.
+    fn spent(&self) -> Duration {
+        *self.spent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn spend(&self, time: Duration) {
+        let mut spent = self.spent.lock().unwrap_or_else(PoisonError::into_inner);
+        *spent = spent.saturating_add(time);
+    }
+
+    /// A GET, tried again on rate limits, server errors and timeouts until the deadline
+    /// that every call of the client shares. Returns a 2xx or a 404 answer; any other
+    /// status is an error.
+    fn get(&self, url: &Url, accept: &str, limit: usize) -> Result<Answer, ApiError> {
         let what = describe(&Method::GET, url);
         let mut tries = 0u32;
         let mut backoffs = 0u32;
         loop {
-            let left = self.deadline.saturating_sub(*spent);
+            let left = self.deadline.saturating_sub(self.spent());
             if left.is_zero() {
                 return Err(self.out_of_time(&what));
             }
@@ -865,7 +870,7 @@ impl Client {
                 Ok(answer) => self.judge(&Method::GET, url, answer),
                 Err(failure) => self.transport(&what, failure, timeout),
             };
-            *spent += started.elapsed();
+            self.spend(started.elapsed());
             let (wait, kind, why, advice) = match next {
                 Next::Done(answer) => return Ok(answer),
                 Next::Fail(error) => return Err(error),
@@ -882,59 +887,57 @@ impl Client {
                     (wait, kind, why, advice)
                 }
             };
+            let spent = self.spent();
             if spent.saturating_add(wait) >= self.deadline {
                 return Err(self.error(
                     kind,
                     format!(
-                        "GitHub API {what}: {why}; gave up after {tries} {} and {} s, since \
-                         waiting {} s more would pass the {} s deadline; {advice}",
+                        "GitHub API {what}: {why}; gave up after {tries} {}, since waiting {} s \
+                         more would pass the {} s deadline that the run's API calls share ({} s \
+                         used); {advice}",
                         if tries == 1 { "try" } else { "tries" },
-                        spent.as_secs(),
                         wait.as_secs_f64().ceil(),
                         self.deadline.as_secs_f64(),
+                        spent.as_secs(),
                     ),
                 ));
             }
             (self.sleep)(wait);
-            *spent += wait;
+            self.spend(wait);
         }
     }
 
     /// A POST or PATCH, sent once: a write that timed out may have happened, and a
     /// second one would post a second comment.
-    fn write(
-        &self,
-        spent: Duration,
-        method: Method,
-        url: &Url,
-        body: Vec<u8>,
-    ) -> Result<Answer, ApiError> {
+    fn write(&self, method: Method, url: &Url, body: Vec<u8>) -> Result<Answer, ApiError> {
         let what = describe(&method, url);
-        let left = self.deadline.saturating_sub(spent);
+        let left = self.deadline.saturating_sub(self.spent());
         if left.is_zero() {
             return Err(self.out_of_time(&what));
         }
         let timeout = left.min(self.request_timeout);
-        let answer = self
-            .send(
-                self.writer()?,
-                method.clone(),
-                url,
-                ACCEPT_JSON,
-                Some(body),
-                MAX_JSON_BYTES,
-                timeout,
+        let writer = self.writer()?;
+        let started = Instant::now();
+        let sent = self.send(
+            writer,
+            method.clone(),
+            url,
+            ACCEPT_JSON,
+            Some(body),
+            MAX_JSON_BYTES,
+            timeout,
+        );
+        self.spend(started.elapsed());
+        let answer = sent.map_err(|failure| {
+            self.error(
+                ErrorKind::Unavailable,
+                format!(
+                    "GitHub API {what}: {}; not retried, since the write may have \
+                     happened; re-run the job",
+                    self.failure_text(&failure, timeout)
+                ),
             )
-            .map_err(|failure| {
-                self.error(
-                    ErrorKind::Unavailable,
-                    format!(
-                        "GitHub API {what}: {}; not retried, since the write may have \
-                         happened; re-run the job",
-                        self.failure_text(&failure, timeout)
-                    ),
-                )
-            })?;
+        })?;
         match self.judge(&method, url, answer) {
             Next::Done(answer) if answer.status == StatusCode::NOT_FOUND => Err(self.error(
                 ErrorKind::NotFound,
@@ -1166,8 +1169,8 @@ impl Client {
         self.error(
             ErrorKind::Unavailable,
             format!(
-                "GitHub API {what}: not asked, since the call has used up its {} s deadline \
-                 on the requests before it; {RETRY_ADVICE}",
+                "GitHub API {what}: not asked, since the run's API calls have used up the \
+                 {} s deadline they share; {RETRY_ADVICE}",
                 self.deadline.as_secs_f64()
             ),
         )

@@ -69,14 +69,33 @@ fn read(env: &Env) -> Result<Option<Pipeline>> {
         return Ok(None);
     }
     let iid = env.get("CI_MERGE_REQUEST_IID")?;
-    let pipeline = if iid.is_some() || env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")?.is_some() {
+    let mut pipeline = if iid.is_some() || env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")?.is_some() {
         merge_request(env, iid)?
     } else if let Some(tag) = env.get("CI_COMMIT_TAG")? {
         tag_pipeline(env, tag)?
     } else {
         branch_pipeline(env)?
     };
+    // Where a change has no base (a first release tag), its policy is read at the
+    // default branch's tip as the clone knows it.
+    pipeline.context.default_branch = default_branch_ref(env)?.map(|(_, r)| vec![r]);
     Ok(Some(pipeline))
+}
+
+/// `CI_DEFAULT_BRANCH` and its remote-tracking ref, `refs/remotes/origin/<branch>`
+/// (which `git fetch origin <branch>` brings into the job's clone).
+fn default_branch_ref(env: &Env) -> Result<Option<(&str, String)>> {
+    let Some(default) = env.get("CI_DEFAULT_BRANCH")? else {
+        return Ok(None);
+    };
+    let reference = format!("refs/remotes/origin/{default}");
+    if !git2::Reference::is_valid_name(&reference) {
+        bail!(
+            "CI_DEFAULT_BRANCH is `{default}`, which is not a branch name git accepts; \
+             set it to the project's default branch, or pass --base"
+        );
+    }
+    Ok(Some((default, reference)))
 }
 
 fn merge_request(env: &Env, iid: Option<&str>) -> Result<Pipeline> {
@@ -140,6 +159,7 @@ fn merge_request(env: &Env, iid: Option<&str>) -> Result<Pipeline> {
             body,
             tags: Vec::new(),
             notes,
+            default_branch: None,
         },
         head_var,
         base_fix,
@@ -161,6 +181,7 @@ fn tag_pipeline(env: &Env, tag: &str) -> Result<Pipeline> {
             body: None,
             tags: vec![tag.to_owned()],
             notes: Vec::new(),
+            default_branch: None,
         },
         base_fix: String::new(),
     })
@@ -178,14 +199,7 @@ fn branch_pipeline(env: &Env) -> Result<Pipeline> {
              pass --base with the commit this push should be compared with"
                 .to_owned(),
         )
-    } else if let Some(default) = env.get("CI_DEFAULT_BRANCH")? {
-        let reference = format!("refs/remotes/origin/{default}");
-        if !git2::Reference::is_valid_name(&reference) {
-            bail!(
-                "CI_DEFAULT_BRANCH is `{default}`, which is not a branch name git accepts; \
-                 set it to the project's default branch, or pass --base"
-            );
-        }
+    } else if let Some((default, reference)) = default_branch_ref(env)? {
         let branch = env.get("CI_COMMIT_BRANCH")?;
         notes.push(if branch == Some(default) {
             format!(
@@ -224,6 +238,7 @@ fn branch_pipeline(env: &Env) -> Result<Pipeline> {
             body: None,
             tags: Vec::new(),
             notes,
+            default_branch: None,
         },
         base_fix,
     })

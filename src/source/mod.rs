@@ -30,6 +30,10 @@ pub struct CiContext {
     pub tags: Vec<String>,
     /// Worth saying in the report, e.g. which event decided the range.
     pub notes: Vec<String>,
+    /// Full ref names of the default branch's tip as the system knows it, tried in order
+    /// ([`crate::gate::Request::default_branch`]); `None` when the system names none,
+    /// `Some` empty when there is none to trust (a push that creates the default branch).
+    pub default_branch: Option<Vec<String>>,
 }
 
 /// A full object name as CI systems and git's hook protocol write it: 40 hex digits
