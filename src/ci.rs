@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::change::{Commit, FileChange, Status, short_id};
 use crate::cli::CheckArgs;
+use crate::error::{Code, Tag as _};
 use crate::gate::{self, Base, Body, Files, Gathered, Links, Request, Trusted};
 use crate::report::{self, Format, Report};
 use crate::source::event::{self, GithubRun, Pull};
@@ -30,6 +31,8 @@ pub struct Checked {
     /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, when running as a workflow step.
     pub output_file: Option<PathBuf>,
     pub summary_file: Option<PathBuf>,
+    /// The repository judged, for what a report format looks up at head.
+    pub repo: PathBuf,
 }
 
 /// Builds the request from the flags, the CI system and its event, and judges it.
@@ -41,19 +44,23 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
         warnings: Vec::new(),
         output_file: None,
         summary_file: None,
+        repo: PathBuf::from("."),
     };
     let Some(run) = github else {
         let format = args.format.unwrap_or(Format::Text);
-        if let Some(ctx) = gitlab::context(env)? {
+        if let Some(ctx) = gitlab::context(env).code_unless_tagged(Code::BadEnvironment)? {
             let request = request(args, ctx, PathBuf::from("."));
             let report = gitlab::judge(&request, env)?;
-            return Ok(plain(Outcome::Judged(Box::new(report)), format));
+            return Ok(Checked {
+                repo: request.repo,
+                ..plain(Outcome::Judged(Box::new(report)), format)
+            });
         }
         let request = request(args, CiContext::default(), PathBuf::from("."));
-        return Ok(plain(
-            Outcome::Judged(Box::new(gate::run(&request)?)),
-            format,
-        ));
+        return Ok(Checked {
+            repo: request.repo.clone(),
+            ..plain(Outcome::Judged(Box::new(gate::run(&request)?)), format)
+        });
     };
     let format = args.format.unwrap_or(Format::Github);
     let mut checked = Checked {
@@ -70,6 +77,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
     let explicit_body = args.body_file.is_some();
     let mut request = github_request(args, &run);
     trust_workspace(&run, &request.repo)?;
+    checked.repo = request.repo.clone();
 
     let client = api_client(&run, env)?;
     // The payload is the event as it was when the run started (a re-run reuses it), and a
@@ -131,7 +139,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
         }
         _ => {
             if let Some(repo) = &clone {
-                check_event_base(&run, repo, &request)?;
+                check_event_base(&run, repo, &request).code(Code::MissingHistory)?;
             }
             gate::run_with(&request, &links)?
         }

@@ -1,16 +1,21 @@
 //! The command line: parsing, dispatch, and where each command's output goes.
 
-use std::io::Write as _;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum as _};
 
+use crate::ci::{Checked, Outcome};
+use crate::error::Code;
+use crate::file::{self, Spec, Symlinks};
 use crate::gate;
+use crate::output::{Output, Stream};
 use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
-use crate::report::{self, Format, Verdict};
+use crate::report::{self, Format, Report, Verdict};
 use crate::source::Env;
+use crate::source::git::Repo;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -29,6 +34,16 @@ Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The report format the command line asks for, if it is `check` and names one.
+    pub fn format(&self) -> Option<Format> {
+        match &self.command {
+            Command::Check(args) => args.format,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,13 +120,14 @@ pub struct PolicyArgs {
     pub repo: PathBuf,
 }
 
-/// Runs a command; `Err` is "could not decide" and exits 2.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+/// Runs a command, writing everything through `out`; `Err` is "could not decide" and
+/// exits 2 (see [`report_error`]).
+pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
     match cli.command {
-        Command::Check(args) => check(args),
-        Command::Init { force, repo } => init(&repo, force),
+        Command::Check(args) => check(args, out),
+        Command::Init { force, repo } => init(&repo, force, out),
         Command::Explain { keys: true, .. } => {
-            print(&crate::explain::keys())?;
+            out.print(&crate::explain::keys())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { policy, .. } => {
@@ -119,61 +135,77 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // Descriptions and hints come from the policy file, which came from a commit.
             let text = crate::explain::render(&policy, &source);
             let cleaned: Vec<_> = text.lines().map(crate::report::text::clean).collect();
-            print(&(cleaned.join("\n") + "\n"))?;
+            out.print(&(cleaned.join("\n") + "\n"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate(args) => {
             let (policy, source) = policy_in_force(&args)?;
-            print(&format!(
-                "{source}: valid ({} stages, {} requirements)\n",
+            out.print(&format!(
+                "{}: valid ({} stages, {} requirements)\n",
+                crate::report::text::clean(&source),
                 policy.stages.len(),
                 policy.requirements.len()
             ))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Hook { action } => crate::hook::hook(action),
-        Command::PrePush(args) => crate::hook::pre_push(args),
+        Command::Hook { action } => crate::hook::hook(action, out),
+        Command::PrePush(args) => crate::hook::pre_push(args, out),
     }
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode> {
+fn check(args: CheckArgs, out: &mut Output<'_>) -> Result<ExitCode> {
     let env = Env::from_process();
     let checked = crate::ci::check(args, &env)?;
+    let ci_config = match checked.format {
+        Format::Gitlab => env.get("CI_CONFIG_PATH")?,
+        _ => None,
+    };
+    show(&checked, ci_config, out)
+}
+
+/// Writes what a check came to in its format; the exit code follows the verdict.
+/// `ci_config` is GitLab's `CI_CONFIG_PATH`, for where Code Quality findings point.
+pub fn show(checked: &Checked, ci_config: Option<&str>, out: &mut Output<'_>) -> Result<ExitCode> {
     let github = checked.format == Format::Github;
+    if github {
+        // The format is for a runner, which reads both streams for commands.
+        out.read_for_commands();
+    }
     for warning in &checked.warnings {
         if github {
-            print(&report::github::warning_command(warning))?;
+            out.command(Stream::Stdout, &report::github::warning_command(warning))?;
         } else {
-            eprint(&format!("warning: {}\n", report::text::clean(warning)))?;
+            out.eprint(&format!("warning: {}\n", report::text::clean(warning)))?;
         }
     }
-    let report = match checked.outcome {
-        crate::ci::Outcome::Judged(report) => *report,
-        crate::ci::Outcome::Nothing(why) => {
+    let report = match &checked.outcome {
+        Outcome::Judged(report) => report,
+        Outcome::Nothing(why) => {
             if github {
-                print(&report::github::notice_command(&why))?;
+                out.command(Stream::Stdout, &report::github::notice_command(why))?;
                 report::github::write_nothing_outputs(checked.output_file.as_deref())?;
             } else {
-                print(&format!("shipgate: {}\n", report::text::clean(&why)))?;
+                out.print(&format!("shipgate: {}\n", report::text::clean(why)))?;
             }
             return Ok(ExitCode::SUCCESS);
         }
     };
     match checked.format {
-        Format::Text => print(&report::text::render(&report))?,
-        Format::Json => print(&report::json::render(&report))?,
+        Format::Text => out.print(&report::text::render(report))?,
+        Format::Json => out.print(&report::json::render(report))?,
         Format::Github => {
-            print(&report::github::render(&report))?;
+            report::github::write(report, out)?;
             report::github::write_files(
-                &report,
+                report,
                 checked.output_file.as_deref(),
                 checked.summary_file.as_deref(),
             )?;
         }
         // The job log shows stderr; stdout is redirected to the Code Quality artifact.
         Format::Gitlab => {
-            eprint(&report::text::render(&report))?;
-            print(&report::gitlab::render(&report))?;
+            out.eprint(&report::text::render(report))?;
+            let path = gitlab_anchor(report, &checked.repo, ci_config);
+            out.print(&report::gitlab::render(report, &path))?;
         }
     }
     // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
@@ -183,21 +215,103 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     })
 }
 
-fn print(text: &str) -> Result<()> {
-    let mut out = anstream::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe (`shipgate check | head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("could not write the report"),
+/// Where Code Quality findings point ([`report::gitlab::anchor`]), looked up at head.
+fn gitlab_anchor(report: &Report, repo: &Path, ci_config: Option<&str>) -> String {
+    let repo = Repo::open(repo).ok();
+    let head = git2::Oid::from_str(&report.range.head).ok();
+    match (&repo, head) {
+        (Some(repo), Some(head)) => report::gitlab::anchor(
+            report,
+            ci_config,
+            |path| repo.has_file(head, path),
+            || repo.first_file(head),
+        ),
+        _ => report::gitlab::anchor(report, ci_config, |_| false, || None),
     }
 }
 
-fn eprint(text: &str) -> Result<()> {
-    let mut err = anstream::stderr().lock();
-    match err.write_all(text.as_bytes()).and_then(|()| err.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("could not write the report"),
+/// Says why a command could not decide: the error on stderr, and where a format promises
+/// a document on stdout (`json`, `gitlab`), the error as that document, so that whatever
+/// reads stdout still gets what it expects. Where a runner reads the streams, the error
+/// also becomes an `::error` annotation, shown on the run's page: on stdout, or on stderr
+/// when stdout holds a document.
+pub fn report_error(out: &mut Output<'_>, error: &anyhow::Error, format: Option<Format>) {
+    let message = crate::error::message(error);
+    // Nothing is left to report a failed write to.
+    let _ = out.eprint(&crate::error::text(error));
+    let _ = error_document(out, Code::of(error), &message, format);
+}
+
+/// The stdout part of [`report_error`].
+fn error_document(
+    out: &mut Output<'_>,
+    code: Code,
+    message: &str,
+    format: Option<Format>,
+) -> Result<()> {
+    let mut annotation_on = Stream::Stdout;
+    match format {
+        Some(Format::Json) => {
+            out.print(&report::json::render_error(code, message))?;
+            annotation_on = Stream::Stderr;
+        }
+        Some(Format::Gitlab) => {
+            // The environment may be what failed; a bad CI_CONFIG_PATH only loses the hint.
+            let ci_config = Env::from_process()
+                .get("CI_CONFIG_PATH")
+                .ok()
+                .flatten()
+                .map(str::to_owned);
+            let path = report::gitlab::error_anchor(ci_config.as_deref());
+            out.print(&report::gitlab::render_error(code, message, &path))?;
+            annotation_on = Stream::Stderr;
+        }
+        Some(Format::Text | Format::Github) | None => {}
     }
+    if out.commands_read() || format == Some(Format::Github) {
+        out.command(annotation_on, &report::github::error_command(message))?;
+    }
+    Ok(())
+}
+
+/// clap rejected the command line (`args`, the program's name first). Its help and
+/// version go out as clap writes them; an error goes through `out` like any other, with
+/// the code `bad-arguments`, and as a document when the arguments asked for `--format
+/// json` or `gitlab`, even though they could not be read as a whole. Returns the exit
+/// code: 2 for an error, as for any other "could not decide".
+pub fn usage_error(out: &mut Output<'_>, error: &clap::Error, args: &[OsString]) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let _ = out.eprint(&error.render().ansi().to_string());
+    let plain = error.render().to_string();
+    let message = plain.strip_prefix("error: ").unwrap_or(&plain).trim_end();
+    let _ = error_document(out, Code::BadArguments, message, format_in_args(args));
+    ExitCode::from(2)
+}
+
+/// The `--format` that raw arguments name (`--format json` or `--format=json`; the last
+/// one wins), for when clap could not read them.
+pub fn format_in_args(args: &[OsString]) -> Option<Format> {
+    let mut found = None;
+    let mut args = args.iter().skip(1).map(|a| a.to_str());
+    while let Some(arg) = args.next() {
+        let value = match arg {
+            Some("--") => break,
+            Some("--format") => args.next().flatten(),
+            Some(a) => a.strip_prefix("--format="),
+            None => None,
+        };
+        if let Some(format) = value.and_then(|v| Format::from_str(v, false).ok()) {
+            found = Some(format);
+        }
+    }
+    found
 }
 
 /// The repository's top folder, or `dir` itself outside a repository.
@@ -227,17 +341,30 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
         return Ok((gate::policy_from_file(path)?, path.display().to_string()));
     }
     let top = top_dir(&args.repo)?;
-    let exists = |p: &str| -> Result<Option<PathBuf>> {
+    // Anything at the path counts as there, a dangling link or a FIFO too: it is refused
+    // below, never passed over for the built-in policy.
+    let present = |p: &str| -> Result<Option<PathBuf>> {
         let path = top.join(p);
-        Ok(path.exists().then_some(path))
+        Ok(std::fs::symlink_metadata(&path).is_ok().then_some(path))
     };
-    match policy::locate(exists, "in the working tree")? {
+    match policy::locate(present, "in the working tree")? {
         None => Ok((Policy::builtin(), "built-in policy".to_owned())),
-        Some((_, path)) => Ok((gate::policy_from_file(&path)?, path.display().to_string())),
+        Some((_, path)) => {
+            // Read as `check` reads it at a commit, where a link is no policy: what is
+            // validated here is what will be in force once committed.
+            let spec = Spec {
+                what: "the policy",
+                cap: file::POLICY_CAP,
+                links: Symlinks::Refuse,
+                fix: "a policy is read only as a regular YAML file of at most 256 KiB at its \
+                      path, as `check` reads it at a commit: put the policy itself there",
+            };
+            Ok((gate::read_policy(&path, &spec)?, path.display().to_string()))
+        }
     }
 }
 
-fn init(repo: &Path, force: bool) -> Result<ExitCode> {
+fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<ExitCode> {
     let top = top_dir(repo)?;
     let other = top.join(POLICY_PATHS[1]);
     if other.exists() {
@@ -247,6 +374,20 @@ fn init(repo: &Path, force: bool) -> Result<ExitCode> {
         );
     }
     let path = top.join(POLICY_PATHS[0]);
+    // Writing follows a link and waits on a FIFO: only a regular file is replaced.
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        let kind = if meta.file_type().is_symlink() {
+            Some("a symbolic link")
+        } else {
+            file::not_regular(&meta)
+        };
+        if let Some(kind) = kind {
+            bail!(
+                "`{}` is {kind}, not a regular file; remove it, then run `shipgate init` again",
+                path.display()
+            );
+        }
+    }
     if path.exists() && !force {
         bail!(
             "`{}` exists already; pass --force to replace it",
@@ -255,9 +396,211 @@ fn init(repo: &Path, force: bool) -> Result<ExitCode> {
     }
     std::fs::write(&path, BUILTIN_YAML)
         .with_context(|| format!("could not write `{}`", path.display()))?;
-    print(&format!(
+    out.print(&format!(
         "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
         path.display()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::{hidden, lines_visible, strip_styles, visible};
+    use crate::report::github::runner::{self, Matching, Names};
+    use crate::report::github::tests::props::{report as any_report, text};
+    use proptest::prelude::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_format_is_found_in_arguments_clap_refused() {
+        let f = |args: &[&str]| format_in_args(&os(args));
+        assert_eq!(
+            f(&["shipgate", "check", "--format", "json", "--bogus"]),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            f(&["shipgate", "check", "--format=gitlab"]),
+            Some(Format::Gitlab)
+        );
+        assert_eq!(
+            f(&["shipgate", "check", "--format=json", "--format", "text"]),
+            Some(Format::Text)
+        );
+        assert_eq!(f(&["shipgate", "check", "--format", "yaml"]), None);
+        assert_eq!(f(&["shipgate", "check", "--format"]), None);
+        assert_eq!(f(&["shipgate", "check", "--", "--format", "json"]), None);
+        assert_eq!(
+            f(&["--format", "json"]),
+            None,
+            "the program's own name is no argument"
+        );
+    }
+
+    /// What `f` writes on stdout and stderr, with the streams read for workflow commands
+    /// (`GITHUB_ACTIONS=true`) or not.
+    fn captured(actions: bool, f: impl FnOnce(&mut Output<'_>)) -> (String, String) {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        f(&mut Output::new(actions, &mut stdout, &mut stderr));
+        (
+            String::from_utf8(stdout).unwrap(),
+            String::from_utf8(stderr).unwrap(),
+        )
+    }
+
+    /// The commands a runner reads from `stream`, which must be the same whether `::` and
+    /// `##[` are matched code unit by code unit or skipping ignorable characters.
+    fn read(stream: &str) -> Vec<runner::Command> {
+        let ordinal = runner::commands(stream, Names::Any, Matching::Ordinal);
+        let culture = runner::commands(stream, Names::Any, Matching::Culture);
+        assert_eq!(ordinal, culture, "{stream:?}");
+        ordinal
+    }
+
+    /// One of our commands as the runner reads it back.
+    fn as_read(c: &crate::output::Command) -> runner::Command {
+        runner::Command {
+            name: c.name.to_owned(),
+            properties: c
+                .properties
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), visible(v).into_owned()))
+                .collect(),
+            data: lines_visible(&c.data),
+        }
+    }
+
+    /// Nothing a reader cannot see on a stream, but line feeds (and styles, which the
+    /// terminal stream keeps or drops).
+    fn nothing_hidden(stream: &str) -> bool {
+        !strip_styles(stream).chars().any(|c| c != '\n' && hidden(c))
+    }
+
+    fn formats() -> impl Strategy<Value = Format> {
+        prop::sample::select(vec![
+            Format::Text,
+            Format::Json,
+            Format::Github,
+            Format::Gitlab,
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 200,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// An error that quotes anything (a trailer, a flag stage, a path, an input) yields,
+        /// on both streams under Actions, no workflow command but our one annotation with
+        /// the error as its data; a document format still gets its document.
+        #[test]
+        fn an_error_yields_only_our_annotation(
+            message in text(),
+            cause in text(),
+            format in prop::option::of(formats()),
+        ) {
+            let error = anyhow::anyhow!(cause).context(message);
+            let full = format!("{error:#}");
+            let ours = vec![as_read(&report::github::error_command(&full))];
+            let document = matches!(format, Some(Format::Json | Format::Gitlab));
+            let (stdout, stderr) = captured(true, |o| report_error(o, &error, format));
+            prop_assert_eq!(read(&stdout), if document { vec![] } else { ours.clone() });
+            prop_assert_eq!(read(&stderr), if document { ours } else { vec![] });
+            match format {
+                Some(Format::Json) => {
+                    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                    prop_assert_eq!(&doc["error"]["message"], &serde_json::json!(full));
+                    prop_assert_eq!(&doc["error"]["code"], "other");
+                }
+                Some(Format::Gitlab) => {
+                    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                    prop_assert_eq!(doc.as_array().map(Vec::len), Some(1));
+                    prop_assert_eq!(&doc[0]["severity"], "blocker");
+                }
+                _ => {}
+            }
+            // Outside Actions the same error shows nothing invisible.
+            let (stdout, stderr) = captured(false, |o| report_error(o, &error, format));
+            prop_assert!(nothing_hidden(&stdout) && nothing_hidden(&stderr));
+        }
+
+        /// A check's whole output (warnings, the report in every format, a run with nothing
+        /// to judge) under Actions holds exactly the commands we mean, on stdout, and none
+        /// on stderr; JSON reads back as the report.
+        #[test]
+        fn a_check_yields_only_our_commands(
+            report in any_report(),
+            warnings in prop::collection::vec(text(), 0..3),
+            nothing in prop::option::of(text()),
+            format in formats(),
+        ) {
+            let checked = Checked {
+                outcome: match &nothing {
+                    Some(why) => Outcome::Nothing(why.clone()),
+                    None => Outcome::Judged(Box::new(report.clone())),
+                },
+                format,
+                warnings: warnings.clone(),
+                output_file: None,
+                summary_file: None,
+                repo: PathBuf::from("/nonexistent"),
+            };
+            let (stdout, stderr) = captured(true, |o| {
+                show(&checked, None, o).unwrap();
+            });
+            let mut want = Vec::new();
+            if format == Format::Github {
+                want.extend(warnings.iter().map(|w| as_read(&report::github::warning_command(w))));
+                match &nothing {
+                    Some(why) => want.push(as_read(&report::github::notice_command(why))),
+                    None => want.extend(report::github::commands(&report).iter().map(as_read)),
+                }
+            }
+            prop_assert_eq!(read(&stdout), want);
+            prop_assert_eq!(read(&stderr), vec![]);
+            if format == Format::Json && nothing.is_none() {
+                let back: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                prop_assert_eq!(back, serde_json::to_value(&report).unwrap());
+            }
+            let (stdout, stderr) = captured(false, |o| {
+                show(&checked, None, o).unwrap();
+            });
+            prop_assert!(nothing_hidden(&stdout) && nothing_hidden(&stderr));
+        }
+
+        /// Arguments that clap refuses, quoting whatever they hold.
+        #[test]
+        fn a_refused_command_line_yields_only_our_annotation(
+            value in text(),
+            extra in text(),
+            format in prop::option::of(formats()),
+        ) {
+            let mut args = vec!["shipgate".to_owned(), "check".to_owned(), "--stage".to_owned(), value];
+            if let Some(f) = format {
+                args.push(format!("--format={}", f.to_possible_value().unwrap().get_name()));
+            }
+            args.push(format!("--bogus{extra}"));
+            let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+            let error = Cli::try_parse_from(&args).unwrap_err();
+            let mut code = None;
+            let (stdout, stderr) = captured(true, |o| code = Some(usage_error(o, &error, &args)));
+            prop_assert_eq!(code, Some(ExitCode::from(2)));
+            let document = matches!(format, Some(Format::Json | Format::Gitlab));
+            let (on_stdout, on_stderr) = (read(&stdout), read(&stderr));
+            let annotations = if document { &on_stderr } else { &on_stdout };
+            prop_assert_eq!(annotations.len(), 1);
+            prop_assert_eq!(&annotations[0].name, "error");
+            let others = if document { &on_stdout } else { &on_stderr };
+            prop_assert!(others.is_empty());
+            if format == Some(Format::Json) {
+                let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                prop_assert_eq!(&doc["error"]["code"], "bad-arguments");
+            }
+        }
+    }
 }

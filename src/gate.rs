@@ -3,22 +3,21 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow};
 use git2::Oid;
 
 use crate::change::short_id;
 use crate::change::{Change, FlagRegistryState, Range, VersionChange};
 use crate::check;
 use crate::classify;
+use crate::error::{Code, Tag as _};
+use crate::file::{self, Spec, Symlinks};
 use crate::manifest;
 use crate::policy::{self, ConfigErrors, Policy, Stage};
 use crate::registry::{self, Registry};
 use crate::report::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
 use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
 use crate::yaml::MAX_BYTES as MAX_YAML_BYTES;
-
-/// A pull-request body is at most 64 KiB on GitHub; anything far larger is not a body.
-const MAX_BODY_BYTES: u64 = 1024 * 1024;
 /// Manifests are small; a huge one is refused before it is loaded.
 const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 
@@ -432,48 +431,42 @@ fn policy_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(Poli
         return Ok(None);
     };
     let origin = format!("{path}@{}", short_id(commit));
-    let policy = Policy::from_yaml(utf8(&bytes, &origin)?, &origin)?;
+    let policy = Policy::from_yaml(utf8(&bytes, &origin).code(Code::BadPolicy)?, &origin)?;
     Ok(Some((policy, origin)))
 }
 
-/// Reads a policy file from disk, refusing oversized files before reading them whole.
+/// Reads the `--config` policy file. The path is the user's own choice, so a symbolic
+/// link to a regular file is followed; what it leads to is checked like any policy file.
 pub fn policy_from_file(path: &Path) -> Result<Policy> {
-    let origin = path.display().to_string();
-    let bytes = read_limited(
+    read_policy(
         path,
-        MAX_YAML_BYTES as u64,
-        &format!("policy `{origin}`"),
-        |len| {
-            format!(
-                "{origin}: the file is {len} bytes; policies over {} KiB are refused",
-                MAX_YAML_BYTES / 1024
-            )
+        &Spec {
+            what: "--config",
+            cap: file::POLICY_CAP,
+            links: Symlinks::Follow,
+            fix: "pass --config a regular YAML file of at most 256 KiB",
         },
-    )?;
-    Ok(Policy::from_yaml(utf8(&bytes, &origin)?, &origin)?)
+    )
+}
+
+/// Reads a policy file from disk as `spec` says ([`file::read`]) and validates it.
+pub fn read_policy(path: &Path, spec: &Spec<'_>) -> Result<Policy> {
+    let origin = path.display().to_string();
+    let bytes = file::read(path, spec)?;
+    let text = utf8(&bytes, &origin).code(Code::BadPolicy)?;
+    Ok(Policy::from_yaml(text, &origin)?)
 }
 
 fn read_body(path: &Path) -> Result<String> {
+    let spec = Spec {
+        what: "--body-file",
+        cap: file::FILE_CAP,
+        links: Symlinks::Follow,
+        fix: "pass --body-file a regular file holding the pull-request body, of at most 1 MiB",
+    };
+    let bytes = file::read(path, &spec)?;
     let what = format!("--body-file `{}`", path.display());
-    let bytes = read_limited(path, MAX_BODY_BYTES, &what, |len| {
-        format!("{what} is {len} bytes; a pull-request body over 1 MiB is refused")
-    })?;
-    Ok(utf8(&bytes, &what)?.to_owned())
-}
-
-/// Reads a file given on the command line, refusing one over `max` bytes before loading
-/// it; `too_big` words the refusal for the kind of file.
-fn read_limited(
-    path: &Path,
-    max: u64,
-    what: &str,
-    too_big: impl FnOnce(u64) -> String,
-) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("could not read {what}"))?;
-    if meta.len() > max {
-        bail!(too_big(meta.len()));
-    }
-    std::fs::read(path).with_context(|| format!("could not read {what}"))
+    Ok(utf8(&bytes, &what).code(Code::BadFile)?.to_owned())
 }
 
 fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
@@ -563,10 +556,10 @@ fn versions(
                     (Some(l), Some(c)) => format!(":{l}:{c}"),
                     _ => String::new(),
                 };
-                anyhow!(
+                Code::BadManifest.tag(anyhow!(
                     "{origin}{at}: cannot read the version: {}; fix the manifest or drop it from signals.manifests",
                     e.unlocated
-                )
+                ))
             })
         };
         let Some((old, new)) = sides.both(path, MAX_MANIFEST_BYTES, parse, notes)? else {
@@ -594,7 +587,8 @@ fn flags(
 ) -> Result<FlagRegistryState> {
     let reg = &policy.flag_registry;
     let parse = |bytes: &[u8], origin: &str| -> Result<Registry> {
-        Ok(Registry::parse(utf8(bytes, origin)?, origin, &reg.stages)?)
+        let text = utf8(bytes, origin).code(Code::BadRegistry)?;
+        Ok(Registry::parse(text, origin, &reg.stages)?)
     };
     let keys_at_head = || -> Result<_> {
         let origin = format!("{}@{}", reg.path, short_id(sides.head));

@@ -1,15 +1,23 @@
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use shipgate::cli::{Cli, run};
+use shipgate::cli::{self, Cli};
+use shipgate::output::Output;
 
 fn main() -> ExitCode {
-    // clap exits 2 on bad arguments itself, which matches "could not decide".
-    let cli = Cli::parse();
-    match run(cli) {
+    // Every byte written from here on goes through `out`, clap's help and version aside.
+    let mut out = Output::from_process();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return cli::usage_error(&mut out, &e, &args),
+    };
+    let format = cli.format();
+    match cli::run(cli, &mut out) {
         Ok(code) => code,
         Err(e) => {
-            shipgate::report_error(&e);
+            cli::report_error(&mut out, &e, format);
             ExitCode::from(2)
         }
     }

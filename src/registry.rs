@@ -7,7 +7,7 @@ use crate::change::{FlagChange, FlagChangeKind};
 use crate::policy::{ConfigError, ConfigErrors};
 use crate::yaml::{Node, Value};
 
-const WHAT: &str = "flag registry";
+pub const WHAT: &str = "flag registry";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registry {

@@ -501,9 +501,20 @@ fn a_broken_payload_is_an_error_with_its_place() {
     );
 
     let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
-    cmd.env("GITHUB_EVENT_PATH", a.repo.path().join("missing.json"));
+    let missing = a.repo.path().join("missing.json");
+    cmd.env("GITHUB_EVENT_PATH", &missing);
     let err = a.error(cmd);
-    assert!(err.contains("could not read the event payload"), "{err}");
+    let message = format!(
+        "the event payload (GITHUB_EVENT_PATH) `{}` does not exist; GITHUB_EVENT_PATH must \
+         name the event file that the runner writes for the step, a regular JSON file of at \
+         most 25 MiB",
+        missing.display()
+    );
+    // With a JSON document on stdout, the annotation goes where the runner also reads.
+    assert_eq!(
+        err,
+        format!("error: {message}\n::error title=shipgate could not decide::{message}\n")
+    );
 }
 
 #[test]

@@ -112,6 +112,8 @@ fn signals(report: &Value) -> Vec<(String, String)> {
 
 // ---- merge-request pipelines -------------------------------------------------------------
 
+// The repository has no policy file and no `.gitlab-ci.yml`: the findings point at a file
+// that exists at head, the first of its tree.
 const BLOCKED_FULL_RELEASE: &str = r#"[
   {
     "description": "docs missing for a full release: docs updated to reflect the change. To satisfy: change a file matching `docs/**`, `**/*.md`, `**/*.mdx` (not `CHANGELOG.md`), add a commit trailer `Docs: <value>`, or add a pull-request body line `Docs: <link>`.",
@@ -119,7 +121,7 @@ const BLOCKED_FULL_RELEASE: &str = r#"[
     "fingerprint": "0726d4b9dd77ba81f28a01030871cabee0e3edf1",
     "severity": "blocker",
     "location": {
-      "path": ".shipgate.yml",
+      "path": "README.txt",
       "lines": {
         "begin": 1
       }
@@ -131,7 +133,7 @@ const BLOCKED_FULL_RELEASE: &str = r#"[
     "fingerprint": "3e958816d45b45d672a4c0b0d985d30d94d7080b",
     "severity": "blocker",
     "location": {
-      "path": ".shipgate.yml",
+      "path": "README.txt",
       "lines": {
         "begin": 1
       }
@@ -143,7 +145,7 @@ const BLOCKED_FULL_RELEASE: &str = r#"[
     "fingerprint": "4893576d29544340d55fc70eca0dcc2cc4ae338c",
     "severity": "blocker",
     "location": {
-      "path": ".shipgate.yml",
+      "path": "README.txt",
       "lines": {
         "begin": 1
       }
@@ -155,7 +157,7 @@ const BLOCKED_FULL_RELEASE: &str = r#"[
     "fingerprint": "bf6692ecf0b7a2ad26ade68e7469bb9928017271",
     "severity": "blocker",
     "location": {
-      "path": ".shipgate.yml",
+      "path": "README.txt",
       "lines": {
         "begin": 1
       }
@@ -341,7 +343,7 @@ fn tag_pipeline_for_a_stable_tag_is_a_full_release_since_the_last_one() {
             "check_name": "shipgate/marketing",
             "fingerprint": "bf6692ecf0b7a2ad26ade68e7469bb9928017271",
             "severity": "blocker",
-            "location": {"path": ".shipgate.yml", "lines": {"begin": 1}}
+            "location": {"path": "README.txt", "lines": {"begin": 1}}
         }])
     );
 
@@ -372,7 +374,7 @@ fn tag_pipeline_for_a_pre_release_is_a_beta_that_passes() {
             "check_name": "shipgate/marketing",
             "fingerprint": "1f9e4317859d986bf64b76b35b89953369ba85e2",
             "severity": "minor",
-            "location": {"path": ".shipgate.yml", "lines": {"begin": 1}}
+            "location": {"path": "README.txt", "lines": {"begin": 1}}
         }])
     );
 

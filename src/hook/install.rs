@@ -14,7 +14,7 @@ use crate::report::text::clean;
 pub const MARKER: &str = "# shipgate-managed-hook: written by `shipgate hook install`";
 
 /// A hook file larger than this is certainly not one shipgate wrote; it is not read whole.
-const MAX_HOOK_BYTES: u64 = 1024 * 1024;
+const MAX_HOOK_BYTES: u64 = crate::file::FILE_CAP;
 
 /// Where git looks for hooks in the repository containing `repo`, and why there.
 ///
@@ -144,11 +144,21 @@ fn existing(path: &Path) -> Result<Existing> {
             path.display()
         );
     }
-    if meta.len() > MAX_HOOK_BYTES {
-        return Ok(Existing::Foreign(format!("a {} byte file", meta.len())));
-    }
-    let bytes =
-        std::fs::read(path).with_context(|| format!("could not read `{}`", path.display()))?;
+    let spec = crate::file::Spec {
+        what: "the pre-push hook",
+        cap: MAX_HOOK_BYTES,
+        links: crate::file::Symlinks::Refuse,
+        fix: "move it away so that git can run a pre-push hook there",
+    };
+    let bytes = match crate::file::read(path, &spec) {
+        Ok(bytes) => bytes,
+        Err(e) => match e.problem {
+            crate::file::Problem::TooBig(len) => {
+                return Ok(Existing::Foreign(format!("a {len} byte file")));
+            }
+            _ => return Err(e.into()),
+        },
+    };
     let text = String::from_utf8_lossy(&bytes).into_owned();
     if text.lines().any(|l| l == MARKER) {
         return Ok(Existing::Ours(text));

@@ -10,8 +10,10 @@ mod pre_push;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
+
+use crate::output::Output;
 
 pub use install::{MARKER, hooks_dir, install, script, uninstall};
 pub use pre_push::{RefUpdate, parse_refs};
@@ -68,33 +70,25 @@ pub struct PrePushArgs {
 }
 
 /// Runs `shipgate hook install | uninstall`.
-pub fn hook(command: HookCommand) -> Result<ExitCode> {
+pub fn hook(command: HookCommand, out: &mut Output<'_>) -> Result<ExitCode> {
     let message = match command {
         HookCommand::Install { force, repo } => install(&repo, force)?,
         HookCommand::Uninstall { repo } => uninstall(&repo)?,
     };
-    write_out(&mut anstream::stdout().lock(), &message)?;
+    out.print(&message)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `shipgate pre-push`: 0 when every ref may be pushed, 1 when one is blocked, and
-/// `Err` (exit 2) when the push could not be read at all.
-pub fn pre_push(args: PrePushArgs) -> Result<ExitCode> {
+/// `Err` (exit 2) when the push could not be read at all. The report goes to stderr, which
+/// git shows to whoever pushes.
+pub fn pre_push(args: PrePushArgs, out: &mut Output<'_>) -> Result<ExitCode> {
     let env = crate::source::Env::from_process();
-    let mut err = anstream::stderr().lock();
     let code = pre_push::run(
         &args,
         &env,
         &mut std::io::stdin().lock(),
-        &mut |text: &str| write_out(&mut err, text),
+        &mut |text: &str| out.eprint(text),
     )?;
     Ok(ExitCode::from(code))
-}
-
-fn write_out(out: &mut impl std::io::Write, text: &str) -> Result<()> {
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe is the reader's choice, not a reason to change the verdict.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("could not write the report"),
-    }
 }

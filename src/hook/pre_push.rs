@@ -240,7 +240,7 @@ pub(super) fn run(
                 }
             }
             Err(e) => {
-                out(&crate::error_text(&e))?;
+                out(&crate::error::text(&e))?;
                 2
             }
         };

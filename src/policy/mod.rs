@@ -40,11 +40,11 @@ pub fn locate<T>(
         }
     }
     if found.len() > 1 {
-        anyhow::bail!(
+        return Err(crate::error::Code::BadPolicy.tag(anyhow::anyhow!(
             "both {} and {} exist {where_}; keep one of them",
             POLICY_PATHS[0],
             POLICY_PATHS[1]
-        );
+        )));
     }
     Ok(found.pop())
 }

@@ -12,6 +12,7 @@ use super::{
     VersionKind,
 };
 use crate::manifest;
+use crate::output::visible;
 use crate::yaml::{self, Key, Node, Pos, Value};
 
 /// One problem in a policy or another YAML file shipgate reads.
@@ -31,10 +32,13 @@ impl fmt::Display for ConfigError {
         if let Some(pos) = self.pos {
             write!(f, ":{pos}")?;
         }
-        if self.key.is_empty() {
-            write!(f, ": {}", self.message)
+        // A problem is one line of a list. Keys and quoted values come from the file, so a
+        // line break or an invisible character in them is shown as an escape.
+        let (key, message) = (visible(&self.key), visible(&self.message));
+        if key.is_empty() {
+            write!(f, ": {message}")
         } else {
-            write!(f, ": `{}`: {}", self.key, self.message)
+            write!(f, ": `{key}`: {message}")
         }
     }
 }

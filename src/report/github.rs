@@ -2,19 +2,10 @@
 //!
 //! Four things leave here, each escaped for where it goes:
 //!
-//! - **The log** ([`render`]): the lines of the text format, then one workflow command
+//! - **The log** ([`write`]): the lines of the text format, then one workflow command
 //!   (annotation) per finding. The runner reads every line of a step's output looking for
-//!   commands, so every line we did not mean as a command is *defused*:
-//!   - a character that is invisible or ends a line somewhere (controls, zero-width and
-//!     other default-ignorable characters, bidi controls, U+2028/U+2029) is shown as a
-//!     `\u{..}` escape, like the text format shows control characters. The runner matches
-//!     `::` and `##[` with .NET culture-sensitive string search, which skips such
-//!     characters, so `#\u{200b}#[` could still be read as `##[` there;
-//!   - `##[` (the legacy command form, honoured anywhere in a line) is shown as
-//!     `#\u{23}[`;
-//!   - a line that starts with `::` once leading whitespace is trimmed (the current form)
-//!     has that first `:` shown as `\u{3a}`.
-//!
+//!   commands; the lines go out as text through [`Output`], which defuses every line we did
+//!   not mean as a command (see [`crate::output`]), and the annotations as [`Command`]s.
 //!   Annotation titles and messages are escaped exactly as `@actions/core` does it
 //!   (data: `%` `\r` `\n`; properties also `:` `,`), after the same `\u{..}` escaping.
 //! - **Outputs** ([`outputs`]): `stage`, `verdict` and `missing` in the `GITHUB_OUTPUT`
@@ -46,7 +37,7 @@
 //! given).
 
 #[cfg(test)]
-mod runner;
+pub(crate) mod runner;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -61,6 +52,9 @@ use super::{
 };
 use crate::change::short_id as short;
 use crate::classify::Signal;
+use crate::output::{Command, Output, Stream, lines_visible, visible};
+#[cfg(test)]
+use crate::output::{defuse, escape_data, escape_property, hidden, strip_styles};
 
 /// The first line of the sticky pull-request comment, by which the comment is found again.
 /// Text from the change cannot produce it: `<` and `!` are always escaped in the body.
@@ -83,41 +77,47 @@ const ANNOTATION_FIELD_CHARS: usize = 2_000;
 // The log: people-readable lines, then annotations.
 
 /// What `shipgate check --format github` prints to stdout: the people-readable report (the
-/// same lines as the text format, each defused so it cannot start a workflow command), then
-/// one annotation per finding.
-///
-/// Annotations: an `error` for each missing required requirement; a `warning` for each
-/// missing warn-level one; when the gate was overridden, the missing required ones are
-/// `warning`s (they did not stop the run) plus one `warning` naming the override; an
-/// `error` for each problem of a policy file that the change breaks, located at the file,
-/// line and column when the problem says where. A pass gets no annotation: annotations
-/// mark what needs attention, and a pass needs none; its verdict is in the log, the
-/// summary and the `verdict` output.
-pub fn render(report: &Report) -> String {
-    let text = super::text::render(report);
-    let mut out = defuse(&strip_styles(&text));
-    for a in annotations(report) {
-        out.push_str(&a.command());
-        out.push('\n');
+/// same lines as the text format, which `out` defuses so that none can start a workflow
+/// command), then one annotation per finding ([`commands`]).
+pub fn write(report: &Report, out: &mut Output<'_>) -> Result<()> {
+    out.print(&super::text::render(report))?;
+    for command in commands(report) {
+        out.command(Stream::Stdout, &command)?;
     }
-    out
+    Ok(())
 }
 
-/// An `::error` command (one line, newline included) for an error that stopped the run (exit 2), so that it shows on
+/// The annotations for a report, in order.
+///
+/// An `error` for each missing required requirement; a `warning` for each missing
+/// warn-level one; when the gate was overridden, the missing required ones are `warning`s
+/// (they did not stop the run) plus one `warning` naming the override; an `error` for each
+/// problem of a policy file that the change breaks, located at the file, line and column
+/// when the problem says where. A pass gets no annotation: annotations mark what needs
+/// attention, and a pass needs none; its verdict is in the log, the summary and the
+/// `verdict` output.
+pub fn commands(report: &Report) -> Vec<Command> {
+    annotations(report)
+        .iter()
+        .map(Annotation::command)
+        .collect()
+}
+
+/// An `::error` command for an error that stopped the run (exit 2), so that it shows on
 /// the run's page and not only in the log.
-pub fn error_command(message: &str) -> String {
-    Annotation::new("error", "shipgate could not decide", lines_visible(message)).command() + "\n"
+pub fn error_command(message: &str) -> Command {
+    Annotation::new("error", "shipgate could not decide", lines_visible(message)).command()
 }
 
 /// A `::notice` command for a run that had nothing to judge (a deleted branch or tag).
-pub fn notice_command(message: &str) -> String {
-    Annotation::new("notice", "shipgate", lines_visible(message)).command() + "\n"
+pub fn notice_command(message: &str) -> Command {
+    Annotation::new("notice", "shipgate", lines_visible(message)).command()
 }
 
 /// A `::warning` command for a problem that did not stop the run (a comment that could not
 /// be posted, say).
-pub fn warning_command(message: &str) -> String {
-    Annotation::new("warning", "shipgate", lines_visible(message)).command() + "\n"
+pub fn warning_command(message: &str) -> Command {
+    Annotation::new("warning", "shipgate", lines_visible(message)).command()
 }
 
 /// One workflow command that shows as an annotation.
@@ -167,15 +167,12 @@ impl Annotation {
         props
     }
 
-    fn command(&self) -> String {
-        let mut out = format!("::{}", self.command);
-        let props = self.properties();
-        for (i, (key, value)) in props.iter().enumerate() {
-            out.push(if i == 0 { ' ' } else { ',' });
-            let _ = write!(out, "{key}={}", escape_property(value));
+    fn command(&self) -> Command {
+        Command {
+            name: self.command,
+            properties: self.properties(),
+            data: self.message.clone(),
         }
-        let _ = write!(out, "::{}", escape_data(&self.message));
-        out
     }
 }
 
@@ -302,115 +299,6 @@ fn number(s: &str) -> Option<(u64, &str)> {
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     let n = s[..digits].parse::<u64>().ok().filter(|n| *n > 0)?;
     Some((n, &s[digits..]))
-}
-
-/// `@actions/core`'s `escapeData`.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// `@actions/core`'s `escapeProperty`.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// Removes the styles of the text format: anstyle writes only SGR sequences,
-/// `ESC [ digits-and-semicolons m`. Any other ESC stays, for [`visible`] to show.
-fn strip_styles(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(at) = rest.find('\x1b') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let params = after.strip_prefix('[').map(|p| {
-            p.bytes()
-                .take_while(|b| b.is_ascii_digit() || *b == b';')
-                .count()
-        });
-        match params {
-            Some(n) if after.as_bytes().get(1 + n) == Some(&b'm') => rest = &after[n + 2..],
-            _ => {
-                out.push('\x1b');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Makes every line of `text` plain text for the runner (see the module docs).
-fn defuse(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for line in text.split_inclusive('\n') {
-        let (body, newline) = match line.strip_suffix('\n') {
-            Some(body) => (body, "\n"),
-            None => (line, ""),
-        };
-        let body = visible(body).replace("##[", "#\\u{23}[");
-        let indent = body.len() - body.trim_start().len();
-        if body[indent..].starts_with("::") {
-            out.push_str(&body[..indent]);
-            out.push_str("\\u{3a}");
-            out.push_str(&body[indent + 1..]);
-        } else {
-            out.push_str(&body);
-        }
-        out.push_str(newline);
-    }
-    out
-}
-
-/// Characters that do not show, or that something splits lines at: controls, bidi
-/// controls, line and paragraph separators, and the default-ignorable and format
-/// characters (zero-width spaces and joiners, soft hyphen, variation selectors, tags...).
-/// ICU collation, which the runner's string search uses, ignores the last kind.
-fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c as u32,
-            0x00AD
-                | 0x034F
-                | 0x0600..=0x0605
-                | 0x061C
-                | 0x06DD
-                | 0x070F
-                | 0x0890..=0x0891
-                | 0x08E2
-                | 0x115F..=0x1160
-                | 0x17B4..=0x17B5
-                | 0x180B..=0x180F
-                | 0x200B..=0x200F
-                | 0x2028..=0x202E
-                | 0x2060..=0x206F
-                | 0x3164
-                | 0xFE00..=0xFE0F
-                | 0xFEFF
-                | 0xFFA0
-                | 0xFFF0..=0xFFFB
-                | 0x110BD
-                | 0x110CD
-                | 0x13430..=0x1343F
-                | 0x1BCA0..=0x1BCA3
-                | 0x1D173..=0x1D17A
-                | 0xE0000..=0xE0FFF
-        )
-}
-
-/// Text from the change with every [`hidden`] character shown as a `\u{..}` escape: the
-/// text format's `clean`, extended to what cannot be seen.
-fn visible(s: &str) -> Cow<'_, str> {
-    super::text::escape_chars(s, hidden)
-}
-
-/// [`visible`], keeping the line breaks (as real ones).
-fn lines_visible(s: &str) -> String {
-    s.split('\n')
-        .map(|line| visible(line.strip_suffix('\r').unwrap_or(line)).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// [`visible`], cut to a length that an annotation can show.
@@ -560,20 +448,18 @@ pub fn write_nothing_outputs(output: Option<&Path>) -> Result<()> {
 /// Appends what `text` returns for the file's current length, on a line of its own.
 fn append(path: &Path, var: &str, text: impl FnOnce(usize) -> Option<String>) -> Result<()> {
     let shown = path.display();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-        .with_context(|| {
-            format!(
-                "{var} names `{shown}`, which could not be opened for appending; the runner \
-                 creates that file for each step: run inside a GitHub Actions step, or unset {var}"
-            )
-        })?;
-    let len = file
-        .metadata()
-        .with_context(|| format!("could not read the size of `{shown}` ({var})"))?
-        .len();
+    // Opened without waiting and refused unless a regular file: a FIFO there would hold
+    // the step until something read it.
+    let (mut file, meta) =
+        crate::file::open_regular(OpenOptions::new().read(true).append(true), path).with_context(
+            || {
+                format!(
+                    "{var} names `{shown}`, which could not be opened for appending; the runner \
+                     creates that file for each step: run inside a GitHub Actions step, or unset {var}"
+                )
+            },
+        )?;
+    let len = meta.len();
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     let Some(text) = text(len) else {
         return Ok(());
@@ -1036,12 +922,20 @@ fn plural(n: usize) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::classify::SignalSource;
     use crate::report::{
         EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
     };
+
+    /// What `--format github` writes to stdout for `r`, through the output boundary as a
+    /// runner reads it.
+    fn render(r: &Report) -> String {
+        let mut stdout = Vec::new();
+        write(r, &mut Output::new(true, &mut stdout, std::io::sink())).unwrap();
+        String::from_utf8(stdout).unwrap()
+    }
 
     const BASE: &str = "0123456789abcdef0123456789abcdef01234567";
     const HEAD: &str = "fedcba9876543210fedcba9876543210fedcba98";
@@ -1525,12 +1419,13 @@ pass: a beta may ship (2 warnings)
     #[test]
     fn error_and_warning_commands_keep_line_breaks_and_escape_the_rest() {
         assert_eq!(
-            error_command("policy `.shipgate.yml` is not valid\n  .shipgate.yml:3:1: 50%\x1b[2J"),
-            "::error title=shipgate could not decide::policy `.shipgate.yml` is not valid%0A  .shipgate.yml:3:1: 50%25\\u{1b}[2J\n"
+            error_command("policy `.shipgate.yml` is not valid\n  .shipgate.yml:3:1: 50%\x1b[2J")
+                .line(),
+            "::error title=shipgate could not decide::policy `.shipgate.yml` is not valid%0A  .shipgate.yml:3:1: 50%25\\u{1b}[2J"
         );
         assert_eq!(
-            warning_command("could not post the comment: 403\r\n::add-mask::x"),
-            "::warning title=shipgate::could not post the comment: 403%0A::add-mask::x\n"
+            warning_command("could not post the comment: 403\r\n::add-mask::x").line(),
+            "::warning title=shipgate::could not post the comment: 403%0A::add-mask::x"
         );
     }
 
@@ -1633,6 +1528,29 @@ pass: a beta may ship (2 warnings)
         assert!(!gone.exists());
         let e = write_files(&pass_full(), None, Some(&gone)).unwrap_err();
         assert!(format!("{e:#}").starts_with("GITHUB_STEP_SUMMARY names"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_file_that_is_a_fifo_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Nothing reads the FIFO: writing the summary into it would wait forever.
+        let e = write_files(&pass_full(), None, Some(&fifo)).unwrap_err();
+        assert_eq!(
+            format!("{e:#}"),
+            format!(
+                "GITHUB_STEP_SUMMARY names `{}`, which could not be opened for appending; the \
+                 runner creates that file for each step: run inside a GitHub Actions step, or \
+                 unset GITHUB_STEP_SUMMARY: it is a FIFO (named pipe), not a regular file",
+                fifo.display()
+            )
+        );
     }
 
     #[test]
@@ -1746,7 +1664,7 @@ pass: a beta may ship (2 warnings)
         assert_eq!(c.matches("<!--").count(), 1);
     }
 
-    mod props {
+    pub(crate) mod props {
         use proptest::prelude::*;
 
         use super::super::runner::{self, Command, Matching, Names};
@@ -1757,7 +1675,7 @@ pass: a beta may ship (2 warnings)
 
         /// Text from the change: anything, weighted towards what workflow commands,
         /// heredocs and Markdown give meaning to.
-        fn text() -> impl Strategy<Value = String> {
+        pub(crate) fn text() -> impl Strategy<Value = String> {
             let special = prop::sample::select(vec![
                 "::",
                 "##[",
@@ -1932,7 +1850,7 @@ pass: a beta may ship (2 warnings)
             )
         }
 
-        fn report() -> impl Strategy<Value = Report> {
+        pub(crate) fn report() -> impl Strategy<Value = Report> {
             let override_ =
                 prop::option::of((any::<bool>(), text(), prop::option::of(text())).prop_map(
                     |(label, reason, commit)| Override {
@@ -2034,7 +1952,8 @@ pass: a beta may ship (2 warnings)
 
             #[test]
             fn error_and_warning_commands_are_one_command_each(m in text()) {
-                for (line, name) in [(error_command(&m), "error"), (warning_command(&m), "warning")] {
+                for (command, name) in [(error_command(&m), "error"), (warning_command(&m), "warning")] {
+                    let line = command.line() + "\n";
                     for matching in [Matching::Ordinal, Matching::Culture] {
                         let got = runner::commands(&line, Names::Any, matching);
                         prop_assert_eq!(got.len(), 1);

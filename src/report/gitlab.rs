@@ -3,16 +3,18 @@
 //!
 //! GitLab reads a subset of the Code Climate format: a JSON array of issues, each with
 //! `description`, `check_name`, `fingerprint`, `severity` and a `location` of a file path
-//! and a line. serde_json escapes every control character, so text from the policy and
-//! the change (hints, override reasons) stays data.
+//! and a line. The document is written by [`crate::output::json`], so text from the policy
+//! and the change (hints, override reasons) stays data.
 
 use serde::Serialize;
 
 use super::{Level, Report, Status, Verdict};
+use crate::error::Code;
+use crate::policy::POLICY_PATHS;
 
-/// Where findings point when the policy is the built-in one: the file `shipgate init`
-/// writes, where the requirement would be configured.
-const DEFAULT_POLICY_PATH: &str = ".shipgate.yml";
+/// The file GitLab runs a project's pipelines from unless the project names another
+/// (`CI_CONFIG_PATH`).
+const DEFAULT_CI_CONFIG: &str = ".gitlab-ci.yml";
 
 #[derive(Debug, Serialize)]
 struct Issue {
@@ -43,12 +45,10 @@ struct Lines {
 ///   `printf 'shipgate\0shipgate/docs\0full' | git hash-object --stdin`.
 /// - `severity`: `blocker` for a required piece that blocks, `major` for one whose
 ///   absence was overridden, `minor` for a warning.
-/// - `location`: GitLab refuses an issue without a file and line, but a missing
-///   requirement is about the change as a whole, not about a line of it. The policy file
-///   is where the requirement is set, so the finding points at it (line 1): the path from
-///   the report's policy source, or `.shipgate.yml` for the built-in policy.
-pub fn render(report: &Report) -> String {
-    let path = policy_path(report);
+/// - `location`: `path` (from [`anchor`]), line 1. GitLab refuses an issue without a file
+///   and line, but a missing requirement is about the change as a whole, not about a line
+///   of it.
+pub fn render(report: &Report, path: &str) -> String {
     let issues: Vec<Issue> = report
         .requirements
         .iter()
@@ -78,15 +78,86 @@ pub fn render(report: &Report) -> String {
                 check_name,
                 severity,
                 location: Location {
-                    path: path.clone(),
+                    path: path.to_owned(),
                     lines: Lines { begin: 1 },
                 },
             }
         })
         .collect();
-    let mut out = serde_json::to_string_pretty(&issues).expect("issues always serialise");
-    out.push('\n');
-    out
+    crate::output::json::to_string(&issues)
+}
+
+/// What stdout holds when shipgate could not decide (exit 2): a valid report with one
+/// `blocker`, `shipgate/<code>` (see [`Code`]), whose fingerprint is that of the error
+/// class (`printf 'shipgate\0shipgate/bad-policy\0error' | git hash-object --stdin`), so
+/// that the merge request shows the failure instead of an empty or unreadable report.
+/// It points at [`error_anchor`].
+pub fn render_error(code: Code, message: &str, path: &str) -> String {
+    let check_name = format!("shipgate/{code}");
+    crate::output::json::to_string(&[Issue {
+        description: format!("shipgate could not decide ({code}): {message}"),
+        fingerprint: fingerprint(&check_name, "error"),
+        check_name,
+        severity: "blocker",
+        location: Location {
+            path: path.to_owned(),
+            lines: Lines { begin: 1 },
+        },
+    }])
+}
+
+/// The path that findings point at. It must exist at head, or GitLab shows a finding that
+/// links to nothing. In order:
+///
+/// 1. the policy file, where the requirements are set, when it exists at head: the
+///    committed one that the report names, the `--config` path when it is a file of the
+///    repository, or a policy the change itself adds;
+/// 2. the pipeline's own file, where the job that runs shipgate is defined: GitLab reads
+///    `CI_CONFIG_PATH` (by default `.gitlab-ci.yml`) at the commit the pipeline runs, so
+///    in a GitLab job it exists at head unless the project takes its pipeline from
+///    elsewhere (`path@group/project`, a URL), which is why it is checked too;
+/// 3. the first file of head's tree, in git's order: a repository with neither file
+///    still gets a path that is there.
+///
+/// `exists` tells whether a repository path names a file at head; `first_file` gives the
+/// first file of head's tree. Only a tree with no file at all, where no path can exist,
+/// falls back to `.gitlab-ci.yml`.
+pub fn anchor(
+    report: &Report,
+    ci_config: Option<&str>,
+    exists: impl Fn(&str) -> bool,
+    first_file: impl FnOnce() -> Option<String>,
+) -> String {
+    let policies = policy_path(report)
+        .into_iter()
+        .chain(POLICY_PATHS.iter().map(|p| (*p).to_owned()));
+    let pipelines = [
+        repository_path(ci_config),
+        Some(DEFAULT_CI_CONFIG.to_owned()),
+    ]
+    .into_iter()
+    .flatten();
+    policies
+        .chain(pipelines)
+        .find(|path| exists(path))
+        .or_else(first_file)
+        .unwrap_or_else(|| DEFAULT_CI_CONFIG.to_owned())
+}
+
+/// The path that the error document points at. When shipgate could not decide, head may
+/// be unknown (an unknown revision, a broken event), so nothing can be looked up there:
+/// the pipeline's own file is the one path GitLab itself needs at the commit it runs.
+pub fn error_anchor(ci_config: Option<&str>) -> String {
+    repository_path(ci_config).unwrap_or_else(|| DEFAULT_CI_CONFIG.to_owned())
+}
+
+/// `CI_CONFIG_PATH` when it names a file of this repository; a pipeline taken from
+/// another project (`path@group/project`) or a URL is not one.
+fn repository_path(ci_config: Option<&str>) -> Option<String> {
+    let path = ci_config?.trim();
+    let path = path.strip_prefix("./").unwrap_or(path);
+    let remote = path.contains('@') || path.contains("://");
+    (!path.is_empty() && !path.starts_with('/') && !remote).then(|| path.to_owned())
 }
 
 fn fingerprint(check_name: &str, stage: &str) -> String {
@@ -96,16 +167,14 @@ fn fingerprint(check_name: &str, stage: &str) -> String {
         .to_string()
 }
 
-/// The policy file as a path in the repository: `built-in`, `<path>@<commit>` (a
-/// committed policy) or the `--config` path as given. GitLab resolves the path from
-/// the repository root, which is where a GitLab job runs `shipgate`.
-fn policy_path(report: &Report) -> String {
-    let Some(policy) = &report.policy else {
-        return DEFAULT_POLICY_PATH.to_owned();
-    };
-    let source = policy.source.as_str();
+/// The policy the report names as a path in the repository: `<path>@<commit>` (a
+/// committed policy) or the `--config` path as given, when relative; `None` for the
+/// built-in policy. GitLab resolves the path from the repository root, which is where a
+/// GitLab job runs `shipgate`.
+fn policy_path(report: &Report) -> Option<String> {
+    let source = report.policy.as_ref()?.source.as_str();
     if source == "built-in" {
-        return DEFAULT_POLICY_PATH.to_owned();
+        return None;
     }
     let path = match source.rsplit_once('@') {
         Some((path, commit))
@@ -115,12 +184,123 @@ fn policy_path(report: &Report) -> String {
         }
         _ => source,
     };
-    path.strip_prefix("./").unwrap_or(path).to_owned()
+    let path = path.strip_prefix("./").unwrap_or(path);
+    (!path.is_empty() && !path.starts_with('/')).then(|| path.to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::{PolicyFrom, PolicyInfo, RangeInfo};
+
+    fn with_policy(source: &str) -> Report {
+        Report {
+            schema: 1,
+            verdict: Verdict::Pass,
+            stage: "merge".to_owned(),
+            stage_description: "an ordinary merge".to_owned(),
+            stage_signals: Vec::new(),
+            other_signals: Vec::new(),
+            range: RangeInfo {
+                base: String::new(),
+                head: String::new(),
+                merge_base: String::new(),
+                commits: 0,
+                files: 0,
+            },
+            requirements: Vec::new(),
+            override_: None,
+            policy: Some(PolicyInfo {
+                source: source.to_owned(),
+                changed: None,
+                from: PolicyFrom::Base,
+                reason: String::new(),
+            }),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The anchor when exactly `files` exist at head, the first of the tree being `first`.
+    fn anchor_among(source: &str, ci: Option<&str>, files: &[&str], first: Option<&str>) -> String {
+        anchor(
+            &with_policy(source),
+            ci,
+            |p| files.contains(&p),
+            || first.map(str::to_owned),
+        )
+    }
+
+    #[test]
+    fn findings_point_at_a_path_that_exists_at_head() {
+        let all = [
+            ".github/shipgate.yml",
+            ".shipgate.yml",
+            "ci/p.yml",
+            ".gitlab-ci.yml",
+        ];
+        // The policy in force, when it is still there.
+        assert_eq!(
+            anchor_among(".github/shipgate.yml@0a1b2c3d4e", None, &all, None),
+            ".github/shipgate.yml"
+        );
+        assert_eq!(
+            anchor_among("./policies/p.yml", None, &["policies/p.yml"], None),
+            "policies/p.yml"
+        );
+        // A policy the change adds, though the built-in one applied.
+        assert_eq!(
+            anchor_among("built-in", None, &[".shipgate.yml", ".gitlab-ci.yml"], None),
+            ".shipgate.yml"
+        );
+        // No policy at head: the pipeline's file, as CI_CONFIG_PATH names it, else the default.
+        assert_eq!(
+            anchor_among(
+                "built-in",
+                Some("ci/p.yml"),
+                &["ci/p.yml", ".gitlab-ci.yml"],
+                None
+            ),
+            "ci/p.yml"
+        );
+        assert_eq!(
+            anchor_among(
+                ".shipgate.yml@0a1b2c3d4e",
+                Some("./ci/p.yml"),
+                &["ci/p.yml"],
+                None
+            ),
+            "ci/p.yml"
+        );
+        assert_eq!(
+            anchor_among(
+                "built-in",
+                Some("p.yml@group/project"),
+                &[".gitlab-ci.yml"],
+                None
+            ),
+            ".gitlab-ci.yml"
+        );
+        // Neither: the first file of head's tree.
+        assert_eq!(
+            anchor_among(
+                "/abs/policy.yml",
+                Some("https://x/p.yml"),
+                &[],
+                Some("README.md")
+            ),
+            "README.md"
+        );
+        // A tree without a single file has no path to point at.
+        assert_eq!(anchor_among("built-in", None, &[], None), ".gitlab-ci.yml");
+    }
+
+    #[test]
+    fn errors_point_at_the_pipeline_file() {
+        assert_eq!(error_anchor(None), ".gitlab-ci.yml");
+        assert_eq!(error_anchor(Some("ci/p.yml")), "ci/p.yml");
+        assert_eq!(error_anchor(Some("p.yml@group/project")), ".gitlab-ci.yml");
+        assert_eq!(error_anchor(Some("/etc/p.yml")), ".gitlab-ci.yml");
+    }
 
     #[test]
     fn fingerprints_are_git_blob_ids() {

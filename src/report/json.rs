@@ -1,10 +1,54 @@
-//! `--format json`: the report as one JSON document (SPEC §8). serde_json escapes every
-//! control character, so untrusted text stays data.
+//! `--format json`: the report as one JSON document (SPEC §8), and the document that
+//! takes its place when shipgate could not decide (exit 2). Written by
+//! [`crate::output::json`], so untrusted text stays data and nothing invisible is written
+//! raw.
+
+use serde::Serialize;
 
 use super::Report;
+use crate::error::Code;
 
 pub fn render(report: &Report) -> String {
-    let mut out = serde_json::to_string_pretty(report).expect("a report always serialises");
-    out.push('\n');
-    out
+    crate::output::json::to_string(report)
+}
+
+/// `{"schema": 1, "verdict": "error", "error": {"code": "<kebab-case>", "message": "…"}}`:
+/// what stdout holds on exit 2, so that a reader of the report always gets JSON.
+pub fn render_error(code: Code, message: &str) -> String {
+    #[derive(Serialize)]
+    struct Document<'a> {
+        schema: u32,
+        verdict: &'static str,
+        error: Error<'a>,
+    }
+    #[derive(Serialize)]
+    struct Error<'a> {
+        code: &'static str,
+        message: &'a str,
+    }
+    crate::output::json::to_string(&Document {
+        schema: 1,
+        verdict: "error",
+        error: Error {
+            code: code.as_str(),
+            message,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_document() {
+        assert_eq!(
+            render_error(
+                Code::BadPolicy,
+                "p.yml:1:1: `x`: unknown key\n  and \u{200b}"
+            ),
+            "{\n  \"schema\": 1,\n  \"verdict\": \"error\",\n  \"error\": {\n    \"code\": \"bad-policy\",\n    \
+             \"message\": \"p.yml:1:1: `x`: unknown key\\n  and \\u200b\"\n  }\n}\n"
+        );
+    }
 }

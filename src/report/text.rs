@@ -216,28 +216,12 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Control characters (escape sequences, carriage returns, bidi overrides) shown as
-/// escapes instead of being interpreted by the terminal.
+/// Text from the change with every character that cannot be seen, or that a terminal or
+/// a runner would act on, shown as a `\u{..}` escape: controls (escape sequences,
+/// carriage returns, line feeds), bidi controls, zero-width and other invisible
+/// characters, U+2028/U+2029 and U+FEFF ([`crate::output::hidden`]).
 pub fn clean(s: &str) -> Cow<'_, str> {
-    escape_chars(s, |c| {
-        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    })
-}
-
-/// `s` with every character that `bad` picks shown as a `\u{..}` escape.
-pub(crate) fn escape_chars(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !s.chars().any(&bad) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if bad(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    crate::output::visible(s)
 }
 
 #[cfg(test)]
@@ -249,5 +233,9 @@ mod tests {
         assert_eq!(clean("plain"), "plain");
         assert_eq!(clean("a\x1b[31mred\r\n"), "a\\u{1b}[31mred\\u{d}\\u{a}");
         assert_eq!(clean("x\u{202E}y"), "x\\u{202e}y");
+        assert_eq!(
+            clean("a\u{2028}b\u{feff}c\u{200b}d\u{85}"),
+            "a\\u{2028}b\\u{feff}c\\u{200b}d\\u{85}"
+        );
     }
 }

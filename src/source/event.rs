@@ -7,14 +7,21 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
 use super::{CiContext, Env, is_object_id, is_zero_id};
+use crate::error::{Code, Tag as _};
+use crate::file::{self, Spec, Symlinks};
 use crate::gate::Base;
 
-/// Payloads are a few KiB; a file far larger is not an event.
-const MAX_EVENT_BYTES: u64 = 25 * 1024 * 1024;
+/// The most bytes a string taken from the payload may hold: revisions, ref and branch
+/// names, label names, stage names, workflow inputs. Git refs and paths stay far below it.
+const MAX_VALUE_BYTES: usize = 4 * 1024;
+/// A pull request's body: 65,536 characters at most on GitHub; the cap of `--body-file`.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Labels on one pull request; far more than any carries.
+const MAX_LABELS: usize = 1000;
 
 /// Everything a run under GitHub Actions knows before it opens the repository.
 #[derive(Debug, Clone, Default)]
@@ -124,11 +131,15 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
         .get("GITHUB_EVENT_NAME")?
         .ok_or_else(|| {
             anyhow!("GITHUB_ACTIONS is true but GITHUB_EVENT_NAME is not set; run shipgate as a workflow step, or unset GITHUB_ACTIONS and pass --base")
-        })?
+        })
+        .code(Code::BadEnvironment)?
         .to_owned();
-    let path = env.get("GITHUB_EVENT_PATH")?.ok_or_else(|| {
-        anyhow!("GITHUB_EVENT_PATH is not set, so the `{event}` event cannot be read; run shipgate as a workflow step")
-    })?;
+    let path = env
+        .get("GITHUB_EVENT_PATH")?
+        .ok_or_else(|| {
+            anyhow!("GITHUB_EVENT_PATH is not set, so the `{event}` event cannot be read; run shipgate as a workflow step")
+        })
+        .code(Code::BadEnvironment)?;
     let payload = read_payload(Path::new(path))?;
     let mut run = GithubRun {
         inputs: Inputs::from_env(env)?,
@@ -157,31 +168,32 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
             value: &payload,
         },
         sha,
-    )?;
+    )
+    .code_unless_tagged(Code::BadEvent)?;
     run.event = event;
     run.context.system = "GitHub Actions";
     Ok(Some(run))
 }
 
 fn read_payload(path: &Path) -> Result<Value> {
-    let what = || format!("could not read the event payload `{}`", path.display());
-    let meta = std::fs::metadata(path).with_context(what)?;
-    if meta.len() > MAX_EVENT_BYTES {
-        bail!(
-            "the event payload `{}` is {} bytes; payloads over 25 MiB are refused",
-            path.display(),
-            meta.len()
-        );
-    }
-    let bytes = std::fs::read(path).with_context(what)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        anyhow!(
-            "{}:{}:{}: the event payload is not valid JSON: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })
+    let spec = Spec {
+        what: "the event payload (GITHUB_EVENT_PATH)",
+        cap: file::EVENT_CAP,
+        links: Symlinks::Follow,
+        fix: "GITHUB_EVENT_PATH must name the event file that the runner writes for the step, \
+              a regular JSON file of at most 25 MiB",
+    };
+    let bytes = file::read(path, &spec)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| {
+            anyhow!(
+                "{}:{}:{}: the event payload is not valid JSON: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })
+        .code(Code::BadEvent)
 }
 
 /// The payload with its file name, so that a missing field is named with where it was
@@ -207,7 +219,15 @@ impl Payload<'_> {
     fn opt_str(&self, field: &str) -> Result<Option<&str>> {
         match self.get(field) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::String(s)) => {
+                let cap = if field.ends_with(".body") {
+                    MAX_BODY_BYTES
+                } else {
+                    MAX_VALUE_BYTES
+                };
+                self.capped(field, s.len(), cap, "bytes")?;
+                Ok(Some(s))
+            }
             Some(other) => bail!(
                 "{}: `{field}` in the event payload is {}, not a string",
                 self.path,
@@ -239,6 +259,26 @@ impl Payload<'_> {
         Ok(sha.to_owned())
     }
 
+    /// Refuses a value over its cap, naming the field, rather than cut it: a cut value
+    /// would be judged as something it is not.
+    fn capped(&self, field: &str, len: usize, cap: usize, unit: &str) -> Result<()> {
+        if len > cap {
+            let cap = if unit == "bytes" {
+                file::size(cap as u64)
+            } else {
+                format!("{cap} {unit}")
+            };
+            bail!(
+                "{}: `{field}` in the event payload is {len} {unit}, over its cap of {cap}; \
+                 GitHub sends nothing that long there (a revision, a ref, a label or a stage \
+                 name; a pull request's body is at most 65,536 characters): check what wrote \
+                 the payload or the workflow's inputs",
+                self.path
+            );
+        }
+        Ok(())
+    }
+
     /// `labels[].name` of an issue or pull request.
     fn labels(&self, field: &str) -> Result<Vec<String>> {
         let Some(labels) = self.get(field) else {
@@ -251,11 +291,20 @@ impl Payload<'_> {
                 kind(labels)
             );
         };
+        self.capped(field, items.len(), MAX_LABELS, "labels")?;
         items
             .iter()
             .enumerate()
             .map(|(i, label)| match label.get("name") {
-                Some(Value::String(name)) => Ok(name.clone()),
+                Some(Value::String(name)) => {
+                    self.capped(
+                        &format!("{field}[{i}].name"),
+                        name.len(),
+                        MAX_VALUE_BYTES,
+                        "bytes",
+                    )?;
+                    Ok(name.clone())
+                }
                 _ => bail!(
                     "{}: `{field}[{i}].name` in the event payload is missing or not a string",
                     self.path
@@ -355,9 +404,9 @@ fn from_payload(
                     .get_or_insert_with(|| stage.trim().to_owned());
             }
         }
-        other => bail!(
+        other => return Err(Code::UnsupportedEvent.tag(anyhow!(
             "the `{other}` event is not one shipgate handles (pull_request, pull_request_target, merge_group, push, release, workflow_dispatch); run it on one of those, or pass --base and --head"
-        ),
+        ))),
     }
     if run.context.default_branch.is_none() {
         run.context.default_branch = Some(default_branch(payload)?);

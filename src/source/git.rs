@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::renames;
 use crate::change::{Commit, FileChange, Status};
+use crate::error::{Code, Tag as _};
 
 pub struct Repo {
     repo: Repository,
@@ -26,6 +27,10 @@ on GitLab CI, `GIT_DEPTH: \"0\"`)";
 impl Repo {
     /// Opens the repository containing `dir`.
     pub fn open(dir: &Path) -> Result<Repo> {
+        Repo::open_any(dir).code_unless_tagged(Code::BadRepository)
+    }
+
+    fn open_any(dir: &Path) -> Result<Repo> {
         if !dir.exists() {
             bail!(
                 "`{}` does not exist; pass --repo with the repository's folder",
@@ -67,6 +72,16 @@ impl Repo {
 
     /// Resolves a revision to a commit, saying what to do when it does not exist.
     pub fn resolve(&self, rev: &str, what: &str) -> Result<Oid> {
+        // In a shallow clone a missing commit is most likely beyond the depth.
+        let code = if self.is_shallow() {
+            Code::MissingHistory
+        } else {
+            Code::UnknownRevision
+        };
+        self.resolve_any(rev, what).code(code)
+    }
+
+    fn resolve_any(&self, rev: &str, what: &str) -> Result<Oid> {
         let object = match self.repo.revparse_single(rev) {
             Ok(o) => o,
             Err(e) if e.code() == ErrorCode::UnbornBranch || self.is_unborn(rev) => bail!(
@@ -130,10 +145,10 @@ impl Repo {
         {
             return Ok(("origin/HEAD".to_owned(), c.id()));
         }
-        bail!(
+        Err(Code::BadArguments.tag(anyhow!(
             "no base to compare with: the current branch has no upstream and there is no \
              origin/HEAD; pass --base (for example `--base origin/main`)"
-        )
+        )))
     }
 
     /// The first of `refs` (full names) that leads to a commit here, with the name it is
@@ -154,21 +169,26 @@ impl Repo {
 
     /// The merge-base of base and head: where the change forked off.
     pub fn merge_base(&self, base: Oid, head: Oid) -> Result<Oid> {
+        let code = if self.is_shallow() {
+            Code::MissingHistory
+        } else {
+            Code::UnrelatedHistories
+        };
         match self.repo.merge_base(base, head) {
             Ok(oid) => Ok(oid),
             Err(e) if e.code() == ErrorCode::NotFound => {
                 if self.is_shallow() {
-                    bail!(
+                    return Err(code.tag(anyhow!(
                         "the history between base {} and head {} is missing, so the change cannot be told apart from its base; {SHALLOW_HINT}",
                         short(base),
                         short(head)
-                    )
+                    )));
                 }
-                bail!(
+                Err(code.tag(anyhow!(
                     "base {} and head {} share no history (unrelated histories); pass the --base that the change was made from",
                     short(base),
                     short(head)
-                )
+                )))
             }
             Err(e) => {
                 Err(anyhow!(e.message().to_owned())).context("could not compute the merge-base")
@@ -208,11 +228,11 @@ impl Repo {
                     Some(base) => format!("{}..{}", short(base), short(head)),
                     None => format!("the whole history up to {}", short(head)),
                 };
-                bail!(
+                return Err(Code::MissingHistory.tag(anyhow!(
                     "the history of the change ({range}) is cut at commit {} (its parents are not in \
                      the clone), so shipgate cannot see every commit of the change; {SHALLOW_HINT}",
                     short(oid)
-                );
+                )));
             }
             let commit = self.repo.find_commit(oid).with_context(shallow_context)?;
             commits.push(Commit::from(&commit));
@@ -228,13 +248,20 @@ impl Repo {
             return Ok(HashSet::new());
         }
         let path = self.repo.commondir().join("shallow");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-            Err(e) => {
-                return Err(anyhow!(e).context(format!("could not read `{}`", path.display())));
-            }
+        let spec = crate::file::Spec {
+            what: "the clone's list of cut commits",
+            cap: crate::file::FILE_CAP,
+            links: crate::file::Symlinks::Refuse,
+            fix: "git writes it as a regular file of 41-byte lines; the clone is damaged: clone it again",
         };
+        let bytes = match crate::file::read(&path, &spec) {
+            Ok(bytes) => bytes,
+            Err(e) if matches!(e.problem, crate::file::Problem::Missing) => {
+                return Ok(HashSet::new());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let text = String::from_utf8_lossy(&bytes);
         text.lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
@@ -402,23 +429,58 @@ impl Repo {
                 Kind::Submodule => "a submodule",
                 Kind::File => "not a regular file",
             };
-            bail!(
+            return Err(Code::BadFile.tag(anyhow!(
                 "`{path}` at {} is {what}; shipgate reads it only as a regular file committed at that path",
                 short(commit)
-            );
+            )));
         }
         let (size, _) = self.repo.odb()?.read_header(entry.id())?;
         if size > max {
-            bail!(
+            return Err(Code::BadFile.tag(anyhow!(
                 "{path}@{}: the file is {size} bytes; files over {} KiB are refused",
                 short(commit),
                 max / 1024
-            );
+            )));
         }
         let object = entry
             .to_object(&self.repo)
             .with_context(|| format!("could not read `{path}` at {}", short(commit)))?;
         Ok(object.as_blob().map(|b| b.content().to_vec()))
+    }
+
+    /// Whether `path` names a file (not a folder) at `commit`; false when unreadable.
+    pub fn has_file(&self, commit: Oid, path: &str) -> bool {
+        let Ok(tree) = self.repo.find_commit(commit).and_then(|c| c.tree()) else {
+            return false;
+        };
+        tree.get_path(Path::new(path))
+            .is_ok_and(|entry| !matches!(Side::of(&entry).kind, Kind::Tree | Kind::Submodule))
+    }
+
+    /// A file of `commit`'s tree, the same for the same tree: the first top-level file in
+    /// git's order of names, else the first such file of the first folder that holds one;
+    /// `None` when the tree holds no file at all.
+    pub fn first_file(&self, commit: Oid) -> Option<String> {
+        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).ok()?;
+        self.first_file_in(&tree, "")
+    }
+
+    fn first_file_in(&self, tree: &Tree<'_>, prefix: &str) -> Option<String> {
+        let name = |entry: &TreeEntry<'_>| {
+            std::str::from_utf8(entry.name_bytes())
+                .ok()
+                .map(|n| format!("{prefix}{n}"))
+        };
+        let files = tree.iter().filter(|e| Side::of(e).kind == Kind::File);
+        if let Some(path) = files.filter_map(|e| name(&e)).next() {
+            return Some(path);
+        }
+        tree.iter()
+            .filter(|e| Side::of(e).kind == Kind::Tree)
+            .find_map(|e| {
+                let sub = e.to_object(&self.repo).ok()?.peel_to_tree().ok()?;
+                self.first_file_in(&sub, &format!("{}/", name(&e)?))
+            })
     }
 
     /// The names of the tags that point at `commit`.
@@ -452,9 +514,9 @@ pub fn previous_release_tag(
     tag: &str,
 ) -> Result<Option<(String, Oid)>> {
     let Some(version) = crate::classify::tag_version(pattern, tag) else {
-        bail!(
+        return Err(Code::BadSignal.tag(anyhow!(
             "tag `{tag}` is not a release tag (signals.tag-pattern `{pattern}` with a semver version), so there is no previous release to compare it with; pass --base"
-        );
+        )));
     };
     let mut best: Option<(semver::Version, String, Oid)> = None;
     for reference in repo.repo.references_glob("refs/tags/*")? {

@@ -272,7 +272,8 @@ fn commit_var(env: &Env, name: &str) -> Result<Option<String>> {
 pub fn judge(request: &Request, env: &Env) -> Result<Report> {
     let repo = Repo::open(&request.repo)?;
     let named = read(env)?;
-    check_named_commits(&repo, request, named.as_ref())?;
+    check_named_commits(&repo, request, named.as_ref())
+        .map_err(|e| crate::error::Code::MissingHistory.tag_untagged(e))?;
     gate::run(request).map_err(|e| advise(e, &repo, request))
 }
 
@@ -387,7 +388,8 @@ fn advise(error: anyhow::Error, repo: &Repo, request: &Request) -> anyhow::Error
         } else {
             ""
         };
-    anyhow!("{text}; {DEPTH_HINT}{tags}")
+    // The advice is added to the text; the error keeps its code.
+    crate::error::Code::of(&error).tag(anyhow!("{text}; {DEPTH_HINT}{tags}"))
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@ pub mod renames;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow};
 
+use crate::error::Code;
 use crate::gate::Base;
 
 /// What a CI system says about the change. `check` fills each flag the user did not
@@ -47,6 +48,24 @@ pub fn is_zero_id(id: &str) -> bool {
     id.bytes().all(|b| b == b'0')
 }
 
+/// The most bytes a variable's value may hold: revisions, refs, paths, tokens, inputs.
+/// A path is at most 4,095 bytes on Linux.
+const MAX_VALUE_BYTES: usize = 4 * 1024;
+/// A list of label names (comma-separated).
+const MAX_LIST_BYTES: usize = 64 * 1024;
+/// A merge request's description: the cap of `--body-file`.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The cap on the value of variable `name`: the longer texts that CI systems pass by
+/// name, else [`MAX_VALUE_BYTES`].
+pub fn value_cap(name: &str) -> usize {
+    match name {
+        "CI_MERGE_REQUEST_DESCRIPTION" => MAX_BODY_BYTES,
+        "CI_MERGE_REQUEST_LABELS" | "SHIPGATE_LABELS" => MAX_LIST_BYTES,
+        _ => MAX_VALUE_BYTES,
+    }
+}
+
 /// The process environment, read once. CI systems speak through it, and tests hand a
 /// made-up one to the code that reads it.
 #[derive(Debug, Clone, Default)]
@@ -71,15 +90,28 @@ impl Env {
     }
 
     /// The value of `name`; `None` when unset or empty, since CI systems and the Actions
-    /// runner pass an unset input as an empty variable.
+    /// runner pass an unset input as an empty variable. A value over its cap
+    /// ([`value_cap`]) is an error naming the variable, never cut short.
     pub fn get(&self, name: &str) -> Result<Option<&str>> {
-        match self.vars.get(std::ffi::OsStr::new(name)) {
-            None => Ok(None),
-            Some(v) if v.is_empty() => Ok(None),
-            Some(v) => match v.to_str() {
-                Some(s) => Ok(Some(s)),
-                None => bail!("environment variable {name} is not UTF-8 text; set it to UTF-8"),
-            },
+        let value = match self.vars.get(std::ffi::OsStr::new(name)) {
+            None => return Ok(None),
+            Some(v) if v.is_empty() => return Ok(None),
+            Some(v) => v,
+        };
+        let cap = value_cap(name);
+        if value.len() > cap {
+            return Err(Code::BadEnvironment.tag(anyhow!(
+                "environment variable {name} is {} bytes, over its cap of {}; no CI system sets \
+                 a value that long there: check the job's variables and inputs",
+                value.len(),
+                crate::file::size(cap as u64)
+            )));
+        }
+        match value.to_str() {
+            Some(s) => Ok(Some(s)),
+            None => Err(Code::BadEnvironment.tag(anyhow!(
+                "environment variable {name} is not UTF-8 text; set it to UTF-8"
+            ))),
         }
     }
 

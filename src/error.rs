@@ -1,0 +1,268 @@
+//! Errors that stop a command ("could not decide", exit 2): their stable codes and their
+//! text.
+//!
+//! A code is attached where its class of error arises, as a [`Coded`] wrapper around the
+//! error ([`Code::tag`]), or is read off a typed error that already says what it is (a
+//! policy's or registry's [`ConfigErrors`], a [`SignalError`], a GitHub [`ApiError`], a
+//! [`FileError`]). [`Code::of`] finds it anywhere in the chain; anything untagged is
+//! [`Code::Other`]. The codes are promises: they appear in the JSON and Code Quality
+//! error documents and are listed in the README.
+
+use std::fmt;
+
+use crate::classify::SignalError;
+use crate::file::FileError;
+use crate::policy::ConfigErrors;
+use crate::source::github::ApiError;
+
+/// Why shipgate could not decide. Kebab-case in documents (`bad-policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The command line is wrong: an unknown flag or value, a missing argument, or no
+    /// `--base` where none can be worked out.
+    BadArguments,
+    /// `--repo` is no folder, is not inside a git repository, is a bare one, or git refuses
+    /// to open it.
+    BadRepository,
+    /// A revision (a flag, an input, an event's commit, a CI variable) names no commit in
+    /// the clone.
+    UnknownRevision,
+    /// The clone lacks history the change needs (a shallow clone, a commit the event
+    /// names that was never fetched).
+    MissingHistory,
+    /// Base and head share no history.
+    UnrelatedHistories,
+    /// The policy in force does not parse or validate, or two policy files exist.
+    BadPolicy,
+    /// A file shipgate reads is no regular file, is over its size cap, is not UTF-8 text,
+    /// is missing or cannot be read (the policy, `--config`, `--body-file`, the event
+    /// payload, a file at a commit).
+    BadFile,
+    /// A manifest (Cargo.toml, package.json, pyproject.toml, VERSION) that the change
+    /// touches has no readable version.
+    BadManifest,
+    /// The flag registry at head does not parse or validate.
+    BadRegistry,
+    /// A signal names no stage of the policy: a `Release:` trailer value, `--stage` (the
+    /// `stage` input), a release tag that is not semver.
+    BadSignal,
+    /// The CI event payload is not JSON, lacks a field, has a field of the wrong type or
+    /// over its size cap.
+    BadEvent,
+    /// The CI event is not one shipgate handles.
+    UnsupportedEvent,
+    /// An environment variable (a CI variable, an action input, `SHIPGATE_*`) is not UTF-8,
+    /// is malformed, is over its size cap, or is missing where the CI system always sets it.
+    BadEnvironment,
+    /// The GitHub API failed past its retries, refused the token, or answered what
+    /// shipgate could not read.
+    Api,
+    /// Reading the repository or writing the report failed (permissions, a full disk, a
+    /// damaged clone).
+    Io,
+    /// Anything not listed above.
+    Other,
+}
+
+impl Code {
+    /// Every code, in the order the README lists them.
+    pub const ALL: [Code; 16] = [
+        Code::BadArguments,
+        Code::BadRepository,
+        Code::UnknownRevision,
+        Code::MissingHistory,
+        Code::UnrelatedHistories,
+        Code::BadPolicy,
+        Code::BadFile,
+        Code::BadManifest,
+        Code::BadRegistry,
+        Code::BadSignal,
+        Code::BadEvent,
+        Code::UnsupportedEvent,
+        Code::BadEnvironment,
+        Code::Api,
+        Code::Io,
+        Code::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadArguments => "bad-arguments",
+            Code::BadRepository => "bad-repository",
+            Code::UnknownRevision => "unknown-revision",
+            Code::MissingHistory => "missing-history",
+            Code::UnrelatedHistories => "unrelated-histories",
+            Code::BadPolicy => "bad-policy",
+            Code::BadFile => "bad-file",
+            Code::BadManifest => "bad-manifest",
+            Code::BadRegistry => "bad-registry",
+            Code::BadSignal => "bad-signal",
+            Code::BadEvent => "bad-event",
+            Code::UnsupportedEvent => "unsupported-event",
+            Code::BadEnvironment => "bad-environment",
+            Code::Api => "api",
+            Code::Io => "io",
+            Code::Other => "other",
+        }
+    }
+
+    /// `error` with this code attached. Its text is unchanged.
+    pub fn tag(self, error: anyhow::Error) -> anyhow::Error {
+        anyhow::Error::new(Coded { code: self, error })
+    }
+
+    /// `error` with this code attached unless it has one already (a more precise one,
+    /// from where it arose).
+    pub fn tag_untagged(self, error: anyhow::Error) -> anyhow::Error {
+        if Code::find(&error).is_some() {
+            error
+        } else {
+            self.tag(error)
+        }
+    }
+
+    /// The code of `error`: the outermost one attached or implied in its chain, else
+    /// [`Code::Other`].
+    pub fn of(error: &anyhow::Error) -> Code {
+        Code::find(error).unwrap_or(Code::Other)
+    }
+
+    fn find(error: &anyhow::Error) -> Option<Code> {
+        error.chain().find_map(|cause| {
+            if let Some(coded) = cause.downcast_ref::<Coded>() {
+                Some(coded.code)
+            } else if let Some(config) = cause.downcast_ref::<ConfigErrors>() {
+                Some(if config.what == crate::registry::WHAT {
+                    Code::BadRegistry
+                } else {
+                    Code::BadPolicy
+                })
+            } else if cause.is::<SignalError>() {
+                Some(Code::BadSignal)
+            } else if cause.is::<ApiError>() {
+                Some(Code::Api)
+            } else if cause.is::<FileError>() {
+                Some(Code::BadFile)
+            } else if cause.is::<std::io::Error>() || cause.is::<git2::Error>() {
+                Some(Code::Io)
+            } else {
+                None
+            }
+        })
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error with its code. It shows exactly as the error it wraps, whole chain included
+/// with `{:#}`, so tagging never changes a message; it reports no source of its own, which
+/// keeps anyhow from printing the chain a second time.
+struct Coded {
+    code: Code,
+    error: anyhow::Error,
+}
+
+impl fmt::Display for Coded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            write!(f, "{:#}", self.error)
+        } else {
+            write!(f, "{}", self.error)
+        }
+    }
+}
+
+impl fmt::Debug for Coded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {:?}", self.code, self.error)
+    }
+}
+
+impl std::error::Error for Coded {}
+
+/// Attaching a code to the error of a `Result`.
+pub trait Tag<T> {
+    /// [`Code::tag`] on the error.
+    fn code(self, code: Code) -> anyhow::Result<T>;
+    /// [`Code::tag_untagged`] on the error.
+    fn code_unless_tagged(self, code: Code) -> anyhow::Result<T>;
+}
+
+impl<T, E: Into<anyhow::Error>> Tag<T> for Result<T, E> {
+    fn code(self, code: Code) -> anyhow::Result<T> {
+        self.map_err(|e| code.tag(e.into()))
+    }
+
+    fn code_unless_tagged(self, code: Code) -> anyhow::Result<T> {
+        self.map_err(|e| code.tag_untagged(e.into()))
+    }
+}
+
+/// The error's message with its causes (`{:#}`): what the error documents carry.
+pub fn message(error: &anyhow::Error) -> String {
+    format!("{error:#}")
+}
+
+/// An error that stopped a command, with its causes, as `error: ...` lines for people.
+/// Messages quote text from the change (trailer values, flag keys, ref names), so each
+/// line is escaped like a report line.
+pub fn text(error: &anyhow::Error) -> String {
+    let message = message(error);
+    let lines: Vec<_> = message.lines().map(crate::report::text::clean).collect();
+    format!("error: {}\n", lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::anyhow;
+
+    #[test]
+    fn a_code_changes_no_message_and_is_found_under_context() {
+        let plain = anyhow!("base `x` is unknown").context("could not judge");
+        let tagged = Code::UnknownRevision
+            .tag(anyhow!("base `x` is unknown"))
+            .context("could not judge");
+        assert_eq!(format!("{tagged:#}"), format!("{plain:#}"));
+        assert_eq!(format!("{tagged}"), format!("{plain}"));
+        assert_eq!(Code::of(&tagged), Code::UnknownRevision);
+        assert_eq!(Code::of(&plain), Code::Other);
+        // The outermost code wins; an untagged fallback never hides a precise one.
+        let outer = Code::BadEvent.tag(tagged);
+        assert_eq!(Code::of(&outer), Code::BadEvent);
+        let kept = Code::BadEvent.tag_untagged(Code::UnsupportedEvent.tag(anyhow!("x")));
+        assert_eq!(Code::of(&kept), Code::UnsupportedEvent);
+    }
+
+    #[test]
+    fn typed_errors_carry_their_code() {
+        let signal: anyhow::Error = SignalError("no stage".to_owned()).into();
+        assert_eq!(Code::of(&signal.context("while judging")), Code::BadSignal);
+        let io: anyhow::Error = std::io::Error::other("disk").into();
+        assert_eq!(Code::of(&io), Code::Io);
+    }
+
+    #[test]
+    fn the_readme_lists_every_code() {
+        let readme = include_str!("../README.md");
+        for code in Code::ALL {
+            assert!(readme.contains(&format!("\n| `{code}` | ")), "{code}");
+        }
+    }
+
+    #[test]
+    fn codes_are_kebab_case_and_distinct() {
+        let names: std::collections::BTreeSet<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), Code::ALL.len());
+        for name in names {
+            assert!(
+                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{name}"
+            );
+        }
+    }
+}
