@@ -740,13 +740,25 @@ fn a_hook_whose_binary_is_gone_stops_the_push_and_says_why() {
     let bin_dir = tempfile::TempDir::new().unwrap();
     let copy = bin_dir.path().join("shipgate");
     std::fs::copy(assert_cmd::cargo::cargo_bin("shipgate"), &copy).unwrap();
-    let out = std::process::Command::new(&copy)
-        .args(["hook", "install"])
-        .current_dir(clone.repo.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", clone.home())
-        .output()
-        .unwrap();
+    // Another test thread may fork while the copy is still open for writing; the child
+    // holds that descriptor until it execs, and running the copy then fails with
+    // "text file busy" (ETXTBSY). That passes in a moment, so try again briefly.
+    let mut tries = 0;
+    let out = loop {
+        match std::process::Command::new(&copy)
+            .args(["hook", "install"])
+            .current_dir(clone.repo.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", clone.home())
+            .output()
+        {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     std::fs::remove_file(&copy).unwrap();
     clone.branch_with_commit("feature", "src/a.rs", "fix: a");
