@@ -676,6 +676,30 @@ fn tied_sources_with_the_same_basename_meet_the_symlinks_too() {
 }
 
 #[test]
+fn identical_sources_in_reverse_when_gits_table_grows_on_the_last() {
+    // git's table of sources is sized for their count, but with 205 of them the last
+    // one added (the first in path order) makes it grow, which reverses the order in
+    // which identical sources are met: the last one wins. With 204 the first does.
+    for (sources, winner) in [(204, "f010.txt"), (205, "f150.txt")] {
+        let sandbox = Sandbox::new();
+        for i in 1..=sources {
+            let text = match i {
+                10 | 100 | 150 => "the same content\n".to_owned(),
+                _ => format!("file {i}\n"),
+            };
+            sandbox.write(&format!("old/f{i:03}.txt"), text.as_bytes());
+        }
+        let a = sandbox.commit("base");
+        std::fs::remove_dir_all(sandbox.path().join("old")).unwrap();
+        sandbox.write("new.txt", b"the same content\n");
+        let b = sandbox.commit("head");
+        let pairs = sandbox.assert_same_renames(&a, &b);
+        let expected = (format!("old/{winner}").into_bytes(), b"new.txt".to_vec());
+        assert_eq!(pairs, Pairs::from([expected]), "{sources} sources");
+    }
+}
+
+#[test]
 fn competing_destinations_and_the_size_boundary() {
     let sandbox = Sandbox::new();
     let text = numbered("src", 0..40);

@@ -8,7 +8,8 @@
 //!
 //! Where several sources are equally good, git's choice follows from the order in which
 //! its data structures hand them over, and this port keeps that order (see
-//! [`record_if_better`] and `Matrix::find_renames` for equal scores). That is why every deleted and added entry
+//! [`identical_sources_reversed`] for identical files, [`record_if_better`] and
+//! `Matrix::find_renames` for equal scores). That is why every deleted and added entry
 //! is passed in, symlinks and submodules too: git never compares their content, but
 //! they take part in those orders.
 //!
@@ -143,13 +144,18 @@ fn basename(path: &[u8]) -> &[u8] {
 
 /// `find_exact_renames` and `find_identical_files`: each destination, in path order,
 /// takes the first unused source with the same blob (and, unless both are regular files,
-/// the same mode), or a later one (within git's 100 alternatives) whose basename is the
-/// same.
+/// the same mode) in git's hash-chain order (path order, or the reverse when
+/// [`identical_sources_reversed`]), or a later one (within git's 100 alternatives) whose
+/// basename is the same.
 fn find_exact_renames(sources: &[&Candidate], dests: &[&Candidate], state: &mut State) {
-    // git walks a hash chain that yields same-blob sources in queue (path) order.
     let mut by_oid: HashMap<Oid, Vec<usize>> = HashMap::with_capacity(sources.len());
     for (s, src) in sources.iter().enumerate() {
         by_oid.entry(src.oid).or_default().push(s);
+    }
+    if identical_sources_reversed(sources.len()) {
+        for group in by_oid.values_mut() {
+            group.reverse();
+        }
     }
     for (d, dst) in dests.iter().enumerate() {
         let Some(same_blob) = by_oid.get(&dst.oid) else {
@@ -185,6 +191,30 @@ fn find_exact_renames(sources: &[&Candidate], dests: &[&Candidate], state: &mut 
             state.record(s, d);
         }
     }
+}
+
+/// Whether `find_identical_files` meets the sources that share a blob last first.
+///
+/// git puts every source in a `hashmap` keyed by the first four bytes of the object id,
+/// adding them from the last to the first in path order. `hashmap_add` pushes an entry
+/// onto the front of its bucket's chain, and the walk starts at the front, so it meets
+/// same-blob sources in path order, and the first one wins a tie. Unless the table grows
+/// on the way: `rehash` moves the entries of each old chain, front first, onto the front
+/// of their new chain, which reverses the order of entries that share a hash.
+/// `hashmap_init` sizes the table for all the sources (at least `n * 100 / 80` buckets,
+/// 64 times a power of 4), and it grows once the count passes 80% of its size; the
+/// rounding leaves that threshold at `n - 1` or more, so the table grows at most once,
+/// on the last addition (the first source), and only for some counts: 205, 3,277,
+/// 52,429 and 838,861 sources. Then git prefers the *last* of several identical sources.
+fn identical_sources_reversed(sources: usize) -> bool {
+    // hashmap.c: HASHMAP_INITIAL_SIZE, HASHMAP_RESIZE_BITS and HASHMAP_LOAD_FACTOR, in
+    // `hashmap_init`'s and `alloc_table`'s unsigned arithmetic.
+    let wanted = u64::from((sources as u64 * 100 / 80) as u32);
+    let mut size: u64 = 64;
+    while wanted > size {
+        size <<= 2;
+    }
+    sources as u64 > size * 80 / 100
 }
 
 /// `find_basename_matches`: a source whose basename is unique among the remaining
@@ -984,6 +1014,14 @@ mod tests {
         // "a\n": accum1 = 'a' then (('a' << 7) + '\n'), accum2 = 0.
         let expected = ((u32::from(b'a') << 7) + u32::from(b'\n')) % HASHBASE;
         assert_eq!(&*spans(b"a\n").counts, &[(expected, 2)]);
+    }
+
+    #[test]
+    fn gits_source_table_grows_on_the_last_source_for_a_few_counts() {
+        let reversed: Vec<usize> = (0..1_000_000)
+            .filter(|&n| identical_sources_reversed(n))
+            .collect();
+        assert_eq!(reversed, [205, 3_277, 52_429, 838_861]);
     }
 
     #[test]
