@@ -936,6 +936,69 @@ fn render_lines(lines: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
+/// An entry for the tie-heavy property test.
+#[derive(Debug, Clone)]
+enum TieEntry {
+    /// A regular file: one of a few templates of equal-length lines, with some lines
+    /// swapped for variants of the same length, and sometimes a few lines more. Files
+    /// from one template are the same size unless extended, and every line swapped
+    /// costs the same, so scores tie everywhere.
+    File {
+        template: u8,
+        variants: Vec<(u8, u8)>,
+        extra: u8,
+    },
+    /// A symlink to one of a few targets: git pairs it only with an identical one, but
+    /// it takes part in every tie-break.
+    Link(u8),
+}
+
+const TIE_LINES: u8 = 12;
+
+fn tie_entry() -> impl Strategy<Value = TieEntry> {
+    prop_oneof![
+        8 => (
+            0..3u8,
+            prop::collection::vec((0..TIE_LINES, 0..4u8), 0..5),
+            prop_oneof![3 => Just(0u8), 1 => 1..4u8],
+        )
+            .prop_map(|(template, variants, extra)| TieEntry::File {
+                template,
+                variants,
+                extra,
+            }),
+        1 => (0..3u8).prop_map(TieEntry::Link),
+    ]
+}
+
+/// Few folders and few names, so that identical files and shared basenames abound.
+fn tie_path(top: &str, dir: u8, name: u8) -> String {
+    let dir = ["", "a/", "a/b/", "c/"][usize::from(dir)];
+    format!("{top}/{dir}f{name}.txt")
+}
+
+impl Sandbox {
+    fn write_tie_entry(&self, path: &str, entry: &TieEntry) {
+        match entry {
+            TieEntry::Link(target) => self.symlink(&format!("target-{target}"), path),
+            TieEntry::File {
+                template,
+                variants,
+                extra,
+            } => {
+                let mut lines: Vec<String> = (0..TIE_LINES)
+                    .map(|i| format!("template {template} line {i:02}\n"))
+                    .collect();
+                for &(at, variant) in variants {
+                    lines[usize::from(at)] = format!("variants {variant} line {at:02}\n");
+                }
+                lines.extend((0..*extra).map(|i| format!("an extra line, {i:02}\n")));
+                self.write(path, lines.concat().as_bytes());
+            }
+        }
+    }
+}
+
 proptest! {
     // A fixed seed keeps CI reproducible; each case runs git several times, hence the
     // modest count.
@@ -986,6 +1049,53 @@ proptest! {
             let to = render(file.dir, file.name, true);
             if head.insert(to.clone()) {
                 sandbox.write(&to, &render_lines(&file.lines));
+            }
+        }
+        let b = sandbox.commit("head");
+        sandbox.assert_same_renames(&a, &b);
+    }
+}
+
+proptest! {
+    // Each case is two commits and one `git diff`; the count keeps this test to a
+    // couple of seconds.
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        rng_seed: RngSeed::Fixed(0x7135_2024),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Ties everywhere: identical sources, same-size sources that score the same,
+    /// shared basenames, symlinks among the files; some files stay put.
+    #[test]
+    fn ties_break_as_git_breaks_them(
+        base in prop::collection::vec((0..4u8, 0..5u8, tie_entry(), prop::bool::weighted(0.2)), 1..20),
+        head in prop::collection::vec((0..4u8, 0..5u8, tie_entry()), 1..16),
+    ) {
+        let sandbox = Sandbox::new();
+        let mut paths = BTreeSet::new();
+        let mut kept = Vec::new();
+        for (dir, name, entry, keep) in &base {
+            let path = tie_path("from", *dir, *name);
+            if paths.insert(path.clone()) {
+                sandbox.write_tie_entry(&path, entry);
+                if *keep {
+                    kept.push(path);
+                }
+            }
+        }
+        let a = sandbox.commit("base");
+        for path in &paths {
+            if !kept.contains(path) {
+                sandbox.remove(path);
+            }
+        }
+        let mut added = BTreeSet::new();
+        for (dir, name, entry) in &head {
+            let path = tie_path("to", *dir, *name);
+            if added.insert(path.clone()) {
+                sandbox.write_tie_entry(&path, entry);
             }
         }
         let b = sandbox.commit("head");
