@@ -470,7 +470,9 @@ impl Matrix {
     /// never computed: a sketch bound rules those pairs out. When keys tie there, which
     /// tied pair survives and which comes first depends on every score in the row
     /// through the slots' replacement order, so the row is replayed exactly as git runs
-    /// it.
+    /// it: every remaining source in path order, symlinks and submodules included, each
+    /// with its score (0 when sizes rule it out or it is no regular file) and basename
+    /// match.
     fn row(
         &mut self,
         blobs: &Blobs,
