@@ -1,15 +1,16 @@
-//! `shipgate::source::renames::detect` against `git diff -M` itself, on real
-//! repositories built with the git CLI: the rename pairs must be the same.
+//! shipgate's rename pairing (`Repo::diff`, which runs `source::renames::detect`)
+//! against `git diff -M` itself, on real repositories built with the git CLI: the rename
+//! pairs must be the same.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use git2::{Delta, DiffOptions, FileMode, Oid, Repository};
+use git2::{Oid, Repository};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use shipgate::source::renames::{self, Candidate};
+use shipgate::source::git::Repo;
 use tempfile::TempDir;
 
 /// (old path, new path)
@@ -46,6 +47,25 @@ impl Sandbox {
         std::fs::write(full, content).unwrap();
     }
 
+    fn symlink(&self, target: &str, path: &str) {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, full).unwrap();
+    }
+
+    /// Records a submodule at `path` on `commit`, as a clone that did not initialise it
+    /// has it: a gitlink in the index and an empty folder.
+    fn submodule(&self, path: &str, commit: &str) {
+        std::fs::create_dir_all(self.path().join(path)).unwrap();
+        let entry = format!("160000,{commit},{path}");
+        self.git(&["update-index", "--add", "--cacheinfo", &entry]);
+    }
+
+    fn remove_submodule(&self, path: &str) {
+        self.git(&["update-index", "--force-remove", path]);
+        std::fs::remove_dir(self.path().join(path)).unwrap();
+    }
+
     fn remove(&self, path: &str) {
         std::fs::remove_file(self.path().join(path)).unwrap();
     }
@@ -65,7 +85,7 @@ impl Sandbox {
     fn assert_same_renames(&self, a: &str, b: &str) -> Pairs {
         let expected = git_renames(self.path(), self.home.path(), &format!("{a}..{b}"));
         let repo = Repository::open(self.path()).unwrap();
-        let (actual, _) = detect_between(&repo, oid(&repo, a), oid(&repo, b));
+        let (actual, _) = detect_between(self.path(), oid(&repo, a), oid(&repo, b));
         assert_pairs_eq(&expected, &actual);
         actual
     }
@@ -133,49 +153,25 @@ fn oid(repo: &Repository, rev: &str) -> Oid {
         .id()
 }
 
-/// `detect` between two commits' trees, with candidates taken from libgit2's plain tree
-/// diff as shipgate takes them: added and deleted blobs, type changes left alone,
-/// submodules left out. Also returns how long `detect` took.
-fn detect_between(repo: &Repository, a: Oid, b: Oid) -> (Pairs, Duration) {
-    let old = repo.find_commit(a).unwrap().tree().unwrap();
-    let new = repo.find_commit(b).unwrap().tree().unwrap();
-    let mut opts = DiffOptions::new();
-    opts.include_typechange(true);
-    let diff = repo
-        .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut opts))
-        .unwrap();
-    let mut paths = Vec::new();
-    let (mut deleted, mut added) = (Vec::new(), Vec::new());
-    for delta in diff.deltas() {
-        let (file, list) = match delta.status() {
-            Delta::Deleted => (delta.old_file(), &mut deleted),
-            Delta::Added => (delta.new_file(), &mut added),
-            _ => continue,
-        };
-        if file.mode() == FileMode::Commit {
-            continue;
-        }
-        list.push((paths.len(), file.id()));
-        paths.push(file.path_bytes().unwrap().to_vec());
-    }
-    let candidates = |list: &[(usize, Oid)]| -> Vec<Candidate<'_>> {
-        list.iter()
-            .map(|&(index, oid)| Candidate {
-                index,
-                path: &paths[index],
-                oid,
-            })
-            .collect()
-    };
-    let (deleted, added) = (candidates(&deleted), candidates(&added));
+/// The renames shipgate reports from commit `a` to commit `b`: [`Repo::diff`], the
+/// tree diff and rename pairing that `check` and the hook run. Also returns how long it
+/// took.
+fn detect_between(dir: &Path, a: Oid, b: Oid) -> (Pairs, Duration) {
+    let repo = Repo::open(dir).unwrap();
     let start = Instant::now();
-    let found = renames::detect(repo, &deleted, &added).unwrap();
+    let files = repo.diff(Some(a), b).unwrap();
     let took = start.elapsed();
-    let pairs = found
-        .iter()
-        .map(|&(from, to)| (paths[from].clone(), paths[to].clone()))
+    let pairs = files
+        .into_iter()
+        .filter_map(|f| Some((f.old_path?, f.path)))
         .collect();
     (pairs, took)
+}
+
+fn pairs_of(list: &[(String, String)]) -> Pairs {
+    list.iter()
+        .map(|(from, to)| (from.clone().into_bytes(), to.clone().into_bytes()))
+        .collect()
 }
 
 fn assert_pairs_eq(expected: &Pairs, actual: &Pairs) {
@@ -506,6 +502,204 @@ fn tied_sources_follow_gits_slot_order() {
 }
 
 #[test]
+fn tied_sources_meet_the_symlinks_git_also_scores() {
+    // The shape of rust-lang/cargo f3a444853839...a3e352e4b8f2, where test snapshots
+    // moved from `snapshots/add/<case>.*` to `testsuite/add/<case>/*`. Four cases had
+    // the same stderr, which the new layout extends by a line, so the four sources tie
+    // for each of their destinations; every `<case>.in` symlink is replaced by one with
+    // another target, so none of them pairs. git scores every remaining source against
+    // each destination, symlinks included: they score 0, but as the first sources in
+    // path order they take the first of its four candidate slots, and that decides the
+    // slot order of the tied sources, and so which goes where.
+    let sandbox = Sandbox::new();
+    let updating = "    Updating git repository `[ROOTURL]/git-package`\n";
+    let adding = "      Adding git-package (git) to dependencies.\n";
+    let cases = [
+        (
+            "add_basic",
+            "    Updating `dummy-registry` index\n".to_owned(),
+        ),
+        ("git", format!("{updating}{adding}")),
+        ("git_branch", format!("{updating}{adding}")),
+        (
+            "git_dev",
+            format!("{updating}      Adding git-package (git) to dev-dependencies.\n"),
+        ),
+        ("git_inferred_name", format!("{updating}{updating}{adding}")),
+        ("git_rev", format!("{updating}{adding}")),
+        ("git_tag", format!("{updating}{adding}")),
+    ];
+    for (case, stderr) in &cases {
+        sandbox.symlink("add-basic.in/", &format!("snapshots/add/{case}.in"));
+        sandbox.write(&format!("snapshots/add/{case}.stderr"), stderr.as_bytes());
+    }
+    let a = sandbox.commit("base");
+    for (case, stderr) in &cases {
+        sandbox.remove(&format!("snapshots/add/{case}.in"));
+        sandbox.remove(&format!("snapshots/add/{case}.stderr"));
+        sandbox.symlink("../add-basic/in", &format!("testsuite/add/{case}/in"));
+        let moved = match *case {
+            "git_inferred_name" | "add_basic" => stderr.clone(),
+            _ => format!("{stderr}{updating}"),
+        };
+        sandbox.write(
+            &format!("testsuite/add/{case}/stderr.log"),
+            moved.as_bytes(),
+        );
+    }
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    // Without the symlinks, `git` would go to `git`, `git_branch` to `git_branch` and
+    // `git_tag` to `git_rev`.
+    let expected = [
+        ("add_basic", "add_basic"),
+        ("git", "git_rev"),
+        ("git_branch", "git"),
+        ("git_dev", "git_dev"),
+        ("git_inferred_name", "git_inferred_name"),
+        ("git_rev", "git_tag"),
+        ("git_tag", "git_branch"),
+    ]
+    .map(|(from, to)| {
+        (
+            format!("snapshots/add/{from}.stderr"),
+            format!("testsuite/add/{to}/stderr.log"),
+        )
+    });
+    assert_eq!(pairs, pairs_of(&expected));
+}
+
+#[test]
+fn tied_sources_with_the_same_basename_meet_the_symlinks_too() {
+    // The shape of rust-lang/cargo 1f2d5ef0ef56...da204963d6c0: the same move, seen for
+    // the `dependency/Cargo.toml` of each case. Two groups of identical sources, every
+    // one with the destinations' basename, tie at equal scores; the first identical
+    // sources go to exact copies, and symlinks and unrelated manifests, which git also
+    // scores, come first in path order.
+    let sandbox = Sandbox::new();
+    let manifest = |name: &str, extra: &str| {
+        format!("[workspace]\n\n[package]\nname = \"{name}\"\nversion = \"0.0.0\"\n{extra}")
+    };
+    let plain = manifest("cargo-list-test-fixture-dependency", "");
+    let featured = manifest(
+        "your-face",
+        "\n[features]\nnose = []\nmouth = []\neyes = []\nears = []\n",
+    );
+    let cases = [
+        ("add_basic", manifest("cargo-list-test-fixture", "")),
+        ("build_prefer_existing_version", plain.clone()),
+        ("dev_prefer_existing_version", plain.clone()),
+        ("list_features_path_no_default", featured.clone()),
+        ("path_inferred_name", plain.clone()),
+        (
+            "path_inferred_name_conflicts_full_feature",
+            featured.clone(),
+        ),
+        ("path_normalized_name", plain.clone()),
+    ];
+    for (case, text) in &cases {
+        sandbox.symlink("add-basic.in/", &format!("snapshots/add/{case}.link"));
+        for side in ["in", "out"] {
+            sandbox.write(
+                &format!("snapshots/add/{case}.{side}/dependency/Cargo.toml"),
+                text.as_bytes(),
+            );
+        }
+    }
+    let a = sandbox.commit("base");
+    std::fs::remove_dir_all(sandbox.path().join("snapshots")).unwrap();
+    let plain_edited = plain.replace("\nversion", "\nedition = \"2015\"\nversion");
+    let featured_edited = featured.replace("\nears = []", "\nears = []\nhair = []");
+    let moved = [
+        ("add_basic", None),
+        ("build_prefer_existing_version", Some(&plain_edited)),
+        ("dev_prefer_existing_version", Some(&plain_edited)),
+        ("invalid_path_name", Some(&plain)),
+        ("list_features_path", Some(&featured_edited)),
+        ("list_features_path_no_default", Some(&featured_edited)),
+        ("overwrite_git_with_path", Some(&plain)),
+    ];
+    for (case, text) in moved {
+        sandbox.symlink("../add-basic/in", &format!("testsuite/add/{case}/link"));
+        for side in ["in", "out"] {
+            if let Some(text) = text {
+                sandbox.write(
+                    &format!("testsuite/add/{case}/{side}/dependency/Cargo.toml"),
+                    text.as_bytes(),
+                );
+            }
+        }
+    }
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    let expected = [
+        // Exact copies take the first identical sources in path order.
+        ("build_prefer_existing_version.in", "invalid_path_name/in"),
+        ("build_prefer_existing_version.out", "invalid_path_name/out"),
+        (
+            "dev_prefer_existing_version.in",
+            "overwrite_git_with_path/in",
+        ),
+        (
+            "dev_prefer_existing_version.out",
+            "overwrite_git_with_path/out",
+        ),
+        // The ties, in git's slot order rather than path order.
+        ("list_features_path_no_default.in", "list_features_path/out"),
+        (
+            "list_features_path_no_default.out",
+            "list_features_path_no_default/out",
+        ),
+        ("path_inferred_name.in", "build_prefer_existing_version/out"),
+        ("path_inferred_name.out", "dev_prefer_existing_version/out"),
+        (
+            "path_inferred_name_conflicts_full_feature.in",
+            "list_features_path/in",
+        ),
+        (
+            "path_inferred_name_conflicts_full_feature.out",
+            "list_features_path_no_default/in",
+        ),
+        (
+            "path_normalized_name.in",
+            "build_prefer_existing_version/in",
+        ),
+        ("path_normalized_name.out", "dev_prefer_existing_version/in"),
+    ]
+    .map(|(from, to)| {
+        (
+            format!("snapshots/add/{from}/dependency/Cargo.toml"),
+            format!("testsuite/add/{to}/dependency/Cargo.toml"),
+        )
+    });
+    assert_eq!(pairs, pairs_of(&expected));
+}
+
+#[test]
+fn identical_sources_in_reverse_when_gits_table_grows_on_the_last() {
+    // git's table of sources is sized for their count, but with 205 of them the last
+    // one added (the first in path order) makes it grow, which reverses the order in
+    // which identical sources are met: the last one wins. With 204 the first does.
+    for (sources, winner) in [(204, "f010.txt"), (205, "f150.txt")] {
+        let sandbox = Sandbox::new();
+        for i in 1..=sources {
+            let text = match i {
+                10 | 100 | 150 => "the same content\n".to_owned(),
+                _ => format!("file {i}\n"),
+            };
+            sandbox.write(&format!("old/f{i:03}.txt"), text.as_bytes());
+        }
+        let a = sandbox.commit("base");
+        std::fs::remove_dir_all(sandbox.path().join("old")).unwrap();
+        sandbox.write("new.txt", b"the same content\n");
+        let b = sandbox.commit("head");
+        let pairs = sandbox.assert_same_renames(&a, &b);
+        let expected = (format!("old/{winner}").into_bytes(), b"new.txt".to_vec());
+        assert_eq!(pairs, Pairs::from([expected]), "{sources} sources");
+    }
+}
+
+#[test]
 fn competing_destinations_and_the_size_boundary() {
     let sandbox = Sandbox::new();
     let text = numbered("src", 0..40);
@@ -614,16 +808,56 @@ fn leading_nuls_hash_like_nothing_and_tie() {
 
 #[test]
 fn symlinks_move_exactly() {
+    // A symlink's blob is its target's name, so a file holding that name has the same
+    // blob. git pairs each only with its own kind, although the file comes first among
+    // the sources and the symlink first among the destinations.
     let sandbox = Sandbox::new();
     sandbox.write("target.txt", b"hello\n");
-    std::os::unix::fs::symlink("target.txt", sandbox.path().join("link")).unwrap();
+    sandbox.symlink("target.txt", "link");
+    sandbox.write("a-plain", b"target.txt");
     let a = sandbox.commit("base");
     sandbox.remove("link");
-    std::fs::create_dir_all(sandbox.path().join("sub")).unwrap();
-    std::os::unix::fs::symlink("target.txt", sandbox.path().join("sub/link")).unwrap();
+    sandbox.remove("a-plain");
+    sandbox.symlink("target.txt", "sub/a-link");
+    sandbox.write("sub/b-plain", b"target.txt");
     let b = sandbox.commit("head");
     let pairs = sandbox.assert_same_renames(&a, &b);
-    assert_eq!(pairs.len(), 1);
+    let expected = [("link", "sub/a-link"), ("a-plain", "sub/b-plain")]
+        .map(|(from, to)| (from.to_owned(), to.to_owned()));
+    assert_eq!(pairs, pairs_of(&expected));
+}
+
+#[test]
+fn submodules_move_exactly_and_count_as_basenames() {
+    // git pairs a submodule with an identical one, as it does a symlink. And a deleted
+    // submodule named `util` makes `util` no unique basename among the sources, so
+    // `src/util` is not matched by name with `lib/util` first: the matrix gives it the
+    // more similar `lib/helpers`.
+    let sandbox = Sandbox::new();
+    let (one, two) = ("1".repeat(40), "2".repeat(40));
+    sandbox.submodule("vendor/lib", &one);
+    sandbox.submodule("vendor/other", &two);
+    sandbox.submodule("vendor/util", &two);
+    sandbox.write("src/util", numbered("util", 0..20).as_bytes());
+    let a = sandbox.commit("base");
+    for path in ["vendor/lib", "vendor/other", "vendor/util"] {
+        sandbox.remove_submodule(path);
+    }
+    sandbox.remove("src/util");
+    sandbox.submodule("third_party/lib", &one);
+    sandbox.submodule("third_party/other", &"3".repeat(40));
+    // 16 and 19 of 20 lines kept.
+    let kept = |n| format!("{}{}", numbered("util", 0..n), numbered("new", n..20));
+    sandbox.write("lib/util", kept(16).as_bytes());
+    sandbox.write("lib/helpers", kept(19).as_bytes());
+    let b = sandbox.commit("head");
+    let pairs = sandbox.assert_same_renames(&a, &b);
+    let expected = [
+        ("vendor/lib", "third_party/lib"),
+        ("src/util", "lib/helpers"),
+    ]
+    .map(|(from, to)| (from.to_owned(), to.to_owned()));
+    assert_eq!(pairs, pairs_of(&expected));
 }
 
 #[test]
@@ -709,6 +943,69 @@ fn render_lines(lines: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
+/// An entry for the tie-heavy property test.
+#[derive(Debug, Clone)]
+enum TieEntry {
+    /// A regular file: one of a few templates of equal-length lines, with some lines
+    /// swapped for variants of the same length, and sometimes a few lines more. Files
+    /// from one template are the same size unless extended, and every line swapped
+    /// costs the same, so scores tie everywhere.
+    File {
+        template: u8,
+        variants: Vec<(u8, u8)>,
+        extra: u8,
+    },
+    /// A symlink to one of a few targets: git pairs it only with an identical one, but
+    /// it takes part in every tie-break.
+    Link(u8),
+}
+
+const TIE_LINES: u8 = 12;
+
+fn tie_entry() -> impl Strategy<Value = TieEntry> {
+    prop_oneof![
+        8 => (
+            0..3u8,
+            prop::collection::vec((0..TIE_LINES, 0..4u8), 0..5),
+            prop_oneof![3 => Just(0u8), 1 => 1..4u8],
+        )
+            .prop_map(|(template, variants, extra)| TieEntry::File {
+                template,
+                variants,
+                extra,
+            }),
+        1 => (0..3u8).prop_map(TieEntry::Link),
+    ]
+}
+
+/// Few folders and few names, so that identical files and shared basenames abound.
+fn tie_path(top: &str, dir: u8, name: u8) -> String {
+    let dir = ["", "a/", "a/b/", "c/"][usize::from(dir)];
+    format!("{top}/{dir}f{name}.txt")
+}
+
+impl Sandbox {
+    fn write_tie_entry(&self, path: &str, entry: &TieEntry) {
+        match entry {
+            TieEntry::Link(target) => self.symlink(&format!("target-{target}"), path),
+            TieEntry::File {
+                template,
+                variants,
+                extra,
+            } => {
+                let mut lines: Vec<String> = (0..TIE_LINES)
+                    .map(|i| format!("template {template} line {i:02}\n"))
+                    .collect();
+                for &(at, variant) in variants {
+                    lines[usize::from(at)] = format!("variants {variant} line {at:02}\n");
+                }
+                lines.extend((0..*extra).map(|i| format!("an extra line, {i:02}\n")));
+                self.write(path, lines.concat().as_bytes());
+            }
+        }
+    }
+}
+
 proptest! {
     // A fixed seed keeps CI reproducible; each case runs git several times, hence the
     // modest count.
@@ -766,6 +1063,53 @@ proptest! {
     }
 }
 
+proptest! {
+    // Each case is two commits and one `git diff`; the count keeps this test to a
+    // couple of seconds.
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        rng_seed: RngSeed::Fixed(0x7135_2024),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Ties everywhere: identical sources, same-size sources that score the same,
+    /// shared basenames, symlinks among the files; some files stay put.
+    #[test]
+    fn ties_break_as_git_breaks_them(
+        base in prop::collection::vec((0..4u8, 0..5u8, tie_entry(), prop::bool::weighted(0.2)), 1..20),
+        head in prop::collection::vec((0..4u8, 0..5u8, tie_entry()), 1..16),
+    ) {
+        let sandbox = Sandbox::new();
+        let mut paths = BTreeSet::new();
+        let mut kept = Vec::new();
+        for (dir, name, entry, keep) in &base {
+            let path = tie_path("from", *dir, *name);
+            if paths.insert(path.clone()) {
+                sandbox.write_tie_entry(&path, entry);
+                if *keep {
+                    kept.push(path);
+                }
+            }
+        }
+        let a = sandbox.commit("base");
+        for path in &paths {
+            if !kept.contains(path) {
+                sandbox.remove(path);
+            }
+        }
+        let mut added = BTreeSet::new();
+        for (dir, name, entry) in &head {
+            let path = tie_path("to", *dir, *name);
+            if added.insert(path.clone()) {
+                sandbox.write_tie_entry(&path, entry);
+            }
+        }
+        let b = sandbox.commit("head");
+        sandbox.assert_same_renames(&a, &b);
+    }
+}
+
 /// The repository `bench/run.sh --keep /tmp/benchrepo` builds.
 const BENCH_REPO: &str = "/tmp/benchrepo";
 
@@ -782,19 +1126,20 @@ fn benchmark_repository_matches_git() {
         let expected = git_renames(&dir, home.path(), &format!("{base}...main"));
         let mut times = Vec::new();
         let mut actual = Pairs::new();
+        let repo = Repository::open(&dir).unwrap();
+        let (a, b) = (oid(&repo, base), oid(&repo, "main"));
+        let merge_base = repo.merge_base(a, b).unwrap();
         for _ in 0..11 {
-            // A fresh handle each time, so no run reuses another's object cache.
-            let repo = Repository::open(&dir).unwrap();
-            let (a, b) = (oid(&repo, base), oid(&repo, "main"));
-            let merge_base = repo.merge_base(a, b).unwrap();
-            let (pairs, took) = detect_between(&repo, merge_base, b);
+            // `detect_between` opens its own handle, so no run reuses another's object
+            // cache.
+            let (pairs, took) = detect_between(&dir, merge_base, b);
             actual = pairs;
             times.push(took);
         }
         times.sort();
         let agreed = expected.intersection(&actual).count();
         eprintln!(
-            "{base}...main: git {} renames, detect {}, agreed {agreed}; detect took median {:.1} ms (min {:.1}, max {:.1})",
+            "{base}...main: git {} renames, shipgate {}, agreed {agreed}; its diff took median {:.1} ms (min {:.1}, max {:.1})",
             expected.len(),
             actual.len(),
             times[times.len() / 2].as_secs_f64() * 1e3,

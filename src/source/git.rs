@@ -344,9 +344,10 @@ impl Repo {
 
     /// Turns raw deltas into file changes, pairing deleted and added files into renames.
     fn pair_renames(&self, raw: Vec<RawDelta>) -> Result<Vec<FileChange>> {
-        // Like git, only regular files are paired by content; a symlink is paired only
-        // with a symlink of the same target, and submodules never.
-        let candidates = |kind: Kind, deleted: bool| -> Vec<renames::Candidate<'_>> {
+        // Files, symlinks and submodules all go to `detect`, as git passes them all to its
+        // rename detection: only regular files are paired by content, the others only
+        // with an identical one, but all of them take part in git's tie-breaks.
+        let candidates = |deleted: bool| -> Vec<renames::Candidate<'_>> {
             raw.iter()
                 .enumerate()
                 .filter_map(|(i, d)| {
@@ -355,27 +356,22 @@ impl Repo {
                     } else {
                         (d.old, d.new)
                     };
-                    let side = side.filter(|s| gone.is_none() && s.kind == kind)?;
+                    let side = side.filter(|_| gone.is_none())?;
                     Some(renames::Candidate {
                         index: i,
                         path: &d.path,
                         oid: side.oid,
+                        mode: side.mode as u32,
                     })
                 })
                 .collect()
         };
-        let (deleted, added) = (candidates(Kind::File, true), candidates(Kind::File, false));
-        let mut pairs = if deleted.is_empty() || added.is_empty() {
+        let (deleted, added) = (candidates(true), candidates(false));
+        let pairs = if deleted.is_empty() || added.is_empty() {
             Vec::new()
         } else {
             renames::detect(&self.repo, &deleted, &added).context("could not detect renames")?
         };
-        let mut links_gone = candidates(Kind::Link, true);
-        for link in candidates(Kind::Link, false) {
-            if let Some(at) = links_gone.iter().position(|g| g.oid == link.oid) {
-                pairs.push((links_gone.swap_remove(at).index, link.index));
-            }
-        }
         let mut renamed_from: Vec<Option<usize>> = vec![None; raw.len()];
         let mut consumed = vec![false; raw.len()];
         for (del, add) in pairs {

@@ -6,6 +6,13 @@
 //! (no copies, no break/rewrite detection), so that shipgate reports the renames a user
 //! sees in `git diff -M`.
 //!
+//! Where several sources are equally good, git's choice follows from the order in which
+//! its data structures hand them over, and this port keeps that order (see
+//! [`identical_sources_reversed`] for identical files, [`record_if_better`] and
+//! `Matrix::find_renames` for equal scores). That is why every deleted and added entry
+//! is passed in, symlinks and submodules too: git never compares their content, but
+//! they take part in those orders.
+//!
 //! What it adds to git is speed that never changes an answer:
 //! - sizes come from object headers, so a pair that git would reject on size alone
 //!   costs no blob inflate;
@@ -23,13 +30,26 @@ use std::collections::hash_map::Entry;
 use git2::{Odb, Oid, Repository};
 
 /// One side of a candidate pair: an index into the caller's list of deltas, the path
-/// (raw bytes), and the blob id. Only regular files are passed in: git pairs symlinks
-/// only exactly, and the caller does that itself.
+/// (raw bytes), the object id and git's file mode.
+///
+/// Every deleted and added entry that is not a folder is a candidate, as it is in git's
+/// `rename_src` and `rename_dst`: regular files are scored by content, a symlink or a
+/// submodule pairs only with an identical one of the same mode, and all of them count in
+/// the orders that break ties.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     pub index: usize,
     pub path: &'a [u8],
     pub oid: Oid,
+    /// `0o100644`, `0o100755`, `0o120000` (symlink) or `0o160000` (submodule).
+    pub mode: u32,
+}
+
+impl Candidate<'_> {
+    /// `S_ISREG`: the only kind git compares by content.
+    fn is_regular(&self) -> bool {
+        self.mode & 0o170_000 == 0o100_000
+    }
 }
 
 /// A similarity score; `MAX_SCORE` means identical (diffcore.h).
@@ -51,8 +71,7 @@ const IDENTICAL_ALTERNATIVES: usize = 100;
 /// Pairs deleted files with added files as `git diff -M` (default 50% similarity,
 /// diff.renameLimit 1000) would, returning (deleted.index, added.index) pairs.
 ///
-/// The pairs come in the order of the added files' paths. Every candidate is scored as
-/// a regular file, which is what the caller passes.
+/// The pairs come in the order of the added files' paths.
 pub fn detect(
     repo: &git2::Repository,
     deleted: &[Candidate],
@@ -75,7 +94,8 @@ pub fn detect(
     let mut blobs = Blobs::new(repo, &sources, &dests)?;
     find_basename_matches(&sources, &dests, &mut blobs, &mut state)?;
 
-    // remove_unneeded_paths_from_src: sources used by a rename leave the matrix.
+    // remove_unneeded_paths_from_src: sources used by a rename leave the matrix; the
+    // others stay, whatever their kind.
     let srcs: Vec<usize> = (0..sources.len()).filter(|&s| !state.src_used[s]).collect();
     let dsts: Vec<usize> = (0..dests.len())
         .filter(|&d| state.dst_src[d].is_none())
@@ -123,13 +143,19 @@ fn basename(path: &[u8]) -> &[u8] {
 }
 
 /// `find_exact_renames` and `find_identical_files`: each destination, in path order,
-/// takes the first unused source with the same blob, or a later one (within git's 100
-/// alternatives) whose basename is the same.
+/// takes the first unused source with the same blob (and, unless both are regular files,
+/// the same mode) in git's hash-chain order (path order, or the reverse when
+/// [`identical_sources_reversed`]), or a later one (within git's 100 alternatives) whose
+/// basename is the same.
 fn find_exact_renames(sources: &[&Candidate], dests: &[&Candidate], state: &mut State) {
-    // git walks a hash chain that yields same-blob sources in queue (path) order.
     let mut by_oid: HashMap<Oid, Vec<usize>> = HashMap::with_capacity(sources.len());
     for (s, src) in sources.iter().enumerate() {
         by_oid.entry(src.oid).or_default().push(s);
+    }
+    if identical_sources_reversed(sources.len()) {
+        for group in by_oid.values_mut() {
+            group.reverse();
+        }
     }
     for (d, dst) in dests.iter().enumerate() {
         let Some(same_blob) = by_oid.get(&dst.oid) else {
@@ -137,14 +163,19 @@ fn find_exact_renames(sources: &[&Candidate], dests: &[&Candidate], state: &mut 
         };
         let dst_base = basename(dst.path);
         // git scores each candidate 1, plus 1 for the same basename, keeps the first
-        // best, and stops at a 2 or after 100 candidates.
+        // best, and stops at a 2 or after 100 candidates. Sources already used, and
+        // sources of another kind, are passed over without counting.
         let mut best = None;
         let mut budget = IDENTICAL_ALTERNATIVES;
         for &s in same_blob {
+            let src = sources[s];
+            if !(src.is_regular() && dst.is_regular()) && src.mode != dst.mode {
+                continue;
+            }
             if state.src_used[s] {
                 continue;
             }
-            let same_base = basename(sources[s].path) == dst_base;
+            let same_base = basename(src.path) == dst_base;
             if best.is_none() || same_base {
                 best = Some(s);
             }
@@ -162,9 +193,34 @@ fn find_exact_renames(sources: &[&Candidate], dests: &[&Candidate], state: &mut 
     }
 }
 
+/// Whether `find_identical_files` meets the sources that share a blob last first.
+///
+/// git puts every source in a `hashmap` keyed by the first four bytes of the object id,
+/// adding them from the last to the first in path order. `hashmap_add` pushes an entry
+/// onto the front of its bucket's chain, and the walk starts at the front, so it meets
+/// same-blob sources in path order, and the first one wins a tie. Unless the table grows
+/// on the way: `rehash` moves the entries of each old chain, front first, onto the front
+/// of their new chain, which reverses the order of entries that share a hash.
+/// `hashmap_init` sizes the table for all the sources (at least `n * 100 / 80` buckets,
+/// 64 times a power of 4), and it grows once the count passes 80% of its size; the
+/// rounding leaves that threshold at `n - 1` or more, so the table grows at most once,
+/// on the last addition (the first source), and only for some counts: 205, 3,277,
+/// 52,429 and 838,861 sources. Then git prefers the *last* of several identical sources.
+fn identical_sources_reversed(sources: usize) -> bool {
+    // hashmap.c: HASHMAP_INITIAL_SIZE, HASHMAP_RESIZE_BITS and HASHMAP_LOAD_FACTOR, in
+    // `hashmap_init`'s and `alloc_table`'s unsigned arithmetic.
+    let wanted = u64::from((sources as u64 * 100 / 80) as u32);
+    let mut size: u64 = 64;
+    while wanted > size {
+        size <<= 2;
+    }
+    sources as u64 > size * 80 / 100
+}
+
 /// `find_basename_matches`: a source whose basename is unique among the remaining
 /// sources, and also unique among the remaining destinations, is compared with that
-/// one destination first, and kept if it clears [`MIN_BASENAME_SCORE`]. (git's
+/// one destination first, and kept if it clears [`MIN_BASENAME_SCORE`]. Symlinks and
+/// submodules count when git tells whether a basename is unique, but score 0. (git's
 /// directory-rename hints for non-unique basenames apply only to merges, not to
 /// `git diff`.)
 fn find_basename_matches(
@@ -194,7 +250,7 @@ fn find_basename_matches(
             continue;
         };
         debug_assert_eq!(unique_src, s);
-        if state.dst_src[d].is_some() {
+        if state.dst_src[d].is_some() || !(src.is_regular() && dests[d].is_regular()) {
             continue;
         }
         let (src_blob, dst_blob) = (blobs.source(s), blobs.dest(d));
@@ -262,6 +318,11 @@ fn ranks_after(a: Option<Pair>, b: Option<Pair>) -> bool {
 
 /// `record_if_better`: replaces the first worst slot if `pair` ranks strictly before
 /// it.
+///
+/// So the slots are filled in source order until all four are used, whatever the
+/// scores (an unused slot is worse than any pair, even one scoring 0), and a pair that
+/// only ties with the worst is dropped. Slot order is therefore not rank order, and it
+/// is what breaks ties later in [`Matrix::find_renames`].
 fn record_if_better(slots: &mut [Option<Pair>; CANDIDATES_PER_DST], pair: Pair) {
     let mut worst = 0;
     for i in 1..CANDIDATES_PER_DST {
@@ -282,13 +343,16 @@ struct Matrix {
 }
 
 /// What a row of the matrix reads: the remaining sources with their blob indices and
-/// basenames, plus the same sources sorted by size with their sketches side
-/// by side, so that a destination visits only the sources of compatible size.
+/// basenames, plus the regular ones sorted by size with their sketches side by side, so
+/// that a destination visits only the sources of compatible size.
 struct Sources<'m> {
+    /// Every remaining source, in path order (git's `rename_src` after the cull).
     srcs: &'m [usize],
+    /// Whether each is a regular file; the others always score 0.
+    regular: Vec<bool>,
     blobs: Vec<usize>,
     bases: Vec<&'m [u8]>,
-    /// Positions in `srcs`, by increasing size.
+    /// Positions in `srcs` of the regular sources, by increasing size.
     by_size: Vec<usize>,
     sorted_sizes: Vec<u64>,
     /// The sketches in `by_size` order; filled once the blobs are read.
@@ -325,22 +389,29 @@ impl Matrix {
         dsts: &[usize],
     ) -> Result<Matrix, git2::Error> {
         let src_blobs: Vec<usize> = srcs.iter().map(|&s| blobs.source(s)).collect();
-        let sizes = src_blobs
-            .iter()
-            .map(|&b| blobs.size(b))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut by_size: Vec<usize> = (0..srcs.len()).collect();
-        by_size.sort_by_key(|&i| sizes[i]);
+        let regular: Vec<bool> = srcs.iter().map(|&s| sources[s].is_regular()).collect();
+        // Only regular files have a blob to size: a submodule's id is a commit elsewhere.
+        let mut sizes = Vec::with_capacity(srcs.len());
+        for (i, &blob) in src_blobs.iter().enumerate() {
+            if regular[i] {
+                sizes.push((blobs.size(blob)?, i));
+            }
+        }
+        sizes.sort_unstable();
         let mut row_sources = Sources {
             srcs,
-            sorted_sizes: by_size.iter().map(|&i| sizes[i]).collect(),
-            by_size,
+            regular,
+            sorted_sizes: sizes.iter().map(|&(size, _)| size).collect(),
+            by_size: sizes.iter().map(|&(_, i)| i).collect(),
             blobs: src_blobs,
             bases: srcs.iter().map(|&s| basename(sources[s].path)).collect(),
             sketches: Vec::new(),
         };
+        // A destination that is no regular file scores 0 against every source, so its
+        // row holds nothing that can be chosen, and leaving it out changes no order.
         let dsts = dsts
             .iter()
+            .filter(|&&d| dests[d].is_regular())
             .map(|&d| {
                 Ok(Dest {
                     index: d,
@@ -399,7 +470,9 @@ impl Matrix {
     /// never computed: a sketch bound rules those pairs out. When keys tie there, which
     /// tied pair survives and which comes first depends on every score in the row
     /// through the slots' replacement order, so the row is replayed exactly as git runs
-    /// it.
+    /// it: every remaining source in path order, symlinks and submodules included, each
+    /// with its score (0 when sizes rule it out or it is no regular file) and basename
+    /// match.
     fn row(
         &mut self,
         blobs: &Blobs,
@@ -447,9 +520,16 @@ impl Matrix {
             }
             return;
         }
+        // Symlinks and submodules score 0 here but take part all the same: while fewer
+        // than four sources were seen they fill free slots, and later sources replace the
+        // first of the worst, so they decide where tied pairs land.
         let mut slots = [None; CANDIDATES_PER_DST];
         for (i, &src) in sources.srcs.iter().enumerate() {
-            let score = blobs.estimate_similarity(sources.blobs[i], dst.blob, MIN_SCORE);
+            let score = if sources.regular[i] {
+                blobs.estimate_similarity(sources.blobs[i], dst.blob, MIN_SCORE)
+            } else {
+                0
+            };
             let pair = Pair {
                 score,
                 same_base: sources.bases[i] == dst.base,
@@ -464,8 +544,16 @@ impl Matrix {
         }
     }
 
-    /// Sorts the matrix as git's stable sort with `score_compare` does, then
-    /// `find_renames`: best pairs first, each destination and each source used once.
+    /// Sorts the matrix as git does, then `find_renames`: best pairs first, each
+    /// destination and each source used once.
+    ///
+    /// git sorts `mx` with `STABLE_QSORT` and `score_compare`: a merge sort of its own
+    /// (`git_stable_qsort`, since git 2.24), not the C library's `qsort`, so on every
+    /// platform pairs of equal score and equal basename match keep their place in `mx`:
+    /// destination rows in path order, and within a row the slot order that
+    /// `record_if_better` left. A key of (score, basename match, row, slot) gives that
+    /// same total order with any sort. Unused slots and scores under the minimum, which
+    /// git sorts too but never reaches, are not kept.
     fn find_renames(mut self, state: &mut State) {
         self.entries.sort_unstable_by_key(|&(p, _, order, slot)| {
             (Reverse(p.score), Reverse(p.same_base), order, slot)
@@ -845,6 +933,7 @@ mod tests {
         let sorted_sizes: Vec<u64> = vec![0, 0, 1, 2, 3, 5, 8, 99, 100, 101, 199, 200, 201, 400];
         let sources = Sources {
             srcs: &[],
+            regular: Vec::new(),
             blobs: Vec::new(),
             bases: Vec::new(),
             by_size: (0..sorted_sizes.len()).collect(),
@@ -927,6 +1016,14 @@ mod tests {
         // "a\n": accum1 = 'a' then (('a' << 7) + '\n'), accum2 = 0.
         let expected = ((u32::from(b'a') << 7) + u32::from(b'\n')) % HASHBASE;
         assert_eq!(&*spans(b"a\n").counts, &[(expected, 2)]);
+    }
+
+    #[test]
+    fn gits_source_table_grows_on_the_last_source_for_a_few_counts() {
+        let reversed: Vec<usize> = (0..1_000_000)
+            .filter(|&n| identical_sources_reversed(n))
+            .collect();
+        assert_eq!(reversed, [205, 3_277, 52_429, 838_861]);
     }
 
     #[test]
