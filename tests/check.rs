@@ -766,6 +766,56 @@ fn explain_prints_the_policy_and_every_key() {
 }
 
 #[test]
+fn explain_of_the_builtin_policy_in_full() {
+    let repo = Repo::with_base();
+    let out = repo.shipgate().arg("explain").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    snapshot::assert_snapshot("check__explain.txt", &text, &[]);
+}
+
+#[test]
+fn explain_keys_in_full() {
+    let repo = Repo::with_base();
+    let out = repo
+        .shipgate()
+        .args(["explain", "--keys"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    snapshot::assert_snapshot("check__explain_keys.txt", &text, &[]);
+}
+
+/// The built-in policy's text, as `init` writes it: pinned once, here.
+#[test]
+fn init_writes_the_builtin_policy_text() {
+    let repo = Repo::with_base();
+    let out = repo.shipgate().arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let file = repo.path().join(".shipgate.yml");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
+            file.display()
+        )
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    snapshot::assert_snapshot("check__init.yml", &written, &[]);
+}
+
+#[test]
 fn the_same_input_gives_the_same_report() {
     let repo = Repo::with_base();
     complete_release(&repo);
