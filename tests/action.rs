@@ -3,6 +3,8 @@
 //! variables, real repositories and the real binary.
 
 mod common;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use std::path::PathBuf;
 
@@ -582,23 +584,10 @@ fn the_default_format_writes_annotations_outputs_and_summary() {
         "{stdout}"
     );
     let written = std::fs::read_to_string(&output).unwrap();
-    let lines: Vec<&str> = written.lines().collect();
-    assert_eq!(lines.len(), 9, "{written}");
-    let delimiter = lines[0].strip_prefix("stage<<").unwrap();
-    assert!(delimiter.starts_with("ghadelimiter_"), "{written}");
-    assert_eq!(
-        lines,
-        [
-            &format!("stage<<{delimiter}"),
-            "full",
-            delimiter,
-            &format!("verdict<<{delimiter}"),
-            "blocked",
-            delimiter,
-            &format!("missing<<{delimiter}"),
-            "docs,template,feature-flag",
-            delimiter,
-        ]
+    snapshot::assert_snapshot(
+        "action__blocked_pull_request_outputs.txt",
+        &written,
+        &[("[RANDOM]", snapshot::delimiter(&written))],
     );
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(summary.contains("blocked"), "{summary}");

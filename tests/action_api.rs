@@ -2,6 +2,8 @@
 //! the GitHub API on 127.0.0.1 (tests/common/github_server.rs) and nothing else.
 
 mod common;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use std::path::PathBuf;
 
@@ -334,6 +336,41 @@ fn the_sticky_comment_is_written_when_asked() {
     let body = posts[0].json()["body"].as_str().unwrap().to_owned();
     assert!(body.starts_with("<!-- shipgate:report -->"), "{body}");
     assert!(body.contains("template"), "{body}");
+}
+
+/// The comment's body as posted, whole: the pull request of the payload, judged with the
+/// labels and body the API has now.
+#[test]
+fn the_sticky_comment_in_full() {
+    let s = Step::new("Replay v2\n\nMarketing-Notified: #launch-replay");
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["release:full"], Some("Adds replay v2.\n\nDocs: ask ops"))),
+    );
+    s.server.paginate(COMMENTS, vec![], 100);
+    s.server.on(
+        "POST",
+        COMMENTS,
+        Reply::json(common::github_server::comment_json(
+            1,
+            "<!-- shipgate:report -->",
+        ))
+        .with_status(201),
+    );
+    let mut cmd = s.command("pull_request_opened.json", s.repo.path());
+    cmd.env("INPUT_COMMENT", "true");
+    let (code, _, stderr) = s.run(cmd);
+    assert_eq!(code, 1, "{stderr}");
+    let posts: Vec<_> = s
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1);
+    let body = posts[0].json()["body"].as_str().unwrap().to_owned();
+    snapshot::assert_snapshot("action_api__sticky_comment.txt", &body, &[]);
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! report fields, one test at least per promise of SPEC §2-§8.
 
 mod common;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use common::{Repo, complete_release, requirement, status};
 use serde_json::json;
@@ -681,22 +683,7 @@ fn text_report_is_exact() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    let expected = "\
-stage    full (a full release)
-         trailer Release: full (commit 8fc3d9bf9d)
-range    54679c1c0e..8fc3d9bf9d, 1 commit, 1 file
-policy   built-in (the base commit 54679c1c0e holds no policy file)
-
-  ok    docs          file docs/replay.md
-  FAIL  template      missing: at least one pre-made template for users
-                      to satisfy: change a file matching `templates/**`, `**/templates/**`, or add a commit trailer `Template: <value>`
-  FAIL  feature-flag  missing: the feature behind a feature flag
-                      to satisfy: add or change an entry in `feature-flags.yml`, add a commit trailer `Feature-Flag: <key>` naming a flag in the registry, or add a label `flag:<key>` naming a flag in the registry
-  ok    marketing     trailer Marketing-Notified: yes
-
-blocked: a full release needs template, feature-flag
-";
-    assert_eq!(text, expected);
+    snapshot::assert_snapshot("check__text_report.txt", &text, &[]);
 }
 
 #[test]
@@ -776,6 +763,56 @@ fn explain_prints_the_policy_and_every_key() {
             "{key} missing from:\n{keys}"
         );
     }
+}
+
+#[test]
+fn explain_of_the_builtin_policy_in_full() {
+    let repo = Repo::with_base();
+    let out = repo.shipgate().arg("explain").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    snapshot::assert_snapshot("check__explain.txt", &text, &[]);
+}
+
+#[test]
+fn explain_keys_in_full() {
+    let repo = Repo::with_base();
+    let out = repo
+        .shipgate()
+        .args(["explain", "--keys"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    snapshot::assert_snapshot("check__explain_keys.txt", &text, &[]);
+}
+
+/// The built-in policy's text, as `init` writes it: pinned once, here.
+#[test]
+fn init_writes_the_builtin_policy_text() {
+    let repo = Repo::with_base();
+    let out = repo.shipgate().arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let file = repo.path().join(".shipgate.yml");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
+            file.display()
+        )
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    snapshot::assert_snapshot("check__init.yml", &written, &[]);
 }
 
 #[test]

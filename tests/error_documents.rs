@@ -4,6 +4,8 @@
 //! finding names a path that exists at head.
 
 mod common;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -83,6 +85,19 @@ fn an_unknown_revision() {
         parsed(&stdout),
         gitlab_document("unknown-revision", message, ".gitlab-ci.yml")
     );
+}
+
+/// Both documents as printed, byte for byte.
+#[test]
+fn an_unknown_revision_in_full() {
+    let repo = Repo::with_base();
+    for (format, name) in [
+        ("json", "error_documents__unknown_revision.json"),
+        ("gitlab", "error_documents__unknown_revision.gitlab.json"),
+    ] {
+        let (stdout, _) = could_not_decide(&repo, &["check", "--base", "nope", "--format", format]);
+        snapshot::assert_snapshot(name, &stdout, &[]);
+    }
 }
 
 #[test]

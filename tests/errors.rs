@@ -3,6 +3,8 @@
 //! panic and never exit 0 on input it could not judge.
 
 mod common;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use std::path::{Path, PathBuf};
 
@@ -413,9 +415,8 @@ fn policy_bad_tag_pattern_regex_is_located() {
     );
 }
 
-#[test]
-fn policy_with_several_problems_lists_them_all() {
-    let policy = b"\
+/// A policy with seven problems of four kinds.
+const SEVERAL_PROBLEMS: &[u8] = b"\
 version: 1
 stagez: []
 requirements:
@@ -427,8 +428,11 @@ requirements:
 signals:
   tag-pattern: '^v(?P<ver>'
 ";
+
+#[test]
+fn policy_with_several_problems_lists_them_all() {
     let messages = policy_fails(
-        policy,
+        SEVERAL_PROBLEMS,
         &[
             "{origin} is not a valid policy (7 problems)",
             "{origin}:2:1: `stagez`: unknown key; did you mean `stages`?",
@@ -447,6 +451,14 @@ signals:
             "a headline and seven problems:\n{message}"
         );
     }
+}
+
+/// The whole message, in the order the problems are listed.
+#[test]
+fn policy_with_several_problems_in_full() {
+    let (repo, _) = repo_with_base_policy(SEVERAL_PROBLEMS);
+    let err = check_fails(&repo, &["--base", "base"]);
+    snapshot::assert_snapshot("errors__policy_with_several_problems.txt", &err, &[]);
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! and the Code Quality report of `--format gitlab`.
 
 mod common;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -112,60 +114,6 @@ fn signals(report: &Value) -> Vec<(String, String)> {
 
 // ---- merge-request pipelines -------------------------------------------------------------
 
-// The repository has no policy file and no `.gitlab-ci.yml`: the findings point at a file
-// that exists at head, the first of its tree.
-const BLOCKED_FULL_RELEASE: &str = r#"[
-  {
-    "description": "docs missing for a full release: docs updated to reflect the change. To satisfy: change a file matching `docs/**`, `**/*.md`, `**/*.mdx` (not `CHANGELOG.md`), add a commit trailer `Docs: <value>`, or add a pull-request body line `Docs: <link>`.",
-    "check_name": "shipgate/docs",
-    "fingerprint": "0726d4b9dd77ba81f28a01030871cabee0e3edf1",
-    "severity": "blocker",
-    "location": {
-      "path": "README.txt",
-      "lines": {
-        "begin": 1
-      }
-    }
-  },
-  {
-    "description": "template missing for a full release: at least one pre-made template for users. To satisfy: change a file matching `templates/**`, `**/templates/**`, or add a commit trailer `Template: <value>`.",
-    "check_name": "shipgate/template",
-    "fingerprint": "3e958816d45b45d672a4c0b0d985d30d94d7080b",
-    "severity": "blocker",
-    "location": {
-      "path": "README.txt",
-      "lines": {
-        "begin": 1
-      }
-    }
-  },
-  {
-    "description": "feature-flag missing for a full release: the feature behind a feature flag. To satisfy: add or change an entry in `feature-flags.yml`, add a commit trailer `Feature-Flag: <key>` naming a flag in the registry, or add a label `flag:<key>` naming a flag in the registry.",
-    "check_name": "shipgate/feature-flag",
-    "fingerprint": "4893576d29544340d55fc70eca0dcc2cc4ae338c",
-    "severity": "blocker",
-    "location": {
-      "path": "README.txt",
-      "lines": {
-        "begin": 1
-      }
-    }
-  },
-  {
-    "description": "marketing missing for a full release: Marketing notified before the launch. To satisfy: add a commit trailer `Marketing-Notified: <value>`, add the label `marketing-notified`, or check `- [x] Marketing notified` in the pull-request body.",
-    "check_name": "shipgate/marketing",
-    "fingerprint": "bf6692ecf0b7a2ad26ade68e7469bb9928017271",
-    "severity": "blocker",
-    "location": {
-      "path": "README.txt",
-      "lines": {
-        "begin": 1
-      }
-    }
-  }
-]
-"#;
-
 #[test]
 fn merge_request_full_release_is_blocked_with_a_code_quality_report() {
     let (repo, base, head) = feature_repo();
@@ -175,7 +123,13 @@ fn merge_request_full_release_is_blocked_with_a_code_quality_report() {
 
     let out = run(&repo, &vars, &["--format", "gitlab"]);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), BLOCKED_FULL_RELEASE);
+    // The repository has no policy file and no `.gitlab-ci.yml`: the findings point at a
+    // file that exists at head, the first of its tree.
+    snapshot::assert_snapshot(
+        "gitlab__merge_request_full_release.json",
+        &text(&out.stdout),
+        &[],
+    );
     // The people-readable report goes to the job log.
     let log = text(&out.stderr);
     says(
@@ -335,17 +289,7 @@ fn tag_pipeline_for_a_stable_tag_is_a_full_release_since_the_last_one() {
 
     let out = run(&repo, &vars, &["--format", "gitlab"]);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
-    let issues: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        issues,
-        json!([{
-            "description": "marketing missing for a full release: Marketing notified before the launch. To satisfy: add a commit trailer `Marketing-Notified: <value>`, add the label `marketing-notified`, or check `- [x] Marketing notified` in the pull-request body.",
-            "check_name": "shipgate/marketing",
-            "fingerprint": "bf6692ecf0b7a2ad26ade68e7469bb9928017271",
-            "severity": "blocker",
-            "location": {"path": "README.txt", "lines": {"begin": 1}}
-        }])
-    );
+    snapshot::assert_snapshot("gitlab__tag_pipeline_stable.json", &text(&out.stdout), &[]);
 
     let (code, report) = judge(&repo, &vars, &[]);
     assert_eq!(code, 1);
@@ -366,16 +310,10 @@ fn tag_pipeline_for_a_pre_release_is_a_beta_that_passes() {
 
     let out = run(&repo, &vars, &["--format", "gitlab"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
-    let issues: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        issues,
-        json!([{
-            "description": "marketing missing for a beta: Marketing notified before the launch (a warning: it does not block). To satisfy: add a commit trailer `Marketing-Notified: <value>`, add the label `marketing-notified`, or check `- [x] Marketing notified` in the pull-request body.",
-            "check_name": "shipgate/marketing",
-            "fingerprint": "1f9e4317859d986bf64b76b35b89953369ba85e2",
-            "severity": "minor",
-            "location": {"path": "README.txt", "lines": {"begin": 1}}
-        }])
+    snapshot::assert_snapshot(
+        "gitlab__tag_pipeline_pre_release.json",
+        &text(&out.stdout),
+        &[],
     );
 
     let (code, report) = judge(&repo, &vars, &[]);

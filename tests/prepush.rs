@@ -5,6 +5,8 @@
 mod common;
 #[path = "common/push.rs"]
 mod push;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use std::path::Path;
 
@@ -87,6 +89,21 @@ fn a_full_release_without_docs_is_rejected_with_the_report_on_stderr() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "stdout: {:?}", out.stdout);
     assert!(stderr(&out).contains(BLOCKED));
+}
+
+/// What the hook prints for a blocked ref, whole: shipgate's own lines, without git's
+/// (which vary with git's version), so `pre-push` is fed git's stdin directly.
+#[test]
+fn the_report_of_a_blocked_ref_in_full() {
+    let clone = Clone::with_hook();
+    let sha = clone.branch_with_commit("release", "src/replay.rs", RELEASE);
+    let out = pre_push(
+        &clone,
+        &format!("refs/heads/release {sha} refs/heads/release {ZERO}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "stdout: {:?}", out.stdout);
+    snapshot::assert_snapshot("prepush__blocked_ref.txt", &stderr(&out), &[]);
 }
 
 #[test]
