@@ -116,7 +116,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
                         )
                     })
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(github::with_code(e)),
             },
             None if queued => request.notes.push(format!(
                 "merge_group: without a token the labels and body of #{number}, the queued pull request, cannot be read, so the queue entry is judged from git alone and may block what its pull_request run passed; give the action a token with `pull-requests: read` (the `token` input, or GITHUB_TOKEN)"
@@ -198,16 +198,18 @@ fn judge_from_api(
         bail!("a pull request's change needs its base commit");
     };
     let head = &request.head;
-    let merge_base = client.merge_base(base, head)?;
+    let merge_base = client.merge_base(base, head).map_err(github::with_code)?;
     // GitHub lists commits oldest first; a change lists them as `git log` does.
     let mut commits: Vec<Commit> = client
-        .pull_commits(pull.number)?
+        .pull_commits(pull.number)
+        .map_err(github::with_code)?
         .into_iter()
         .map(|c| Commit::new(c.sha, c.message))
         .collect();
     commits.reverse();
     let mut files: Vec<FileChange> = client
-        .pull_files(pull.number)?
+        .pull_files(pull.number)
+        .map_err(github::with_code)?
         .into_iter()
         .filter_map(file_change)
         .collect();
@@ -260,7 +262,7 @@ struct ApiFiles<'c>(&'c Client);
 
 impl Files for ApiFiles<'_> {
     fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
-        self.0.file_at(commit, path, max)
+        self.0.file_at(commit, path, max).map_err(github::with_code)
     }
 }
 
@@ -282,7 +284,10 @@ impl Links for ApiLinks<'_> {
             Ok(exists) => Ok(Some(exists)),
             // A token that may not look is no evidence that the link is dead.
             Err(e) if github::is_permission_error(&e) => Ok(None),
-            Err(e) => Err(e.context(format!("could not follow the link {text}"))),
+            // Coded before the context: a code shows its error's first line only.
+            Err(e) => {
+                Err(github::with_code(e).context(format!("could not follow the link {text}")))
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::change::Change;
+use crate::error::Code;
 use crate::policy::{Policy, VersionKind, same_name};
 
 /// Where a stage signal came from; the names are part of the JSON contract.
@@ -64,7 +65,14 @@ impl fmt::Display for SignalError {
     }
 }
 
-impl std::error::Error for SignalError {}
+/// Always `bad-signal`: the code is attached here, where the type is, so that the error
+/// module needs to know no type of the crate. (Not a `std::error::Error`, so that this
+/// conversion stands instead of anyhow's.)
+impl From<SignalError> for anyhow::Error {
+    fn from(error: SignalError) -> anyhow::Error {
+        Code::BadSignal.tag(anyhow::Error::msg(error.0))
+    }
+}
 
 pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, SignalError> {
     let stage_names = || {
@@ -395,6 +403,14 @@ mod tests {
             err.0,
             "commit ababababab: trailer `Release: ful` names no stage; trailer values the policy knows: beta, full"
         );
+    }
+
+    #[test]
+    fn typed_errors_carry_their_code() {
+        let signal: anyhow::Error = SignalError("no stage".to_owned()).into();
+        assert_eq!(Code::of(&signal.context("while judging")), Code::BadSignal);
+        let io: anyhow::Error = std::io::Error::other("disk").into();
+        assert_eq!(Code::of(&io), Code::Io);
     }
 
     #[test]

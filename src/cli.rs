@@ -238,7 +238,7 @@ fn gitlab_anchor(report: &Report, repo: &Path, ci_config: Option<&str>) -> Strin
 pub fn report_error(out: &mut Output<'_>, error: &anyhow::Error, format: Option<Format>) {
     let message = crate::error::message(error);
     // Nothing is left to report a failed write to.
-    let _ = out.eprint(&crate::error::text(error));
+    let _ = out.eprint(&crate::report::text::error(error));
     let _ = error_document(out, Code::of(error), &message, format);
 }
 
@@ -406,7 +406,7 @@ fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::{hidden, lines_visible, strip_styles, visible};
+    use crate::escape::{hidden, lines_visible, strip_styles, visible};
     use crate::report::github::runner::{self, Matching, Names};
     use crate::report::github::tests::props::{report as any_report, text};
     use proptest::prelude::*;

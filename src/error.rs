@@ -2,18 +2,14 @@
 //! text.
 //!
 //! A code is attached where its class of error arises, as a [`Coded`] wrapper around the
-//! error ([`Code::tag`]), or is read off a typed error that already says what it is (a
-//! policy's or registry's [`ConfigErrors`], a [`SignalError`], a GitHub [`ApiError`], a
-//! [`FileError`]). [`Code::of`] finds it anywhere in the chain; anything untagged is
-//! [`Code::Other`]. The codes are promises: they appear in the JSON and Code Quality
+//! error ([`Code::tag`]). A typed error that always means one code (a policy's problems, a
+//! signal naming no stage, a refused file) attaches it itself, in its conversion into
+//! `anyhow::Error`, next to the type: this module knows no type of the crate, so every
+//! layer may use it. [`Code::of`] finds the code anywhere in the chain; anything untagged
+//! is [`Code::Other`]. The codes are promises: they appear in the JSON and Code Quality
 //! error documents and are listed in the README.
 
 use std::fmt;
-
-use crate::classify::SignalError;
-use crate::file::FileError;
-use crate::policy::ConfigErrors;
-use crate::source::github::ApiError;
 
 /// Why shipgate could not decide. Kebab-case in documents (`bad-policy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,18 +127,6 @@ impl Code {
         error.chain().find_map(|cause| {
             if let Some(coded) = cause.downcast_ref::<Coded>() {
                 Some(coded.code)
-            } else if let Some(config) = cause.downcast_ref::<ConfigErrors>() {
-                Some(if config.what == crate::registry::WHAT {
-                    Code::BadRegistry
-                } else {
-                    Code::BadPolicy
-                })
-            } else if cause.is::<SignalError>() {
-                Some(Code::BadSignal)
-            } else if cause.is::<ApiError>() {
-                Some(Code::Api)
-            } else if cause.is::<FileError>() {
-                Some(Code::BadFile)
             } else if cause.is::<std::io::Error>() || cause.is::<git2::Error>() {
                 Some(Code::Io)
             } else {
@@ -207,15 +191,6 @@ pub fn message(error: &anyhow::Error) -> String {
     format!("{error:#}")
 }
 
-/// An error that stopped a command, with its causes, as `error: ...` lines for people.
-/// Messages quote text from the change (trailer values, flag keys, ref names), so each
-/// line is escaped like a report line.
-pub fn text(error: &anyhow::Error) -> String {
-    let message = message(error);
-    let lines: Vec<_> = message.lines().map(crate::report::text::clean).collect();
-    format!("error: {}\n", lines.join("\n"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,14 +211,6 @@ mod tests {
         assert_eq!(Code::of(&outer), Code::BadEvent);
         let kept = Code::BadEvent.tag_untagged(Code::UnsupportedEvent.tag(anyhow!("x")));
         assert_eq!(Code::of(&kept), Code::UnsupportedEvent);
-    }
-
-    #[test]
-    fn typed_errors_carry_their_code() {
-        let signal: anyhow::Error = SignalError("no stage".to_owned()).into();
-        assert_eq!(Code::of(&signal.context("while judging")), Code::BadSignal);
-        let io: anyhow::Error = std::io::Error::other("disk").into();
-        assert_eq!(Code::of(&io), Code::Io);
     }
 
     #[test]

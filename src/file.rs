@@ -85,7 +85,13 @@ impl fmt::Display for FileError {
     }
 }
 
-impl std::error::Error for FileError {}
+/// Always `bad-file`, attached here where the type is (see [`crate::error`]). Not a
+/// `std::error::Error`, so that this conversion stands instead of anyhow's.
+impl From<FileError> for anyhow::Error {
+    fn from(error: FileError) -> anyhow::Error {
+        crate::error::Code::BadFile.tag(anyhow::Error::msg(error))
+    }
+}
 
 /// `1 MiB`, `256 KiB`, or bytes.
 pub fn size(bytes: u64) -> String {

@@ -13,7 +13,7 @@ use crate::classify;
 use crate::error::{Code, Tag as _};
 use crate::file::{self, Spec, Symlinks};
 use crate::manifest;
-use crate::policy::{self, ConfigErrors, Policy, Stage};
+use crate::policy::{self, Policy, Stage};
 use crate::registry::{self, Registry};
 use crate::report::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
 use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
@@ -424,6 +424,15 @@ pub fn load_policy(
 /// The policy committed at `commit`, with its origin (`.shipgate.yml@1a2b3c4d5e`), or
 /// `None` when the commit has none.
 fn policy_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(Policy, String)>> {
+    let Some((origin, text)) = policy_text_at(files, commit, side)? else {
+        return Ok(None);
+    };
+    let policy = Policy::from_yaml(&text, &origin)?;
+    Ok(Some((policy, origin)))
+}
+
+/// The origin and text of the policy file committed at `commit`, if it has one.
+fn policy_text_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(String, String)>> {
     let place = format!("at {side} {}", short_id(commit));
     let Some((path, bytes)) =
         policy::locate(|path| files.read(commit, path, MAX_YAML_BYTES), &place)?
@@ -431,8 +440,8 @@ fn policy_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(Poli
         return Ok(None);
     };
     let origin = format!("{path}@{}", short_id(commit));
-    let policy = Policy::from_yaml(utf8(&bytes, &origin).code(Code::BadPolicy)?, &origin)?;
-    Ok(Some((policy, origin)))
+    let text = utf8(&bytes, &origin).code(Code::BadPolicy)?.to_owned();
+    Ok(Some((origin, text)))
 }
 
 /// Reads the `--config` policy file. The path is the user's own choice, so a symbolic
@@ -643,13 +652,14 @@ fn policy_change(files: &dyn Files, change: &Change, head: &str) -> Result<Optio
     } else {
         file.status.as_str()
     };
-    let errors = match policy_at(files, head, "head") {
-        Ok(_) => Vec::new(),
-        // A policy's own problems are listed one by one, like `validate` lists them.
-        Err(e) => match e.downcast_ref::<ConfigErrors>() {
-            Some(problems) => problems.errors.iter().map(ToString::to_string).collect(),
-            None => vec![format!("{e:#}")],
+    let errors = match policy_text_at(files, head, "head") {
+        Ok(Some((origin, text))) => match Policy::from_yaml(&text, &origin) {
+            Ok(_) => Vec::new(),
+            // A policy's own problems are listed one by one, like `validate` lists them.
+            Err(problems) => problems.errors.iter().map(ToString::to_string).collect(),
         },
+        Ok(None) => Vec::new(),
+        Err(e) => vec![format!("{e:#}")],
     };
     Ok(Some(PolicyChange {
         path: path.to_owned(),

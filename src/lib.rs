@@ -17,6 +17,7 @@ pub mod ci;
 pub mod classify;
 pub mod cli;
 pub mod error;
+pub mod escape;
 pub mod explain;
 pub mod file;
 pub mod gate;

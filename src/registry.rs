@@ -4,10 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::change::{FlagChange, FlagChangeKind};
-use crate::policy::{ConfigError, ConfigErrors};
+use crate::policy::{ConfigError, ConfigErrors, Document};
 use crate::yaml::{Node, Value};
-
-pub const WHAT: &str = "flag registry";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registry {
@@ -27,7 +25,7 @@ impl Registry {
     /// in a stage would otherwise hide a release.
     pub fn parse(text: &str, origin: &str, stages: &[String]) -> Result<Registry, ConfigErrors> {
         let root = crate::policy::parse_yaml(text, origin).map_err(|e| ConfigErrors {
-            what: WHAT,
+            what: Document::FlagRegistry,
             errors: vec![e],
         })?;
         let mut errors = Vec::new();
@@ -124,7 +122,10 @@ impl Registry {
         if errors.is_empty() {
             Ok(Registry { entries })
         } else {
-            Err(ConfigErrors { what: WHAT, errors })
+            Err(ConfigErrors {
+                what: Document::FlagRegistry,
+                errors,
+            })
         }
     }
 

@@ -240,7 +240,7 @@ pub(super) fn run(
                 }
             }
             Err(e) => {
-                out(&crate::error::text(&e))?;
+                out(&text::error(&e))?;
                 2
             }
         };

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
-use super::hidden;
+use crate::escape::hidden;
 
 /// `value` as pretty-printed JSON, ending with a line feed.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
@@ -120,7 +120,7 @@ mod tests {
             prop_assert_eq!(back, value);
             prop_assert!(!doc.chars().any(|c| hidden(c) && c != '\n'));
             prop_assert!(!doc.contains("##["));
-            prop_assert_eq!(super::super::defuse(&doc), doc);
+            prop_assert_eq!(crate::escape::defuse(&doc), doc);
         }
     }
 }

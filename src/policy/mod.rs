@@ -16,7 +16,7 @@ use regex::Regex;
 use crate::trailers::Trailer;
 
 pub(crate) use parse::parse_yaml;
-pub use parse::{ConfigError, ConfigErrors};
+pub use parse::{ConfigError, ConfigErrors, Document};
 pub use paths::PathSet;
 
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and

@@ -11,8 +11,9 @@ use super::{
     Evidence, FlagRegistry, Overrides, PathSet, Policy, Requirement, Signals, Stage, StageSignals,
     VersionKind,
 };
+use crate::error::Code;
+use crate::escape::visible;
 use crate::manifest;
-use crate::output::visible;
 use crate::yaml::{self, Key, Node, Pos, Value};
 
 /// One problem in a policy or another YAML file shipgate reads.
@@ -46,9 +47,39 @@ impl fmt::Display for ConfigError {
 /// All the problems found in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigErrors {
-    /// What kind of file it is, for the headline ("policy", "flag registry").
-    pub what: &'static str,
+    /// What kind of file it is.
+    pub what: Document,
     pub errors: Vec<ConfigError>,
+}
+
+/// The kinds of YAML file that shipgate validates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    Policy,
+    FlagRegistry,
+}
+
+impl Document {
+    /// For the headline: "is not a valid policy".
+    fn name(self) -> &'static str {
+        match self {
+            Document::Policy => "policy",
+            Document::FlagRegistry => "flag registry",
+        }
+    }
+}
+
+/// `bad-policy` or `bad-registry`, attached here where the type is (see
+/// [`crate::error`]). Not a `std::error::Error`, so that this conversion stands instead
+/// of anyhow's.
+impl From<ConfigErrors> for anyhow::Error {
+    fn from(errors: ConfigErrors) -> anyhow::Error {
+        let code = match errors.what {
+            Document::Policy => Code::BadPolicy,
+            Document::FlagRegistry => Code::BadRegistry,
+        };
+        code.tag(anyhow::Error::msg(errors))
+    }
 }
 
 impl fmt::Display for ConfigErrors {
@@ -58,7 +89,7 @@ impl fmt::Display for ConfigErrors {
         write!(
             f,
             "{origin} is not a valid {} ({n} problem{})",
-            self.what,
+            self.what.name(),
             if n == 1 { "" } else { "s" }
         )?;
         for e in &self.errors {
@@ -67,8 +98,6 @@ impl fmt::Display for ConfigErrors {
         Ok(())
     }
 }
-
-impl std::error::Error for ConfigErrors {}
 
 /// Reads a YAML document and reports a syntax problem as a located [`ConfigError`].
 pub(crate) fn parse_yaml(text: &str, origin: &str) -> Result<Node, ConfigError> {
@@ -82,7 +111,7 @@ pub(crate) fn parse_yaml(text: &str, origin: &str) -> Result<Node, ConfigError> 
 
 pub(super) fn policy(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
     let root = parse_yaml(text, origin).map_err(|e| ConfigErrors {
-        what: "policy",
+        what: Document::Policy,
         errors: vec![e],
     })?;
     let mut cx = Cx::new(origin);
@@ -96,7 +125,7 @@ pub(super) fn policy(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
             // In file order, as an editor would walk them.
             cx.errors.sort_by_key(|e| e.pos.map(|p| (p.line, p.column)));
             Err(ConfigErrors {
-                what: "policy",
+                what: Document::Policy,
                 errors: cx.errors,
             })
         }

@@ -52,9 +52,12 @@ use super::{
 };
 use crate::change::short_id as short;
 use crate::classify::Signal;
-use crate::output::{Command, Output, Stream, lines_visible, visible};
 #[cfg(test)]
-use crate::output::{defuse, escape_data, escape_property, hidden, strip_styles};
+use crate::escape::{defuse, hidden, strip_styles};
+use crate::escape::{lines_visible, visible};
+use crate::output::{Command, Output, Stream};
+#[cfg(test)]
+use crate::output::{escape_data, escape_property};
 
 /// The first line of the sticky pull-request comment, by which the comment is found again.
 /// Text from the change cannot produce it: `<` and `!` are always escaped in the body.

@@ -216,12 +216,21 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// An error that stopped a command, with its causes, as `error: ...` lines for people.
+/// Messages quote text from the change (trailer values, flag keys, ref names), so each
+/// line is escaped like a report line.
+pub fn error(error: &anyhow::Error) -> String {
+    let message = crate::error::message(error);
+    let lines: Vec<_> = message.lines().map(clean).collect();
+    format!("error: {}\n", lines.join("\n"))
+}
+
 /// Text from the change with every character that cannot be seen, or that a terminal or
 /// a runner would act on, shown as a `\u{..}` escape: controls (escape sequences,
 /// carriage returns, line feeds), bidi controls, zero-width and other invisible
-/// characters, U+2028/U+2029 and U+FEFF ([`crate::output::hidden`]).
+/// characters, U+2028/U+2029 and U+FEFF ([`crate::escape::hidden`]).
 pub fn clean(s: &str) -> Cow<'_, str> {
-    crate::output::visible(s)
+    crate::escape::visible(s)
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::Env;
+use crate::error::Code;
 
 /// The public API, for when `GITHUB_API_URL` is unset.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -257,6 +258,18 @@ impl fmt::Display for ApiError {
 }
 
 impl StdError for ApiError {}
+
+/// `error` with the code `api` when an API call caused it. The client's own methods return
+/// the bare [`ApiError`] for their callers to inspect ([`is_permission_error`]); the code
+/// is attached where such an error leaves the code that asked, since the error module
+/// knows no type of the crate.
+pub fn with_code(error: anyhow::Error) -> anyhow::Error {
+    if error.chain().any(|cause| cause.is::<ApiError>()) {
+        Code::Api.tag_untagged(error)
+    } else {
+        error
+    }
+}
 
 /// Whether `error` comes from a missing token or a missing permission.
 pub fn is_permission_error(error: &anyhow::Error) -> bool {
