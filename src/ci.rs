@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::change::{Commit, FileChange, Status, short_id};
 use crate::cli::CheckArgs;
 use crate::error::{Code, Tag as _};
 use crate::gate::{self, Base, Body, Files, Gathered, Links, Request, Trusted};
-use crate::report::{self, Format, Report};
+use crate::judge::change::{Commit, FileChange, Status, short_id};
+use crate::judge::verdict::Report;
+use crate::report::{self, Format};
 use crate::source::event::{self, GithubRun, Pull};
 use crate::source::git::Repo;
 use crate::source::github::{self, Client, ClientConfig, FileStatus, PullFile};

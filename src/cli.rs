@@ -11,9 +11,10 @@ use crate::ci::{Checked, Outcome};
 use crate::error::Code;
 use crate::file::{self, Spec, Symlinks};
 use crate::gate;
+use crate::judge::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
+use crate::judge::verdict::{Report, Verdict};
 use crate::output::{Output, Stream};
-use crate::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
-use crate::report::{self, Format, Report, Verdict};
+use crate::report::{self, Format};
 use crate::source::Env;
 use crate::source::git::Repo;
 

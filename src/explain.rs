@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::check::hint;
-use crate::policy::{Policy, VersionKind};
+use crate::judge::policy::{Policy, VersionKind};
+use crate::judge::requirements::hint;
 
 pub fn render(policy: &Policy, source: &str) -> String {
     let mut out = String::new();
@@ -109,7 +109,7 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
 /// doc comments.
 pub fn keys() -> String {
     let mut out = String::from("policy file keys (.shipgate.yml):\n");
-    for (key, doc) in crate::policy::KEYS {
+    for (key, doc) in crate::judge::policy::KEYS {
         let _ = writeln!(out, "\n  {key}\n      {doc}");
     }
     out

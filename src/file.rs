@@ -13,7 +13,7 @@ use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 /// A policy file (SPEC §7).
-pub const POLICY_CAP: u64 = crate::yaml::MAX_BYTES as u64;
+pub const POLICY_CAP: u64 = crate::judge::yaml::MAX_BYTES as u64;
 /// Any other file, unless its reader says otherwise: a pull-request body is at most
 /// 65,536 characters on GitHub, a hook script or a `shallow` list a few lines.
 pub const FILE_CAP: u64 = 1024 * 1024;

@@ -6,18 +6,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow};
 use git2::Oid;
 
-use crate::change::short_id;
-use crate::change::{Change, FlagRegistryState, Range, VersionChange};
-use crate::check;
-use crate::classify;
 use crate::error::{Code, Tag as _};
 use crate::file::{self, Spec, Symlinks};
-use crate::manifest;
-use crate::policy::{self, Policy, Stage};
-use crate::registry::{self, Registry};
-use crate::report::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
+use crate::judge::change::short_id;
+use crate::judge::change::{Change, FlagRegistryState, Range, VersionChange};
+use crate::judge::manifest;
+use crate::judge::policy::{self, Policy, Stage};
+use crate::judge::registry::{self, Registry};
+use crate::judge::requirements;
+use crate::judge::stage;
+use crate::judge::verdict::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
+use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
-use crate::yaml::MAX_BYTES as MAX_YAML_BYTES;
 /// Manifests are small; a huge one is refused before it is loaded.
 const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 
@@ -168,8 +168,8 @@ pub struct Gathered {
     pub base: Option<String>,
     pub head: String,
     pub merge_base: Option<String>,
-    pub commits: Vec<crate::change::Commit>,
-    pub files: Vec<crate::change::FileChange>,
+    pub commits: Vec<crate::judge::change::Commit>,
+    pub files: Vec<crate::judge::change::FileChange>,
     /// Tags at head.
     pub tags: Vec<String>,
     pub notes: Vec<String>,
@@ -231,11 +231,11 @@ pub fn judge(
 
     // The stage first: it decides which requirements are judged, and so which links
     // are worth a look-up (a merge needs none).
-    let class = classify::classify(&change, &policy)?;
+    let class = stage::classify(&change, &policy)?;
     let stage = &policy.stages[class.stage];
     change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
     change.notes.append(&mut notes);
-    let mut report = check::check(&change, &class, &policy);
+    let mut report = requirements::evaluate(&change, &class, &policy);
     report.policy = Some(PolicyInfo {
         source: origin.source,
         changed: policy_change(files, &change, &gathered.head)?,
@@ -275,8 +275,8 @@ fn dead_links(
 ) -> Result<Vec<String>> {
     // Each link, whether a required requirement rests on it, and which requirements do.
     let mut wanted: BTreeMap<String, (bool, Vec<&str>)> = BTreeMap::new();
-    for (req, level) in check::evaluated(policy, stage) {
-        for value in check::link_values(change, &req.evidence) {
+    for (req, level) in requirements::evaluated(policy, stage) {
+        for value in requirements::link_values(change, &req.evidence) {
             let (required, ids) = wanted.entry(value).or_default();
             *required |= level == Level::Required;
             if !ids.contains(&req.id.as_str()) {

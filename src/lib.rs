@@ -11,10 +11,7 @@
     deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)
 )]
 
-pub mod change;
-pub mod check;
 pub mod ci;
-pub mod classify;
 pub mod cli;
 pub mod error;
 pub mod escape;
@@ -22,11 +19,7 @@ pub mod explain;
 pub mod file;
 pub mod gate;
 pub mod hook;
-pub mod manifest;
+pub mod judge;
 pub mod output;
-pub mod policy;
-pub mod registry;
 pub mod report;
 pub mod source;
-pub mod trailers;
-pub mod yaml;

@@ -14,7 +14,7 @@ use git2::{ErrorCode, Oid};
 
 use super::PrePushArgs;
 use crate::gate::{self, Base, Request};
-use crate::report::Verdict;
+use crate::judge::verdict::Verdict;
 use crate::report::text::{self, clean};
 use crate::source::git::{Repo, short};
 use crate::source::{Env, is_object_id, is_zero_id as is_zero};
@@ -431,7 +431,7 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
 
     if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
         let (pattern, origin) = gate::release_tag_pattern(push.repo, None, &default_branch)?;
-        if crate::classify::tag_version(&pattern, tag).is_none() {
+        if crate::judge::stage::tag_version(&pattern, tag).is_none() {
             return Ok(Plan::Skip(format!(
                 "not a release tag (signals.tag-pattern `{pattern}`, policy {}); nothing to check",
                 origin.source

@@ -47,14 +47,14 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 
-use super::{
-    EvidenceItem, Level, OverrideSource, PolicyChange, Report, RequirementResult, Status, Verdict,
-};
-use crate::change::short_id as short;
-use crate::classify::Signal;
 #[cfg(test)]
 use crate::escape::{defuse, hidden, strip_styles};
 use crate::escape::{lines_visible, visible};
+use crate::judge::change::short_id as short;
+use crate::judge::stage::Signal;
+use crate::judge::verdict::{
+    EvidenceItem, Level, OverrideSource, PolicyChange, Report, RequirementResult, Status, Verdict,
+};
 use crate::output::{Command, Output, Stream};
 #[cfg(test)]
 use crate::output::{escape_data, escape_property};
@@ -927,8 +927,8 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::classify::SignalSource;
-    use crate::report::{
+    use crate::judge::stage::SignalSource;
+    use crate::judge::verdict::{
         EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
     };
 
@@ -1672,7 +1672,7 @@ pass: a beta may ship (2 warnings)
 
         use super::super::runner::{self, Command, Matching, Names};
         use super::*;
-        use crate::report::{
+        use crate::judge::verdict::{
             EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
         };
 

@@ -8,9 +8,9 @@
 
 use serde::Serialize;
 
-use super::{Level, Report, Status, Verdict};
 use crate::error::Code;
-use crate::policy::POLICY_PATHS;
+use crate::judge::policy::POLICY_PATHS;
+use crate::judge::verdict::{Level, Report, Status, Verdict};
 
 /// The file GitLab runs a project's pipelines from unless the project names another
 /// (`CI_CONFIG_PATH`).
@@ -191,7 +191,7 @@ fn policy_path(report: &Report) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{PolicyFrom, PolicyInfo, RangeInfo};
+    use crate::judge::verdict::{PolicyFrom, PolicyInfo, RangeInfo};
 
     fn with_policy(source: &str) -> Report {
         Report {

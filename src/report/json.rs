@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use super::Report;
 use crate::error::Code;
+use crate::judge::verdict::Report;
 
 pub fn render(report: &Report) -> String {
     crate::output::json::to_string(report)

@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Level, Report, Status, Verdict};
-use crate::change::short_id as short;
-use crate::classify::Signal;
+use crate::judge::change::short_id as short;
+use crate::judge::stage::Signal;
+use crate::judge::verdict::{Level, Report, Status, Verdict};
 
 const BOLD: Style = Style::new().bold();
 const GREEN: Style = AnsiColor::Green.on_default();

@@ -12,8 +12,8 @@ use git2::{ErrorCode, FileMode, Oid, Repository, Sort, Tree, TreeEntry};
 use std::collections::{BTreeMap, HashSet};
 
 use super::renames;
-use crate::change::{Commit, FileChange, Status};
 use crate::error::{Code, Tag as _};
+use crate::judge::change::{Commit, FileChange, Status};
 
 pub struct Repo {
     repo: Repository,
@@ -509,7 +509,7 @@ pub fn previous_release_tag(
     pattern: &regex::Regex,
     tag: &str,
 ) -> Result<Option<(String, Oid)>> {
-    let Some(version) = crate::classify::tag_version(pattern, tag) else {
+    let Some(version) = crate::judge::stage::tag_version(pattern, tag) else {
         return Err(Code::BadSignal.tag(anyhow!(
             "tag `{tag}` is not a release tag (signals.tag-pattern `{pattern}` with a semver version), so there is no previous release to compare it with; pass --base"
         )));
@@ -520,7 +520,7 @@ pub fn previous_release_tag(
         let (Ok(name), Ok(commit)) = (reference.shorthand(), reference.peel_to_commit()) else {
             continue;
         };
-        let Some(v) = crate::classify::tag_version(pattern, name) else {
+        let Some(v) = crate::judge::stage::tag_version(pattern, name) else {
             continue;
         };
         let earlier = v.cmp_precedence(&version).is_lt();
@@ -539,7 +539,7 @@ pub fn previous_release_tag(
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 pub fn short(oid: Oid) -> String {
-    crate::change::short_id(&oid.to_string()).to_owned()
+    crate::judge::change::short_id(&oid.to_string()).to_owned()
 }
 
 impl From<&git2::Commit<'_>> for Commit {

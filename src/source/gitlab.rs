@@ -21,7 +21,7 @@ use git2::{ErrorCode, Oid};
 
 use super::{CiContext, Env, is_object_id, is_zero_id};
 use crate::gate::{self, Base, Request};
-use crate::report::Report;
+use crate::judge::verdict::Report;
 use crate::source::git::{Repo, short};
 
 pub const SYSTEM: &str = "GitLab CI";

@@ -1,4 +1,4 @@
-//! The edges that fill a [`crate::change::Change`]: git, the CI system's environment and
+//! The edges that fill a [`crate::judge::change::Change`]: git, the CI system's environment and
 //! event, and the GitHub API.
 
 pub mod event;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::trailers::Trailer;
+use crate::judge::trailers::Trailer;
 
 #[derive(Debug, Clone, Default)]
 pub struct Change {
@@ -54,7 +54,7 @@ pub struct Commit {
 impl Commit {
     /// A commit from its id and message; the trailers are parsed as git parses them.
     pub fn new(id: String, message: String) -> Commit {
-        let trailers = crate::trailers::parse(&message);
+        let trailers = crate::judge::trailers::parse(&message);
         Commit {
             id,
             message,

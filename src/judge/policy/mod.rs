@@ -1,6 +1,6 @@
 //! The policy: which stages exist, what signals name them, and what each stage requires.
 //!
-//! A policy is read from YAML (see `builtin.yml`, which is also what `shipgate init`
+//! A policy is read from YAML (see `src/policy/builtin.yml`, which is also what `shipgate init`
 //! writes) and validated into the types below. Everything downstream works on these
 //! validated types only, so a classifier or a check never meets a bad glob or regex.
 
@@ -13,7 +13,7 @@ pub use docs::KEYS;
 
 use regex::Regex;
 
-use crate::trailers::Trailer;
+use crate::judge::trailers::Trailer;
 
 pub(crate) use parse::parse_yaml;
 pub use parse::{ConfigError, ConfigErrors, Document};
@@ -21,7 +21,8 @@ pub use paths::PathSet;
 
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and
 /// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
-pub const BUILTIN_YAML: &str = include_str!("builtin.yml");
+// The text stays at src/policy/builtin.yml, where tests/gitlab.rs commits it as a policy file.
+pub const BUILTIN_YAML: &str = include_str!("../../policy/builtin.yml");
 
 /// File names a policy may have at the repository root, in the order they are looked up.
 pub const POLICY_PATHS: [&str; 2] = [".shipgate.yml", ".github/shipgate.yml"];

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::error::Code;
 use crate::escape::visible;
-use crate::manifest;
-use crate::yaml::{self, Key, Node, Pos, Value};
+use crate::judge::manifest;
+use crate::judge::yaml::{self, Key, Node, Pos, Value};
 
 /// One problem in a policy or another YAML file shipgate reads.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::change::{FlagChange, FlagChangeKind};
-use crate::policy::{ConfigError, ConfigErrors, Document};
-use crate::yaml::{Node, Value};
+use crate::judge::change::{FlagChange, FlagChangeKind};
+use crate::judge::policy::{ConfigError, ConfigErrors, Document};
+use crate::judge::yaml::{Node, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registry {
@@ -24,7 +24,7 @@ impl Registry {
     /// tools too), but `flags` must be a mapping and each `stage` one of `stages`: a typo
     /// in a stage would otherwise hide a release.
     pub fn parse(text: &str, origin: &str, stages: &[String]) -> Result<Registry, ConfigErrors> {
-        let root = crate::policy::parse_yaml(text, origin).map_err(|e| ConfigErrors {
+        let root = crate::judge::policy::parse_yaml(text, origin).map_err(|e| ConfigErrors {
             what: Document::FlagRegistry,
             errors: vec![e],
         })?;

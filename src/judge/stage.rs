@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::change::Change;
 use crate::error::Code;
-use crate::policy::{Policy, VersionKind, same_name};
+use crate::judge::change::Change;
+use crate::judge::policy::{Policy, VersionKind, same_name};
 
 /// Where a stage signal came from; the names are part of the JSON contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -273,8 +273,8 @@ fn known_trailer_values(policy: &Policy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::change::{Commit, FlagChange, FlagChangeKind, VersionChange};
-    use crate::trailers::Trailer;
+    use crate::judge::change::{Commit, FlagChange, FlagChangeKind, VersionChange};
+    use crate::judge::trailers::Trailer;
 
     fn commit(id: &str, trailers: &[(&str, &str)]) -> Commit {
         Commit {
@@ -375,7 +375,7 @@ mod tests {
     #[test]
     fn flag_stage_changes() {
         let to = |old: Option<&str>, new: &str| Change {
-            flags: crate::change::FlagRegistryState {
+            flags: crate::judge::change::FlagRegistryState {
                 keys_at_head: None,
                 changes: vec![FlagChange {
                     key: "k".into(),

@@ -6,20 +6,20 @@
 //! them instead of each requirement having code of its own; custom requirements work the
 //! same way as the built-in four.
 
-use crate::change::{Change, Commit, FlagChangeKind, display_path};
-use crate::classify::Classification;
-use crate::policy::{Evidence, Policy, Requirement, Stage, same_name};
-use crate::report::{
+use crate::judge::change::{Change, Commit, FlagChangeKind, display_path};
+use crate::judge::policy::{Evidence, Policy, Requirement, Stage, same_name};
+use crate::judge::stage::Classification;
+use crate::judge::trailers::Trailer;
+use crate::judge::verdict::{
     EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
     RequirementResult, Status, Verdict,
 };
-use crate::trailers::Trailer;
 
 /// Evaluates every requirement that the stage names, in policy order.
-pub fn check(change: &Change, class: &Classification, policy: &Policy) -> Report {
+pub fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Report {
     let stage = &policy.stages[class.stage];
     let requirements: Vec<_> = evaluated(policy, stage)
-        .map(|(req, level)| evaluate(change, req, level, policy))
+        .map(|(req, level)| requirement(change, req, level, policy))
         .collect();
 
     let blocked = requirements
@@ -95,7 +95,8 @@ pub fn link_values(change: &Change, ev: &Evidence) -> Vec<String> {
     values
 }
 
-fn evaluate(
+/// One requirement: its evidence, or what would satisfy it.
+fn requirement(
     change: &Change,
     req: &Requirement,
     level: Level,
@@ -508,14 +509,14 @@ fn without_html_comments(body: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::change::{Commit, FileChange, Status as FileStatus};
-    use crate::classify::classify;
-    use crate::trailers::Trailer;
+    use crate::judge::change::{Commit, FileChange, Status as FileStatus};
+    use crate::judge::stage::classify;
+    use crate::judge::trailers::Trailer;
 
     fn run(change: &Change) -> Report {
         let p = Policy::builtin();
         let c = classify(change, &p).unwrap();
-        check(change, &c, &p)
+        evaluate(change, &c, &p)
     }
 
     fn file(path: &str, status: FileStatus) -> FileChange {
@@ -810,7 +811,7 @@ mod tests {
                             })
                             .collect(),
                     }],
-                    flags: crate::change::FlagRegistryState {
+                    flags: crate::judge::change::FlagRegistryState {
                         keys_at_head: registry.then(|| [("replay".to_owned(), None)].into()),
                         changes: Vec::new(),
                     },
@@ -828,7 +829,7 @@ mod tests {
                 let p = Policy::builtin();
                 // A `Release:` value the policy does not know is an error, not a verdict.
                 let Ok(class) = classify(&change, &p) else { return Ok(()) };
-                let r = check(&change, &class, &p);
+                let r = evaluate(&change, &class, &p);
                 let missing_required = r.requirements.iter().any(|q| q.level == Level::Required && q.status == Status::Missing);
                 let expected = match (missing_required, r.override_.is_some()) {
                     (false, _) => Verdict::Pass,
