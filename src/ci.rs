@@ -7,14 +7,17 @@ use anyhow::{Result, bail};
 
 use crate::cli::CheckArgs;
 use crate::error::{Code, Tag as _};
-use crate::gate::{self, Base, Body, Files, Gathered, Links, Request, Trusted};
-use crate::judge::change::{Commit, FileChange, Status, short_id};
+use crate::gate::{self, Base, Body, Request, Trusted};
+use crate::gather::Links;
+use crate::gather::env::Env;
+use crate::gather::git::Repo;
+use crate::gather::github::{Client, ClientConfig, PullLinks};
+use crate::gather::http::{self, is_permission_error};
+use crate::judge::change::short_id;
 use crate::judge::verdict::Report;
 use crate::report::{self, Format};
 use crate::source::event::{self, GithubRun, Pull};
-use crate::source::git::Repo;
-use crate::source::github::{self, Client, ClientConfig, FileStatus, PullFile};
-use crate::source::{CiContext, Env, gitlab};
+use crate::source::{CiContext, gitlab};
 
 /// What a check came to.
 pub enum Outcome {
@@ -106,7 +109,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
                         "labels and body as the GitHub API has them now".to_owned()
                     });
                 }
-                Err(e) if github::is_permission_error(&e) => {
+                Err(e) if is_permission_error(&e) => {
                     checked.warnings.push(if queued {
                         format!(
                             "could not read the labels and body of #{number}, the queued pull request, so the queue entry is judged from git alone: {e:#}"
@@ -117,7 +120,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
                         )
                     })
                 }
-                Err(e) => return Err(github::with_code(e)),
+                Err(e) => return Err(http::with_code(e)),
             },
             None if queued => request.notes.push(format!(
                 "merge_group: without a token the labels and body of #{number}, the queued pull request, cannot be read, so the queue entry is judged from git alone and may block what its pull_request run passed; give the action a token with `pull-requests: read` (the `token` input, or GITHUB_TOKEN)"
@@ -125,7 +128,7 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
             None => {}
         }
     }
-    let links = ApiLinks {
+    let links = PullLinks {
         client: client.as_ref(),
         server_url: &run.server_url,
     };
@@ -165,7 +168,7 @@ fn api_client(run: &GithubRun, env: &Env) -> Result<Option<Client>> {
         return Ok(None);
     };
     let mut config = ClientConfig::new(&run.api_url, repository, Some(token));
-    config.sleep = github::sleeper_from_env(env)?;
+    config.sleep = http::sleeper_from_env(env)?;
     Ok(Some(Client::new(config)?))
 }
 
@@ -187,8 +190,7 @@ fn history_present(repo: &Repo, request: &Request) -> bool {
 }
 
 /// A shallow clone lacks the pull request's history: its commits and files come from the
-/// API instead, and files are read at their commits through it. GitHub lists at most 250
-/// commits and 3,000 files; beyond that the client fails rather than judge a cut list.
+/// API instead, and files are read at their commits through it.
 fn judge_from_api(
     request: &Request,
     client: &Client,
@@ -198,99 +200,18 @@ fn judge_from_api(
     let Base::Rev(base) = &request.base else {
         bail!("a pull request's change needs its base commit");
     };
-    let head = &request.head;
-    let merge_base = client.merge_base(base, head).map_err(github::with_code)?;
-    // GitHub lists commits oldest first; a change lists them as `git log` does.
-    let mut commits: Vec<Commit> = client
-        .pull_commits(pull.number)
-        .map_err(github::with_code)?
-        .into_iter()
-        .map(|c| Commit::new(c.sha, c.message))
-        .collect();
-    commits.reverse();
-    let mut files: Vec<FileChange> = client
-        .pull_files(pull.number)
-        .map_err(github::with_code)?
-        .into_iter()
-        .filter_map(file_change)
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let reader = ApiFiles(client);
-    let place = Trusted::Base {
-        commit: base.clone(),
-        name: format!("the base commit {}", short_id(base)),
-    };
-    let (policy, origin) = gate::load_policy(&reader, request.config.as_deref(), &place)?;
     let mut notes = request.notes.clone();
     notes.push(format!(
         "the clone is shallow: the commits and files of #{} come from the GitHub API",
         pull.number
     ));
-    let gathered = Gathered {
-        base: Some(base.clone()),
-        head: head.clone(),
-        merge_base: Some(merge_base),
-        commits,
-        files,
-        tags: Vec::new(),
-        notes,
+    let gathered = client.pull_change(pull.number, base, &request.head, notes)?;
+    let place = Trusted::Base {
+        commit: base.clone(),
+        name: format!("the base commit {}", short_id(base)),
     };
-    gate::judge(request, &reader, links, gathered, policy, origin)
-}
-
-fn file_change(file: PullFile) -> Option<FileChange> {
-    let status = match file.status {
-        FileStatus::Added | FileStatus::Copied => Status::Added,
-        FileStatus::Removed => Status::Deleted,
-        FileStatus::Modified | FileStatus::Changed => Status::Modified,
-        FileStatus::Renamed => Status::Renamed,
-        FileStatus::Unchanged => return None,
-    };
-    Some(FileChange {
-        path: file.filename.into_bytes(),
-        old_path: file
-            .previous_filename
-            .filter(|_| status == Status::Renamed)
-            .map(String::into_bytes),
-        status,
-        // A rename with no changed line moved the content as it was.
-        same_content: status == Status::Renamed && file.changes == 0,
-    })
-}
-
-/// Files at a commit, through the contents API.
-struct ApiFiles<'c>(&'c Client);
-
-impl Files for ApiFiles<'_> {
-    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
-        self.0.file_at(commit, path, max).map_err(github::with_code)
-    }
-}
-
-/// Follows links to pull requests on this GitHub server, when there is a token.
-struct ApiLinks<'c> {
-    client: Option<&'c Client>,
-    server_url: &'c str,
-}
-
-impl Links for ApiLinks<'_> {
-    fn pull_exists(&self, text: &str) -> Result<Option<bool>> {
-        let Some(client) = self.client else {
-            return Ok(None);
-        };
-        let Some((owner, repo, number)) = github::parse_pull_url(self.server_url, text) else {
-            return Ok(None);
-        };
-        match client.pull_exists(&owner, &repo, number) {
-            Ok(exists) => Ok(Some(exists)),
-            // A token that may not look is no evidence that the link is dead.
-            Err(e) if github::is_permission_error(&e) => Ok(None),
-            // Coded before the context: a code shows its error's first line only.
-            Err(e) => {
-                Err(github::with_code(e).context(format!("could not follow the link {text}")))
-            }
-        }
-    }
+    let (policy, origin) = gate::load_policy(client, request.config.as_deref(), &place)?;
+    gate::judge(request, client, links, gathered, policy, origin)
 }
 
 /// Keeps the one sticky comment up to date; a failure is a warning, never a verdict.
@@ -307,7 +228,7 @@ fn sticky_comment(run: &GithubRun, client: Option<&Client>, report: &Report) -> 
     let body = report::github::comment(report);
     match client.upsert_comment(pull.number, report::github::COMMENT_MARKER, &body) {
         Ok(_) => None,
-        Err(e) if github::is_permission_error(&e) && pull.from_fork => Some(format!(
+        Err(e) if is_permission_error(&e) && pull.from_fork => Some(format!(
             "could not comment on #{} (a fork's token is read-only): {e:#}",
             pull.number
         )),

@@ -9,14 +9,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum as _};
 
 use crate::ci::{Checked, Outcome};
 use crate::error::Code;
-use crate::file::{self, Spec, Symlinks};
 use crate::gate;
+use crate::gather::disk::{self, Spec, Symlinks};
+use crate::gather::env::Env;
+use crate::gather::git::Repo;
 use crate::judge::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
 use crate::judge::verdict::{Report, Verdict};
 use crate::output::{Output, Stream};
 use crate::report::{self, Format};
-use crate::source::Env;
-use crate::source::git::Repo;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -355,7 +355,7 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
             // validated here is what will be in force once committed.
             let spec = Spec {
                 what: "the policy",
-                cap: file::POLICY_CAP,
+                cap: disk::POLICY_CAP,
                 links: Symlinks::Refuse,
                 fix: "a policy is read only as a regular YAML file of at most 256 KiB at its \
                       path, as `check` reads it at a commit: put the policy itself there",
@@ -380,7 +380,7 @@ fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<ExitCode> {
         let kind = if meta.file_type().is_symlink() {
             Some("a symbolic link")
         } else {
-            file::not_regular(&meta)
+            disk::not_regular(&meta)
         };
         if let Some(kind) = kind {
             bail!(

@@ -3,23 +3,19 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow};
-use git2::Oid;
+use anyhow::Result;
 
 use crate::error::{Code, Tag as _};
-use crate::file::{self, Spec, Symlinks};
-use crate::judge::change::short_id;
-use crate::judge::change::{Change, FlagRegistryState, Range, VersionChange};
-use crate::judge::manifest;
+use crate::gather::disk::{self, Spec, Symlinks};
+use crate::gather::ends::{self, Sides};
+use crate::gather::git::{EMPTY_TREE, Repo, previous_release_tag, short};
+use crate::gather::{Files, Gathered, Links, NoLinks, utf8};
+use crate::judge::change::{Change, Range, short_id};
 use crate::judge::policy::{self, Policy, Stage};
-use crate::judge::registry::{self, Registry};
 use crate::judge::requirements;
 use crate::judge::stage;
 use crate::judge::verdict::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
-use crate::source::git::{EMPTY_TREE, Repo, previous_release_tag, short};
-/// Manifests are small; a huge one is refused before it is loaded.
-const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 
 /// What `check` was asked to judge.
 #[derive(Debug, Clone, Default)]
@@ -62,22 +58,6 @@ pub enum Base {
 pub enum Body {
     File(PathBuf),
     Text(String),
-}
-
-/// Answers whether a link names a pull request that exists (the GitHub API, when there
-/// is a token).
-pub trait Links {
-    /// `None` when `text` is no link to a pull request, or nobody can tell.
-    fn pull_exists(&self, text: &str) -> Result<Option<bool>>;
-}
-
-/// No way to follow links: every link is taken at its word.
-pub struct NoLinks;
-
-impl Links for NoLinks {
-    fn pull_exists(&self, _: &str) -> Result<Option<bool>> {
-        Ok(None)
-    }
 }
 
 /// Judges the change; `Err` means it could not be judged (exit 2).
@@ -145,36 +125,6 @@ pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
     judge(req, &repo, links, gathered, policy, origin)
 }
 
-/// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
-/// lacks the commits.
-pub trait Files {
-    /// The bytes of `path` at `commit` (a full hex id), `None` when there is no such file;
-    /// a file over `max` bytes is an error.
-    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>>;
-}
-
-impl Files for Repo {
-    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
-        let oid =
-            Oid::from_str(commit).with_context(|| format!("`{commit}` is not a commit id"))?;
-        self.read_file(oid, path, max)
-    }
-}
-
-/// The facts of a change, before its context (labels, body, stage) and policy meet it.
-#[derive(Debug, Clone, Default)]
-pub struct Gathered {
-    /// `None` when the change is the whole history.
-    pub base: Option<String>,
-    pub head: String,
-    pub merge_base: Option<String>,
-    pub commits: Vec<crate::judge::change::Commit>,
-    pub files: Vec<crate::judge::change::FileChange>,
-    /// Tags at head.
-    pub tags: Vec<String>,
-    pub notes: Vec<String>,
-}
-
 /// Judges gathered facts with the request's context under `policy`.
 pub fn judge(
     req: &Request,
@@ -225,8 +175,8 @@ pub fn judge(
         head: &gathered.head,
     };
     let mut notes = Vec::new();
-    change.versions = versions(&sides, &policy, &change, &mut notes)?;
-    change.flags = flags(&sides, &policy, &change, &mut notes)?;
+    change.versions = ends::versions(&sides, &policy, &change, &mut notes)?;
+    change.flags = ends::flags(&sides, &policy, &change, &mut notes)?;
     change.notes.append(&mut notes);
 
     // The stage first: it decides which requirements are judged, and so which links
@@ -451,17 +401,17 @@ pub fn policy_from_file(path: &Path) -> Result<Policy> {
         path,
         &Spec {
             what: "--config",
-            cap: file::POLICY_CAP,
+            cap: disk::POLICY_CAP,
             links: Symlinks::Follow,
             fix: "pass --config a regular YAML file of at most 256 KiB",
         },
     )
 }
 
-/// Reads a policy file from disk as `spec` says ([`file::read`]) and validates it.
+/// Reads a policy file from disk as `spec` says ([`disk::read`]) and validates it.
 pub fn read_policy(path: &Path, spec: &Spec<'_>) -> Result<Policy> {
     let origin = path.display().to_string();
-    let bytes = file::read(path, spec)?;
+    let bytes = disk::read(path, spec)?;
     let text = utf8(&bytes, &origin).code(Code::BadPolicy)?;
     Ok(Policy::from_yaml(text, &origin)?)
 }
@@ -469,170 +419,13 @@ pub fn read_policy(path: &Path, spec: &Spec<'_>) -> Result<Policy> {
 fn read_body(path: &Path) -> Result<String> {
     let spec = Spec {
         what: "--body-file",
-        cap: file::FILE_CAP,
+        cap: disk::FILE_CAP,
         links: Symlinks::Follow,
         fix: "pass --body-file a regular file holding the pull-request body, of at most 1 MiB",
     };
-    let bytes = file::read(path, &spec)?;
+    let bytes = disk::read(path, &spec)?;
     let what = format!("--body-file `{}`", path.display());
     Ok(utf8(&bytes, &what).code(Code::BadFile)?.to_owned())
-}
-
-fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        anyhow!(
-            "{origin}: not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-            e.valid_up_to()
-        )
-    })
-}
-
-/// The two ends of the three-dot diff, for reading a file as it was and as it is.
-struct Sides<'r> {
-    files: &'r dyn Files,
-    /// `None` when the change starts at the first commit.
-    merge_base: Option<&'r str>,
-    head: &'r str,
-}
-
-impl Sides<'_> {
-    /// Reads and parses `path` on both sides. Only the head must parse: a file that was
-    /// already broken where the change forked off is what the change may be fixing.
-    /// Then nothing can be said about how it changed (`Ok(None)`, with a note), which is
-    /// safer than comparing against "absent" and seeing every entry as new.
-    #[allow(clippy::type_complexity)]
-    fn both<T>(
-        &self,
-        path: &str,
-        max: usize,
-        parse: impl Fn(&[u8], &str) -> Result<T>,
-        notes: &mut Vec<String>,
-    ) -> Result<Option<(Option<T>, Option<T>)>> {
-        let read = |at: Option<&str>| -> Result<Option<T>> {
-            let Some(at) = at else { return Ok(None) };
-            let origin = format!("{path}@{}", short_id(at));
-            match self.files.read(at, path, max)? {
-                None => Ok(None),
-                Some(bytes) => parse(&bytes, &origin).map(Some),
-            }
-        };
-        let new = read(Some(self.head))?;
-        match read(self.merge_base) {
-            Ok(old) => Ok(Some((old, new))),
-            Err(e) => {
-                notes.push(format!(
-                    "{path} could not be read at the merge-base, so how the change alters it is not judged ({})",
-                    one_line(&format!("{e:#}"))
-                ));
-                Ok(None)
-            }
-        }
-    }
-}
-
-/// A multi-line message (a headline and its located problems) as one line, for a note.
-fn one_line(text: &str) -> String {
-    text.lines().map(str::trim).collect::<Vec<_>>().join("; ")
-}
-
-/// Whether the change touches `path` (as the new or the old name of a file).
-fn touches(change: &Change, path: &str) -> bool {
-    change
-        .files
-        .iter()
-        .any(|f| f.path == path.as_bytes() || f.old_path.as_deref() == Some(path.as_bytes()))
-}
-
-/// Versions of the manifests that the change touches; untouched manifests are not read.
-fn versions(
-    sides: &Sides<'_>,
-    policy: &Policy,
-    change: &Change,
-    notes: &mut Vec<String>,
-) -> Result<Vec<VersionChange>> {
-    let mut out = Vec::new();
-    for path in &policy.signals.manifests {
-        if !touches(change, path) {
-            continue;
-        }
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let kind = manifest::Kind::from_file_name(name)
-            .expect("policy validation accepts only known manifest names");
-        let parse = |bytes: &[u8], origin: &str| {
-            manifest::version(kind, bytes).map_err(|e| {
-                // Located as file:line:col, like every other located error.
-                let at = match (e.line, e.column) {
-                    (Some(l), Some(c)) => format!(":{l}:{c}"),
-                    _ => String::new(),
-                };
-                Code::BadManifest.tag(anyhow!(
-                    "{origin}{at}: cannot read the version: {}; fix the manifest or drop it from signals.manifests",
-                    e.unlocated
-                ))
-            })
-        };
-        let Some((old, new)) = sides.both(path, MAX_MANIFEST_BYTES, parse, notes)? else {
-            continue;
-        };
-        let (old, new) = (old.flatten(), new.flatten());
-        if old != new {
-            out.push(VersionChange {
-                manifest: path.clone(),
-                old,
-                new,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// The flag registry, read only when the change touches it or when a trailer or label
-/// names a flag key.
-fn flags(
-    sides: &Sides<'_>,
-    policy: &Policy,
-    change: &Change,
-    notes: &mut Vec<String>,
-) -> Result<FlagRegistryState> {
-    let reg = &policy.flag_registry;
-    let parse = |bytes: &[u8], origin: &str| -> Result<Registry> {
-        let text = utf8(bytes, origin).code(Code::BadRegistry)?;
-        Ok(Registry::parse(text, origin, &reg.stages)?)
-    };
-    let keys_at_head = || -> Result<_> {
-        let origin = format!("{}@{}", reg.path, short_id(sides.head));
-        let bytes = sides.files.read(sides.head, &reg.path, MAX_YAML_BYTES)?;
-        bytes
-            .map(|b| parse(&b, &origin).map(|r| r.keys()))
-            .transpose()
-    };
-    let names_a_key = || {
-        policy.requirements.iter().any(|r| {
-            let ev = &r.evidence;
-            change
-                .commits
-                .iter()
-                .flat_map(|c| &c.trailers)
-                .any(|t| ev.flag_key_of_trailer(t).is_some())
-                || change
-                    .labels
-                    .iter()
-                    .any(|l| ev.flag_key_of_label(l).is_some())
-        })
-    };
-    let mut state = FlagRegistryState::default();
-    if touches(change, &reg.path) && policy.needs_flag_registry() {
-        match sides.both(&reg.path, MAX_YAML_BYTES, parse, notes)? {
-            Some((old, new)) => {
-                state.changes = registry::diff(old.as_ref(), new.as_ref());
-                state.keys_at_head = new.map(|r| r.keys());
-            }
-            None => state.keys_at_head = keys_at_head()?,
-        }
-    } else if names_a_key() {
-        state.keys_at_head = keys_at_head()?;
-    }
-    Ok(state)
 }
 
 /// A policy file edited by the change is validated and reported, never applied to it.

@@ -14,7 +14,7 @@ use crate::report::text::clean;
 pub const MARKER: &str = "# shipgate-managed-hook: written by `shipgate hook install`";
 
 /// A hook file larger than this is certainly not one shipgate wrote; it is not read whole.
-const MAX_HOOK_BYTES: u64 = crate::file::FILE_CAP;
+const MAX_HOOK_BYTES: u64 = crate::gather::disk::FILE_CAP;
 
 /// Where git looks for hooks in the repository containing `repo`, and why there.
 ///
@@ -144,16 +144,16 @@ fn existing(path: &Path) -> Result<Existing> {
             path.display()
         );
     }
-    let spec = crate::file::Spec {
+    let spec = crate::gather::disk::Spec {
         what: "the pre-push hook",
         cap: MAX_HOOK_BYTES,
-        links: crate::file::Symlinks::Refuse,
+        links: crate::gather::disk::Symlinks::Refuse,
         fix: "move it away so that git can run a pre-push hook there",
     };
-    let bytes = match crate::file::read(path, &spec) {
+    let bytes = match crate::gather::disk::read(path, &spec) {
         Ok(bytes) => bytes,
         Err(e) => match e.problem {
-            crate::file::Problem::TooBig(len) => {
+            crate::gather::disk::Problem::TooBig(len) => {
                 return Ok(Existing::Foreign(format!("a {len} byte file")));
             }
             _ => return Err(e.into()),

@@ -83,7 +83,7 @@ pub fn hook(command: HookCommand, out: &mut Output<'_>) -> Result<ExitCode> {
 /// `Err` (exit 2) when the push could not be read at all. The report goes to stderr, which
 /// git shows to whoever pushes.
 pub fn pre_push(args: PrePushArgs, out: &mut Output<'_>) -> Result<ExitCode> {
-    let env = crate::source::Env::from_process();
+    let env = crate::gather::env::Env::from_process();
     let code = pre_push::run(
         &args,
         &env,

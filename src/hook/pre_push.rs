@@ -14,10 +14,11 @@ use git2::{ErrorCode, Oid};
 
 use super::PrePushArgs;
 use crate::gate::{self, Base, Request};
+use crate::gather::env::Env;
+use crate::gather::git::{Repo, short};
+use crate::gather::git::{is_object_id, is_zero_id as is_zero};
 use crate::judge::verdict::Verdict;
 use crate::report::text::{self, clean};
-use crate::source::git::{Repo, short};
-use crate::source::{Env, is_object_id, is_zero_id as is_zero};
 
 /// git writes about 130 bytes per ref; `git push --tags` with a hundred thousand tags
 /// stays far below this. More is not git talking.

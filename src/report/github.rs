@@ -454,7 +454,7 @@ fn append(path: &Path, var: &str, text: impl FnOnce(usize) -> Option<String>) ->
     // Opened without waiting and refused unless a regular file: a FIFO there would hold
     // the step until something read it.
     let (mut file, meta) =
-        crate::file::open_regular(OpenOptions::new().read(true).append(true), path).with_context(
+        crate::gather::disk::open_regular(OpenOptions::new().read(true).append(true), path).with_context(
             || {
                 format!(
                     "{var} names `{shown}`, which could not be opened for appending; the runner \

@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
-use super::{CiContext, Env, is_object_id, is_zero_id};
+use super::CiContext;
 use crate::error::{Code, Tag as _};
-use crate::file::{self, Spec, Symlinks};
 use crate::gate::Base;
+use crate::gather::disk::{self, Spec, Symlinks};
+use crate::gather::env::Env;
+use crate::gather::git::{is_object_id, is_zero_id};
 
 /// The most bytes a string taken from the payload may hold: revisions, ref and branch
 /// names, label names, stage names, workflow inputs. Git refs and paths stay far below it.
@@ -178,12 +180,12 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
 fn read_payload(path: &Path) -> Result<Value> {
     let spec = Spec {
         what: "the event payload (GITHUB_EVENT_PATH)",
-        cap: file::EVENT_CAP,
+        cap: disk::EVENT_CAP,
         links: Symlinks::Follow,
         fix: "GITHUB_EVENT_PATH must name the event file that the runner writes for the step, \
               a regular JSON file of at most 25 MiB",
     };
-    let bytes = file::read(path, &spec)?;
+    let bytes = disk::read(path, &spec)?;
     serde_json::from_slice(&bytes)
         .map_err(|e| {
             anyhow!(
@@ -264,7 +266,7 @@ impl Payload<'_> {
     fn capped(&self, field: &str, len: usize, cap: usize, unit: &str) -> Result<()> {
         if len > cap {
             let cap = if unit == "bytes" {
-                file::size(cap as u64)
+                disk::size(cap as u64)
             } else {
                 format!("{cap} {unit}")
             };

@@ -19,10 +19,12 @@
 use anyhow::{Result, anyhow, bail};
 use git2::{ErrorCode, Oid};
 
-use super::{CiContext, Env, is_object_id, is_zero_id};
+use super::CiContext;
 use crate::gate::{self, Base, Request};
+use crate::gather::env::Env;
+use crate::gather::git::{Repo, short};
+use crate::gather::git::{is_object_id, is_zero_id};
 use crate::judge::verdict::Report;
-use crate::source::git::{Repo, short};
 
 pub const SYSTEM: &str = "GitLab CI";
 

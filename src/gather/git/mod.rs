@@ -1,19 +1,22 @@
 //! Everything shipgate asks of git, through libgit2.
 //!
-//! This is the only module that touches the repository. It reads commits, one
-//! tree-to-tree diff, and only the blobs a rule needs (manifests and the flag registry
-//! when they changed, the policy at the base).
+//! This is the only module that touches the repository. It reads commits ([`walk`]), one
+//! tree-to-tree diff ([`diff`], with renames paired as git pairs them in [`renames`]),
+//! and only the blobs a rule needs (manifests and the flag registry when they changed,
+//! the policy at the base).
+
+mod diff;
+mod renames;
+mod walk;
 
 use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use git2::{ErrorCode, FileMode, Oid, Repository, Sort, Tree, TreeEntry};
+use git2::{ErrorCode, FileMode, Oid, Repository, Tree, TreeEntry};
 
-use std::collections::{BTreeMap, HashSet};
-
-use super::renames;
+use super::Files;
 use crate::error::{Code, Tag as _};
-use crate::judge::change::{Commit, FileChange, Status};
+use crate::judge::change::Commit;
 
 pub struct Repo {
     repo: Repository,
@@ -23,6 +26,14 @@ pub struct Repo {
 const SHALLOW_HINT: &str = "this is a shallow clone: fetch the full history \
 (`git fetch --unshallow`; on GitHub Actions, actions/checkout with `fetch-depth: 0`; \
 on GitLab CI, `GIT_DEPTH: \"0\"`)";
+
+impl Files for Repo {
+    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+        let oid =
+            Oid::from_str(commit).with_context(|| format!("`{commit}` is not a commit id"))?;
+        self.read_file(oid, path, max)
+    }
+}
 
 impl Repo {
     /// Opens the repository containing `dir`.
@@ -196,215 +207,6 @@ impl Repo {
         }
     }
 
-    /// The commits of `base..head` (every commit reachable from `head` when `base` is
-    /// `None`), with their trailers.
-    pub fn commits(&self, base: Option<Oid>, head: Oid) -> Result<Vec<Commit>> {
-        let range = match base {
-            Some(base) => format!("{}..{}", short(base), short(head)),
-            None => short(head),
-        };
-        let shallow_context = || {
-            if self.is_shallow() {
-                format!("could not walk {range}; {SHALLOW_HINT}")
-            } else {
-                format!("could not walk {range}")
-            }
-        };
-        let mut walk = self.repo.revwalk().with_context(shallow_context)?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
-            .with_context(shallow_context)?;
-        walk.push(head).with_context(shallow_context)?;
-        if let Some(base) = base {
-            walk.hide(base).with_context(shallow_context)?;
-        }
-        // A shallow clone lists the commits whose parents it cut off; a walk that reaches
-        // one would judge a change with commits (and their trailers) missing.
-        let cut = self.shallow_boundary()?;
-        let mut commits = Vec::new();
-        for oid in walk {
-            let oid = oid.with_context(shallow_context)?;
-            if cut.contains(&oid) {
-                let range = match base {
-                    Some(base) => format!("{}..{}", short(base), short(head)),
-                    None => format!("the whole history up to {}", short(head)),
-                };
-                return Err(Code::MissingHistory.tag(anyhow!(
-                    "the history of the change ({range}) is cut at commit {} (its parents are not in \
-                     the clone), so shipgate cannot see every commit of the change; {SHALLOW_HINT}",
-                    short(oid)
-                )));
-            }
-            let commit = self.repo.find_commit(oid).with_context(shallow_context)?;
-            commits.push(Commit::from(&commit));
-        }
-        Ok(commits)
-    }
-
-    /// The commits whose parents a shallow clone left out, as git lists them in `shallow`
-    /// in the repository's (common) folder; empty for a complete clone. libgit2 reads
-    /// this file but offers no API for it.
-    fn shallow_boundary(&self) -> Result<HashSet<Oid>> {
-        if !self.is_shallow() {
-            return Ok(HashSet::new());
-        }
-        let path = self.repo.commondir().join("shallow");
-        let spec = crate::file::Spec {
-            what: "the clone's list of cut commits",
-            cap: crate::file::FILE_CAP,
-            links: crate::file::Symlinks::Refuse,
-            fix: "git writes it as a regular file of 41-byte lines; the clone is damaged: clone it again",
-        };
-        let bytes = match crate::file::read(&path, &spec) {
-            Ok(bytes) => bytes,
-            Err(e) if matches!(e.problem, crate::file::Problem::Missing) => {
-                return Ok(HashSet::new());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                Oid::from_str(l).map_err(|_| {
-                    anyhow!(
-                        "`{}` lists `{l}`, which is no commit id; the clone is damaged: clone it again",
-                        path.display()
-                    )
-                })
-            })
-            .collect()
-    }
-
-    /// The files changed from `from` (the empty tree when `None`) to `to`, with renames
-    /// paired as `git diff -M` does.
-    pub fn diff(&self, from: Option<Oid>, to: Oid) -> Result<Vec<FileChange>> {
-        let old = from
-            .map(|from| self.repo.find_commit(from).and_then(|c| c.tree()))
-            .transpose()?;
-        let new = self.repo.find_commit(to)?.tree()?;
-        let mut raw = Vec::new();
-        self.diff_trees(old.as_ref(), Some(&new), &mut Vec::new(), &mut raw)
-            .context("could not diff the change")?;
-        let mut files = self.pair_renames(raw)?;
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
-    }
-
-    /// A tree-to-tree diff that never descends into a subtree whose id is unchanged, so
-    /// its cost follows the size of the change, not of the repository. (libgit2's own
-    /// tree diff costs several milliseconds on a few-file change in a large tree.)
-    fn diff_trees(
-        &self,
-        old: Option<&Tree<'_>>,
-        new: Option<&Tree<'_>>,
-        prefix: &mut Vec<u8>,
-        out: &mut Vec<RawDelta>,
-    ) -> Result<()> {
-        // Both lists are in git's tree order; a merge by name needs one order for both,
-        // so key them by name in a sorted map.
-        let mut entries: BTreeMap<Vec<u8>, (Option<Side>, Option<Side>)> = BTreeMap::new();
-        for entry in old.into_iter().flat_map(|t| t.iter()) {
-            entries.entry(entry.name_bytes().to_vec()).or_default().0 = Some(Side::of(&entry));
-        }
-        for entry in new.into_iter().flat_map(|t| t.iter()) {
-            entries.entry(entry.name_bytes().to_vec()).or_default().1 = Some(Side::of(&entry));
-        }
-        for (name, (before, after)) in entries {
-            if before == after {
-                continue;
-            }
-            let len = prefix.len();
-            prefix.extend_from_slice(&name);
-            let before_tree = before.filter(|s| s.kind == Kind::Tree);
-            let after_tree = after.filter(|s| s.kind == Kind::Tree);
-            // A folder on either side is walked; a file on either side is one delta.
-            if before_tree.is_some() || after_tree.is_some() {
-                let old_sub = before_tree
-                    .map(|s| self.repo.find_tree(s.oid))
-                    .transpose()?;
-                let new_sub = after_tree.map(|s| self.repo.find_tree(s.oid)).transpose()?;
-                prefix.push(b'/');
-                self.diff_trees(old_sub.as_ref(), new_sub.as_ref(), prefix, out)?;
-                prefix.truncate(len + name.len());
-            }
-            let before_file = before.filter(|s| s.kind != Kind::Tree);
-            let after_file = after.filter(|s| s.kind != Kind::Tree);
-            if before_file.is_some() || after_file.is_some() {
-                out.push(RawDelta {
-                    path: prefix.clone(),
-                    old: before_file,
-                    new: after_file,
-                });
-            }
-            prefix.truncate(len);
-        }
-        Ok(())
-    }
-
-    /// Turns raw deltas into file changes, pairing deleted and added files into renames.
-    fn pair_renames(&self, raw: Vec<RawDelta>) -> Result<Vec<FileChange>> {
-        // Files, symlinks and submodules all go to `detect`, as git passes them all to its
-        // rename detection: only regular files are paired by content, the others only
-        // with an identical one, but all of them take part in git's tie-breaks.
-        let candidates = |deleted: bool| -> Vec<renames::Candidate<'_>> {
-            raw.iter()
-                .enumerate()
-                .filter_map(|(i, d)| {
-                    let (gone, side) = if deleted {
-                        (d.new, d.old)
-                    } else {
-                        (d.old, d.new)
-                    };
-                    let side = side.filter(|_| gone.is_none())?;
-                    Some(renames::Candidate {
-                        index: i,
-                        path: &d.path,
-                        oid: side.oid,
-                        mode: side.mode as u32,
-                    })
-                })
-                .collect()
-        };
-        let (deleted, added) = (candidates(true), candidates(false));
-        let pairs = if deleted.is_empty() || added.is_empty() {
-            Vec::new()
-        } else {
-            renames::detect(&self.repo, &deleted, &added).context("could not detect renames")?
-        };
-        let mut renamed_from: Vec<Option<usize>> = vec![None; raw.len()];
-        let mut consumed = vec![false; raw.len()];
-        for (del, add) in pairs {
-            renamed_from[add] = Some(del);
-            consumed[del] = true;
-        }
-        let mut files = Vec::with_capacity(raw.len());
-        for (i, d) in raw.iter().enumerate() {
-            if consumed[i] {
-                continue;
-            }
-            let mut same_content = false;
-            let (status, old_path) = match (d.old, d.new, renamed_from[i]) {
-                (_, new, Some(from)) => {
-                    same_content = raw[from].old.map(|s| s.oid) == new.map(|s| s.oid);
-                    (Status::Renamed, Some(raw[from].path.clone()))
-                }
-                (None, Some(_), None) => (Status::Added, None),
-                (Some(_), None, None) => (Status::Deleted, None),
-                (Some(a), Some(b), None) if a.kind != b.kind => (Status::TypeChange, None),
-                (Some(_), Some(_), None) => (Status::Modified, None),
-                (None, None, None) => continue,
-            };
-            files.push(FileChange {
-                path: d.path.clone(),
-                old_path,
-                status,
-                same_content,
-            });
-        }
-        Ok(files)
-    }
-
     /// The bytes of the file at `path` in `commit`, or `None` if there is no such file.
     /// Files come from the change, so a blob over `max` bytes is refused before it is
     /// loaded (the object database tells its size from the header alone).
@@ -535,6 +337,18 @@ pub fn previous_release_tag(
     Ok(best.map(|(_, name, oid)| (name, oid)))
 }
 
+/// A full object name as CI systems and git's hook protocol write it: 40 hex digits
+/// (SHA-1) or 64 (SHA-256). Abbreviations are refused: a short one could name another
+/// object, and nobody who speaks for a CI system writes one.
+pub fn is_object_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The all-zero id by which git and CI systems say "no commit" (a new or deleted ref).
+pub fn is_zero_id(id: &str) -> bool {
+    id.bytes().all(|b| b == b'0')
+}
+
 /// git's id of the empty tree: the base of a range that starts at the first commit.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
@@ -589,11 +403,4 @@ impl Side {
             mode,
         }
     }
-}
-
-/// A path that differs, before pairing renames.
-struct RawDelta {
-    path: Vec<u8>,
-    old: Option<Side>,
-    new: Option<Side>,
 }

@@ -1,0 +1,1049 @@
+//! The one HTTP transport under every API client (the GitHub REST API today): how long a
+//! run may wait, when to try again, where a redirect may lead, how much of an answer is
+//! read, and that no error text carries the token.
+//!
+//! A client describes its service once, as a [`Service`] (its name in messages, its
+//! headers, how it says what went wrong and what a user can do about it), and builds a
+//! [`Transport`] for its base URL and token. The transport then owns the how:
+//!
+//! - **one deadline per run** ([`Deadline`]): every request, every retry and every wait
+//!   between them counts against it, whichever client asks; a call gets what the calls
+//!   before it left;
+//! - **retries for idempotent calls only**: [`Transport::get`] tries again on server
+//!   errors, timeouts and broken connections (with backoff) and on rate limits (waiting
+//!   for `retry-after`, or for `x-ratelimit-reset` when `x-ratelimit-remaining` is 0);
+//!   [`Transport::write`] sends a POST or PATCH once, since a write that timed out may
+//!   have happened;
+//! - **redirects within the origin only**: the token goes only to the base URL's origin,
+//!   so a redirect or a next-page link ([`Transport::follow`]) that leaves it is refused;
+//!   a write follows only 307 and 308, which keep it a write;
+//! - **capped answers**: a body over the caller's limit is never read whole;
+//! - **redaction**: every [`ApiError`] passes through one place that takes the token out
+//!   of whatever text came from elsewhere (a server's message, an HTTP library's error).
+//!
+//! Waiting for a rate-limit reset compares with the wall clock; that decides how long to
+//! wait (or to give up at once), never a verdict.
+//!
+//! A second client (PostHog's flag API, say: a bearer token, JSON, lists paged by a `next`
+//! URL in the body) is a `Service` constant and endpoints over a `Transport`: it reads a
+//! page with [`Transport::get`] and [`Transport::json`] and goes on with
+//! [`Transport::follow`].
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io::{self, Read as _};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, bail};
+use reqwest::blocking::Client as Http;
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use reqwest::redirect::{Attempt, Policy};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use super::env::Env;
+use crate::error::Code;
+
+/// Names the variable that scales every wait between retries (see [`sleeper_from_env`]).
+pub const RETRY_SCALE_VAR: &str = "SHIPGATE_API_RETRY_SCALE";
+
+/// Enough of an error answer to quote the service's message.
+const MAX_ERROR_BYTES: usize = 64 << 10;
+const MAX_REDIRECTS: usize = 5;
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
+
+/// Spends a wait between two tries of a GET. Production sleeps; tests record the wait and
+/// return at once. The deadline counts the wait asked for, not the time the sleeper took,
+/// so a sleeper that returns early cannot make a call retry for ever.
+pub type Sleeper = Arc<dyn Fn(Duration) + Send + Sync>;
+
+/// A sleeper that really sleeps.
+pub fn real_sleep() -> Sleeper {
+    Arc::new(std::thread::sleep)
+}
+
+/// The sleeper that `SHIPGATE_API_RETRY_SCALE` asks for: unset, waits are slept in full;
+/// a number from 0 to 1 scales each (0: no sleeping at all), so end-to-end tests of the
+/// binary run in milliseconds. The deadline still counts the full waits.
+pub fn sleeper_from_env(env: &Env) -> Result<Sleeper> {
+    let Some(text) = env.get(RETRY_SCALE_VAR)? else {
+        return Ok(real_sleep());
+    };
+    match text.trim().parse::<f64>() {
+        Ok(scale) if (0.0..=1.0).contains(&scale) => Ok(Arc::new(move |wait: Duration| {
+            std::thread::sleep(wait.mul_f64(scale))
+        })),
+        _ => bail!("{RETRY_SCALE_VAR} is `{text}`; set it to a number from 0 to 1, or unset it"),
+    }
+}
+
+/// The time a run may spend on APIs: requests, and the waits between tries. A run makes
+/// one and hands a clone to every transport it builds; the clones share what is spent.
+#[derive(Clone)]
+pub struct Deadline {
+    total: Duration,
+    spent: Arc<Mutex<Duration>>,
+}
+
+impl Deadline {
+    pub fn new(total: Duration) -> Deadline {
+        Deadline {
+            total,
+            spent: Arc::default(),
+        }
+    }
+
+    fn spent(&self) -> Duration {
+        *self.spent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn spend(&self, time: Duration) {
+        let mut spent = self.spent.lock().unwrap_or_else(PoisonError::into_inner);
+        *spent = spent.saturating_add(time);
+    }
+
+    fn left(&self) -> Duration {
+        self.total.saturating_sub(self.spent())
+    }
+}
+
+/// What a client tells the transport about its service: how messages name it and what a
+/// user can do when it fails. The transport words every failure from these.
+pub struct Service {
+    /// How messages name the API: `GitHub API`.
+    pub name: &'static str,
+    /// Who answers: `GitHub` (`GitHub said: …`, `GitHub asked to retry after 3 s`).
+    pub speaker: &'static str,
+    /// The setting that holds the API's address, and an example of it.
+    pub url_setting: &'static str,
+    pub example_url: &'static str,
+    /// Sent with every request.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The service's own words in an error answer, if it gave any.
+    pub said: fn(&[u8]) -> Option<String>,
+    /// What to check when an answer is not one shipgate can use: the settings that name
+    /// what is asked.
+    pub check: &'static str,
+    /// What to do when a redirect on the API's own host would turn a write into a read.
+    pub moved: &'static str,
+    /// What to do when the service fails for longer than the deadline.
+    pub trouble: &'static str,
+    /// What to do when the rate limit runs out before the deadline.
+    pub rate_limited: &'static str,
+    /// What to do on a 401 when no token was given.
+    pub wants_token: &'static str,
+    /// What to do on a 403 that is no rate limit: which permission the token lacks.
+    pub forbidden: &'static str,
+}
+
+/// How a transport reaches its service, and how long it keeps trying.
+#[derive(Clone)]
+pub struct Config {
+    /// Shared by every transport of the run; see [`Deadline`].
+    pub deadline: Deadline,
+    /// The budget for one request, until its answer is read.
+    pub request_timeout: Duration,
+    /// Spends the waits between tries; see [`Sleeper`].
+    pub sleep: Sleeper,
+}
+
+/// Why an API call failed, for callers that treat some failures differently (a missing
+/// permission to comment is a warning, not a reason to stop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No token was given, and the call needs one.
+    NoToken,
+    /// 401: the token is invalid or expired.
+    Unauthorized,
+    /// 403 without rate-limit headers: the token lacks a permission.
+    Forbidden,
+    /// 404 where something must exist.
+    NotFound,
+    /// The rate limit ran out and waiting for it would pass the deadline.
+    RateLimited,
+    /// Server errors, timeouts or broken connections, still failing at the deadline.
+    Unavailable,
+    /// A redirect that shipgate does not follow.
+    Redirect,
+    /// An answer shipgate cannot use: bad JSON, too large, an unexpected status.
+    BadAnswer,
+    /// A list at the service's cap, which may be cut short.
+    Truncated,
+}
+
+impl ErrorKind {
+    /// No token, or a token without the permission: a reason to warn and carry on where
+    /// the API was only a nicety (the sticky comment).
+    pub fn is_permission(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::NoToken | ErrorKind::Unauthorized | ErrorKind::Forbidden
+        )
+    }
+}
+
+/// A failed API call. Its text says what was asked (method and path), what came back and
+/// what to do; it never holds the token.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl ApiError {
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for ApiError {}
+
+/// `error` with the code `api` when an API call caused it. The clients' own methods
+/// return the bare [`ApiError`] for their callers to inspect ([`is_permission_error`]);
+/// the code is attached where such an error leaves the code that asked, since the error
+/// module knows no type of the crate.
+pub fn with_code(error: anyhow::Error) -> anyhow::Error {
+    if error.chain().any(|cause| cause.is::<ApiError>()) {
+        Code::Api.tag_untagged(error)
+    } else {
+        error
+    }
+}
+
+/// Whether `error` comes from a missing token or a missing permission.
+pub fn is_permission_error(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<ApiError>())
+        .any(|api| api.kind.is_permission())
+}
+
+/// The API's root URL from its setting: http(s), no credentials, no query; its path
+/// without a trailing slash.
+pub fn parse_base(service: &Service, text: &str) -> Result<Url> {
+    let Service {
+        name,
+        url_setting,
+        example_url,
+        ..
+    } = service;
+    let url = Url::parse(text.trim()).map_err(|e| {
+        anyhow::anyhow!(
+            "the {name} URL `{text}` is not a URL ({e}); set {url_setting} to the API's \
+             address, e.g. {example_url}"
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        bail!(
+            "the {name} URL `{text}` is not an http(s) address; set {url_setting} to the \
+             API's address, e.g. {example_url}"
+        );
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        bail!(
+            "the {name} URL holds a user name or password; take them out (the token is \
+             passed on its own)"
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!("the {name} URL `{text}` has a query or fragment; give only the API's root");
+    }
+    let mut url = url;
+    url.path_segments_mut()
+        .expect("an http(s) URL has path segments")
+        .pop_if_empty();
+    Ok(url)
+}
+
+/// A successful (or 404) answer, read in full.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The body was longer than `limit`; `body` holds the first part.
+    pub too_large: bool,
+    /// The most of the body that the caller would read.
+    limit: usize,
+}
+
+/// What one try of a request came to.
+enum Next {
+    Done(Answer),
+    Fail(ApiError),
+    /// Worth trying again after `wait` (`None`: the next step of the backoff), if the
+    /// deadline allows.
+    Again {
+        wait: Option<Duration>,
+        kind: ErrorKind,
+        why: String,
+        /// What to do when the wait does not fit in the deadline.
+        advice: &'static str,
+    },
+}
+
+enum Failure {
+    /// No answer: could not connect, TLS, timeout before the headers.
+    Http(reqwest::Error),
+    /// The answer broke off while its body was read.
+    Read(io::Error),
+}
+
+/// Requests to one API root, with one token, under the run's deadline.
+pub struct Transport {
+    service: &'static Service,
+    /// The API root, its path without a trailing slash.
+    base: Url,
+    token: Option<String>,
+    auth: Option<HeaderValue>,
+    deadline: Deadline,
+    request_timeout: Duration,
+    sleep: Sleeper,
+    /// For GETs: follows a redirect within the API's origin (a renamed repository).
+    reader: Http,
+    /// For POST and PATCH: follows only 307 and 308 within the origin, the redirects that
+    /// keep the method and body; others would turn the write into a GET.
+    writer: OnceLock<Http>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base", &self.base.as_str())
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// A transport to `base` ([`parse_base`]). `token` goes only into an `Authorization:
+    /// Bearer` header of requests to `base`'s origin, never into a URL or a message.
+    pub fn new(
+        service: &'static Service,
+        base: Url,
+        token: Option<&str>,
+        config: Config,
+    ) -> Result<Transport> {
+        let name = service.name;
+        if config.deadline.total.is_zero() || config.request_timeout.is_zero() {
+            bail!("the {name} deadline and request timeout must be longer than zero");
+        }
+        let token = token
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned);
+        let auth = match &token {
+            None => None,
+            Some(token) => {
+                // The value is left out of the message: it is the secret.
+                let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {token}")) else {
+                    bail!(
+                        "the {} token holds characters that cannot go in an HTTP header \
+                         (a line break or a control character); check the secret that \
+                         shipgate gets as its token",
+                        service.speaker
+                    );
+                };
+                value.set_sensitive(true);
+                Some(value)
+            }
+        };
+
+        // reqwest is built without a crypto provider so that only ring is linked; it must
+        // be installed before a client is built. An earlier install (by this or another
+        // crate) is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let reader = build_http(service, &base, config.request_timeout, |_| true)
+            .map_err(|e| tls_setup_error(service, &base, &e, token.as_deref()))?;
+
+        Ok(Transport {
+            service,
+            base,
+            token,
+            auth,
+            deadline: config.deadline,
+            request_timeout: config.request_timeout,
+            sleep: config.sleep,
+            reader,
+            writer: OnceLock::new(),
+        })
+    }
+
+    /// The API root.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// The client for writes, built on the first one: most runs only read, and each
+    /// client sets up TLS and a runtime thread of its own.
+    fn writer(&self) -> Result<&Http, ApiError> {
+        if let Some(http) = self.writer.get() {
+            return Ok(http);
+        }
+        let http = build_http(self.service, &self.base, self.request_timeout, |status| {
+            matches!(
+                status,
+                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+            )
+        })
+        .map_err(|e| {
+            let text = format!(
+                "{:#}",
+                tls_setup_error(self.service, &self.base, &e, self.token.as_deref())
+            );
+            self.error(ErrorKind::Unavailable, text)
+        })?;
+        Ok(self.writer.get_or_init(|| http))
+    }
+
+    /// A GET, tried again on rate limits, server errors and timeouts until the run's
+    /// deadline. Returns a 2xx or a 404 answer, its body read up to `limit` bytes; any
+    /// other status is an error.
+    pub fn get(&self, url: &Url, accept: &str, limit: usize) -> Result<Answer, ApiError> {
+        let what = describe(&Method::GET, url);
+        let mut tries = 0u32;
+        let mut backoffs = 0u32;
+        loop {
+            let left = self.deadline.left();
+            if left.is_zero() {
+                return Err(self.out_of_time(&what));
+            }
+            tries += 1;
+            let timeout = left.min(self.request_timeout);
+            let started = Instant::now();
+            let next = match self.send(&self.reader, Method::GET, url, accept, None, limit, timeout)
+            {
+                Ok(answer) => self.judge(&Method::GET, url, answer),
+                Err(failure) => self.transport(&what, failure, timeout),
+            };
+            self.deadline.spend(started.elapsed());
+            let (wait, kind, why, advice) = match next {
+                Next::Done(answer) => return Ok(answer),
+                Next::Fail(error) => return Err(error),
+                Next::Again {
+                    wait,
+                    kind,
+                    why,
+                    advice,
+                } => {
+                    let wait = wait.unwrap_or_else(|| {
+                        backoffs += 1;
+                        BACKOFF_CAP.min(Duration::from_secs(1 << (backoffs - 1).min(4)))
+                    });
+                    (wait, kind, why, advice)
+                }
+            };
+            let spent = self.deadline.spent();
+            if spent.saturating_add(wait) >= self.deadline.total {
+                return Err(self.error(
+                    kind,
+                    format!(
+                        "{} {what}: {why}; gave up after {tries} {}, since waiting {} s \
+                         more would pass the {} s deadline that the run's API calls share ({} s \
+                         used); {advice}",
+                        self.service.name,
+                        if tries == 1 { "try" } else { "tries" },
+                        wait.as_secs_f64().ceil(),
+                        self.deadline.total.as_secs_f64(),
+                        spent.as_secs(),
+                    ),
+                ));
+            }
+            (self.sleep)(wait);
+            self.deadline.spend(wait);
+        }
+    }
+
+    /// A POST or PATCH of a JSON `body`, sent once: a write that timed out may have
+    /// happened, and a second one would, say, post a second comment. Returns a 2xx or a
+    /// 404 answer (what a 404 means is the caller's to say).
+    pub fn write(
+        &self,
+        method: Method,
+        url: &Url,
+        accept: &str,
+        body: Vec<u8>,
+        limit: usize,
+    ) -> Result<Answer, ApiError> {
+        let what = describe(&method, url);
+        let left = self.deadline.left();
+        if left.is_zero() {
+            return Err(self.out_of_time(&what));
+        }
+        let timeout = left.min(self.request_timeout);
+        let writer = self.writer()?;
+        let started = Instant::now();
+        let sent = self.send(
+            writer,
+            method.clone(),
+            url,
+            accept,
+            Some(body),
+            limit,
+            timeout,
+        );
+        self.deadline.spend(started.elapsed());
+        let answer = sent.map_err(|failure| {
+            self.error(
+                ErrorKind::Unavailable,
+                format!(
+                    "{} {what}: {}; not retried, since the write may have \
+                     happened; re-run the job",
+                    self.service.name,
+                    self.failure_text(&failure, timeout)
+                ),
+            )
+        })?;
+        match self.judge(&method, url, answer) {
+            Next::Done(answer) => Ok(answer),
+            Next::Fail(error) => Err(error),
+            Next::Again { kind, why, .. } => Err(self.error(
+                kind,
+                format!(
+                    "{} {what}: {why}; a write is not retried; re-run the job later",
+                    self.service.name
+                ),
+            )),
+        }
+    }
+
+    /// An answer's body as JSON, named `what` in the message when it is not.
+    pub fn json<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        url: &Url,
+        answer: &Answer,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        if answer.too_large {
+            return Err(self.bad_answer(
+                method,
+                url,
+                format!("it is over {} MiB", answer.limit >> 20),
+            ));
+        }
+        serde_json::from_slice(&answer.body)
+            .map_err(|e| self.bad_answer(method, url, format!("it is not {what} in JSON ({e})")))
+    }
+
+    /// The next page of a list, from the link an answer to `url` gave: on the API's own
+    /// origin, or an error, so that the token never leaves it.
+    pub fn follow(&self, url: &Url, next: &str) -> Result<Url, ApiError> {
+        match self.base.join(next) {
+            Ok(next) if same_origin(&next, &self.base) => Ok(next),
+            _ => Err(self.bad_answer(
+                &Method::GET,
+                url,
+                format!(
+                    "its next-page link `{next}` leaves {}; shipgate does not follow it, so \
+                     the token stays with the API",
+                    origin(&self.base)
+                ),
+            )),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        http: &Http,
+        method: Method,
+        url: &Url,
+        accept: &str,
+        body: Option<Vec<u8>>,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<Answer, Failure> {
+        let mut request = http
+            .request(method, url.clone())
+            .timeout(timeout)
+            .header(header::ACCEPT, accept);
+        if let Some(auth) = &self.auth {
+            request = request.header(header::AUTHORIZATION, auth.clone());
+        }
+        if let Some(body) = body {
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = request.send().map_err(Failure::Http)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let read = if status.is_success() || status == StatusCode::NOT_FOUND {
+            limit
+        } else if status.is_redirection() {
+            0
+        } else {
+            MAX_ERROR_BYTES
+        };
+        if response.content_length().is_some_and(|n| n > read as u64) {
+            return Ok(Answer {
+                status,
+                headers,
+                body: Vec::new(),
+                too_large: true,
+                limit,
+            });
+        }
+        let mut body = Vec::new();
+        response
+            .take((read as u64).saturating_add(1))
+            .read_to_end(&mut body)
+            .map_err(Failure::Read)?;
+        let too_large = body.len() > read;
+        body.truncate(read);
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            too_large,
+            limit,
+        })
+    }
+
+    /// Decides what an answer means for the call.
+    fn judge(&self, method: &Method, url: &Url, answer: Answer) -> Next {
+        let Service { name, speaker, .. } = self.service;
+        let what = describe(method, url);
+        let status = answer.status;
+        if status.is_success() || status == StatusCode::NOT_FOUND {
+            return Next::Done(answer);
+        }
+        let said = match (self.service.said)(&answer.body) {
+            Some(message) if !message.trim().is_empty() => {
+                let one_line: String = message
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(300)
+                    .collect();
+                format!(" ({speaker} said: {one_line})")
+            }
+            _ => String::new(),
+        };
+        let headers = &answer.headers;
+        let fail = |kind, text: String| {
+            Next::Fail(self.error(
+                kind,
+                format!("{name} {what}: {}{text}", status_text(status)),
+            ))
+        };
+        if status.is_redirection() {
+            return fail(
+                ErrorKind::Redirect,
+                format!(": {}", self.redirect_text(method, url, headers)),
+            );
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            let text = if self.token.is_some() {
+                "the token is invalid or expired; check the secret that shipgate gets as its token"
+            } else {
+                self.service.wants_token
+            };
+            return fail(ErrorKind::Unauthorized, format!("{said}: {text}"));
+        }
+        if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
+            if let Some(seconds) = header_number(headers, "retry-after") {
+                return Next::Again {
+                    wait: Some(Duration::from_secs(seconds.max(1))),
+                    kind: ErrorKind::RateLimited,
+                    why: format!(
+                        "{}{said}: {speaker} asked to retry after {seconds} s",
+                        status_text(status)
+                    ),
+                    advice: self.service.rate_limited,
+                };
+            }
+            if header_text(headers, "x-ratelimit-remaining") == Some("0") {
+                let reset = header_number(headers, "x-ratelimit-reset");
+                let wait = reset.map_or(Duration::from_secs(60), until_epoch);
+                let until = reset.map_or_else(|| "its reset".to_owned(), utc_text);
+                return Next::Again {
+                    wait: Some(wait),
+                    kind: ErrorKind::RateLimited,
+                    why: format!(
+                        "{}{said}: {name} rate limit exhausted until {until}",
+                        status_text(status)
+                    ),
+                    advice: self.service.rate_limited,
+                };
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                return Next::Again {
+                    wait: None,
+                    kind: ErrorKind::RateLimited,
+                    why: format!("{}{said}", status_text(status)),
+                    advice: self.service.rate_limited,
+                };
+            }
+            return fail(
+                ErrorKind::Forbidden,
+                format!("{said}: {}", self.service.forbidden),
+            );
+        }
+        if status.is_server_error() {
+            return Next::Again {
+                wait: None,
+                kind: ErrorKind::Unavailable,
+                why: format!("{}{said}", status_text(status)),
+                advice: self.service.trouble,
+            };
+        }
+        fail(
+            ErrorKind::BadAnswer,
+            format!(
+                "{said}: shipgate cannot use this answer; {}",
+                self.service.check
+            ),
+        )
+    }
+
+    fn redirect_text(&self, method: &Method, url: &Url, headers: &HeaderMap) -> String {
+        let Service {
+            url_setting,
+            check,
+            moved,
+            ..
+        } = self.service;
+        let target = header_text(headers, "location").and_then(|to| url.join(to).ok());
+        match target {
+            Some(to) if !same_origin(&to, &self.base) => format!(
+                "redirects to another host ({}); shipgate does not follow it, so the token \
+                 stays with {}; set {url_setting} to the API's own address",
+                origin(&to),
+                origin(&self.base)
+            ),
+            Some(_) if *method != Method::GET => format!(
+                "redirects the write to another address, and only 307 and 308 keep a write \
+                 intact; {moved}"
+            ),
+            Some(_) => format!("redirects more than {MAX_REDIRECTS} times; {check}"),
+            None => format!("is a redirect without a usable Location; check {url_setting}"),
+        }
+    }
+
+    /// A request that got no answer: timeouts and broken connections are worth another
+    /// try; a TLS failure is not (the certificate will not change in a minute).
+    fn transport(&self, what: &str, failure: Failure, timeout: Duration) -> Next {
+        let text = self.failure_text(&failure, timeout);
+        if let Some(tls) = tls_problem(&failure) {
+            return Next::Fail(self.error(
+                ErrorKind::Unavailable,
+                format!(
+                    "{} {what}: the TLS connection failed ({tls}); check {}, \
+                     and that the machine's CA certificates (or SSL_CERT_FILE) trust the server",
+                    self.service.name, self.service.url_setting
+                ),
+            ));
+        }
+        Next::Again {
+            wait: None,
+            kind: ErrorKind::Unavailable,
+            why: text,
+            advice: self.service.trouble,
+        }
+    }
+
+    fn failure_text(&self, failure: &Failure, timeout: Duration) -> String {
+        let timed_out = match failure {
+            Failure::Http(e) => e.is_timeout(),
+            Failure::Read(e) => {
+                e.kind() == io::ErrorKind::TimedOut
+                    || e.get_ref()
+                        .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                        .is_some_and(reqwest::Error::is_timeout)
+            }
+        };
+        if timed_out {
+            return format!("no answer within {:.1} s", timeout.as_secs_f64());
+        }
+        match failure {
+            Failure::Http(e) => error_chain(e),
+            Failure::Read(e) => format!(
+                "the connection broke while reading the answer: {}",
+                error_chain(e)
+            ),
+        }
+    }
+
+    fn out_of_time(&self, what: &str) -> ApiError {
+        self.error(
+            ErrorKind::Unavailable,
+            format!(
+                "{} {what}: not asked, since the run's API calls have used up the \
+                 {} s deadline they share; {}",
+                self.service.name,
+                self.deadline.total.as_secs_f64(),
+                self.service.trouble
+            ),
+        )
+    }
+
+    /// An answer that came back but cannot be used, and why.
+    pub fn bad_answer(&self, method: &Method, url: &Url, why: String) -> ApiError {
+        self.error(
+            ErrorKind::BadAnswer,
+            format!(
+                "{} {}: shipgate cannot use the answer: {why}; check {}",
+                self.service.name,
+                describe(method, url),
+                self.service.url_setting
+            ),
+        )
+    }
+
+    /// Every error passes here, so no text that came from elsewhere (a server's message,
+    /// an HTTP library's error) can carry the token out.
+    pub fn error(&self, kind: ErrorKind, message: String) -> ApiError {
+        let message = match &self.token {
+            Some(token) => message.replace(token.as_str(), "<redacted>"),
+            None => message,
+        };
+        ApiError { kind, message }
+    }
+}
+
+fn build_http(
+    service: &Service,
+    base: &Url,
+    request_timeout: Duration,
+    follows: fn(StatusCode) -> bool,
+) -> reqwest::Result<Http> {
+    let home = base.clone();
+    let policy = Policy::custom(move |attempt: Attempt| {
+        // Stopping hands the redirect itself back, and `judge` says why it was not taken.
+        if attempt.previous().len() > MAX_REDIRECTS
+            || !follows(attempt.status())
+            || !same_origin(attempt.url(), &home)
+        {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    });
+    let mut headers = HeaderMap::new();
+    for (name, value) in service.headers {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    let mut builder = Http::builder()
+        .user_agent(concat!("shipgate/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
+        .redirect(policy)
+        .retry(reqwest::retry::never())
+        .timeout(request_timeout)
+        .connect_timeout(request_timeout);
+    let host = base.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        // HTTPS_PROXY and friends are honoured for a remote API; an API on this machine
+        // is reached directly, whatever proxy the environment names.
+        builder = builder.no_proxy();
+    }
+    if base.scheme() == "http" {
+        // Nothing here speaks TLS (a redirect to https is another origin), so the
+        // machine's CA certificates are not loaded: a plain-http API works where there
+        // are none.
+        builder = builder.tls_certs_only(std::iter::empty());
+    }
+    builder.build()
+}
+
+/// Building a client fails before any request only when TLS cannot be set up, mostly
+/// because the machine has no CA certificates.
+fn tls_setup_error(
+    service: &Service,
+    base: &Url,
+    error: &reqwest::Error,
+    token: Option<&str>,
+) -> anyhow::Error {
+    let mut text = format!(
+        "could not set up HTTPS for the {} at {}: {}; install the machine's CA \
+         certificates (the `ca-certificates` package) or point SSL_CERT_FILE at a PEM bundle",
+        service.name,
+        origin(base),
+        error_chain(error)
+    );
+    if let Some(token) = token {
+        text = text.replace(token, "<redacted>");
+    }
+    anyhow::Error::msg(text)
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn origin(url: &Url) -> String {
+    match url.port() {
+        Some(port) => format!("{}://{}:{port}", url.scheme(), url.host_str().unwrap_or("")),
+        None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
+    }
+}
+
+/// `GET /repos/o/r/pulls/1/files?per_page=100`: what a message names as the request.
+pub fn describe(method: &Method, url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{method} {}?{query}", url.path()),
+        None => format!("{method} {}", url.path()),
+    }
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+fn header_number(headers: &HeaderMap, name: &str) -> Option<u64> {
+    header_text(headers, name).and_then(|v| v.parse().ok())
+}
+
+/// `403 Forbidden`, with a space after it when the service's message follows.
+fn status_text(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("{} {reason}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// How long until `reset` (seconds since the epoch), plus one second since the reset is
+/// rounded down to the second. Reading the clock here only sets a wait.
+fn until_epoch(reset: u64) -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_secs(reset)
+        .saturating_sub(now)
+        .saturating_add(Duration::from_secs(1))
+}
+
+/// `2024-05-01T12:00:00Z`, from seconds since the epoch.
+fn utc_text(epoch: u64) -> String {
+    let days = epoch / 86_400;
+    let secs = epoch % 86_400;
+    // Days to a civil date in the proleptic Gregorian calendar (H. Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// An error and its causes on one line. reqwest's own text can hold the URL, so the URL
+/// is taken out; URLs never hold the token, but a message is no place for one either way.
+fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        // An io::Error that wraps another shows that one's text, and hides it from
+        // `source`: go to it directly.
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            current = Some(inner);
+            continue;
+        }
+        let text = match e.downcast_ref::<reqwest::Error>() {
+            Some(re) => without_url(re),
+            None => e.to_string(),
+        };
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+fn without_url(error: &reqwest::Error) -> String {
+    let text = error.to_string();
+    match error.url() {
+        Some(url) => text
+            .replace(&format!(" for url ({url})"), "")
+            .replace(url.as_str(), "<url>"),
+        None => text,
+    }
+}
+
+/// The rustls error inside a failure, if TLS was what failed.
+fn tls_problem(failure: &Failure) -> Option<String> {
+    let root: &(dyn StdError + 'static) = match failure {
+        Failure::Http(e) => e,
+        Failure::Read(e) => e,
+    };
+    let mut current = Some(root);
+    while let Some(e) = current {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls.to_string());
+        }
+        // io::Error hides the error it wraps from `source`, and the TLS stack wraps the
+        // rustls error in two of them.
+        current = match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_seconds_read_as_utc() {
+        assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_text(1_714_564_800), "2024-05-01T12:00:00Z");
+        assert_eq!(utc_text(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn retry_scale_comes_from_the_environment() {
+        for ok in ["0", "0.25", "1"] {
+            let env = Env::from_pairs([(RETRY_SCALE_VAR, ok)]);
+            assert!(sleeper_from_env(&env).is_ok(), "{ok}");
+        }
+        assert!(sleeper_from_env(&Env::default()).is_ok());
+        for bad in ["-1", "2", "NaN", "inf", "fast"] {
+            let env = Env::from_pairs([(RETRY_SCALE_VAR, bad)]);
+            let error = sleeper_from_env(&env).err().expect(bad).to_string();
+            assert_eq!(
+                error,
+                format!(
+                    "{RETRY_SCALE_VAR} is `{bad}`; set it to a number from 0 to 1, or unset it"
+                )
+            );
+        }
+    }
+}
