@@ -11,15 +11,12 @@
     deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)
 )]
 
-pub mod ci;
-pub mod cli;
+pub mod entry;
 pub mod error;
 pub mod escape;
-pub mod explain;
-pub mod gate;
 pub mod gather;
-pub mod hook;
 pub mod judge;
 pub mod output;
+pub mod pipeline;
 pub mod report;
-pub mod source;
+pub mod request;

@@ -2,7 +2,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use shipgate::cli::{self, Cli};
+use shipgate::entry::cli::{self, Cli};
 use shipgate::output::Output;
 
 fn main() -> ExitCode {

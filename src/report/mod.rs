@@ -5,6 +5,7 @@
 //! where text that came from strangers (paths, messages, labels, bodies) is escaped for
 //! the place it is going.
 
+pub mod explain;
 pub mod github;
 pub mod gitlab;
 pub mod json;

@@ -1,7 +1,12 @@
-//! `shipgate check`: gathers a change from git and the command line, then judges it.
+//! The pipeline: one [`Request`] in, one verdict out. It resolves the range, decides which
+//! policy is in force (never one that only the judged change brings: SPEC §7, §11), has
+//! the facts gathered (`gather/`), and hands them to the judgement (`judge/`).
+//!
+//! Every entry (the command line, GitHub Actions, GitLab CI, the pre-push hook) runs a
+//! change through here, so all of them judge alike.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 
@@ -9,64 +14,18 @@ use crate::error::{Code, Tag as _};
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::ends::{self, Sides};
 use crate::gather::git::{EMPTY_TREE, Repo, previous_release_tag, short};
-use crate::gather::{Files, Gathered, Links, NoLinks, utf8};
+use crate::gather::{Files, Gathered, Links, utf8};
 use crate::judge::change::{Change, Range, short_id};
 use crate::judge::policy::{self, Policy, Stage};
 use crate::judge::requirements;
 use crate::judge::stage;
 use crate::judge::verdict::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
+use crate::request::{Base, Body, Request};
 
-/// What `check` was asked to judge.
-#[derive(Debug, Clone, Default)]
-pub struct Request {
-    pub repo: PathBuf,
-    pub base: Base,
-    pub head: String,
-    pub stage: Option<String>,
-    pub labels: Vec<String>,
-    pub body: Option<Body>,
-    pub config: Option<PathBuf>,
-    /// Tags being pushed or released, judged like tags that point at head.
-    pub tags: Vec<String>,
-    /// What the edge that built the request wants said in the report.
-    pub notes: Vec<String>,
-    /// Full ref names of the default branch's tip as the remote or CI system knows it
-    /// (`refs/remotes/origin/main`, `refs/remotes/origin/HEAD`), tried in order. A change
-    /// with no base commit takes its policy, and a pushed tag its release tag pattern,
-    /// from the first that exists here; with none, from the built-in policy.
-    pub default_branch: Vec<String>,
-}
-
-/// Where the change starts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Base {
-    /// The current branch's upstream, else `origin/HEAD` (SPEC §6).
-    #[default]
-    Upstream,
-    /// A revision given by the user or the CI system.
-    Rev(String),
-    /// The release tag before this one in semver order; the whole history up to the tag
-    /// when it is the first.
-    PreviousRelease { tag: String },
-    /// The whole history up to head (a repository's first push).
-    Root,
-}
-
-/// The pull-request body: a file named on the command line, or text from a CI system.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Body {
-    File(PathBuf),
-    Text(String),
-}
-
-/// Judges the change; `Err` means it could not be judged (exit 2).
-pub fn run(req: &Request) -> Result<Report> {
-    run_with(req, &NoLinks)
-}
-
-/// Like [`run`], following links to pull requests with `links`.
-pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
+/// Judges the change that `req` names in its repository, following links to pull requests
+/// with `links`; `Err` means it could not be judged (exit 2).
+pub fn run(req: &Request, links: &dyn Links) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
     let head = repo.resolve(&req.head, "head")?;
     let mut notes = req.notes.clone();
@@ -125,8 +84,22 @@ pub fn run_with(req: &Request, links: &dyn Links) -> Result<Report> {
     judge(req, &repo, links, gathered, policy, origin)
 }
 
+/// Judges facts gathered elsewhere (a pull request's change through the GitHub API, when
+/// the clone lacks its history) under the policy at `place`, reading files at their
+/// commits through `files`.
+pub fn judge_at(
+    req: &Request,
+    files: &dyn Files,
+    links: &dyn Links,
+    gathered: Gathered,
+    place: &Trusted,
+) -> Result<Report> {
+    let (policy, origin) = load_policy(files, req.config.as_deref(), place)?;
+    judge(req, files, links, gathered, policy, origin)
+}
+
 /// Judges gathered facts with the request's context under `policy`.
-pub fn judge(
+fn judge(
     req: &Request,
     files: &dyn Files,
     links: &dyn Links,

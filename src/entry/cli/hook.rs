@@ -1,11 +1,6 @@
-//! The local gate: `shipgate hook install | uninstall` and `shipgate pre-push`, what the
-//! installed hook runs (SPEC §10).
-//!
-//! `install` writes the hook; `pre_push` reads git's description of the push and judges
-//! every ref with [`crate::gate::run`], the same judgement as `check`.
-
-mod install;
-mod pre_push;
+//! The local gate on the command line: `shipgate hook install | uninstall`, and
+//! `shipgate pre-push`, what the installed hook runs (SPEC §10). The work is in
+//! [`crate::entry::hook_install`] and [`crate::entry::pre_push`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,10 +8,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
+use crate::entry::hook_install::{install, uninstall};
+use crate::entry::pre_push;
+use crate::gather::env::Env;
 use crate::output::Output;
-
-pub use install::{MARKER, hooks_dir, install, script, uninstall};
-pub use pre_push::{RefUpdate, parse_refs};
 
 #[derive(Debug, Subcommand)]
 pub enum HookCommand {
@@ -70,7 +65,7 @@ pub struct PrePushArgs {
 }
 
 /// Runs `shipgate hook install | uninstall`.
-pub fn hook(command: HookCommand, out: &mut Output<'_>) -> Result<ExitCode> {
+pub(super) fn hook(command: HookCommand, out: &mut Output<'_>) -> Result<ExitCode> {
     let message = match command {
         HookCommand::Install { force, repo } => install(&repo, force)?,
         HookCommand::Uninstall { repo } => uninstall(&repo)?,
@@ -82,10 +77,15 @@ pub fn hook(command: HookCommand, out: &mut Output<'_>) -> Result<ExitCode> {
 /// Runs `shipgate pre-push`: 0 when every ref may be pushed, 1 when one is blocked, and
 /// `Err` (exit 2) when the push could not be read at all. The report goes to stderr, which
 /// git shows to whoever pushes.
-pub fn pre_push(args: PrePushArgs, out: &mut Output<'_>) -> Result<ExitCode> {
-    let env = crate::gather::env::Env::from_process();
+pub(super) fn pre_push(args: PrePushArgs, out: &mut Output<'_>) -> Result<ExitCode> {
+    let env = Env::from_process();
+    let push = pre_push::Args {
+        remote: args.remote,
+        from_env: args.from_env,
+        repo: args.repo,
+    };
     let code = pre_push::run(
-        &args,
+        &push,
         &env,
         &mut std::io::stdin().lock(),
         &mut |text: &str| out.eprint(text),

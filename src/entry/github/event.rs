@@ -10,12 +10,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
-use super::CiContext;
 use crate::error::{Code, Tag as _};
-use crate::gate::Base;
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::git::{is_object_id, is_zero_id};
+use crate::request::{Base, CiContext};
 
 /// The most bytes a string taken from the payload may hold: revisions, ref and branch
 /// names, label names, stage names, workflow inputs. Git refs and paths stay far below it.

@@ -13,18 +13,18 @@
 //!
 //! GitLab clones shallowly by default (`GIT_DEPTH`, 20 in new projects) and fetches only
 //! the pipeline's own ref, so the commits a variable names may be missing, and the
-//! history between them may be cut. [`judge`] checks both and says which variable named
+//! history between them may be cut. [`run`] checks both and says which variable named
 //! the missing commit and how to deepen the clone, instead of judging a cut history.
 
 use anyhow::{Result, anyhow, bail};
 use git2::{ErrorCode, Oid};
 
-use super::CiContext;
-use crate::gate::{self, Base, Request};
+use crate::gather::NoLinks;
 use crate::gather::env::Env;
-use crate::gather::git::{Repo, short};
-use crate::gather::git::{is_object_id, is_zero_id};
+use crate::gather::git::{Repo, is_object_id, is_zero_id, short};
 use crate::judge::verdict::Report;
+use crate::pipeline;
+use crate::request::{Base, CiContext, Request};
 
 pub const SYSTEM: &str = "GitLab CI";
 
@@ -35,8 +35,9 @@ setting): set `GIT_DEPTH: \"0\"` in the job's variables, or run `git fetch --uns
 
 /// A pipeline as read from the environment, with the variables that named its ends, so
 /// that an error can point at the variable rather than at a bare id.
-struct Pipeline {
-    context: CiContext,
+pub struct Pipeline {
+    /// What the pipeline says about the change.
+    pub context: CiContext,
     base_var: Option<&'static str>,
     head_var: Option<&'static str>,
     /// What to do when the base commit is not in the clone (and the clone is complete).
@@ -60,13 +61,9 @@ struct Pipeline {
 ///   tip to all zeros for a new branch and for scheduled, manual and API runs; then the
 ///   change is what the default branch lacks (`refs/remotes/origin/$CI_DEFAULT_BRANCH`),
 ///   like a merge request into it would show. GitLab fetches only the pipeline's own
-///   branch, so that ref is often missing: [`judge`] then says how to fetch it rather
+///   branch, so that ref is often missing: [`run`] then says how to fetch it rather
 ///   than guessing another base. On the default branch itself that change is empty.
-pub fn context(env: &Env) -> Result<Option<CiContext>> {
-    Ok(read(env)?.map(|p| p.context))
-}
-
-fn read(env: &Env) -> Result<Option<Pipeline>> {
+pub fn detect(env: &Env) -> Result<Option<Pipeline>> {
     if !env.is_true("GITLAB_CI") {
         return Ok(None);
     }
@@ -262,8 +259,8 @@ fn commit_var(env: &Env, name: &str) -> Result<Option<String>> {
     Ok(Some(value.to_ascii_lowercase()))
 }
 
-/// Judges `request` in a GitLab job: like [`gate::run`], with GitLab's clone checked
-/// before and after.
+/// Judges `request` in a GitLab job: like any change ([`pipeline::run`]), with GitLab's
+/// clone checked before and its errors explained after.
 ///
 /// Before: every commit that a GitLab variable named (and that the request still uses;
 /// a flag wins over a variable) is in the clone, else the error names the variable and
@@ -271,15 +268,14 @@ fn commit_var(env: &Env, name: &str) -> Result<Option<String>> {
 /// history. After: in a shallow clone, no judged commit has its parents cut off, since a
 /// cut history would silently lose commits (and their trailers) from the change, or, for
 /// a tag with no earlier release tag fetched, judge whatever history happens to be there.
-pub fn judge(request: &Request, env: &Env) -> Result<Report> {
+pub fn run(request: &Request, pipeline: &Pipeline) -> Result<Report> {
     let repo = Repo::open(&request.repo)?;
-    let named = read(env)?;
-    check_named_commits(&repo, request, named.as_ref())
+    check_named_commits(&repo, request, Some(pipeline))
         .map_err(|e| crate::error::Code::MissingHistory.tag_untagged(e))?;
-    gate::run(request).map_err(|e| advise(e, &repo, request))
+    pipeline::run(request, &NoLinks).map_err(|e| advise(e, &repo, request))
 }
 
-/// Resolves the request's revisions as the gate will, so that a missing one is reported
+/// Resolves the request's revisions as the pipeline will, so that a missing one is reported
 /// with the variable that named it.
 fn check_named_commits(repo: &Repo, request: &Request, named: Option<&Pipeline>) -> Result<()> {
     let var_of = |rev: &str, var: Option<&'static str>, ours: Option<&str>| {
@@ -330,7 +326,7 @@ fn origin(rev: &str, var: Option<&str>, flag: &str) -> String {
     }
 }
 
-/// The commit `rev` names, `Ok(None)` when it names none and the gate's own message fits
+/// The commit `rev` names, `Ok(None)` when it names none and the pipeline's own message fits
 /// better (a flag's revision in a complete clone), or the GitLab-specific error.
 fn resolve(
     repo: &Repo,
@@ -374,7 +370,7 @@ fn resolve(
     }
 }
 
-/// A history error from the gate carries generic advice for a shallow clone; in a
+/// A history error from the pipeline carries generic advice for a shallow clone; in a
 /// GitLab job the depth is GitLab's to set.
 /// A tag pipeline also fetches only its own tag, so the previous release may be missing
 /// even from a deep enough clone.
@@ -402,6 +398,10 @@ mod tests {
     const B: &str = "2222222222222222222222222222222222222222";
     const C: &str = "3333333333333333333333333333333333333333";
     const ZERO: &str = "0000000000000000000000000000000000000000";
+
+    fn context(env: &Env) -> Result<Option<CiContext>> {
+        Ok(detect(env)?.map(|p| p.context))
+    }
 
     fn ctx(pairs: &[(&str, &str)]) -> Option<CiContext> {
         context(&Env::from_pairs(pairs.iter().copied())).unwrap()

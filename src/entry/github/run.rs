@@ -1,13 +1,15 @@
-//! `shipgate check` inside a CI system: what the system says about the change fills in
-//! every flag the user did not give, and the system's own outputs are written.
+//! The run of `shipgate check` as a GitHub Actions step: the action's inputs stand between
+//! the flags and the event; with a token, the pull request's labels and body are read as
+//! they are now, links in evidence are followed, a shallow clone's change is read through
+//! the API, and the sticky comment is kept up to date.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::cli::CheckArgs;
+use super::event::{GithubRun, Pull};
+use crate::entry::{Checked, Outcome};
 use crate::error::{Code, Tag as _};
-use crate::gate::{self, Base, Body, Request, Trusted};
 use crate::gather::Links;
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
@@ -15,75 +17,31 @@ use crate::gather::github::{Client, ClientConfig, PullLinks};
 use crate::gather::http::{self, is_permission_error};
 use crate::judge::change::short_id;
 use crate::judge::verdict::Report;
+use crate::pipeline::{self, Trusted};
 use crate::report::{self, Format};
-use crate::source::event::{self, GithubRun, Pull};
-use crate::source::{CiContext, gitlab};
+use crate::request::{self, Base, Body, Flags, Request};
 
-/// What a check came to.
-pub enum Outcome {
-    Judged(Box<Report>),
-    /// The event has no change to judge (a deleted branch or tag); why.
-    Nothing(String),
-}
-
-/// A check's outcome and what else its caller must show.
-pub struct Checked {
-    pub outcome: Outcome,
-    pub format: Format,
-    /// Problems that did not stop the check (a comment that could not be posted).
-    pub warnings: Vec<String>,
-    /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, when running as a workflow step.
-    pub output_file: Option<PathBuf>,
-    pub summary_file: Option<PathBuf>,
-    /// The repository judged, for what a report format looks up at head.
-    pub repo: PathBuf,
-}
-
-/// Builds the request from the flags, the CI system and its event, and judges it.
-pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
-    let github = event::detect(env)?;
-    let plain = |outcome, format| Checked {
-        outcome,
-        format,
-        warnings: Vec::new(),
-        output_file: None,
-        summary_file: None,
-        repo: PathBuf::from("."),
-    };
-    let Some(run) = github else {
-        let format = args.format.unwrap_or(Format::Text);
-        if let Some(ctx) = gitlab::context(env).code_unless_tagged(Code::BadEnvironment)? {
-            let request = request(args, ctx, PathBuf::from("."));
-            let report = gitlab::judge(&request, env)?;
-            return Ok(Checked {
-                repo: request.repo,
-                ..plain(Outcome::Judged(Box::new(report)), format)
-            });
-        }
-        let request = request(args, CiContext::default(), PathBuf::from("."));
-        return Ok(Checked {
-            repo: request.repo.clone(),
-            ..plain(Outcome::Judged(Box::new(gate::run(&request)?)), format)
-        });
-    };
-    let format = args.format.unwrap_or(Format::Github);
+/// Judges the change of the event `run` describes, the flags winning over the inputs and
+/// the inputs over the event.
+pub fn run(flags: Flags, format: Option<Format>, run: &GithubRun, env: &Env) -> Result<Checked> {
+    let format = format.unwrap_or(Format::Github);
     let mut checked = Checked {
         output_file: run.output_file.clone(),
         summary_file: run.summary_file.clone(),
-        ..plain(Outcome::Nothing(String::new()), format)
+        ..Checked::new(Outcome::Nothing(String::new()), format, PathBuf::from("."))
     };
     if let Some(why) = &run.nothing_to_check {
         checked.outcome = Outcome::Nothing(why.clone());
         return Ok(checked);
     }
-    let explicit_base = args.base.is_some() || run.inputs.base.is_some();
-    let explicit_labels = !args.labels.is_empty();
-    let explicit_body = args.body_file.is_some();
-    let mut request = github_request(args, &run);
-    trust_workspace(&run, &request.repo)?;
+    let explicit_base = flags.base.is_some() || run.inputs.base.is_some();
+    let explicit_labels = !flags.labels.is_empty();
+    let explicit_body = flags.body_file.is_some();
+    let mut request = github_request(flags, run);
+    trust_workspace(run, &request.repo)?;
     checked.repo = request.repo.clone();
 
-    let client = api_client(&run, env)?;
+    let client = api_client(run, env)?;
     // The payload is the event as it was when the run started (a re-run reuses it), and a
     // queue entry's payload has no labels or body at all: both come from the pull request
     // as it is now, unless the flags give them.
@@ -143,13 +101,13 @@ pub fn check(args: CheckArgs, env: &Env) -> Result<Checked> {
         }
         _ => {
             if let Some(repo) = &clone {
-                check_event_base(&run, repo, &request).code(Code::MissingHistory)?;
+                check_event_base(run, repo, &request).code(Code::MissingHistory)?;
             }
-            gate::run_with(&request, &links)?
+            pipeline::run(&request, &links)?
         }
     };
     if run.inputs.comment
-        && let Some(warning) = sticky_comment(&run, client.as_ref(), &report)
+        && let Some(warning) = sticky_comment(run, client.as_ref(), &report)
     {
         checked.warnings.push(warning);
     }
@@ -210,8 +168,7 @@ fn judge_from_api(
         commit: base.clone(),
         name: format!("the base commit {}", short_id(base)),
     };
-    let (policy, origin) = gate::load_policy(client, request.config.as_deref(), &place)?;
-    gate::judge(request, client, links, gathered, policy, origin)
+    pipeline::judge_at(request, client, links, gathered, &place)
 }
 
 /// Keeps the one sticky comment up to date; a failure is a warning, never a verdict.
@@ -269,49 +226,22 @@ fn check_event_base(run: &GithubRun, repo: &Repo, request: &Request) -> Result<(
     )
 }
 
-/// The request from explicit flags, falling back to what the CI system said.
-fn request(args: CheckArgs, ctx: CiContext, default_repo: PathBuf) -> Request {
-    Request {
-        repo: args.repo.unwrap_or(default_repo),
-        base: args
-            .base
-            .map(Base::Rev)
-            .or(ctx.base)
-            .unwrap_or(Base::Upstream),
-        head: args.head.or(ctx.head).unwrap_or_else(|| "HEAD".to_owned()),
-        stage: args.stage,
-        labels: if args.labels.is_empty() {
-            ctx.labels.unwrap_or_default()
-        } else {
-            args.labels
-        },
-        body: args.body_file.map(Body::File).or(ctx.body.map(Body::Text)),
-        config: args.config,
-        tags: ctx.tags,
-        notes: ctx.notes,
-        // On the command line, the default branch is what the clone says of origin's.
-        default_branch: ctx
-            .default_branch
-            .unwrap_or_else(|| vec!["refs/remotes/origin/HEAD".to_owned()]),
-    }
-}
-
 /// Under GitHub Actions the action's inputs stand between the flags and the event.
-fn github_request(mut args: CheckArgs, run: &GithubRun) -> Request {
+fn github_request(mut flags: Flags, run: &GithubRun) -> Request {
     let inputs = &run.inputs;
     let workspace = run.workspace.clone().unwrap_or_else(|| PathBuf::from("."));
     let repo = match &inputs.working_directory {
         Some(dir) => workspace.join(dir),
         None => workspace,
     };
-    args.base = args.base.or(inputs.base.clone());
-    args.head = args.head.or(inputs.head.clone());
-    args.stage = args.stage.or(inputs.stage.clone());
+    flags.base = flags.base.or(inputs.base.clone());
+    flags.head = flags.head.or(inputs.head.clone());
+    flags.stage = flags.stage.or(inputs.stage.clone());
     // A relative policy path is relative to the repository, as the input's doc says.
-    args.config = args
+    flags.config = flags
         .config
         .or_else(|| inputs.config.as_ref().map(|c| repo.join(c)));
-    request(args, run.context.clone(), repo)
+    request::build(flags, run.context.clone(), repo)
 }
 
 /// The runner mounts its workspace into the action's container, where files belong to

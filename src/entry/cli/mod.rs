@@ -1,22 +1,26 @@
-//! The command line: parsing, dispatch, and where each command's output goes.
+//! The command line: clap's types, the dispatch of each command ([`check`], [`policy`]:
+//! init, explain and validate, [`hook`]), and how an error that stopped one is shown.
+//! clap stays here: each command turns its arguments into plain values before anything
+//! else sees them.
+
+mod check;
+mod hook;
+mod policy;
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum as _};
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum as _};
 
-use crate::ci::{Checked, Outcome};
 use crate::error::Code;
-use crate::gate;
-use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
-use crate::gather::git::Repo;
-use crate::judge::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
-use crate::judge::verdict::{Report, Verdict};
 use crate::output::{Output, Stream};
 use crate::report::{self, Format};
+use check::CheckArgs;
+use hook::{HookCommand, PrePushArgs};
+use policy::PolicyArgs;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -74,160 +78,23 @@ pub enum Command {
     /// Install or remove the git pre-push hook that runs `shipgate pre-push`.
     Hook {
         #[command(subcommand)]
-        action: crate::hook::HookCommand,
+        action: HookCommand,
     },
     /// Judge every ref of a push, as git's pre-push hook: reads git's stdin.
-    PrePush(crate::hook::PrePushArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The repository (any folder inside it) [default: the current folder; under GitHub
-    /// Actions, the workspace and the `working-directory` input].
-    #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
-    /// What the change merges into [default: from the CI event; else the branch's upstream,
-    /// else origin/HEAD].
-    #[arg(long, value_name = "REV")]
-    pub base: Option<String>,
-    /// The tip of the change [default: from the CI event; else HEAD].
-    #[arg(long, value_name = "REV")]
-    pub head: Option<String>,
-    /// Judge the change as this stage, whatever its signals say.
-    #[arg(long, value_name = "STAGE")]
-    pub stage: Option<String>,
-    /// A pull-request label (repeatable; replaces the labels a CI system reports).
-    #[arg(long = "label", value_name = "NAME")]
-    pub labels: Vec<String>,
-    /// A file holding the pull-request body.
-    #[arg(long, value_name = "FILE")]
-    pub body_file: Option<PathBuf>,
-    /// Read the policy from this file instead of the base commit.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// How to print the report [default: github under GitHub Actions, else text].
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-}
-
-#[derive(Debug, Args)]
-pub struct PolicyArgs {
-    /// The policy file [default: .shipgate.yml or .github/shipgate.yml in the working tree, the
-    /// one a new change will be checked against once committed; else the built-in policy].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The repository whose policy to use.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub repo: PathBuf,
+    PrePush(PrePushArgs),
 }
 
 /// Runs a command, writing everything through `out`; `Err` is "could not decide" and
 /// exits 2 (see [`report_error`]).
 pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
     match cli.command {
-        Command::Check(args) => check(args, out),
-        Command::Init { force, repo } => init(&repo, force, out),
-        Command::Explain { keys: true, .. } => {
-            out.print(&crate::explain::keys())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Explain { policy, .. } => {
-            let (policy, source) = policy_in_force(&policy)?;
-            // Descriptions and hints come from the policy file, which came from a commit.
-            let text = crate::explain::render(&policy, &source);
-            let cleaned: Vec<_> = text.lines().map(crate::report::text::clean).collect();
-            out.print(&(cleaned.join("\n") + "\n"))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Validate(args) => {
-            let (policy, source) = policy_in_force(&args)?;
-            out.print(&format!(
-                "{}: valid ({} stages, {} requirements)\n",
-                crate::report::text::clean(&source),
-                policy.stages.len(),
-                policy.requirements.len()
-            ))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Hook { action } => crate::hook::hook(action, out),
-        Command::PrePush(args) => crate::hook::pre_push(args, out),
-    }
-}
-
-fn check(args: CheckArgs, out: &mut Output<'_>) -> Result<ExitCode> {
-    let env = Env::from_process();
-    let checked = crate::ci::check(args, &env)?;
-    let ci_config = match checked.format {
-        Format::Gitlab => env.get("CI_CONFIG_PATH")?,
-        _ => None,
-    };
-    show(&checked, ci_config, out)
-}
-
-/// Writes what a check came to in its format; the exit code follows the verdict.
-/// `ci_config` is GitLab's `CI_CONFIG_PATH`, for where Code Quality findings point.
-pub fn show(checked: &Checked, ci_config: Option<&str>, out: &mut Output<'_>) -> Result<ExitCode> {
-    let github = checked.format == Format::Github;
-    if github {
-        // The format is for a runner, which reads both streams for commands.
-        out.read_for_commands();
-    }
-    for warning in &checked.warnings {
-        if github {
-            out.command(Stream::Stdout, &report::github::warning_command(warning))?;
-        } else {
-            out.eprint(&format!("warning: {}\n", report::text::clean(warning)))?;
-        }
-    }
-    let report = match &checked.outcome {
-        Outcome::Judged(report) => report,
-        Outcome::Nothing(why) => {
-            if github {
-                out.command(Stream::Stdout, &report::github::notice_command(why))?;
-                report::github::write_nothing_outputs(checked.output_file.as_deref())?;
-            } else {
-                out.print(&format!("shipgate: {}\n", report::text::clean(why)))?;
-            }
-            return Ok(ExitCode::SUCCESS);
-        }
-    };
-    match checked.format {
-        Format::Text => out.print(&report::text::render(report))?,
-        Format::Json => out.print(&report::json::render(report))?,
-        Format::Github => {
-            report::github::write(report, out)?;
-            report::github::write_files(
-                report,
-                checked.output_file.as_deref(),
-                checked.summary_file.as_deref(),
-            )?;
-        }
-        // The job log shows stderr; stdout is redirected to the Code Quality artifact.
-        Format::Gitlab => {
-            out.eprint(&report::text::render(report))?;
-            let path = gitlab_anchor(report, &checked.repo, ci_config);
-            out.print(&report::gitlab::render(report, &path))?;
-        }
-    }
-    // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
-    Ok(match report.verdict {
-        Verdict::Pass | Verdict::Overridden => ExitCode::SUCCESS,
-        Verdict::Blocked => ExitCode::from(1),
-    })
-}
-
-/// Where Code Quality findings point ([`report::gitlab::anchor`]), looked up at head.
-fn gitlab_anchor(report: &Report, repo: &Path, ci_config: Option<&str>) -> String {
-    let repo = Repo::open(repo).ok();
-    let head = git2::Oid::from_str(&report.range.head).ok();
-    match (&repo, head) {
-        (Some(repo), Some(head)) => report::gitlab::anchor(
-            report,
-            ci_config,
-            |path| repo.has_file(head, path),
-            || repo.first_file(head),
-        ),
-        _ => report::gitlab::anchor(report, ci_config, |_| false, || None),
+        Command::Check(args) => check::run(args, out),
+        Command::Init { force, repo } => policy::init(&repo, force, out),
+        Command::Explain { keys: true, .. } => policy::keys(out),
+        Command::Explain { policy, .. } => policy::explain(&policy, out),
+        Command::Validate(args) => policy::validate(&args, out),
+        Command::Hook { action } => hook::hook(action, out),
+        Command::PrePush(args) => hook::pre_push(args, out),
     }
 }
 
@@ -239,7 +106,7 @@ fn gitlab_anchor(report: &Report, repo: &Path, ci_config: Option<&str>) -> Strin
 pub fn report_error(out: &mut Output<'_>, error: &anyhow::Error, format: Option<Format>) {
     let message = crate::error::message(error);
     // Nothing is left to report a failed write to.
-    let _ = out.eprint(&crate::report::text::error(error));
+    let _ = out.eprint(&report::text::error(error));
     let _ = error_document(out, Code::of(error), &message, format);
 }
 
@@ -315,98 +182,11 @@ pub fn format_in_args(args: &[OsString]) -> Option<Format> {
     found
 }
 
-/// The repository's top folder, or `dir` itself outside a repository.
-fn top_dir(dir: &Path) -> Result<PathBuf> {
-    if !dir.is_dir() {
-        bail!(
-            "`{}` is not a folder that exists; pass --repo with the repository's folder",
-            dir.display()
-        );
-    }
-    match git2::Repository::discover(dir) {
-        Err(_) => Ok(dir.to_path_buf()),
-        Ok(repo) => match repo.workdir() {
-            Some(top) => Ok(top.to_path_buf()),
-            None => bail!(
-                "`{}` is a bare repository: its policy lives in commits, not in a working tree; run this in a clone",
-                dir.display()
-            ),
-        },
-    }
-}
-
-/// For `explain` and `validate`: `--config`, else the policy file in the working tree
-/// (the one being edited), else the built-in policy.
-fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
-    if let Some(path) = &args.config {
-        return Ok((gate::policy_from_file(path)?, path.display().to_string()));
-    }
-    let top = top_dir(&args.repo)?;
-    // Anything at the path counts as there, a dangling link or a FIFO too: it is refused
-    // below, never passed over for the built-in policy.
-    let present = |p: &str| -> Result<Option<PathBuf>> {
-        let path = top.join(p);
-        Ok(std::fs::symlink_metadata(&path).is_ok().then_some(path))
-    };
-    match policy::locate(present, "in the working tree")? {
-        None => Ok((Policy::builtin(), "built-in policy".to_owned())),
-        Some((_, path)) => {
-            // Read as `check` reads it at a commit, where a link is no policy: what is
-            // validated here is what will be in force once committed.
-            let spec = Spec {
-                what: "the policy",
-                cap: disk::POLICY_CAP,
-                links: Symlinks::Refuse,
-                fix: "a policy is read only as a regular YAML file of at most 256 KiB at its \
-                      path, as `check` reads it at a commit: put the policy itself there",
-            };
-            Ok((gate::read_policy(&path, &spec)?, path.display().to_string()))
-        }
-    }
-}
-
-fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<ExitCode> {
-    let top = top_dir(repo)?;
-    let other = top.join(POLICY_PATHS[1]);
-    if other.exists() {
-        bail!(
-            "`{}` exists already and two policies are an error; edit that one instead",
-            other.display()
-        );
-    }
-    let path = top.join(POLICY_PATHS[0]);
-    // Writing follows a link and waits on a FIFO: only a regular file is replaced.
-    if let Ok(meta) = std::fs::symlink_metadata(&path) {
-        let kind = if meta.file_type().is_symlink() {
-            Some("a symbolic link")
-        } else {
-            disk::not_regular(&meta)
-        };
-        if let Some(kind) = kind {
-            bail!(
-                "`{}` is {kind}, not a regular file; remove it, then run `shipgate init` again",
-                path.display()
-            );
-        }
-    }
-    if path.exists() && !force {
-        bail!(
-            "`{}` exists already; pass --force to replace it",
-            path.display()
-        );
-    }
-    std::fs::write(&path, BUILTIN_YAML)
-        .with_context(|| format!("could not write `{}`", path.display()))?;
-    out.print(&format!(
-        "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
-        path.display()
-    ))?;
-    Ok(ExitCode::SUCCESS)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::check::show;
     use super::*;
+    use crate::entry::{Checked, Outcome};
     use crate::escape::{hidden, lines_visible, strip_styles, visible};
     use crate::report::github::runner::{self, Matching, Names};
     use crate::report::github::tests::props::{report as any_report, text};

@@ -3,7 +3,7 @@
 //! git runs the hook as `pre-push <remote> <url>` and writes one line per ref to its
 //! stdin: `<local-ref> <local-sha> <remote-ref> <remote-sha>`, with an all-zero sha for
 //! "no such ref" (a new ref on the remote, or a deletion). Each ref becomes a
-//! [`Request`] judged by [`gate::run`], exactly as `check` judges a change.
+//! [`Request`] judged by [`pipeline::run`], exactly as `check` judges a change.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -12,19 +12,31 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, anyhow, bail};
 use git2::{ErrorCode, Oid};
 
-use super::PrePushArgs;
-use crate::gate::{self, Base, Request};
+use crate::gather::NoLinks;
 use crate::gather::env::Env;
 use crate::gather::git::{Repo, short};
 use crate::gather::git::{is_object_id, is_zero_id as is_zero};
 use crate::judge::verdict::Verdict;
+use crate::pipeline;
 use crate::report::text::{self, clean};
+use crate::request::{Base, Request};
 
 /// git writes about 130 bytes per ref; `git push --tags` with a hundred thousand tags
 /// stays far below this. More is not git talking.
 const MAX_STDIN_BYTES: u64 = 64 * 1024 * 1024;
 
 const LINE_FORMAT: &str = "`<local-ref> <local-sha> <remote-ref> <remote-sha>`";
+
+/// What the hook was given, besides git's stdin.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    /// The remote's name, or its URL when the push named none (git's first argument).
+    pub remote: Option<String>,
+    /// Read the push from the pre-commit framework's `PRE_COMMIT_*` variables instead.
+    pub from_env: bool,
+    /// The repository; else `$GIT_DIR` when git sets it, else the current folder.
+    pub repo: Option<PathBuf>,
+}
 
 /// One line of git's pre-push input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,8 +164,8 @@ struct Push<'a> {
 
 /// Judges every ref of the push; returns the exit code (0, 1, or 2 when a ref could not
 /// be judged). `Err` when the push itself cannot be read.
-pub(super) fn run(
-    args: &PrePushArgs,
+pub fn run(
+    args: &Args,
     env: &Env,
     stdin: &mut dyn Read,
     out: &mut dyn FnMut(&str) -> Result<()>,
@@ -220,8 +232,8 @@ pub(super) fn run(
                 out(&format!("{header}: {}\n", clean(&why)))?;
                 continue;
             }
-            Ok(Plan::Judge(request)) => gate::run(&request).map_err(|e| {
-                // The gate words a bad stage for the command line; here it came from
+            Ok(Plan::Judge(request)) => pipeline::run(&request, &NoLinks).map_err(|e| {
+                // The pipeline words a bad stage for the command line; here it came from
                 // the environment.
                 if push.stage.is_some() && format!("{e}").starts_with("--stage `") {
                     e.context("SHIPGATE_STAGE, which stands for --stage in a push, is not a stage")
@@ -431,7 +443,7 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
     };
 
     if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-        let (pattern, origin) = gate::release_tag_pattern(push.repo, None, &default_branch)?;
+        let (pattern, origin) = pipeline::release_tag_pattern(push.repo, None, &default_branch)?;
         if crate::judge::stage::tag_version(&pattern, tag).is_none() {
             return Ok(Plan::Skip(format!(
                 "not a release tag (signals.tag-pattern `{pattern}`, policy {}); nothing to check",
