@@ -16,7 +16,11 @@ pub mod error;
 pub mod escape;
 pub mod gather;
 pub mod judge;
-pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod request;
+
+// report/github/runner.rs is compiled into tests/streams.rs too, where the set of
+// characters it treats as ignorable is `crate::output::hidden`; this is that path here.
+#[cfg(test)]
+use escape as output;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use shipgate::entry::cli::{self, Cli};
-use shipgate::output::Output;
+use shipgate::report::output::Output;
 
 fn main() -> ExitCode {
     // Every byte written from here on goes through `out`, clap's help and version aside.

@@ -3,7 +3,7 @@
 //!
 //! GitLab reads a subset of the Code Climate format: a JSON array of issues, each with
 //! `description`, `check_name`, `fingerprint`, `severity` and a `location` of a file path
-//! and a line. The document is written by [`crate::output::json`], so text from the policy
+//! and a line. The document is written by [`crate::report::output::json`], so text from the policy
 //! and the change (hints, override reasons) stays data.
 
 use serde::Serialize;
@@ -84,7 +84,7 @@ pub fn render(report: &Report, path: &str) -> String {
             }
         })
         .collect();
-    crate::output::json::to_string(&issues)
+    crate::report::output::json::to_string(&issues)
 }
 
 /// What stdout holds when shipgate could not decide (exit 2): a valid report with one
@@ -94,7 +94,7 @@ pub fn render(report: &Report, path: &str) -> String {
 /// It points at [`error_anchor`].
 pub fn render_error(code: Code, message: &str, path: &str) -> String {
     let check_name = format!("shipgate/{code}");
-    crate::output::json::to_string(&[Issue {
+    crate::report::output::json::to_string(&[Issue {
         description: format!("shipgate could not decide ({code}): {message}"),
         fingerprint: fingerprint(&check_name, "error"),
         check_name,

@@ -1,6 +1,6 @@
 //! `--format json`: the report as one JSON document (SPEC §8), and the document that
 //! takes its place when shipgate could not decide (exit 2). Written by
-//! [`crate::output::json`], so untrusted text stays data and nothing invisible is written
+//! [`crate::report::output::json`], so untrusted text stays data and nothing invisible is written
 //! raw.
 
 use serde::Serialize;
@@ -9,7 +9,7 @@ use crate::error::Code;
 use crate::judge::verdict::Report;
 
 pub fn render(report: &Report) -> String {
-    crate::output::json::to_string(report)
+    crate::report::output::json::to_string(report)
 }
 
 /// `{"schema": 1, "verdict": "error", "error": {"code": "<kebab-case>", "message": "…"}}`:
@@ -26,7 +26,7 @@ pub fn render_error(code: Code, message: &str) -> String {
         code: &'static str,
         message: &'a str,
     }
-    crate::output::json::to_string(&Document {
+    crate::report::output::json::to_string(&Document {
         schema: 1,
         verdict: "error",
         error: Error {

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod github;
 pub mod gitlab;
 pub mod json;
+pub mod output;
 pub mod text;
 
 /// How to render a report.

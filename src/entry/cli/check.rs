@@ -14,8 +14,8 @@ use crate::gather::NoLinks;
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
 use crate::judge::verdict::{Report, Verdict};
-use crate::output::{Output, Stream};
 use crate::pipeline;
+use crate::report::output::{Output, Stream};
 use crate::report::{self, Format};
 use crate::request::{self, CiContext, Flags};
 

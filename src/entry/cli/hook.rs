@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use crate::entry::hook_install::{install, uninstall};
 use crate::entry::pre_push;
 use crate::gather::env::Env;
-use crate::output::Output;
+use crate::report::output::Output;
 
 #[derive(Debug, Subcommand)]
 pub enum HookCommand {

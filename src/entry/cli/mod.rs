@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum as _};
 
 use crate::error::Code;
 use crate::gather::env::Env;
-use crate::output::{Output, Stream};
+use crate::report::output::{Output, Stream};
 use crate::report::{self, Format};
 use check::CheckArgs;
 use hook::{HookCommand, PrePushArgs};
@@ -242,7 +242,7 @@ mod tests {
     }
 
     /// One of our commands as the runner reads it back.
-    fn as_read(c: &crate::output::Command) -> runner::Command {
+    fn as_read(c: &crate::report::output::Command) -> runner::Command {
         runner::Command {
             name: c.name.to_owned(),
             properties: c

@@ -9,9 +9,9 @@ use clap::Args;
 
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::judge::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
-use crate::output::Output;
 use crate::pipeline;
 use crate::report::explain;
+use crate::report::output::Output;
 use crate::report::text::clean;
 
 #[derive(Debug, Args)]

@@ -23,9 +23,6 @@ use std::io::Write;
 use anyhow::{Context as _, Result};
 
 use crate::escape::{defuse, lines_visible, shown, strip_styles, visible};
-// tests/streams.rs compiles report/github/runner.rs, which reads the set of ignorable
-// characters as `crate::output::hidden`.
-pub use crate::escape::hidden;
 
 /// Where a piece of output goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
