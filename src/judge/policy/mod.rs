@@ -8,6 +8,7 @@
 mod docs;
 mod parse;
 mod paths;
+mod read;
 
 pub use docs::KEYS;
 
@@ -15,9 +16,9 @@ use regex::Regex;
 
 use crate::judge::trailers::Trailer;
 
-pub(crate) use parse::parse_yaml;
-pub use parse::{ConfigError, ConfigErrors, Document};
 pub use paths::PathSet;
+pub(crate) use read::parse_yaml;
+pub use read::{ConfigError, ConfigErrors, Document};
 
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and
 /// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
