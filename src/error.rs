@@ -13,7 +13,7 @@ use std::fmt;
 
 /// Why shipgate could not decide. Kebab-case in documents (`bad-policy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
+pub(crate) enum Code {
     /// The command line is wrong: an unknown flag or value, a missing argument, or no
     /// `--base` where none can be worked out.
     BadArguments,
@@ -62,7 +62,8 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order the README lists them.
-    pub const ALL: [Code; 16] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [Code; 16] = [
         Code::BadArguments,
         Code::BadRepository,
         Code::UnknownRevision,
@@ -81,7 +82,7 @@ impl Code {
         Code::Other,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Code::BadArguments => "bad-arguments",
             Code::BadRepository => "bad-repository",
@@ -103,13 +104,13 @@ impl Code {
     }
 
     /// `error` with this code attached. Its text is unchanged.
-    pub fn tag(self, error: anyhow::Error) -> anyhow::Error {
+    pub(crate) fn tag(self, error: anyhow::Error) -> anyhow::Error {
         anyhow::Error::new(Coded { code: self, error })
     }
 
     /// `error` with this code attached unless it has one already (a more precise one,
     /// from where it arose).
-    pub fn tag_untagged(self, error: anyhow::Error) -> anyhow::Error {
+    pub(crate) fn tag_untagged(self, error: anyhow::Error) -> anyhow::Error {
         if Code::find(&error).is_some() {
             error
         } else {
@@ -119,7 +120,7 @@ impl Code {
 
     /// The code of `error`: the outermost one attached or implied in its chain, else
     /// [`Code::Other`].
-    pub fn of(error: &anyhow::Error) -> Code {
+    pub(crate) fn of(error: &anyhow::Error) -> Code {
         Code::find(error).unwrap_or(Code::Other)
     }
 
@@ -169,7 +170,7 @@ impl fmt::Debug for Coded {
 impl std::error::Error for Coded {}
 
 /// Attaching a code to the error of a `Result`.
-pub trait Tag<T> {
+pub(crate) trait Tag<T> {
     /// [`Code::tag`] on the error.
     fn code(self, code: Code) -> anyhow::Result<T>;
     /// [`Code::tag_untagged`] on the error.
@@ -187,7 +188,7 @@ impl<T, E: Into<anyhow::Error>> Tag<T> for Result<T, E> {
 }
 
 /// The error's message with its causes (`{:#}`): what the error documents carry.
-pub fn message(error: &anyhow::Error) -> String {
+pub(crate) fn message(error: &anyhow::Error) -> String {
     format!("{error:#}")
 }
 

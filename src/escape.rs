@@ -56,12 +56,12 @@ pub fn hidden(c: char) -> bool {
 
 /// `s` with every [`hidden`] character shown as a `\u{..}` escape. The escapes are
 /// visible ASCII, so applying it twice changes nothing.
-pub fn visible(s: &str) -> Cow<'_, str> {
+pub(crate) fn visible(s: &str) -> Cow<'_, str> {
     escape_chars(s, hidden)
 }
 
 /// [`visible`], keeping the line breaks (as real ones; a `\r` before one is dropped).
-pub fn lines_visible(s: &str) -> String {
+pub(crate) fn lines_visible(s: &str) -> String {
     s.split('\n')
         .map(|line| visible(line.strip_suffix('\r').unwrap_or(line)).into_owned())
         .collect::<Vec<_>>()
@@ -69,7 +69,7 @@ pub fn lines_visible(s: &str) -> String {
 }
 
 /// `s` with every character that `bad` picks shown as a `\u{..}` escape.
-pub fn escape_chars(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
+pub(crate) fn escape_chars(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !s.chars().any(&bad) {
         return Cow::Borrowed(s);
     }
@@ -86,7 +86,7 @@ pub fn escape_chars(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
 
 /// Makes every line of `text` plain text for the runner (see the module docs). Line feeds
 /// stay line feeds; every other line end is shown as an escape.
-pub fn defuse(text: &str) -> String {
+pub(crate) fn defuse(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.split_inclusive('\n') {
         let (body, newline) = match line.strip_suffix('\n') {
@@ -119,7 +119,7 @@ fn style_len(s: &str) -> Option<usize> {
 }
 
 /// Removes the styles of the text format. Any other ESC stays, for [`visible`] to show.
-pub fn strip_styles(s: &str) -> String {
+pub(crate) fn strip_styles(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(at) = rest.find('\x1b') {
@@ -139,7 +139,7 @@ pub fn strip_styles(s: &str) -> String {
 /// Every [`hidden`] character but the line feed shown as an escape; styles (SGR
 /// sequences) kept, for the terminal stream to show or drop. What is written where no
 /// runner reads commands still never carries a character that cannot be seen.
-pub fn shown(text: &str) -> Cow<'_, str> {
+pub(crate) fn shown(text: &str) -> Cow<'_, str> {
     if !text.chars().any(|c| c != '\n' && hidden(c)) {
         return Cow::Borrowed(text);
     }

@@ -25,7 +25,7 @@ use crate::request::{Base, Body, Request};
 
 /// Judges the change that `req` names in its repository, following links to pull requests
 /// with `links`; `Err` means it could not be judged (exit 2).
-pub fn run(req: &Request, links: &dyn Links) -> Result<Report> {
+pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
     let head = repo.resolve(&req.head, "head")?;
     let mut notes = req.notes.clone();
@@ -87,7 +87,7 @@ pub fn run(req: &Request, links: &dyn Links) -> Result<Report> {
 /// Judges facts gathered elsewhere (a pull request's change through the GitHub API, when
 /// the clone lacks its history) under the policy at `place`, reading files at their
 /// commits through `files`.
-pub fn judge_at(
+pub(crate) fn judge_at(
     req: &Request,
     files: &dyn Files,
     links: &dyn Links,
@@ -173,7 +173,7 @@ fn judge(
 /// (`default_branch`, see [`Request::default_branch`]), else the built-in one. Never
 /// the tag's own commit's: there is no base yet, and a tag must not decide for itself
 /// whether it is a release (a pattern that it does not match) or where its release starts.
-pub fn release_tag_pattern(
+pub(crate) fn release_tag_pattern(
     repo: &Repo,
     config: Option<&Path>,
     default_branch: &[String],
@@ -225,16 +225,16 @@ fn dead_links(
 
 /// Where the policy in force came from and why: what the report says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyOrigin {
+pub(crate) struct PolicyOrigin {
     /// `built-in`, `<path>@<commit>` or the `--config` path.
-    pub source: String,
-    pub from: PolicyFrom,
-    pub reason: String,
+    pub(crate) source: String,
+    pub(crate) from: PolicyFrom,
+    pub(crate) reason: String,
 }
 
 /// A commit whose policy may judge a change: never one that only the change brings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Trusted {
+pub(crate) enum Trusted {
     /// The change's base commit, with the name the report gives it (`the base commit
     /// 1a2b3c4d5e`, `the previous release v1.0.0`).
     Base { commit: String, name: String },
@@ -247,7 +247,7 @@ pub enum Trusted {
 
 /// The first of `refs` that names a commit in `repo`, as the place a change with no base
 /// takes its policy from.
-pub fn default_branch_tip(repo: &Repo, refs: &[String]) -> Trusted {
+pub(crate) fn default_branch_tip(repo: &Repo, refs: &[String]) -> Trusted {
     match repo.first_commit_ref(refs) {
         Some((name, oid)) => Trusted::DefaultBranch {
             commit: oid.to_string(),
@@ -262,7 +262,7 @@ pub fn default_branch_tip(repo: &Repo, refs: &[String]) -> Trusted {
 /// The policy in force: `--config`, else the policy file at the trusted commit, else the
 /// built-in one. That commit is the base, so a change cannot loosen its own gate; a change
 /// with no base takes the default branch's policy, which it did not write either.
-pub fn load_policy(
+pub(crate) fn load_policy(
     files: &dyn Files,
     config: Option<&Path>,
     place: &Trusted,
@@ -369,7 +369,7 @@ fn policy_text_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<
 
 /// Reads the `--config` policy file. The path is the user's own choice, so a symbolic
 /// link to a regular file is followed; what it leads to is checked like any policy file.
-pub fn policy_from_file(path: &Path) -> Result<Policy> {
+pub(crate) fn policy_from_file(path: &Path) -> Result<Policy> {
     read_policy(
         path,
         &Spec {
@@ -382,7 +382,7 @@ pub fn policy_from_file(path: &Path) -> Result<Policy> {
 }
 
 /// Reads a policy file from disk as `spec` says ([`disk::read`]) and validates it.
-pub fn read_policy(path: &Path, spec: &Spec<'_>) -> Result<Policy> {
+pub(crate) fn read_policy(path: &Path, spec: &Spec<'_>) -> Result<Policy> {
     let origin = path.display().to_string();
     let bytes = disk::read(path, spec)?;
     let text = utf8(&bytes, &origin).code(Code::BadPolicy)?;

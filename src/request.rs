@@ -7,28 +7,28 @@ use std::path::PathBuf;
 
 /// What the pipeline is asked to judge: one change, with its context.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
-    pub repo: PathBuf,
-    pub base: Base,
-    pub head: String,
-    pub stage: Option<String>,
-    pub labels: Vec<String>,
-    pub body: Option<Body>,
-    pub config: Option<PathBuf>,
+pub(crate) struct Request {
+    pub(crate) repo: PathBuf,
+    pub(crate) base: Base,
+    pub(crate) head: String,
+    pub(crate) stage: Option<String>,
+    pub(crate) labels: Vec<String>,
+    pub(crate) body: Option<Body>,
+    pub(crate) config: Option<PathBuf>,
     /// Tags being pushed or released, judged like tags that point at head.
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// What the edge that built the request wants said in the report.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Full ref names of the default branch's tip as the remote or CI system knows it
     /// (`refs/remotes/origin/main`, `refs/remotes/origin/HEAD`), tried in order. A change
     /// with no base commit takes its policy, and a pushed tag its release tag pattern,
     /// from the first that exists here; with none, from the built-in policy.
-    pub default_branch: Vec<String>,
+    pub(crate) default_branch: Vec<String>,
 }
 
 /// Where the change starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Base {
+pub(crate) enum Base {
     /// The current branch's upstream, else `origin/HEAD` (SPEC §6).
     #[default]
     Upstream,
@@ -43,46 +43,46 @@ pub enum Base {
 
 /// The pull-request body: a file named on the command line, or text from a CI system.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Body {
+pub(crate) enum Body {
     File(PathBuf),
     Text(String),
 }
 
 /// The flags of `shipgate check`, as plain values: what the user said explicitly.
 #[derive(Debug, Clone, Default)]
-pub struct Flags {
-    pub repo: Option<PathBuf>,
-    pub base: Option<String>,
-    pub head: Option<String>,
-    pub stage: Option<String>,
-    pub labels: Vec<String>,
-    pub body_file: Option<PathBuf>,
-    pub config: Option<PathBuf>,
+pub(crate) struct Flags {
+    pub(crate) repo: Option<PathBuf>,
+    pub(crate) base: Option<String>,
+    pub(crate) head: Option<String>,
+    pub(crate) stage: Option<String>,
+    pub(crate) labels: Vec<String>,
+    pub(crate) body_file: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// What a CI system says about the change. `check` fills each flag the user did not
 /// give from it; an explicit flag always wins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CiContext {
+pub(crate) struct CiContext {
     /// Which system spoke, for notes and errors: `GitHub Actions`, `GitLab CI`.
-    pub system: &'static str,
-    pub base: Option<Base>,
-    pub head: Option<String>,
+    pub(crate) system: &'static str,
+    pub(crate) base: Option<Base>,
+    pub(crate) head: Option<String>,
     /// `None` when the system says nothing about labels.
-    pub labels: Option<Vec<String>>,
-    pub body: Option<String>,
+    pub(crate) labels: Option<Vec<String>>,
+    pub(crate) body: Option<String>,
     /// Tags being pushed or released (judged like tags at head).
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// Worth saying in the report, e.g. which event decided the range.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Full ref names of the default branch's tip as the system knows it, tried in order
     /// ([`Request::default_branch`]); `None` when the system names none,
     /// `Some` empty when there is none to trust (a push that creates the default branch).
-    pub default_branch: Option<Vec<String>>,
+    pub(crate) default_branch: Option<Vec<String>>,
 }
 
 /// The request from explicit flags, falling back to what the CI system said.
-pub fn build(flags: Flags, ctx: CiContext, default_repo: PathBuf) -> Request {
+pub(crate) fn build(flags: Flags, ctx: CiContext, default_repo: PathBuf) -> Request {
     Request {
         repo: flags.repo.unwrap_or(default_repo),
         base: flags

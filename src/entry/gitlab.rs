@@ -26,7 +26,7 @@ use crate::judge::verdict::Report;
 use crate::pipeline;
 use crate::request::{Base, CiContext, Request};
 
-pub const SYSTEM: &str = "GitLab CI";
+pub(crate) const SYSTEM: &str = "GitLab CI";
 
 /// How to deepen a GitLab clone; the project setting "Git shallow clone" and the
 /// `GIT_DEPTH` variable both set the depth, and `0` turns it off.
@@ -35,9 +35,9 @@ setting): set `GIT_DEPTH: \"0\"` in the job's variables, or run `git fetch --uns
 
 /// A pipeline as read from the environment, with the variables that named its ends, so
 /// that an error can point at the variable rather than at a bare id.
-pub struct Pipeline {
+pub(crate) struct Pipeline {
     /// What the pipeline says about the change.
-    pub context: CiContext,
+    pub(crate) context: CiContext,
     base_var: Option<&'static str>,
     head_var: Option<&'static str>,
     /// What to do when the base commit is not in the clone (and the clone is complete).
@@ -63,7 +63,7 @@ pub struct Pipeline {
 ///   like a merge request into it would show. GitLab fetches only the pipeline's own
 ///   branch, so that ref is often missing: [`run`] then says how to fetch it rather
 ///   than guessing another base. On the default branch itself that change is empty.
-pub fn detect(env: &Env) -> Result<Option<Pipeline>> {
+pub(crate) fn detect(env: &Env) -> Result<Option<Pipeline>> {
     if !env.is_true("GITLAB_CI") {
         return Ok(None);
     }
@@ -268,7 +268,7 @@ fn commit_var(env: &Env, name: &str) -> Result<Option<String>> {
 /// history. After: in a shallow clone, no judged commit has its parents cut off, since a
 /// cut history would silently lose commits (and their trailers) from the change, or, for
 /// a tag with no earlier release tag fetched, judge whatever history happens to be there.
-pub fn run(request: &Request, pipeline: &Pipeline) -> Result<Report> {
+pub(crate) fn run(request: &Request, pipeline: &Pipeline) -> Result<Report> {
     let repo = Repo::open(&request.repo)?;
     check_named_commits(&repo, request, Some(pipeline))
         .map_err(|e| crate::error::Code::MissingHistory.tag_untagged(e))?;

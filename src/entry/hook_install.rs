@@ -11,7 +11,7 @@ use crate::report::text::clean;
 
 /// The line that makes a hook shipgate's: install replaces only a hook carrying it and
 /// uninstall removes only such a hook.
-pub const MARKER: &str = "# shipgate-managed-hook: written by `shipgate hook install`";
+pub(crate) const MARKER: &str = "# shipgate-managed-hook: written by `shipgate hook install`";
 
 /// A hook file larger than this is certainly not one shipgate wrote; it is not read whole.
 const MAX_HOOK_BYTES: u64 = crate::gather::disk::FILE_CAP;
@@ -22,7 +22,7 @@ const MAX_HOOK_BYTES: u64 = crate::gather::disk::FILE_CAP;
 /// so only its answer is exact for `core.hooksPath` (relative to the worktree top, `~`
 /// expanded, set in any config file git reads, `includeIf` included) and for worktrees,
 /// which share the hooks of the main repository.
-pub fn hooks_dir(repo: &Path) -> Result<(PathBuf, &'static str)> {
+pub(crate) fn hooks_dir(repo: &Path) -> Result<(PathBuf, &'static str)> {
     if !repo.is_dir() {
         bail!(
             "`{}` is not a folder that exists; pass --repo with the repository's folder",
@@ -81,7 +81,7 @@ fn path_of(bytes: &[u8]) -> PathBuf {
 }
 
 /// The hook that runs `binary`, else `shipgate` on PATH.
-pub fn script(binary: &str) -> String {
+pub(crate) fn script(binary: &str) -> String {
     let binary = sh_quote(binary);
     format!(
         r#"#!/bin/sh
@@ -180,7 +180,7 @@ fn existing(path: &Path) -> Result<Existing> {
 }
 
 /// Writes the pre-push hook; returns what to tell the user.
-pub fn install(repo: &Path, force: bool) -> Result<String> {
+pub(crate) fn install(repo: &Path, force: bool) -> Result<String> {
     let (dir, why) = hooks_dir(repo)?;
     let path = dir.join("pre-push");
     let binary = std::env::current_exe()
@@ -228,7 +228,7 @@ pub fn install(repo: &Path, force: bool) -> Result<String> {
 }
 
 /// Removes the pre-push hook if shipgate wrote it; returns what to tell the user.
-pub fn uninstall(repo: &Path) -> Result<String> {
+pub(crate) fn uninstall(repo: &Path) -> Result<String> {
     let (dir, why) = hooks_dir(repo)?;
     let mut removed = Vec::new();
     let mut kept = None;

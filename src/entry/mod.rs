@@ -5,10 +5,10 @@
 //! the reports; none of them judges.
 
 pub mod cli;
-pub mod github;
-pub mod gitlab;
-pub mod hook_install;
-pub mod pre_push;
+pub(crate) mod github;
+pub(crate) mod gitlab;
+pub(crate) mod hook_install;
+pub(crate) mod pre_push;
 
 use std::path::PathBuf;
 
@@ -16,28 +16,28 @@ use crate::judge::verdict::Report;
 use crate::report::Format;
 
 /// What a check came to.
-pub enum Outcome {
+pub(crate) enum Outcome {
     Judged(Box<Report>),
     /// The event has no change to judge (a deleted branch or tag); why.
     Nothing(String),
 }
 
 /// A check's outcome and what else its caller must show.
-pub struct Checked {
-    pub outcome: Outcome,
-    pub format: Format,
+pub(crate) struct Checked {
+    pub(crate) outcome: Outcome,
+    pub(crate) format: Format,
     /// Problems that did not stop the check (a comment that could not be posted).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, when running as a workflow step.
-    pub output_file: Option<PathBuf>,
-    pub summary_file: Option<PathBuf>,
+    pub(crate) output_file: Option<PathBuf>,
+    pub(crate) summary_file: Option<PathBuf>,
     /// The repository judged, for what a report format looks up at head.
-    pub repo: PathBuf,
+    pub(crate) repo: PathBuf,
 }
 
 impl Checked {
     /// An outcome with nothing else to show.
-    pub fn new(outcome: Outcome, format: Format, repo: PathBuf) -> Checked {
+    pub(crate) fn new(outcome: Outcome, format: Format, repo: PathBuf) -> Checked {
         Checked {
             outcome,
             format,

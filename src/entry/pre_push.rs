@@ -29,29 +29,29 @@ const LINE_FORMAT: &str = "`<local-ref> <local-sha> <remote-ref> <remote-sha>`";
 
 /// What the hook was given, besides git's stdin.
 #[derive(Debug, Clone, Default)]
-pub struct Args {
+pub(crate) struct Args {
     /// The remote's name, or its URL when the push named none (git's first argument).
-    pub remote: Option<String>,
+    pub(crate) remote: Option<String>,
     /// Read the push from the pre-commit framework's `PRE_COMMIT_*` variables instead.
-    pub from_env: bool,
+    pub(crate) from_env: bool,
     /// The repository; else `$GIT_DIR` when git sets it, else the current folder.
-    pub repo: Option<PathBuf>,
+    pub(crate) repo: Option<PathBuf>,
 }
 
 /// One line of git's pre-push input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefUpdate {
+pub(crate) struct RefUpdate {
     /// What the user named on the local side (`refs/heads/x`, `HEAD`, `(delete)`).
-    pub local_ref: String,
-    pub local_sha: String,
-    pub remote_ref: String,
+    pub(crate) local_ref: String,
+    pub(crate) local_sha: String,
+    pub(crate) remote_ref: String,
     /// All zeros when the remote has no such ref yet.
-    pub remote_sha: String,
+    pub(crate) remote_sha: String,
 }
 
 /// Reads git's pre-push input. Every line must be well formed: a line that cannot be
 /// read is a push that cannot be judged, and passing it would be a silent pass.
-pub fn parse_refs(input: &str) -> Result<Vec<RefUpdate>> {
+pub(crate) fn parse_refs(input: &str) -> Result<Vec<RefUpdate>> {
     let mut refs = Vec::new();
     for (i, line) in input.split_terminator('\n').enumerate() {
         let n = i + 1;
@@ -164,7 +164,7 @@ struct Push<'a> {
 
 /// Judges every ref of the push; returns the exit code (0, 1, or 2 when a ref could not
 /// be judged). `Err` when the push itself cannot be read.
-pub fn run(
+pub(crate) fn run(
     args: &Args,
     env: &Env,
     stdin: &mut dyn Read,

@@ -13,30 +13,30 @@ use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 /// A policy file (SPEC §7).
-pub const POLICY_CAP: u64 = crate::judge::yaml::MAX_BYTES as u64;
+pub(crate) const POLICY_CAP: u64 = crate::judge::yaml::MAX_BYTES as u64;
 /// Any other file, unless its reader says otherwise: a pull-request body is at most
 /// 65,536 characters on GitHub, a hook script or a `shallow` list a few lines.
-pub const FILE_CAP: u64 = 1024 * 1024;
+pub(crate) const FILE_CAP: u64 = 1024 * 1024;
 /// The event payload. GitHub delivers no payload over 25 MB; a `push` lists up to 2,048
 /// commits with the files each touched, which makes megabytes, while the pull-request and
 /// dispatch payloads shipgate mostly reads are tens of KiB. Anything larger is not an event
 /// GitHub sent. The fields shipgate takes from it are capped one by one on top of this.
-pub const EVENT_CAP: u64 = 25 * 1024 * 1024;
+pub(crate) const EVENT_CAP: u64 = 25 * 1024 * 1024;
 
 /// How a file is to be read.
 #[derive(Debug, Clone, Copy)]
-pub struct Spec<'a> {
+pub(crate) struct Spec<'a> {
     /// What the file is, for messages (`--body-file`, `the policy`).
-    pub what: &'a str,
-    pub cap: u64,
+    pub(crate) what: &'a str,
+    pub(crate) cap: u64,
     /// Whether the path may be a symbolic link.
-    pub links: Symlinks,
+    pub(crate) links: Symlinks,
     /// What to do when the file cannot be read as it is.
-    pub fix: &'a str,
+    pub(crate) fix: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Symlinks {
+pub(crate) enum Symlinks {
     /// A path the user chose: a link to a regular file is their choice, and the file it
     /// leads to is checked.
     Follow,
@@ -47,7 +47,7 @@ pub enum Symlinks {
 
 /// Why a file could not be read.
 #[derive(Debug)]
-pub enum Problem {
+pub(crate) enum Problem {
     Missing,
     Link,
     /// Not a regular file: what it is instead (`a FIFO (named pipe)`).
@@ -59,12 +59,12 @@ pub enum Problem {
 
 /// A file that could not be read, with what it is, what is wrong and what to do.
 #[derive(Debug)]
-pub struct FileError {
-    pub what: String,
-    pub path: PathBuf,
-    pub cap: u64,
-    pub problem: Problem,
-    pub fix: String,
+pub(crate) struct FileError {
+    pub(crate) what: String,
+    pub(crate) path: PathBuf,
+    pub(crate) cap: u64,
+    pub(crate) problem: Problem,
+    pub(crate) fix: String,
 }
 
 impl fmt::Display for FileError {
@@ -94,7 +94,7 @@ impl From<FileError> for anyhow::Error {
 }
 
 /// `1 MiB`, `256 KiB`, or bytes.
-pub fn size(bytes: u64) -> String {
+pub(crate) fn size(bytes: u64) -> String {
     const KIB: u64 = 1024;
     if bytes >= KIB * KIB && bytes.is_multiple_of(KIB * KIB) {
         format!("{} MiB", bytes / KIB / KIB)
@@ -106,7 +106,7 @@ pub fn size(bytes: u64) -> String {
 }
 
 /// The whole file at `path`, read as the module docs say.
-pub fn read(path: &Path, spec: &Spec<'_>) -> Result<Vec<u8>, FileError> {
+pub(crate) fn read(path: &Path, spec: &Spec<'_>) -> Result<Vec<u8>, FileError> {
     let fail = |problem| FileError {
         what: spec.what.to_owned(),
         path: path.to_path_buf(),
@@ -157,7 +157,7 @@ pub fn read(path: &Path, spec: &Spec<'_>) -> Result<Vec<u8>, FileError> {
 /// appears, and the opened handle can then be refused for what it is. `no_follow` also
 /// refuses a symbolic link as the last part of the path. No terminal ever becomes the
 /// process's controlling one by being opened here.
-pub fn nonblocking(options: &mut OpenOptions, no_follow: bool) -> &mut OpenOptions {
+pub(crate) fn nonblocking(options: &mut OpenOptions, no_follow: bool) -> &mut OpenOptions {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
@@ -173,7 +173,7 @@ pub fn nonblocking(options: &mut OpenOptions, no_follow: bool) -> &mut OpenOptio
 }
 
 /// What a file is when it is not a regular file (`a folder`, `a FIFO (named pipe)`).
-pub fn not_regular(meta: &Metadata) -> Option<&'static str> {
+pub(crate) fn not_regular(meta: &Metadata) -> Option<&'static str> {
     let kind = meta.file_type();
     if kind.is_file() {
         return None;
@@ -202,7 +202,7 @@ pub fn not_regular(meta: &Metadata) -> Option<&'static str> {
 
 /// Opens `path` as [`read`] does, for a caller that only needs to know it is a regular
 /// file (a file it appends to).
-pub fn open_regular(options: &mut OpenOptions, path: &Path) -> io::Result<(File, Metadata)> {
+pub(crate) fn open_regular(options: &mut OpenOptions, path: &Path) -> io::Result<(File, Metadata)> {
     let file = nonblocking(options, false).open(path)?;
     let meta = file.metadata()?;
     match not_regular(&meta) {

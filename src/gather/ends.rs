@@ -16,11 +16,11 @@ use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 
 /// The two ends of the three-dot diff, for reading a file as it was and as it is.
-pub struct Sides<'r> {
-    pub files: &'r dyn Files,
+pub(crate) struct Sides<'r> {
+    pub(crate) files: &'r dyn Files,
     /// `None` when the change starts at the first commit.
-    pub merge_base: Option<&'r str>,
-    pub head: &'r str,
+    pub(crate) merge_base: Option<&'r str>,
+    pub(crate) head: &'r str,
 }
 
 impl Sides<'_> {
@@ -72,7 +72,7 @@ fn touches(change: &Change, path: &str) -> bool {
 }
 
 /// Versions of the manifests that the change touches; untouched manifests are not read.
-pub fn versions(
+pub(crate) fn versions(
     sides: &Sides<'_>,
     policy: &Policy,
     change: &Change,
@@ -116,7 +116,7 @@ pub fn versions(
 
 /// The flag registry, read only when the change touches it or when a trailer or label
 /// names a flag key.
-pub fn flags(
+pub(crate) fn flags(
     sides: &Sides<'_>,
     policy: &Policy,
     change: &Change,

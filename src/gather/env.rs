@@ -18,7 +18,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The cap on the value of variable `name`: the longer texts that CI systems pass by
 /// name, else [`MAX_VALUE_BYTES`].
-pub fn value_cap(name: &str) -> usize {
+pub(crate) fn value_cap(name: &str) -> usize {
     match name {
         "CI_MERGE_REQUEST_DESCRIPTION" => MAX_BODY_BYTES,
         "CI_MERGE_REQUEST_LABELS" | "SHIPGATE_LABELS" => MAX_LIST_BYTES,
@@ -29,18 +29,19 @@ pub fn value_cap(name: &str) -> usize {
 /// The process environment, read once. CI systems speak through it, and tests hand a
 /// made-up one to the code that reads it.
 #[derive(Debug, Clone, Default)]
-pub struct Env {
+pub(crate) struct Env {
     vars: BTreeMap<OsString, OsString>,
 }
 
 impl Env {
-    pub fn from_process() -> Env {
+    pub(crate) fn from_process() -> Env {
         Env {
             vars: std::env::vars_os().collect(),
         }
     }
 
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
+    #[cfg(test)]
+    pub(crate) fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
         Env {
             vars: pairs
                 .into_iter()
@@ -52,7 +53,7 @@ impl Env {
     /// The value of `name`; `None` when unset or empty, since CI systems and the Actions
     /// runner pass an unset input as an empty variable. A value over its cap
     /// ([`value_cap`]) is an error naming the variable, never cut short.
-    pub fn get(&self, name: &str) -> Result<Option<&str>> {
+    pub(crate) fn get(&self, name: &str) -> Result<Option<&str>> {
         let value = match self.vars.get(std::ffi::OsStr::new(name)) {
             None => return Ok(None),
             Some(v) if v.is_empty() => return Ok(None),
@@ -76,7 +77,7 @@ impl Env {
     }
 
     /// Whether `name` is set to `true` (as CI systems set `CI`, `GITHUB_ACTIONS`, `GITLAB_CI`).
-    pub fn is_true(&self, name: &str) -> bool {
+    pub(crate) fn is_true(&self, name: &str) -> bool {
         matches!(self.get(name), Ok(Some("true")))
     }
 }

@@ -3,9 +3,9 @@
 //! values of the judgement's model (`judge::change`) here, so that nothing past this
 //! layer touches git, the network or the disk.
 
-pub mod disk;
-pub mod ends;
-pub mod env;
+pub(crate) mod disk;
+pub(crate) mod ends;
+pub(crate) mod env;
 pub mod git;
 pub mod github;
 pub mod http;
@@ -16,7 +16,7 @@ use crate::judge::change::{Commit, FileChange};
 
 /// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
 /// lacks the commits.
-pub trait Files {
+pub(crate) trait Files {
     /// The bytes of `path` at `commit` (a full hex id), `None` when there is no such file;
     /// a file over `max` bytes is an error.
     fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>>;
@@ -24,13 +24,13 @@ pub trait Files {
 
 /// Answers whether a link names a pull request that exists (the GitHub API, when there
 /// is a token).
-pub trait Links {
+pub(crate) trait Links {
     /// `None` when `text` is no link to a pull request, or nobody can tell.
     fn pull_exists(&self, text: &str) -> Result<Option<bool>>;
 }
 
 /// No way to follow links: every link is taken at its word.
-pub struct NoLinks;
+pub(crate) struct NoLinks;
 
 impl Links for NoLinks {
     fn pull_exists(&self, _: &str) -> Result<Option<bool>> {
@@ -40,20 +40,20 @@ impl Links for NoLinks {
 
 /// The facts of a change, before its context (labels, body, stage) and policy meet it.
 #[derive(Debug, Clone, Default)]
-pub struct Gathered {
+pub(crate) struct Gathered {
     /// `None` when the change is the whole history.
-    pub base: Option<String>,
-    pub head: String,
-    pub merge_base: Option<String>,
-    pub commits: Vec<Commit>,
-    pub files: Vec<FileChange>,
+    pub(crate) base: Option<String>,
+    pub(crate) head: String,
+    pub(crate) merge_base: Option<String>,
+    pub(crate) commits: Vec<Commit>,
+    pub(crate) files: Vec<FileChange>,
     /// Tags at head.
-    pub tags: Vec<String>,
-    pub notes: Vec<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// `bytes` as text, or an error naming `origin` and where the first bad byte is.
-pub fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
+pub(crate) fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
         anyhow!(
             "{origin}: not UTF-8 text (invalid byte at offset {}); save it as UTF-8",

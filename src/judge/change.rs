@@ -10,50 +10,50 @@ use std::fmt::Write as _;
 use crate::judge::trailers::Trailer;
 
 #[derive(Debug, Clone, Default)]
-pub struct Change {
-    pub range: Range,
+pub(crate) struct Change {
+    pub(crate) range: Range,
     /// `base..head`, newest first, as `git log` lists them.
-    pub commits: Vec<Commit>,
+    pub(crate) commits: Vec<Commit>,
     /// The three-dot diff: merge-base to head.
-    pub files: Vec<FileChange>,
+    pub(crate) files: Vec<FileChange>,
     /// Pull-request labels.
-    pub labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     /// The pull-request body, when known.
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// Names of the tags that point at head (or that are being pushed).
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// Manifests whose version differs between the merge-base and head.
-    pub versions: Vec<VersionChange>,
+    pub(crate) versions: Vec<VersionChange>,
     /// What the flag registry looks like, as far as the policy needs it.
-    pub flags: FlagRegistryState,
+    pub(crate) flags: FlagRegistryState,
     /// `--stage`: overrides every other signal.
-    pub forced_stage: Option<String>,
+    pub(crate) forced_stage: Option<String>,
     /// What the edges noticed that changes no verdict but is worth saying.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Values of evidence trailers and body lines that link to a pull request which the
     /// GitHub API says does not exist: they prove nothing.
-    pub dead_links: Vec<String>,
+    pub(crate) dead_links: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Range {
-    pub base: String,
-    pub head: String,
-    pub merge_base: String,
+pub(crate) struct Range {
+    pub(crate) base: String,
+    pub(crate) head: String,
+    pub(crate) merge_base: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Commit {
+pub(crate) struct Commit {
     /// Full hex id.
-    pub id: String,
+    pub(crate) id: String,
     /// The whole message, as written.
-    pub message: String,
-    pub trailers: Vec<Trailer>,
+    pub(crate) message: String,
+    pub(crate) trailers: Vec<Trailer>,
 }
 
 impl Commit {
     /// A commit from its id and message; the trailers are parsed as git parses them.
-    pub fn new(id: String, message: String) -> Commit {
+    pub(crate) fn new(id: String, message: String) -> Commit {
         let trailers = crate::judge::trailers::parse(&message);
         Commit {
             id,
@@ -62,13 +62,13 @@ impl Commit {
         }
     }
 
-    pub fn short_id(&self) -> &str {
+    pub(crate) fn short_id(&self) -> &str {
         short_id(&self.id)
     }
 }
 
 /// The abbreviated id shown to people: ten hex digits, unique in all but huge repositories.
-pub fn short_id(id: &str) -> &str {
+pub(crate) fn short_id(id: &str) -> &str {
     id.get(..10).unwrap_or(id)
 }
 
@@ -83,7 +83,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Added => "added",
             Status::Modified => "modified",
@@ -107,53 +107,53 @@ pub struct FileChange {
 }
 
 impl FileChange {
-    pub fn exists_at_head(&self) -> bool {
+    pub(crate) fn exists_at_head(&self) -> bool {
         self.status != Status::Deleted
     }
 
     /// Whether the change brings new content at this path. Deleted files never count as
     /// evidence (SPEC §4), and neither does a file merely moved: moving a page is not
     /// documenting a feature.
-    pub fn has_new_content(&self) -> bool {
+    pub(crate) fn has_new_content(&self) -> bool {
         self.exists_at_head() && !self.same_content
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionChange {
+pub(crate) struct VersionChange {
     /// The manifest's repository-relative path.
-    pub manifest: String,
-    pub old: Option<semver::Version>,
-    pub new: Option<semver::Version>,
+    pub(crate) manifest: String,
+    pub(crate) old: Option<semver::Version>,
+    pub(crate) new: Option<semver::Version>,
 }
 
 /// The flag registry at head and what changed in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FlagRegistryState {
+pub(crate) struct FlagRegistryState {
     /// The registry's keys at head; `None` when the policy needed no lookup, or there is
     /// no registry at head.
-    pub keys_at_head: Option<BTreeMap<String, Option<String>>>,
+    pub(crate) keys_at_head: Option<BTreeMap<String, Option<String>>>,
     /// Entries added, changed or removed between the merge-base and head.
-    pub changes: Vec<FlagChange>,
+    pub(crate) changes: Vec<FlagChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlagChange {
-    pub key: String,
-    pub kind: FlagChangeKind,
-    pub old_stage: Option<String>,
-    pub new_stage: Option<String>,
+pub(crate) struct FlagChange {
+    pub(crate) key: String,
+    pub(crate) kind: FlagChangeKind,
+    pub(crate) old_stage: Option<String>,
+    pub(crate) new_stage: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlagChangeKind {
+pub(crate) enum FlagChangeKind {
     Added,
     Changed,
     Removed,
 }
 
 impl FlagChangeKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FlagChangeKind::Added => "added",
             FlagChangeKind::Changed => "changed",
@@ -164,7 +164,7 @@ impl FlagChangeKind {
 
 /// A path for people and reports: UTF-8 as is, any other byte as `\xNN` and a backslash
 /// doubled, so two different names never look the same.
-pub fn display_path(bytes: &[u8]) -> String {
+pub(crate) fn display_path(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         let valid = chunk.valid();

@@ -21,7 +21,7 @@ use toml::Spanned;
 /// The manifest kinds the tool knows, chosen by the file name (root-relative
 /// path's file name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// `Cargo.toml`: `[package] version`, or `[workspace.package] version`.
     Cargo,
     /// `package.json`: the top-level `"version"` string.
@@ -38,7 +38,7 @@ impl Kind {
     ///
     /// The match is exact and case-sensitive, as git paths and the tools
     /// that read these files are.
-    pub fn from_file_name(name: &str) -> Option<Kind> {
+    pub(crate) fn from_file_name(name: &str) -> Option<Kind> {
         match name {
             "Cargo.toml" => Some(Kind::Cargo),
             "package.json" => Some(Kind::PackageJson),
@@ -68,16 +68,16 @@ impl Kind {
 /// annotation). Columns count characters, not bytes, and a UTF-8 byte order
 /// mark is not counted.
 #[derive(Debug)]
-pub struct ManifestError {
+pub(crate) struct ManifestError {
     /// 1-based line of the problem, when it has one.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// 1-based column (in characters) of the problem, when it has one.
-    pub column: Option<usize>,
+    pub(crate) column: Option<usize>,
     /// The whole message, e.g. `version "banana" is not a version number`.
-    pub message: String,
+    pub(crate) message: String,
     /// The message without its "at line L, column C", for callers that print the
     /// location their own way (`file:line:col`).
-    pub unlocated: String,
+    pub(crate) unlocated: String,
 }
 
 impl ManifestError {
@@ -160,7 +160,7 @@ impl std::error::Error for ManifestError {}
 ///
 /// Anything else, such as text without a leading number, is an error that
 /// quotes the text. No input makes this function panic.
-pub fn version(kind: Kind, bytes: &[u8]) -> Result<Option<Version>, ManifestError> {
+pub(crate) fn version(kind: Kind, bytes: &[u8]) -> Result<Option<Version>, ManifestError> {
     let text = utf8(bytes)?;
     match kind {
         Kind::Cargo => cargo_version(text),

@@ -3,12 +3,12 @@
 //! [`policy::Policy`]; nothing here reads a file, the environment, the network or the
 //! clock, so all of it is tested without a repository.
 
-pub mod change;
-pub mod manifest;
-pub mod policy;
-pub mod registry;
-pub mod requirements;
+pub(crate) mod change;
+pub(crate) mod manifest;
+pub(crate) mod policy;
+pub(crate) mod registry;
+pub(crate) mod requirements;
 pub mod stage;
-pub mod trailers;
+pub(crate) mod trailers;
 pub mod verdict;
-pub mod yaml;
+pub(crate) mod yaml;

@@ -8,13 +8,13 @@ use crate::judge::policy::{ConfigError, ConfigErrors, Document};
 use crate::judge::yaml::{Node, Value};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Registry {
-    pub entries: BTreeMap<String, Entry>,
+pub(crate) struct Registry {
+    pub(crate) entries: BTreeMap<String, Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub stage: Option<String>,
+pub(crate) struct Entry {
+    pub(crate) stage: Option<String>,
     /// The entry's fields as written, to tell a changed entry from an unchanged one.
     fields: Value,
 }
@@ -23,7 +23,11 @@ impl Registry {
     /// Reads a registry. Other top-level keys are left alone (the file may serve other
     /// tools too), but `flags` must be a mapping and each `stage` one of `stages`: a typo
     /// in a stage would otherwise hide a release.
-    pub fn parse(text: &str, origin: &str, stages: &[String]) -> Result<Registry, ConfigErrors> {
+    pub(crate) fn parse(
+        text: &str,
+        origin: &str,
+        stages: &[String],
+    ) -> Result<Registry, ConfigErrors> {
         let root = crate::judge::policy::parse_yaml(text, origin).map_err(|e| ConfigErrors {
             what: Document::FlagRegistry,
             errors: vec![e],
@@ -130,7 +134,7 @@ impl Registry {
     }
 
     /// Keys with their stage, for looking up named flags.
-    pub fn keys(&self) -> BTreeMap<String, Option<String>> {
+    pub(crate) fn keys(&self) -> BTreeMap<String, Option<String>> {
         self.entries
             .iter()
             .map(|(k, e)| (k.clone(), e.stage.clone()))
@@ -139,7 +143,7 @@ impl Registry {
 }
 
 /// What changed from `old` (the merge-base; `None` when there was no registry) to `new`.
-pub fn diff(old: Option<&Registry>, new: Option<&Registry>) -> Vec<FlagChange> {
+pub(crate) fn diff(old: Option<&Registry>, new: Option<&Registry>) -> Vec<FlagChange> {
     let empty = BTreeMap::new();
     let old = old.map_or(&empty, |r| &r.entries);
     let new = new.map_or(&empty, |r| &r.entries);

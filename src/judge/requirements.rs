@@ -16,7 +16,7 @@ use crate::judge::verdict::{
 };
 
 /// Evaluates every requirement that the stage names, in policy order.
-pub fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Report {
+pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Report {
     let stage = &policy.stages[class.stage];
     let requirements: Vec<_> = evaluated(policy, stage)
         .map(|(req, level)| requirement(change, req, level, policy))
@@ -63,7 +63,7 @@ pub fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Rep
 
 /// The requirements that `stage` evaluates, with their level, in policy order. The others
 /// are not judged at all, so nothing is looked up for them either.
-pub fn evaluated<'p>(
+pub(crate) fn evaluated<'p>(
     policy: &'p Policy,
     stage: &'p Stage,
 ) -> impl Iterator<Item = (&'p Requirement, Level)> + 'p {
@@ -82,7 +82,7 @@ pub fn evaluated<'p>(
 /// links whose pull requests may be looked up. Read as the requirement check reads them
 /// (the same trailers, the body without its HTML comments), so nothing that could not
 /// count is ever looked up.
-pub fn link_values(change: &Change, ev: &Evidence) -> Vec<String> {
+pub(crate) fn link_values(change: &Change, ev: &Evidence) -> Vec<String> {
     let mut values: Vec<String> = evidence_trailers(change, ev)
         .map(|(_, t)| t.value.trim().to_owned())
         .collect();
@@ -301,7 +301,7 @@ fn from_flags(change: &Change, ev: &Evidence, found: &mut Found) {
 }
 
 /// Says exactly which path, trailer, label or body line would satisfy the requirement.
-pub fn hint(ev: &Evidence, policy: &Policy) -> String {
+pub(crate) fn hint(ev: &Evidence, policy: &Policy) -> String {
     let mut ways: Vec<String> = Vec::new();
     let quote = |items: &[String], wrap: &dyn Fn(&str) -> String| {
         items

@@ -21,7 +21,7 @@ pub enum SignalSource {
 }
 
 impl SignalSource {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SignalSource::Cli => "cli",
             SignalSource::Label => "label",
@@ -45,19 +45,19 @@ pub struct Signal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Classification {
+pub(crate) struct Classification {
     /// Index into `policy.stages`.
-    pub stage: usize,
+    pub(crate) stage: usize,
     /// The signals that named the winning stage.
-    pub deciding: Vec<Signal>,
+    pub(crate) deciding: Vec<Signal>,
     /// Signals that named weaker stages, for the record.
-    pub other: Vec<Signal>,
+    pub(crate) other: Vec<Signal>,
 }
 
 /// A signal that names something the policy does not know: deciding anyway could let a
 /// release through as a merge, so the change cannot be judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignalError(pub String);
+pub(crate) struct SignalError(pub(crate) String);
 
 impl fmt::Display for SignalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,7 +74,7 @@ impl From<SignalError> for anyhow::Error {
     }
 }
 
-pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, SignalError> {
+pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classification, SignalError> {
     let stage_names = || {
         policy
             .stages
@@ -248,7 +248,7 @@ pub fn classify(change: &Change, policy: &Policy) -> Result<Classification, Sign
 /// The version a release tag names, if `pattern` picks the tag and its `version` group
 /// is semver. Used to find the previous release; a tag that only looks like one is
 /// skipped there (the classifier reports it when it is the tag being judged).
-pub fn tag_version(pattern: &regex::Regex, tag: &str) -> Option<semver::Version> {
+pub(crate) fn tag_version(pattern: &regex::Regex, tag: &str) -> Option<semver::Version> {
     let version = pattern.captures(tag)?.name("version")?;
     semver::Version::parse(version.as_str()).ok()
 }

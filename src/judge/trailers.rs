@@ -17,20 +17,20 @@ use std::borrow::Cow;
 
 /// One `Key: value` trailer of a commit message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trailer {
-    pub key: String,
-    pub value: String,
+pub(crate) struct Trailer {
+    pub(crate) key: String,
+    pub(crate) value: String,
 }
 
 impl Trailer {
     /// git compares keys ASCII-case-insensitively (strncasecmp), so do we: no Unicode folding.
-    pub fn key_is(&self, key: &str) -> bool {
+    pub(crate) fn key_is(&self, key: &str) -> bool {
         self.key.eq_ignore_ascii_case(key)
     }
 }
 
 /// The trailers of `message`, in order, as git finds them.
-pub fn parse(message: &str) -> Vec<Trailer> {
+pub(crate) fn parse(message: &str) -> Vec<Trailer> {
     // `git interpret-trailers` completes an unterminated last line
     // (`strbuf_complete_line` in its `read_input_file`). Only the `Conflicts:`
     // and scissors checks can tell, and `git commit` always ends a message

@@ -12,13 +12,13 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 /// Files over this size are refused before parsing (SPEC §7).
-pub const MAX_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_BYTES: usize = 256 * 1024;
 
 /// Where a node starts: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    pub line: u64,
-    pub column: u64,
+pub(crate) struct Pos {
+    pub(crate) line: u64,
+    pub(crate) column: u64,
 }
 
 impl fmt::Display for Pos {
@@ -29,13 +29,13 @@ impl fmt::Display for Pos {
 
 /// A YAML value with its position.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub pos: Pos,
-    pub value: Value,
+pub(crate) struct Node {
+    pub(crate) pos: Pos,
+    pub(crate) value: Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -47,14 +47,14 @@ pub enum Value {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Key {
-    pub pos: Pos,
-    pub name: String,
+pub(crate) struct Key {
+    pub(crate) pos: Pos,
+    pub(crate) name: String,
 }
 
 impl Value {
     /// What a user would call this kind of value, for "expected X, found Y" messages.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Value::Null => "nothing (null)",
             Value::Bool(_) => "a boolean",
@@ -69,15 +69,15 @@ impl Value {
 
 /// A YAML document that could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub pos: Option<Pos>,
-    pub message: String,
+pub(crate) struct SyntaxError {
+    pub(crate) pos: Option<Pos>,
+    pub(crate) message: String,
 }
 
 /// Parses one YAML document with duplicate keys refused and alias expansion, depth and
 /// node counts bounded, so that a hostile file can neither pass silently nor exhaust
 /// memory.
-pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     if text.len() > MAX_BYTES {
         return Err(SyntaxError {
             pos: None,

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::judge::policy::{Policy, VersionKind};
 use crate::judge::requirements::hint;
 
-pub fn render(policy: &Policy, source: &str) -> String {
+pub(crate) fn render(policy: &Policy, source: &str) -> String {
     let mut out = String::new();
     let _ = write(&mut out, policy, source);
     out
@@ -107,7 +107,7 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
 
 /// `explain --keys`: every key of a policy file, from the same text as the policy types'
 /// doc comments.
-pub fn keys() -> String {
+pub(crate) fn keys() -> String {
     let mut out = String::from("policy file keys (.shipgate.yml):\n");
     for (key, doc) in crate::judge::policy::KEYS {
         let _ = writeln!(out, "\n  {key}\n      {doc}");

@@ -48,7 +48,7 @@ struct Lines {
 /// - `location`: `path` (from [`anchor`]), line 1. GitLab refuses an issue without a file
 ///   and line, but a missing requirement is about the change as a whole, not about a line
 ///   of it.
-pub fn render(report: &Report, path: &str) -> String {
+pub(crate) fn render(report: &Report, path: &str) -> String {
     let issues: Vec<Issue> = report
         .requirements
         .iter()
@@ -92,7 +92,7 @@ pub fn render(report: &Report, path: &str) -> String {
 /// class (`printf 'shipgate\0shipgate/bad-policy\0error' | git hash-object --stdin`), so
 /// that the merge request shows the failure instead of an empty or unreadable report.
 /// It points at [`error_anchor`].
-pub fn render_error(code: Code, message: &str, path: &str) -> String {
+pub(crate) fn render_error(code: Code, message: &str, path: &str) -> String {
     let check_name = format!("shipgate/{code}");
     crate::report::output::json::to_string(&[Issue {
         description: format!("shipgate could not decide ({code}): {message}"),
@@ -122,7 +122,7 @@ pub fn render_error(code: Code, message: &str, path: &str) -> String {
 /// `exists` tells whether a repository path names a file at head; `first_file` gives the
 /// first file of head's tree. Only a tree with no file at all, where no path can exist,
 /// falls back to `.gitlab-ci.yml`.
-pub fn anchor(
+pub(crate) fn anchor(
     report: &Report,
     ci_config: Option<&str>,
     exists: impl Fn(&str) -> bool,
@@ -147,7 +147,7 @@ pub fn anchor(
 /// The path that the error document points at. When shipgate could not decide, head may
 /// be unknown (an unknown revision, a broken event), so nothing can be looked up there:
 /// the pipeline's own file is the one path GitLab itself needs at the commit it runs.
-pub fn error_anchor(ci_config: Option<&str>) -> String {
+pub(crate) fn error_anchor(ci_config: Option<&str>) -> String {
     repository_path(ci_config).unwrap_or_else(|| DEFAULT_CI_CONFIG.to_owned())
 }
 

@@ -8,13 +8,13 @@ use serde::Serialize;
 use crate::error::Code;
 use crate::judge::verdict::Report;
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     crate::report::output::json::to_string(report)
 }
 
 /// `{"schema": 1, "verdict": "error", "error": {"code": "<kebab-case>", "message": "…"}}`:
 /// what stdout holds on exit 2, so that a reader of the report always gets JSON.
-pub fn render_error(code: Code, message: &str) -> String {
+pub(crate) fn render_error(code: Code, message: &str) -> String {
     #[derive(Serialize)]
     struct Document<'a> {
         schema: u32,

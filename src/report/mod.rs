@@ -5,12 +5,12 @@
 //! where text that came from strangers (paths, messages, labels, bodies) is escaped for
 //! the place it is going.
 
-pub mod explain;
+pub(crate) mod explain;
 pub mod github;
-pub mod gitlab;
-pub mod json;
+pub(crate) mod gitlab;
+pub(crate) mod json;
 pub mod output;
-pub mod text;
+pub(crate) mod text;
 
 /// How to render a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

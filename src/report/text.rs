@@ -23,7 +23,7 @@ const DIM: Style = Style::new().dimmed();
 /// At most this many pieces of evidence are listed per requirement; JSON has them all.
 const EVIDENCE_SHOWN: usize = 3;
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = write_report(&mut out, report);
     out
@@ -219,7 +219,7 @@ fn plural(n: usize) -> &'static str {
 /// An error that stopped a command, with its causes, as `error: ...` lines for people.
 /// Messages quote text from the change (trailer values, flag keys, ref names), so each
 /// line is escaped like a report line.
-pub fn error(error: &anyhow::Error) -> String {
+pub(crate) fn error(error: &anyhow::Error) -> String {
     let message = crate::error::message(error);
     let lines: Vec<_> = message.lines().map(clean).collect();
     format!("error: {}\n", lines.join("\n"))
@@ -229,7 +229,7 @@ pub fn error(error: &anyhow::Error) -> String {
 /// a runner would act on, shown as a `\u{..}` escape: controls (escape sequences,
 /// carriage returns, line feeds), bidi controls, zero-width and other invisible
 /// characters, U+2028/U+2029 and U+FEFF ([`crate::escape::hidden`]).
-pub fn clean(s: &str) -> Cow<'_, str> {
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
     crate::escape::visible(s)
 }
 

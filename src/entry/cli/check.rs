@@ -20,33 +20,33 @@ use crate::report::{self, Format};
 use crate::request::{self, CiContext, Flags};
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The repository (any folder inside it) [default: the current folder; under GitHub
     /// Actions, the workspace and the `working-directory` input].
     #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
+    pub(crate) repo: Option<PathBuf>,
     /// What the change merges into [default: from the CI event; else the branch's upstream,
     /// else origin/HEAD].
     #[arg(long, value_name = "REV")]
-    pub base: Option<String>,
+    pub(crate) base: Option<String>,
     /// The tip of the change [default: from the CI event; else HEAD].
     #[arg(long, value_name = "REV")]
-    pub head: Option<String>,
+    pub(crate) head: Option<String>,
     /// Judge the change as this stage, whatever its signals say.
     #[arg(long, value_name = "STAGE")]
-    pub stage: Option<String>,
+    pub(crate) stage: Option<String>,
     /// A pull-request label (repeatable; replaces the labels a CI system reports).
     #[arg(long = "label", value_name = "NAME")]
-    pub labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     /// A file holding the pull-request body.
     #[arg(long, value_name = "FILE")]
-    pub body_file: Option<PathBuf>,
+    pub(crate) body_file: Option<PathBuf>,
     /// Read the policy from this file instead of the base commit.
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// How to print the report [default: github under GitHub Actions, else text].
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub(crate) format: Option<Format>,
 }
 
 impl CheckArgs {

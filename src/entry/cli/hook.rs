@@ -14,7 +14,7 @@ use crate::gather::env::Env;
 use crate::report::output::Output;
 
 #[derive(Debug, Subcommand)]
-pub enum HookCommand {
+pub(crate) enum HookCommand {
     /// Write an executable pre-push hook that runs `shipgate pre-push` on every push.
     ///
     /// The hook goes where git looks for hooks: `core.hooksPath` when set, else the
@@ -48,20 +48,20 @@ Exit codes:
   0  every ref passes or is overridden (warnings allowed)
   1  a ref is blocked: git stops the push
   2  could not decide (bad input, unknown revision, no base): git stops the push")]
-pub struct PrePushArgs {
+pub(crate) struct PrePushArgs {
     /// The remote's name, or its URL when the push named none (git's first argument).
     #[arg(required_unless_present = "from_env")]
-    pub remote: Option<String>,
+    pub(crate) remote: Option<String>,
     /// The URL pushed to (git's second argument).
     #[arg(required_unless_present = "from_env")]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// Read the push from the PRE_COMMIT_* variables that the pre-commit framework sets
     /// for a pre-push hook, instead of git's arguments and stdin.
     #[arg(long, conflicts_with_all = ["remote", "url"])]
-    pub from_env: bool,
+    pub(crate) from_env: bool,
     /// The repository [default: $GIT_DIR when git sets it, else the current folder].
     #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
+    pub(crate) repo: Option<PathBuf>,
 }
 
 /// Runs `shipgate hook install | uninstall`.

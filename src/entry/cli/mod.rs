@@ -38,7 +38,7 @@ Exit codes:
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 impl Cli {
@@ -52,7 +52,7 @@ impl Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Judge a change (the commits of BASE..HEAD and the diff since their merge-base).
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
@@ -165,7 +165,7 @@ pub fn usage_error(out: &mut Output<'_>, error: &clap::Error, args: &[OsString])
 
 /// The `--format` that raw arguments name (`--format json` or `--format=json`; the last
 /// one wins), for when clap could not read them.
-pub fn format_in_args(args: &[OsString]) -> Option<Format> {
+pub(crate) fn format_in_args(args: &[OsString]) -> Option<Format> {
     let mut found = None;
     let mut args = args.iter().skip(1).map(|a| a.to_str());
     while let Some(arg) = args.next() {

@@ -15,14 +15,14 @@ use crate::report::output::Output;
 use crate::report::text::clean;
 
 #[derive(Debug, Args)]
-pub struct PolicyArgs {
+pub(crate) struct PolicyArgs {
     /// The policy file [default: .shipgate.yml or .github/shipgate.yml in the working tree, the
     /// one a new change will be checked against once committed; else the built-in policy].
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// The repository whose policy to use.
     #[arg(long, value_name = "DIR", default_value = ".")]
-    pub repo: PathBuf,
+    pub(crate) repo: PathBuf,
 }
 
 /// `explain --keys`: what every key of a policy file means.

@@ -14,6 +14,7 @@ use crate::error::{Code, Tag as _};
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::git::{is_object_id, is_zero_id};
+use crate::gather::github::{DEFAULT_API_URL, DEFAULT_SERVER_URL};
 use crate::request::{Base, CiContext};
 
 /// The most bytes a string taken from the payload may hold: revisions, ref and branch
@@ -26,54 +27,54 @@ const MAX_LABELS: usize = 1000;
 
 /// Everything a run under GitHub Actions knows before it opens the repository.
 #[derive(Debug, Clone, Default)]
-pub struct GithubRun {
+pub(crate) struct GithubRun {
     /// `GITHUB_EVENT_NAME`.
-    pub event: String,
-    pub context: CiContext,
+    pub(crate) event: String,
+    pub(crate) context: CiContext,
     /// The pull request the event is about, if any.
-    pub pull: Option<Pull>,
+    pub(crate) pull: Option<Pull>,
     /// On `merge_group`: the number of the pull request that the queue entry merges, whose
     /// labels and body its `pull_request` runs judged.
-    pub queued: Option<u64>,
-    pub inputs: Inputs,
+    pub(crate) queued: Option<u64>,
+    pub(crate) inputs: Inputs,
     /// `GITHUB_WORKSPACE`: where the runner checked the repository out.
-    pub workspace: Option<PathBuf>,
+    pub(crate) workspace: Option<PathBuf>,
     /// `GITHUB_API_URL`, `GITHUB_SERVER_URL` and `GITHUB_REPOSITORY` (`owner/name`).
-    pub api_url: String,
-    pub server_url: String,
-    pub repository: Option<String>,
+    pub(crate) api_url: String,
+    pub(crate) server_url: String,
+    pub(crate) repository: Option<String>,
     /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`: files the runner reads after the step.
-    pub output_file: Option<PathBuf>,
-    pub summary_file: Option<PathBuf>,
+    pub(crate) output_file: Option<PathBuf>,
+    pub(crate) summary_file: Option<PathBuf>,
     /// Why there is nothing to judge (a deleted branch or tag), if so.
-    pub nothing_to_check: Option<String>,
+    pub(crate) nothing_to_check: Option<String>,
     /// For a push: the `before` commit and whether the push was forced, to explain a
     /// `before` that the clone lacks.
-    pub push_before: Option<(String, bool)>,
+    pub(crate) push_before: Option<(String, bool)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pull {
-    pub number: u64,
+pub(crate) struct Pull {
+    pub(crate) number: u64,
     /// The head lives in another repository, whose token GitHub makes read-only.
-    pub from_fork: bool,
+    pub(crate) from_fork: bool,
 }
 
 /// The action's inputs (`action.yml`), as the runner passes them: `INPUT_<NAME>`, upper
 /// case, with a hyphen kept as it is (`INPUT_WORKING-DIRECTORY`). An empty input is unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Inputs {
-    pub config: Option<String>,
-    pub stage: Option<String>,
-    pub base: Option<String>,
-    pub head: Option<String>,
-    pub token: Option<String>,
-    pub comment: bool,
-    pub working_directory: Option<String>,
+pub(crate) struct Inputs {
+    pub(crate) config: Option<String>,
+    pub(crate) stage: Option<String>,
+    pub(crate) base: Option<String>,
+    pub(crate) head: Option<String>,
+    pub(crate) token: Option<String>,
+    pub(crate) comment: bool,
+    pub(crate) working_directory: Option<String>,
 }
 
 impl Inputs {
-    pub fn from_env(env: &Env) -> Result<Inputs> {
+    pub(crate) fn from_env(env: &Env) -> Result<Inputs> {
         Ok(Inputs {
             config: input(env, "config")?,
             stage: input(env, "stage")?,
@@ -124,7 +125,7 @@ fn boolean(value: &str) -> Result<bool> {
 }
 
 /// Reads the run's environment when `GITHUB_ACTIONS=true`; `Ok(None)` elsewhere.
-pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
+pub(crate) fn detect(env: &Env) -> Result<Option<GithubRun>> {
     if !env.is_true("GITHUB_ACTIONS") {
         return Ok(None);
     }
@@ -147,12 +148,12 @@ pub fn detect(env: &Env) -> Result<Option<GithubRun>> {
         workspace: env.get("GITHUB_WORKSPACE")?.map(PathBuf::from),
         api_url: env
             .get("GITHUB_API_URL")?
-            .unwrap_or("https://api.github.com")
+            .unwrap_or(DEFAULT_API_URL)
             .trim_end_matches('/')
             .to_owned(),
         server_url: env
             .get("GITHUB_SERVER_URL")?
-            .unwrap_or("https://github.com")
+            .unwrap_or(DEFAULT_SERVER_URL)
             .trim_end_matches('/')
             .to_owned(),
         repository: env.get("GITHUB_REPOSITORY")?.map(str::to_owned),

@@ -4,5 +4,5 @@
 mod event;
 mod run;
 
-pub use event::{GithubRun, detect};
-pub use run::run;
+pub(crate) use event::detect;
+pub(crate) use run::run;

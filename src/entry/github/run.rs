@@ -23,7 +23,12 @@ use crate::request::{self, Base, Body, Flags, Request};
 
 /// Judges the change of the event `run` describes, the flags winning over the inputs and
 /// the inputs over the event.
-pub fn run(flags: Flags, format: Option<Format>, run: &GithubRun, env: &Env) -> Result<Checked> {
+pub(crate) fn run(
+    flags: Flags,
+    format: Option<Format>,
+    run: &GithubRun,
+    env: &Env,
+) -> Result<Checked> {
     let format = format.unwrap_or(Format::Github);
     let mut checked = Checked {
         output_file: run.output_file.clone(),

@@ -73,16 +73,16 @@ impl Repo {
     }
 
     /// The libgit2 handle, for the edges (hooks, pre-push) that need more than a change.
-    pub fn git2(&self) -> &Repository {
+    pub(crate) fn git2(&self) -> &Repository {
         &self.repo
     }
 
-    pub fn is_shallow(&self) -> bool {
+    pub(crate) fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
     }
 
     /// Resolves a revision to a commit, saying what to do when it does not exist.
-    pub fn resolve(&self, rev: &str, what: &str) -> Result<Oid> {
+    pub(crate) fn resolve(&self, rev: &str, what: &str) -> Result<Oid> {
         // In a shallow clone a missing commit is most likely beyond the depth.
         let code = if self.is_shallow() {
             Code::MissingHistory
@@ -140,7 +140,7 @@ impl Repo {
     }
 
     /// The base when none is given: the current branch's upstream, else `origin/HEAD`.
-    pub fn default_base(&self) -> Result<(String, Oid)> {
+    pub(crate) fn default_base(&self) -> Result<(String, Oid)> {
         if let Ok(head) = self.repo.head()
             && head.is_branch()
             && let Ok(name) = head.name()
@@ -166,7 +166,7 @@ impl Repo {
     /// shown by: a symbolic ref (`refs/remotes/origin/HEAD`) by its target (`origin/main`).
     /// A ref that is missing, or dangling after a branch was deleted, is skipped: it
     /// names no tip that anyone knows.
-    pub fn first_commit_ref(&self, refs: &[String]) -> Option<(String, Oid)> {
+    pub(crate) fn first_commit_ref(&self, refs: &[String]) -> Option<(String, Oid)> {
         refs.iter().find_map(|name| {
             let reference = self.repo.find_reference(name).ok()?;
             let commit = reference.peel_to_commit().ok()?;
@@ -210,7 +210,7 @@ impl Repo {
     /// The bytes of the file at `path` in `commit`, or `None` if there is no such file.
     /// Files come from the change, so a blob over `max` bytes is refused before it is
     /// loaded (the object database tells its size from the header alone).
-    pub fn read_file(&self, commit: Oid, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn read_file(&self, commit: Oid, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
         let tree = self.repo.find_commit(commit)?.tree()?;
         let entry = match tree.get_path(Path::new(path)) {
             Ok(e) => e,
@@ -247,7 +247,7 @@ impl Repo {
     }
 
     /// Whether `path` names a file (not a folder) at `commit`; false when unreadable.
-    pub fn has_file(&self, commit: Oid, path: &str) -> bool {
+    pub(crate) fn has_file(&self, commit: Oid, path: &str) -> bool {
         let Ok(tree) = self.repo.find_commit(commit).and_then(|c| c.tree()) else {
             return false;
         };
@@ -258,7 +258,7 @@ impl Repo {
     /// A file of `commit`'s tree, the same for the same tree: the first top-level file in
     /// git's order of names, else the first such file of the first folder that holds one;
     /// `None` when the tree holds no file at all.
-    pub fn first_file(&self, commit: Oid) -> Option<String> {
+    pub(crate) fn first_file(&self, commit: Oid) -> Option<String> {
         let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).ok()?;
         self.first_file_in(&tree, "")
     }
@@ -282,7 +282,7 @@ impl Repo {
     }
 
     /// The names of the tags that point at `commit`.
-    pub fn tags_at(&self, commit: Oid) -> Result<Vec<String>> {
+    pub(crate) fn tags_at(&self, commit: Oid) -> Result<Vec<String>> {
         let mut tags = Vec::new();
         for reference in self.repo.references_glob("refs/tags/*")? {
             let reference = reference?;
@@ -306,7 +306,7 @@ impl Repo {
 /// stable one (a full release answers for everything since the last full release), for
 /// a pre-release any lower version. `None` when `tag` is the first.
 /// Release tags are those `pattern` (the policy's `signals.tag-pattern`) picks.
-pub fn previous_release_tag(
+pub(crate) fn previous_release_tag(
     repo: &Repo,
     pattern: &regex::Regex,
     tag: &str,
@@ -340,19 +340,19 @@ pub fn previous_release_tag(
 /// A full object name as CI systems and git's hook protocol write it: 40 hex digits
 /// (SHA-1) or 64 (SHA-256). Abbreviations are refused: a short one could name another
 /// object, and nobody who speaks for a CI system writes one.
-pub fn is_object_id(text: &str) -> bool {
+pub(crate) fn is_object_id(text: &str) -> bool {
     matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The all-zero id by which git and CI systems say "no commit" (a new or deleted ref).
-pub fn is_zero_id(id: &str) -> bool {
+pub(crate) fn is_zero_id(id: &str) -> bool {
     id.bytes().all(|b| b == b'0')
 }
 
 /// git's id of the empty tree: the base of a range that starts at the first commit.
-pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+pub(crate) const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
-pub fn short(oid: Oid) -> String {
+pub(crate) fn short(oid: Oid) -> String {
     crate::judge::change::short_id(&oid.to_string()).to_owned()
 }
 

@@ -14,7 +14,7 @@ use crate::judge::change::Commit;
 impl Repo {
     /// The commits of `base..head` (every commit reachable from `head` when `base` is
     /// `None`), with their trailers.
-    pub fn commits(&self, base: Option<Oid>, head: Oid) -> Result<Vec<Commit>> {
+    pub(crate) fn commits(&self, base: Option<Oid>, head: Oid) -> Result<Vec<Commit>> {
         let range = match base {
             Some(base) => format!("{}..{}", short(base), short(head)),
             None => short(head),

@@ -12,7 +12,7 @@ use crate::gather::http::{is_permission_error, with_code};
 /// (`GITHUB_SERVER_URL`, or [`DEFAULT_SERVER_URL`]). Only that server is recognised,
 /// since its API is the only one the token can ask. Nothing else is accepted: no query,
 /// fragment, extra or dot segments, percent escapes, or names GitHub would not allow.
-pub fn parse_pull_url(server_url: &str, text: &str) -> Option<(String, String, u64)> {
+pub(crate) fn parse_pull_url(server_url: &str, text: &str) -> Option<(String, String, u64)> {
     let server = server_url.trim().trim_end_matches('/');
     let text = text.trim();
     let (scheme, _) = server.split_once("://")?;
@@ -43,10 +43,10 @@ fn parse_number(text: &str) -> Option<u64> {
 }
 
 /// Follows links to pull requests on this GitHub server, when there is a token.
-pub struct PullLinks<'c> {
-    pub client: Option<&'c Client>,
+pub(crate) struct PullLinks<'c> {
+    pub(crate) client: Option<&'c Client>,
     /// `GITHUB_SERVER_URL`: only links to this server are followed.
-    pub server_url: &'c str,
+    pub(crate) server_url: &'c str,
 }
 
 impl Links for PullLinks<'_> {

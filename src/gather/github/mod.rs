@@ -28,18 +28,18 @@ use super::git::is_object_id;
 use super::http::{
     self, Answer, ApiError, Deadline, ErrorKind, Service, Sleeper, Transport, describe,
 };
-pub use links::{PullLinks, parse_pull_url};
+pub(crate) use links::PullLinks;
 pub use wire::{FileStatus, PullFile};
 use wire::{WireComment, WireCommit, WirePull};
 
 /// The public API, for when `GITHUB_API_URL` is unset.
-pub const DEFAULT_API_URL: &str = "https://api.github.com";
+pub(crate) const DEFAULT_API_URL: &str = "https://api.github.com";
 /// The public web server, for when `GITHUB_SERVER_URL` is unset.
-pub const DEFAULT_SERVER_URL: &str = "https://github.com";
+pub(crate) const DEFAULT_SERVER_URL: &str = "https://github.com";
 /// GitHub lists at most this many files of a pull request; a list that long may be cut.
-pub const MAX_PULL_FILES: usize = 3000;
+pub(crate) const MAX_PULL_FILES: usize = 3000;
 /// GitHub lists at most this many commits of a pull request; a list that long may be cut.
-pub const MAX_PULL_COMMITS: usize = 250;
+pub(crate) const MAX_PULL_COMMITS: usize = 250;
 
 const API_VERSION: &str = "2022-11-28";
 const ACCEPT_JSON: &str = "application/vnd.github+json";

@@ -12,7 +12,7 @@ use crate::judge::change::{Commit, FileChange, Status};
 
 impl Client {
     /// The change of pull request `number` from `base` to `head`, with `notes` to pass on.
-    pub fn pull_change(
+    pub(crate) fn pull_change(
         &self,
         number: u64,
         base: &str,

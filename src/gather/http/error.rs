@@ -68,7 +68,7 @@ impl StdError for ApiError {}
 /// return the bare [`ApiError`] for their callers to inspect ([`is_permission_error`]);
 /// the code is attached where such an error leaves the code that asked, since the error
 /// module knows no type of the crate.
-pub fn with_code(error: anyhow::Error) -> anyhow::Error {
+pub(crate) fn with_code(error: anyhow::Error) -> anyhow::Error {
     if error.chain().any(|cause| cause.is::<ApiError>()) {
         Code::Api.tag_untagged(error)
     } else {

@@ -44,14 +44,15 @@ use serde::de::DeserializeOwned;
 mod answer;
 mod error;
 
-pub use error::{ApiError, ErrorKind, is_permission_error, with_code};
+pub(crate) use error::with_code;
+pub use error::{ApiError, ErrorKind, is_permission_error};
 
 use answer::{Failure, Next, error_chain};
 
 use super::env::Env;
 
 /// Names the variable that scales every wait between retries (see [`sleeper_from_env`]).
-pub const RETRY_SCALE_VAR: &str = "SHIPGATE_API_RETRY_SCALE";
+pub(crate) const RETRY_SCALE_VAR: &str = "SHIPGATE_API_RETRY_SCALE";
 
 /// Enough of an error answer to quote the service's message.
 const MAX_ERROR_BYTES: usize = 64 << 10;
@@ -64,14 +65,14 @@ const BACKOFF_CAP: Duration = Duration::from_secs(8);
 pub type Sleeper = Arc<dyn Fn(Duration) + Send + Sync>;
 
 /// A sleeper that really sleeps.
-pub fn real_sleep() -> Sleeper {
+pub(crate) fn real_sleep() -> Sleeper {
     Arc::new(std::thread::sleep)
 }
 
 /// The sleeper that `SHIPGATE_API_RETRY_SCALE` asks for: unset, waits are slept in full;
 /// a number from 0 to 1 scales each (0: no sleeping at all), so end-to-end tests of the
 /// binary run in milliseconds. The deadline still counts the full waits.
-pub fn sleeper_from_env(env: &Env) -> Result<Sleeper> {
+pub(crate) fn sleeper_from_env(env: &Env) -> Result<Sleeper> {
     let Some(text) = env.get(RETRY_SCALE_VAR)? else {
         return Ok(real_sleep());
     };
@@ -86,13 +87,13 @@ pub fn sleeper_from_env(env: &Env) -> Result<Sleeper> {
 /// The time a run may spend on APIs: requests, and the waits between tries. A run makes
 /// one and hands a clone to every transport it builds; the clones share what is spent.
 #[derive(Clone)]
-pub struct Deadline {
+pub(crate) struct Deadline {
     total: Duration,
     spent: Arc<Mutex<Duration>>,
 }
 
 impl Deadline {
-    pub fn new(total: Duration) -> Deadline {
+    pub(crate) fn new(total: Duration) -> Deadline {
         Deadline {
             total,
             spent: Arc::default(),
@@ -115,47 +116,47 @@ impl Deadline {
 
 /// What a client tells the transport about its service: how messages name it and what a
 /// user can do when it fails. The transport words every failure from these.
-pub struct Service {
+pub(crate) struct Service {
     /// How messages name the API: `GitHub API`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Who answers: `GitHub` (`GitHub said: …`, `GitHub asked to retry after 3 s`).
-    pub speaker: &'static str,
+    pub(crate) speaker: &'static str,
     /// The setting that holds the API's address, and an example of it.
-    pub url_setting: &'static str,
-    pub example_url: &'static str,
+    pub(crate) url_setting: &'static str,
+    pub(crate) example_url: &'static str,
     /// Sent with every request.
-    pub headers: &'static [(&'static str, &'static str)],
+    pub(crate) headers: &'static [(&'static str, &'static str)],
     /// The service's own words in an error answer, if it gave any.
-    pub said: fn(&[u8]) -> Option<String>,
+    pub(crate) said: fn(&[u8]) -> Option<String>,
     /// What to check when an answer is not one shipgate can use: the settings that name
     /// what is asked.
-    pub check: &'static str,
+    pub(crate) check: &'static str,
     /// What to do when a redirect on the API's own host would turn a write into a read.
-    pub moved: &'static str,
+    pub(crate) moved: &'static str,
     /// What to do when the service fails for longer than the deadline.
-    pub trouble: &'static str,
+    pub(crate) trouble: &'static str,
     /// What to do when the rate limit runs out before the deadline.
-    pub rate_limited: &'static str,
+    pub(crate) rate_limited: &'static str,
     /// What to do on a 401 when no token was given.
-    pub wants_token: &'static str,
+    pub(crate) wants_token: &'static str,
     /// What to do on a 403 that is no rate limit: which permission the token lacks.
-    pub forbidden: &'static str,
+    pub(crate) forbidden: &'static str,
 }
 
 /// How a transport reaches its service, and how long it keeps trying.
 #[derive(Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// Shared by every transport of the run; see [`Deadline`].
-    pub deadline: Deadline,
+    pub(crate) deadline: Deadline,
     /// The budget for one request, until its answer is read.
-    pub request_timeout: Duration,
+    pub(crate) request_timeout: Duration,
     /// Spends the waits between tries; see [`Sleeper`].
-    pub sleep: Sleeper,
+    pub(crate) sleep: Sleeper,
 }
 
 /// The API's root URL from its setting: http(s), no credentials, no query; its path
 /// without a trailing slash.
-pub fn parse_base(service: &Service, text: &str) -> Result<Url> {
+pub(crate) fn parse_base(service: &Service, text: &str) -> Result<Url> {
     let Service {
         name,
         url_setting,
@@ -191,18 +192,18 @@ pub fn parse_base(service: &Service, text: &str) -> Result<Url> {
 }
 
 /// A successful (or 404) answer, read in full.
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
     /// The body was longer than `limit`; `body` holds the first part.
-    pub too_large: bool,
+    pub(crate) too_large: bool,
     /// The most of the body that the caller would read.
     limit: usize,
 }
 
 /// Requests to one API root, with one token, under the run's deadline.
-pub struct Transport {
+pub(crate) struct Transport {
     service: &'static Service,
     /// The API root, its path without a trailing slash.
     base: Url,
@@ -230,7 +231,7 @@ impl fmt::Debug for Transport {
 impl Transport {
     /// A transport to `base` ([`parse_base`]). `token` goes only into an `Authorization:
     /// Bearer` header of requests to `base`'s origin, never into a URL or a message.
-    pub fn new(
+    pub(crate) fn new(
         service: &'static Service,
         base: Url,
         token: Option<&str>,
@@ -282,11 +283,11 @@ impl Transport {
     }
 
     /// The API root.
-    pub fn base(&self) -> &Url {
+    pub(crate) fn base(&self) -> &Url {
         &self.base
     }
 
-    pub fn has_token(&self) -> bool {
+    pub(crate) fn has_token(&self) -> bool {
         self.token.is_some()
     }
 
@@ -315,7 +316,7 @@ impl Transport {
     /// A GET, tried again on rate limits, server errors and timeouts until the run's
     /// deadline. Returns a 2xx or a 404 answer, its body read up to `limit` bytes; any
     /// other status is an error.
-    pub fn get(&self, url: &Url, accept: &str, limit: usize) -> Result<Answer, ApiError> {
+    pub(crate) fn get(&self, url: &Url, accept: &str, limit: usize) -> Result<Answer, ApiError> {
         let what = describe(&Method::GET, url);
         let mut tries = 0u32;
         let mut backoffs = 0u32;
@@ -373,7 +374,7 @@ impl Transport {
     /// A POST or PATCH of a JSON `body`, sent once: a write that timed out may have
     /// happened, and a second one would, say, post a second comment. Returns a 2xx or a
     /// 404 answer (what a 404 means is the caller's to say).
-    pub fn write(
+    pub(crate) fn write(
         &self,
         method: Method,
         url: &Url,
@@ -424,7 +425,7 @@ impl Transport {
     }
 
     /// An answer's body as JSON, named `what` in the message when it is not.
-    pub fn json<T: DeserializeOwned>(
+    pub(crate) fn json<T: DeserializeOwned>(
         &self,
         method: &Method,
         url: &Url,
@@ -444,7 +445,7 @@ impl Transport {
 
     /// The next page of a list, from the link an answer to `url` gave: on the API's own
     /// origin, or an error, so that the token never leaves it.
-    pub fn follow(&self, url: &Url, next: &str) -> Result<Url, ApiError> {
+    pub(crate) fn follow(&self, url: &Url, next: &str) -> Result<Url, ApiError> {
         match self.base.join(next) {
             Ok(next) if same_origin(&next, &self.base) => Ok(next),
             _ => Err(self.bad_answer(
@@ -531,7 +532,7 @@ impl Transport {
     }
 
     /// An answer that came back but cannot be used, and why.
-    pub fn bad_answer(&self, method: &Method, url: &Url, why: String) -> ApiError {
+    pub(crate) fn bad_answer(&self, method: &Method, url: &Url, why: String) -> ApiError {
         self.error(
             ErrorKind::BadAnswer,
             format!(
@@ -545,7 +546,7 @@ impl Transport {
 
     /// Every error passes here, so no text that came from elsewhere (a server's message,
     /// an HTTP library's error) can carry the token out.
-    pub fn error(&self, kind: ErrorKind, message: String) -> ApiError {
+    pub(crate) fn error(&self, kind: ErrorKind, message: String) -> ApiError {
         let message = match &self.token {
             Some(token) => message.replace(token.as_str(), "<redacted>"),
             None => message,
@@ -642,7 +643,7 @@ fn origin(url: &Url) -> String {
 }
 
 /// `GET /repos/o/r/pulls/1/files?per_page=100`: what a message names as the request.
-pub fn describe(method: &Method, url: &Url) -> String {
+pub(crate) fn describe(method: &Method, url: &Url) -> String {
     match url.query() {
         Some(query) => format!("{method} {}?{query}", url.path()),
         None => format!("{method} {}", url.path()),

@@ -40,7 +40,7 @@ macro_rules! key_doc {
 }
 
 /// Every key of a policy file with what it means, for `shipgate explain --keys`.
-pub const KEYS: &[(&str, &str)] = &[
+pub(crate) const KEYS: &[(&str, &str)] = &[
     ("version", key_doc!(version)),
     ("stages", key_doc!(stages)),
     ("stages[].name", key_doc!(stages.name)),

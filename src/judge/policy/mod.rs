@@ -10,28 +10,28 @@ mod parse;
 mod paths;
 mod read;
 
-pub use docs::KEYS;
+pub(crate) use docs::KEYS;
 
 use regex::Regex;
 
 use crate::judge::trailers::Trailer;
 
-pub use paths::PathSet;
+pub(crate) use paths::PathSet;
 pub(crate) use read::parse_yaml;
-pub use read::{ConfigError, ConfigErrors, Document};
+pub(crate) use read::{ConfigError, ConfigErrors, Document};
 
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and
 /// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
 // The text stays at src/policy/builtin.yml, where tests/gitlab.rs commits it as a policy file.
-pub const BUILTIN_YAML: &str = include_str!("../../policy/builtin.yml");
+pub(crate) const BUILTIN_YAML: &str = include_str!("../../policy/builtin.yml");
 
 /// File names a policy may have at the repository root, in the order they are looked up.
-pub const POLICY_PATHS: [&str; 2] = [".shipgate.yml", ".github/shipgate.yml"];
+pub(crate) const POLICY_PATHS: [&str; 2] = [".shipgate.yml", ".github/shipgate.yml"];
 
 /// Finds the policy file among [`POLICY_PATHS`], wherever `read` looks (a commit, the
 /// working tree). Two policies would leave it unclear which one is in force, so that is
 /// an error rather than a silent choice.
-pub fn locate<T>(
+pub(crate) fn locate<T>(
     mut read: impl FnMut(&'static str) -> anyhow::Result<Option<T>>,
     where_: &str,
 ) -> anyhow::Result<Option<(&'static str, T)>> {
@@ -52,49 +52,49 @@ pub fn locate<T>(
 }
 
 #[derive(Debug, Clone)]
-pub struct Policy {
+pub(crate) struct Policy {
     #[doc = key_doc!(stages)]
-    pub stages: Vec<Stage>,
+    pub(crate) stages: Vec<Stage>,
     #[doc = key_doc!(signals)]
-    pub signals: Signals,
+    pub(crate) signals: Signals,
     #[doc = key_doc!(flag-registry)]
-    pub flag_registry: FlagRegistry,
+    pub(crate) flag_registry: FlagRegistry,
     #[doc = key_doc!(requirements)]
-    pub requirements: Vec<Requirement>,
+    pub(crate) requirements: Vec<Requirement>,
     #[doc = key_doc!(overrides)]
-    pub overrides: Overrides,
+    pub(crate) overrides: Overrides,
 }
 
 #[derive(Debug, Clone)]
-pub struct Stage {
+pub(crate) struct Stage {
     #[doc = key_doc!(stages.name)]
-    pub name: String,
+    pub(crate) name: String,
     #[doc = key_doc!(stages.description)]
-    pub description: String,
+    pub(crate) description: String,
     #[doc = key_doc!(stages.signals)]
-    pub signals: StageSignals,
+    pub(crate) signals: StageSignals,
     #[doc = key_doc!(stages.require)]
-    pub require: Vec<String>,
+    pub(crate) require: Vec<String>,
     #[doc = key_doc!(stages.warn)]
-    pub warn: Vec<String>,
+    pub(crate) warn: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct StageSignals {
+pub(crate) struct StageSignals {
     #[doc = key_doc!(stages.signals.labels)]
-    pub labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     #[doc = key_doc!(stages.signals.trailer)]
-    pub trailer: Vec<String>,
+    pub(crate) trailer: Vec<String>,
     #[doc = key_doc!(stages.signals.tag)]
-    pub tag: Option<VersionKind>,
+    pub(crate) tag: Option<VersionKind>,
     #[doc = key_doc!(stages.signals.version)]
-    pub version: Option<VersionKind>,
+    pub(crate) version: Option<VersionKind>,
     #[doc = key_doc!(stages.signals.flag-stage)]
-    pub flag_stage: Vec<String>,
+    pub(crate) flag_stage: Vec<String>,
 }
 
 impl StageSignals {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.labels.is_empty()
             && self.trailer.is_empty()
             && self.tag.is_none()
@@ -105,80 +105,71 @@ impl StageSignals {
 
 /// Which versions a tag or manifest signal accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VersionKind {
+pub(crate) enum VersionKind {
     /// No pre-release part (`2.1.0`); for manifests, also greater than the old version.
     Stable,
     /// A pre-release part (`2.1.0-rc.1`).
     Prerelease,
 }
 
-impl VersionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VersionKind::Stable => "stable",
-            VersionKind::Prerelease => "prerelease",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
-pub struct Signals {
+pub(crate) struct Signals {
     #[doc = key_doc!(signals.trailer)]
-    pub trailer: String,
+    pub(crate) trailer: String,
     #[doc = key_doc!(signals.tag-pattern)]
-    pub tag_pattern: Regex,
+    pub(crate) tag_pattern: Regex,
     #[doc = key_doc!(signals.manifests)]
-    pub manifests: Vec<String>,
+    pub(crate) manifests: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct FlagRegistry {
+pub(crate) struct FlagRegistry {
     #[doc = key_doc!(flag-registry.path)]
-    pub path: String,
+    pub(crate) path: String,
     #[doc = key_doc!(flag-registry.stages)]
-    pub stages: Vec<String>,
+    pub(crate) stages: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Requirement {
+pub(crate) struct Requirement {
     /// Stable kebab-case id (`docs`, `template`, `feature-flag`, `marketing`, or your own).
-    pub id: String,
+    pub(crate) id: String,
     #[doc = key_doc!(requirements.description)]
-    pub description: String,
+    pub(crate) description: String,
     /// What counts as evidence; any one piece satisfies the requirement.
-    pub evidence: Evidence,
+    pub(crate) evidence: Evidence,
     #[doc = key_doc!(requirements.hint)]
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     #[doc = key_doc!(requirements.paths)]
-    pub paths: PathSet,
+    pub(crate) paths: PathSet,
     #[doc = key_doc!(requirements.trailers)]
-    pub trailers: Vec<String>,
+    pub(crate) trailers: Vec<String>,
     #[doc = key_doc!(requirements.labels)]
-    pub labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     #[doc = key_doc!(requirements.body-lines)]
-    pub body_lines: Vec<String>,
+    pub(crate) body_lines: Vec<String>,
     #[doc = key_doc!(requirements.body-checkboxes)]
-    pub body_checkboxes: Vec<String>,
+    pub(crate) body_checkboxes: Vec<String>,
     #[doc = key_doc!(requirements.flag-registry)]
-    pub flag_registry: bool,
+    pub(crate) flag_registry: bool,
     #[doc = key_doc!(requirements.flag-trailers)]
-    pub flag_trailers: Vec<String>,
+    pub(crate) flag_trailers: Vec<String>,
     #[doc = key_doc!(requirements.flag-label-prefix)]
-    pub flag_label_prefix: Option<String>,
+    pub(crate) flag_label_prefix: Option<String>,
 }
 
 impl Evidence {
     /// Whether this requirement may look at flag keys, so the registry must be read.
-    pub fn names_flags(&self) -> bool {
+    pub(crate) fn names_flags(&self) -> bool {
         self.flag_registry || !self.flag_trailers.is_empty() || self.flag_label_prefix.is_some()
     }
 
     /// The flag key a trailer names, if it is one of the flag trailers.
-    pub fn flag_key_of_trailer<'t>(&self, trailer: &'t Trailer) -> Option<&'t str> {
+    pub(crate) fn flag_key_of_trailer<'t>(&self, trailer: &'t Trailer) -> Option<&'t str> {
         self.flag_trailers
             .iter()
             .any(|k| trailer.key_is(k))
@@ -187,7 +178,7 @@ impl Evidence {
     }
 
     /// The flag key a label names (`flag:<key>`), prefix compared as labels are.
-    pub fn flag_key_of_label<'l>(&self, label: &'l str) -> Option<&'l str> {
+    pub(crate) fn flag_key_of_label<'l>(&self, label: &'l str) -> Option<&'l str> {
         let prefix = self.flag_label_prefix.as_deref()?;
         let head = label.get(..prefix.len())?;
         let key = &label[prefix.len()..];
@@ -196,38 +187,30 @@ impl Evidence {
 }
 
 #[derive(Debug, Clone)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     #[doc = key_doc!(overrides.enabled)]
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     #[doc = key_doc!(overrides.labels)]
-    pub labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     #[doc = key_doc!(overrides.trailers)]
-    pub trailers: Vec<String>,
+    pub(crate) trailers: Vec<String>,
 }
 
 impl Policy {
     /// The built-in policy (the handbook's rules).
-    pub fn builtin() -> Policy {
+    pub(crate) fn builtin() -> Policy {
         Policy::from_yaml(BUILTIN_YAML, "built-in policy")
             .expect("the built-in policy is valid; a unit test guards this")
     }
 
     /// Reads and validates a policy. `origin` names the file in messages
     /// (`.shipgate.yml`, `.shipgate.yml@1a2b3c4`).
-    pub fn from_yaml(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
+    pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
         parse::policy(text, origin)
     }
 
-    pub fn stage(&self, name: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.name == name)
-    }
-
-    pub fn requirement(&self, id: &str) -> Option<&Requirement> {
-        self.requirements.iter().find(|r| r.id == id)
-    }
-
     /// Whether any requirement needs the flag registry at head.
-    pub fn needs_flag_registry(&self) -> bool {
+    pub(crate) fn needs_flag_registry(&self) -> bool {
         self.requirements.iter().any(|r| r.evidence.names_flags())
             || self.stages.iter().any(|s| !s.signals.flag_stage.is_empty())
     }
@@ -235,13 +218,23 @@ impl Policy {
 
 /// ASCII-case-insensitive equality, as git compares trailer keys and as GitHub treats
 /// labels. Deliberately no Unicode folding: a look-alike letter must not match.
-pub fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Policy {
+        fn stage(&self, name: &str) -> Option<&Stage> {
+            self.stages.iter().find(|s| s.name == name)
+        }
+
+        fn requirement(&self, id: &str) -> Option<&Requirement> {
+            self.requirements.iter().find(|r| r.id == id)
+        }
+    }
 
     #[test]
     fn builtin_policy_is_the_handbook() {

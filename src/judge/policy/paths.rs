@@ -11,7 +11,7 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// An ordered list of patterns; the last pattern that matches a path decides.
 #[derive(Debug, Clone)]
-pub struct PathSet {
+pub(crate) struct PathSet {
     patterns: Vec<Pattern>,
     set: GlobSet,
 }
@@ -24,7 +24,7 @@ struct Pattern {
 
 impl PathSet {
     /// Compiles `patterns`; the error names the pattern's index and what is wrong with it.
-    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, (usize, String)> {
+    pub(crate) fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, (usize, String)> {
         let mut builder = GlobSetBuilder::new();
         let mut compiled = Vec::with_capacity(patterns.len());
         for (i, text) in patterns.iter().enumerate() {
@@ -43,17 +43,17 @@ impl PathSet {
         })
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
 
     /// The patterns as written, for hints and `explain`.
-    pub fn patterns(&self) -> impl Iterator<Item = (&str, bool)> {
+    pub(crate) fn patterns(&self) -> impl Iterator<Item = (&str, bool)> {
         self.patterns.iter().map(|p| (p.text.as_str(), p.negated))
     }
 
     /// Whether the path (repository-relative, as raw bytes) is selected.
-    pub fn is_match(&self, path: &[u8]) -> bool {
+    pub(crate) fn is_match(&self, path: &[u8]) -> bool {
         if self.patterns.is_empty() {
             return false;
         }

@@ -12,13 +12,13 @@ use crate::judge::yaml::{self, Key, Node, Pos, Value};
 
 /// One problem in a policy or another YAML file shipgate reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     /// The file, as the user knows it (`.shipgate.yml@1a2b3c4` when read from a commit).
-    pub origin: String,
-    pub pos: Option<Pos>,
+    pub(crate) origin: String,
+    pub(crate) pos: Option<Pos>,
     /// The key path (`stages[1].require[0]`); empty for the whole document.
-    pub key: String,
-    pub message: String,
+    pub(crate) key: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for ConfigError {
@@ -40,15 +40,15 @@ impl fmt::Display for ConfigError {
 
 /// All the problems found in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigErrors {
+pub(crate) struct ConfigErrors {
     /// What kind of file it is.
-    pub what: Document,
-    pub errors: Vec<ConfigError>,
+    pub(crate) what: Document,
+    pub(crate) errors: Vec<ConfigError>,
 }
 
 /// The kinds of YAML file that shipgate validates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Document {
+pub(crate) enum Document {
     Policy,
     FlagRegistry,
 }

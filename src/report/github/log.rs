@@ -18,7 +18,7 @@ const ANNOTATION_FIELD_CHARS: usize = 2_000;
 /// What `shipgate check --format github` prints to stdout: the people-readable report (the
 /// same lines as the text format, which `out` defuses so that none can start a workflow
 /// command), then one annotation per finding ([`commands`]).
-pub fn write(report: &Report, out: &mut Output<'_>) -> Result<()> {
+pub(crate) fn write(report: &Report, out: &mut Output<'_>) -> Result<()> {
     out.print(&crate::report::text::render(report))?;
     for command in commands(report) {
         out.command(Stream::Stdout, &command)?;
@@ -35,7 +35,7 @@ pub fn write(report: &Report, out: &mut Output<'_>) -> Result<()> {
 /// when the problem says where. A pass gets no annotation: annotations mark what needs
 /// attention, and a pass needs none; its verdict is in the log, the summary and the
 /// `verdict` output.
-pub fn commands(report: &Report) -> Vec<Command> {
+pub(crate) fn commands(report: &Report) -> Vec<Command> {
     annotations(report)
         .iter()
         .map(Annotation::command)
@@ -44,18 +44,18 @@ pub fn commands(report: &Report) -> Vec<Command> {
 
 /// An `::error` command for an error that stopped the run (exit 2), so that it shows on
 /// the run's page and not only in the log.
-pub fn error_command(message: &str) -> Command {
+pub(crate) fn error_command(message: &str) -> Command {
     Annotation::new("error", "shipgate could not decide", lines_visible(message)).command()
 }
 
 /// A `::notice` command for a run that had nothing to judge (a deleted branch or tag).
-pub fn notice_command(message: &str) -> Command {
+pub(crate) fn notice_command(message: &str) -> Command {
     Annotation::new("notice", "shipgate", lines_visible(message)).command()
 }
 
 /// A `::warning` command for a problem that did not stop the run (a comment that could not
 /// be posted, say).
-pub fn warning_command(message: &str) -> Command {
+pub(crate) fn warning_command(message: &str) -> Command {
     Annotation::new("warning", "shipgate", lines_visible(message)).command()
 }
 

@@ -43,9 +43,11 @@ mod log;
 mod markdown;
 mod outputs;
 
-pub use log::{commands, error_command, notice_command, warning_command, write};
+#[cfg(test)]
+pub(crate) use log::commands;
+pub(crate) use log::{error_command, notice_command, warning_command, write};
 pub use markdown::{comment, summary};
-pub use outputs::{delimiter, outputs, write_files, write_nothing_outputs};
+pub(crate) use outputs::{write_files, write_nothing_outputs};
 
 /// The first line of the sticky pull-request comment, by which the comment is found again.
 /// Text from the change cannot produce it: `<` and `!` are always escaped in the body.
@@ -53,12 +55,12 @@ pub const COMMENT_MARKER: &str = "<!-- shipgate:report -->";
 
 /// GitHub refuses a step summary file larger than 1 MiB (the runner's
 /// `CreateStepSummaryCommand.AttachmentSizeLimit`); [`summary`] stays below it.
-pub const SUMMARY_LIMIT: usize = 1024 * 1024;
+pub(crate) const SUMMARY_LIMIT: usize = 1024 * 1024;
 
 /// GitHub refuses a comment body of 65,536 characters or more. [`comment`] counts bytes,
 /// which are never fewer than characters or UTF-16 units, so it is under however GitHub
 /// counts.
-pub const COMMENT_LIMIT: usize = 65_536;
+pub(crate) const COMMENT_LIMIT: usize = 65_536;
 
 #[cfg(test)]
 pub(crate) mod tests {

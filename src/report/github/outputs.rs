@@ -27,7 +27,7 @@ use crate::judge::verdict::Report;
 /// because all three outputs are single-line, a value with a line break (a Windows runner
 /// would drop a `\r` before the delimiter line), or an id that is empty or holds the `,`
 /// that separates ids. A valid policy never produces any of these.
-pub fn outputs(report: &Report, delimiter: &str) -> Result<String> {
+pub(crate) fn outputs(report: &Report, delimiter: &str) -> Result<String> {
     let mut ids = Vec::new();
     for q in missing_required(report) {
         if q.id.is_empty() || q.id.contains(',') {
@@ -82,7 +82,7 @@ fn heredoc(pairs: &[(&str, &str)], delimiter: &str) -> Result<String> {
 
 /// A `ghadelimiter_<uuid>` heredoc delimiter, random like the one `@actions/core` uses, so
 /// that no value can end an output early by guessing it.
-pub fn delimiter() -> Result<String> {
+pub(crate) fn delimiter() -> Result<String> {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|e| {
         anyhow!("could not get random bytes for the GITHUB_OUTPUT delimiter from the OS: {e}")
@@ -108,7 +108,11 @@ pub fn delimiter() -> Result<String> {
 /// requires. The summary is cut to the room left under [`SUMMARY_LIMIT`] by what the step
 /// wrote there before; when not even the verdict fits, nothing is added, because a file
 /// over the limit loses the whole summary. Never touches `GITHUB_ENV` or `GITHUB_PATH`.
-pub fn write_files(report: &Report, output: Option<&Path>, summary: Option<&Path>) -> Result<()> {
+pub(crate) fn write_files(
+    report: &Report,
+    output: Option<&Path>,
+    summary: Option<&Path>,
+) -> Result<()> {
     if let Some(path) = output {
         let text = outputs(report, &delimiter()?)?;
         append(path, "GITHUB_OUTPUT", |_| Some(text))?;
@@ -126,7 +130,7 @@ pub fn write_files(report: &Report, output: Option<&Path>, summary: Option<&Path
 /// The outputs of a run that had nothing to judge (a deleted branch or tag): it passes,
 /// with no stage and nothing missing, so a later step's `verdict == 'blocked'` stays
 /// false.
-pub fn write_nothing_outputs(output: Option<&Path>) -> Result<()> {
+pub(crate) fn write_nothing_outputs(output: Option<&Path>) -> Result<()> {
     let Some(path) = output else { return Ok(()) };
     let text = heredoc(
         &[("stage", ""), ("verdict", "pass"), ("missing", "")],

@@ -18,7 +18,7 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 use crate::escape::hidden;
 
 /// `value` as pretty-printed JSON, ending with a line feed.
-pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     let mut buf = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, Inert::default());
     value

@@ -16,7 +16,7 @@
 //! Renderers still escape each piece of untrusted text for its own context (a report line
 //! must not break in two); this is where nothing that slipped past them gets out.
 
-pub mod json;
+pub(crate) mod json;
 
 use std::io::Write;
 
@@ -26,7 +26,7 @@ use crate::escape::{defuse, lines_visible, shown, strip_styles, visible};
 
 /// Where a piece of output goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     Stdout,
     Stderr,
 }
@@ -48,7 +48,7 @@ impl Output<'static> {
 }
 
 impl<'a> Output<'a> {
-    pub fn new(
+    pub(crate) fn new(
         commands_read: bool,
         stdout: impl Write + 'a,
         stderr: impl Write + 'a,
@@ -62,27 +62,27 @@ impl<'a> Output<'a> {
 
     /// From now on the streams are taken to be read for workflow commands (`--format
     /// github` says so even outside `GITHUB_ACTIONS`).
-    pub fn read_for_commands(&mut self) {
+    pub(crate) fn read_for_commands(&mut self) {
         self.commands_read = true;
     }
 
     /// Whether the streams are read for workflow commands.
-    pub fn commands_read(&self) -> bool {
+    pub(crate) fn commands_read(&self) -> bool {
         self.commands_read
     }
 
     /// Writes text to stdout.
-    pub fn print(&mut self, text: &str) -> Result<()> {
+    pub(crate) fn print(&mut self, text: &str) -> Result<()> {
         self.write(Stream::Stdout, text)
     }
 
     /// Writes text to stderr.
-    pub fn eprint(&mut self, text: &str) -> Result<()> {
+    pub(crate) fn eprint(&mut self, text: &str) -> Result<()> {
         self.write(Stream::Stderr, text)
     }
 
     /// Writes text to `stream`, made inert for whoever reads it (see the module docs).
-    pub fn write(&mut self, stream: Stream, text: &str) -> Result<()> {
+    pub(crate) fn write(&mut self, stream: Stream, text: &str) -> Result<()> {
         if self.commands_read {
             let safe = defuse(&strip_styles(text));
             self.raw(stream, &safe)
@@ -93,7 +93,7 @@ impl<'a> Output<'a> {
     }
 
     /// Writes one of shipgate's own workflow commands, on a line of its own.
-    pub fn command(&mut self, stream: Stream, command: &Command) -> Result<()> {
+    pub(crate) fn command(&mut self, stream: Stream, command: &Command) -> Result<()> {
         let line = command.line() + "\n";
         self.raw(stream, &line)
     }
@@ -115,19 +115,19 @@ impl<'a> Output<'a> {
 
 /// A workflow command that shipgate means: `::name key=value,...::data`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Command {
+pub(crate) struct Command {
     /// `error`, `warning` or `notice`: only shipgate's own names.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// In the order `@actions/core` writes them.
-    pub properties: Vec<(&'static str, String)>,
-    pub data: String,
+    pub(crate) properties: Vec<(&'static str, String)>,
+    pub(crate) data: String,
 }
 
 impl Command {
     /// The command as one line, without its line feed. Values are made [`visible`] (data
     /// keeps its line breaks) and then escaped exactly as `@actions/core` does it, so the
     /// line cannot end early and the runner reads back exactly these values.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let mut out = format!("::{}", self.name);
         for (i, (key, value)) in self.properties.iter().enumerate() {
             out.push(if i == 0 { ' ' } else { ',' });
@@ -142,14 +142,14 @@ impl Command {
 }
 
 /// `@actions/core`'s `escapeData`.
-pub fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// `@actions/core`'s `escapeProperty`.
-pub fn escape_property(s: &str) -> String {
+pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

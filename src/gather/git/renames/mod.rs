@@ -41,12 +41,12 @@ use similarity::{Blobs, SKETCH, copied_bound, score_of, sizes_compatible};
 /// submodule pairs only with an identical one of the same mode, and all of them count in
 /// the orders that break ties.
 #[derive(Debug, Clone, Copy)]
-pub struct Candidate<'a> {
-    pub index: usize,
-    pub path: &'a [u8],
-    pub oid: Oid,
+pub(crate) struct Candidate<'a> {
+    pub(crate) index: usize,
+    pub(crate) path: &'a [u8],
+    pub(crate) oid: Oid,
     /// `0o100644`, `0o100755`, `0o120000` (symlink) or `0o160000` (submodule).
-    pub mode: u32,
+    pub(crate) mode: u32,
 }
 
 impl Candidate<'_> {
@@ -76,7 +76,7 @@ const IDENTICAL_ALTERNATIVES: usize = 100;
 /// diff.renameLimit 1000) would, returning (deleted.index, added.index) pairs.
 ///
 /// The pairs come in the order of the added files' paths.
-pub fn detect(
+pub(crate) fn detect(
     repo: &git2::Repository,
     deleted: &[Candidate],
     added: &[Candidate],
