@@ -11,8 +11,11 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 /// Why shipgate could not decide. Kebab-case in documents (`bad-policy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub(crate) enum Code {
     /// The command line is wrong: an unknown flag or value, a missing argument, or no
     /// `--base` where none can be worked out.
@@ -82,27 +85,6 @@ impl Code {
         Code::Other,
     ];
 
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Code::BadArguments => "bad-arguments",
-            Code::BadRepository => "bad-repository",
-            Code::UnknownRevision => "unknown-revision",
-            Code::MissingHistory => "missing-history",
-            Code::UnrelatedHistories => "unrelated-histories",
-            Code::BadPolicy => "bad-policy",
-            Code::BadFile => "bad-file",
-            Code::BadManifest => "bad-manifest",
-            Code::BadRegistry => "bad-registry",
-            Code::BadSignal => "bad-signal",
-            Code::BadEvent => "bad-event",
-            Code::UnsupportedEvent => "unsupported-event",
-            Code::BadEnvironment => "bad-environment",
-            Code::Api => "api",
-            Code::Io => "io",
-            Code::Other => "other",
-        }
-    }
-
     /// `error` with this code attached. Its text is unchanged.
     pub(crate) fn tag(self, error: anyhow::Error) -> anyhow::Error {
         anyhow::Error::new(Coded { code: self, error })
@@ -139,7 +121,7 @@ impl Code {
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(crate::names::name(self))
     }
 }
 
@@ -224,7 +206,8 @@ mod tests {
 
     #[test]
     fn codes_are_kebab_case_and_distinct() {
-        let names: std::collections::BTreeSet<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        let names: std::collections::BTreeSet<_> =
+            Code::ALL.iter().map(crate::names::name).collect();
         assert_eq!(names.len(), Code::ALL.len());
         for name in names {
             assert!(

@@ -15,8 +15,8 @@
 //! - [`judge`]: the judgement, pure functions of an owned change and a validated policy.
 //! - [`report`]: the renderings (text, JSON, GitHub, GitLab, explain), and the output
 //!   boundary that every byte leaves through.
-//! - `error` and [`escape`]: leaves that every layer may use: the stable error codes, and
-//!   the escaping that makes text inert.
+//! - `error`, [`escape`] and `names`: leaves that every layer may use: the stable error
+//!   codes, the escaping that makes text inert, and the names serde gives enum variants.
 //!
 //! Only what the binary and the tests in `tests/` use is public.
 
@@ -32,6 +32,7 @@ mod error;
 pub mod escape;
 pub mod gather;
 pub mod judge;
+mod names;
 mod pipeline;
 pub mod report;
 mod request;

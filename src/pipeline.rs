@@ -21,6 +21,7 @@ use crate::judge::requirements;
 use crate::judge::stage;
 use crate::judge::verdict::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
+use crate::names::name;
 use crate::request::{Base, Body, Request};
 
 /// Judges the change that `req` names in its repository, following links to pull requests
@@ -416,7 +417,7 @@ fn policy_change(files: &dyn Files, change: &Change, head: &str) -> Result<Optio
     let status = if file.path != path.as_bytes() {
         "deleted"
     } else {
-        file.status.as_str()
+        name(&file.status)
     };
     let errors = match policy_text_at(files, head, "head") {
         Ok(Some((origin, text))) => match Policy::from_yaml(&text, &origin) {

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 use crate::judge::trailers::Trailer;
 
 #[derive(Debug, Clone, Default)]
@@ -72,26 +74,17 @@ pub(crate) fn short_id(id: &str) -> &str {
     id.get(..10).unwrap_or(id)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the change does to a file; its name (`type-changed`) shows in the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
     Added,
     Modified,
     Deleted,
     Renamed,
     /// A file became a symlink or a submodule, or the reverse.
+    #[serde(rename = "type-changed")]
     TypeChange,
-}
-
-impl Status {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Status::Added => "added",
-            Status::Modified => "modified",
-            Status::Deleted => "deleted",
-            Status::Renamed => "renamed",
-            Status::TypeChange => "type-changed",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,21 +138,12 @@ pub(crate) struct FlagChange {
     pub(crate) new_stage: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub(crate) enum FlagChangeKind {
     Added,
     Changed,
     Removed,
-}
-
-impl FlagChangeKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            FlagChangeKind::Added => "added",
-            FlagChangeKind::Changed => "changed",
-            FlagChangeKind::Removed => "removed",
-        }
-    }
 }
 
 /// A path for people and reports: UTF-8 as is, any other byte as `\xNN` and a backslash

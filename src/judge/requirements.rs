@@ -14,6 +14,7 @@ use crate::judge::verdict::{
     EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
     RequirementResult, Status, Verdict,
 };
+use crate::names::name;
 
 /// Evaluates every requirement that the stage names, in policy order.
 pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Report {
@@ -167,7 +168,7 @@ fn from_files(change: &Change, ev: &Evidence, found: &mut Found) {
     for file in change.files.iter().filter(|f| f.has_new_content()) {
         if ev.paths.is_match(&file.path) {
             found.evidence.push(EvidenceItem {
-                status: Some(file.status.as_str()),
+                status: Some(name(&file.status)),
                 old_path: file.old_path.as_deref().map(display_path),
                 ..EvidenceItem::new(EvidenceSource::File, display_path(&file.path), None)
             });
@@ -253,7 +254,7 @@ fn from_flags(change: &Change, ev: &Evidence, found: &mut Found) {
                 let stage = c.new_stage.as_deref().unwrap_or("no stage");
                 found.evidence.push(EvidenceItem::new(
                     EvidenceSource::FlagRegistry,
-                    format!("{} ({}, {stage})", c.key, c.kind.as_str()),
+                    format!("{} ({}, {stage})", c.key, name(&c.kind)),
                     None,
                 ));
             }

@@ -20,19 +20,6 @@ pub enum SignalSource {
     FlagRegistry,
 }
 
-impl SignalSource {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            SignalSource::Cli => "cli",
-            SignalSource::Label => "label",
-            SignalSource::Trailer => "trailer",
-            SignalSource::Tag => "tag",
-            SignalSource::Version => "version",
-            SignalSource::FlagRegistry => "flag-registry",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Signal {
     pub source: SignalSource,

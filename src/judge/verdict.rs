@@ -37,16 +37,6 @@ pub enum Verdict {
     Overridden,
 }
 
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Blocked => "blocked",
-            Verdict::Overridden => "overridden",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct RangeInfo {
     pub base: String,
@@ -115,18 +105,6 @@ pub enum EvidenceSource {
     Label,
     Body,
     FlagRegistry,
-}
-
-impl EvidenceSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EvidenceSource::File => "file",
-            EvidenceSource::Trailer => "trailer",
-            EvidenceSource::Label => "label",
-            EvidenceSource::Body => "body",
-            EvidenceSource::FlagRegistry => "flag-registry",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -23,16 +23,13 @@ pub(crate) fn render_error(code: Code, message: &str) -> String {
     }
     #[derive(Serialize)]
     struct Error<'a> {
-        code: &'static str,
+        code: Code,
         message: &'a str,
     }
     crate::report::output::json::to_string(&Document {
         schema: 1,
         verdict: "error",
-        error: Error {
-            code: code.as_str(),
-            message,
-        },
+        error: Error { code, message },
     })
 }
 

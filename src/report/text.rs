@@ -13,6 +13,7 @@ use anstyle::{AnsiColor, Style};
 use crate::judge::change::short_id as short;
 use crate::judge::stage::Signal;
 use crate::judge::verdict::{Level, Report, Status, Verdict};
+use crate::names::name;
 
 const BOLD: Style = Style::new().bold();
 const GREEN: Style = AnsiColor::Green.on_default();
@@ -114,7 +115,7 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
                         .evidence
                         .iter()
                         .take(EVIDENCE_SHOWN)
-                        .map(|e| format!("{} {}", e.source.as_str(), clean(&e.detail)))
+                        .map(|e| format!("{} {}", name(&e.source), clean(&e.detail)))
                         .collect();
                     write!(out, "{}", shown.join("; "))?;
                     if q.evidence.len() > EVIDENCE_SHOWN {
@@ -204,11 +205,11 @@ fn signal(s: &Signal) -> String {
     match &s.commit {
         Some(c) => format!(
             "{} {} (commit {})",
-            s.source.as_str(),
+            name(&s.source),
             clean(&s.detail),
             short(c)
         ),
-        None => format!("{} {}", s.source.as_str(), clean(&s.detail)),
+        None => format!("{} {}", name(&s.source), clean(&s.detail)),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::judge::stage::Signal;
 use crate::judge::verdict::{
     EvidenceItem, Level, OverrideSource, Report, RequirementResult, Status, Verdict,
 };
+use crate::names::name;
 
 /// The Markdown step summary: the verdict, the stage and the signals that named it, the
 /// range, a table of the requirements (id, level, status, evidence, what would satisfy
@@ -320,10 +321,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
 }
 
 fn requirement_row(q: &RequirementResult, verdict: Verdict, lim: &Limits) -> String {
-    let level = match q.level {
-        Level::Required => "required",
-        Level::Warn => "warn",
-    };
+    let level = name(&q.level);
     let status = match (q.status, q.level) {
         (Status::Satisfied, _) => "✅ satisfied",
         (Status::Missing, Level::Required) if verdict == Verdict::Overridden => {
@@ -354,7 +352,7 @@ fn requirement_row(q: &RequirementResult, verdict: Verdict, lim: &Limits) -> Str
 }
 
 fn evidence_item(e: &EvidenceItem, lim: &Limits) -> String {
-    let mut out = format!("{} {}", e.source.as_str(), code(&e.detail, lim.field));
+    let mut out = format!("{} {}", name(&e.source), code(&e.detail, lim.field));
     if let Some(status) = e.status {
         let _ = write!(out, " ({})", md(status, lim.field));
     }
@@ -371,11 +369,11 @@ fn signal(s: &Signal, lim: &Limits) -> String {
     match &s.commit {
         Some(c) => format!(
             "{} {} in commit {}",
-            s.source.as_str(),
+            name(&s.source),
             code(&s.detail, lim.field),
             code(short(c), lim.field)
         ),
-        None => format!("{} {}", s.source.as_str(), code(&s.detail, lim.field)),
+        None => format!("{} {}", name(&s.source), code(&s.detail, lim.field)),
     }
 }
 

@@ -1123,7 +1123,7 @@ pass: a beta may ship (2 warnings)
                 let missing = ids.join(",");
                 let values = [
                     ("stage", r.stage.as_str()),
-                    ("verdict", r.verdict.as_str()),
+                    ("verdict", crate::names::name(&r.verdict)),
                     ("missing", missing.as_str()),
                 ];
                 match outputs(&r, &d) {

@@ -14,6 +14,7 @@ use super::log::missing_required;
 use super::markdown::{Limits, markdown};
 use crate::escape::visible;
 use crate::judge::verdict::Report;
+use crate::names::name;
 
 /// `stage`, `verdict` and `missing` in the `GITHUB_OUTPUT` heredoc syntax
 /// (`name<<DELIM\nvalue\nDELIM\n`), under `delimiter` (pass a fresh [`delimiter()`]).
@@ -44,7 +45,7 @@ pub(crate) fn outputs(report: &Report, delimiter: &str) -> Result<String> {
     heredoc(
         &[
             ("stage", report.stage.as_str()),
-            ("verdict", report.verdict.as_str()),
+            ("verdict", name(&report.verdict)),
             ("missing", missing.as_str()),
         ],
         delimiter,
