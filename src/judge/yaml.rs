@@ -119,48 +119,8 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
                 column: l.column(),
             })
         }),
-        message: first_line(&e.to_string()),
+        message: message(&e),
     })
-}
-
-/// saphyr renders errors with a source snippet and its own "line L column C:" prefix;
-/// we print our own location, so keep only the sentence, and say the library's internal
-/// terms (options, budgets) in the user's words.
-fn first_line(rendered: &str) -> String {
-    let line = rendered.lines().next().unwrap_or("invalid YAML").trim();
-    let line = line.trim_start_matches("error: ");
-    let line = strip_location(line);
-    if let Some(rest) = line.strip_prefix("duplicate mapping key: ") {
-        let key = rest
-            .split(", set DuplicateKeyPolicy")
-            .next()
-            .unwrap_or(rest);
-        return format!("duplicate key `{key}`; keep one of them");
-    }
-    if let Some(rest) = line.strip_prefix("budget breached: ") {
-        let what = rest.split([' ', '{']).next().unwrap_or(rest);
-        return match what {
-            "Depth" => "nested deeper than 32 levels".to_owned(),
-            "Nodes" => "more than 150000 values".to_owned(),
-            "Aliases" | "Anchors" => "more than 100 aliases or anchors".to_owned(),
-            _ => "too large to read safely (alias expansion or size limits)".to_owned(),
-        };
-    }
-    if line.contains("alias") && (line.contains("limit") || line.contains("exceed")) {
-        return "aliases expand too much (an alias bomb?)".to_owned();
-    }
-    line.to_owned()
-}
-
-fn strip_location(line: &str) -> &str {
-    // "line 2 column 9: message"
-    let Some(rest) = line.strip_prefix("line ") else {
-        return line;
-    };
-    match rest.split_once(": ") {
-        Some((loc, msg)) if loc.contains(" column ") => msg,
-        _ => line,
-    }
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -258,6 +218,57 @@ impl<'de> Visitor<'de> for ValueVisitor {
         }
         Ok(Value::Map(entries))
     }
+}
+
+/// What went wrong, in the user's words: read off the error's type, and for the kinds
+/// that are shipgate's own settings (duplicate keys, the budgets, alias limits) said in
+/// terms of the file rather than of the library's options. The location is not part of
+/// it: the caller prints its own.
+fn message(error: &serde_saphyr::Error) -> String {
+    use serde_saphyr::budget::BudgetBreach;
+    use serde_saphyr::{Error, MessageFormatter as _};
+    // A snippet or an alias's locations wrap the error that says what is wrong.
+    let mut error = error;
+    while let Error::WithSnippet { error: inner, .. } | Error::AliasError { error: inner, .. } =
+        error
+    {
+        error = inner;
+    }
+    match error {
+        Error::DuplicateMappingKey { key: Some(key), .. } => {
+            format!("duplicate key `{}`; keep one of them", sanitized(key))
+        }
+        Error::Budget { breach, .. } => match breach {
+            BudgetBreach::Depth { .. } => "nested deeper than 32 levels",
+            BudgetBreach::Nodes { .. } => "more than 150000 values",
+            BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => {
+                "more than 100 aliases or anchors"
+            }
+            _ => "too large to read safely (alias expansion or size limits)",
+        }
+        .to_owned(),
+        Error::AliasReplayLimitExceeded { .. }
+        | Error::AliasExpansionLimitExceeded { .. }
+        | Error::AliasReplayStackDepthExceeded { .. } => {
+            "aliases expand too much (an alias bomb?)".to_owned()
+        }
+        other => sanitized(&serde_saphyr::DefaultMessageFormatter.format_message(other)),
+    }
+}
+
+/// saphyr's message text may quote the file (a key); its own renderer escapes control
+/// characters and line separators in it, so that a quoted key stays on its line, and so
+/// does this.
+fn sanitized(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
