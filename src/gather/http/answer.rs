@@ -2,6 +2,7 @@
 //! wait (a rate limit, a server error, a timeout), or a failure worded for the user.
 
 use std::error::Error as StdError;
+use std::fmt::Write as _;
 use std::io;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -232,26 +233,17 @@ fn until_epoch(reset: u64) -> Duration {
         .saturating_add(Duration::from_secs(1))
 }
 
-/// `2024-05-01T12:00:00Z`, from seconds since the epoch.
+/// `2024-05-01T12:00:00Z`, from seconds since the epoch. A reset past the year 9999, which
+/// RFC 3339 cannot write and no server means, is given as the seconds themselves.
 fn utc_text(epoch: u64) -> String {
-    let days = epoch / 86_400;
-    let secs = epoch % 86_400;
-    // Days to a civil date in the proleptic Gregorian calendar (H. Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    let mut text = String::new();
+    let written = UNIX_EPOCH
+        .checked_add(Duration::from_secs(epoch))
+        .map(|time| write!(text, "{}", humantime::format_rfc3339_seconds(time)));
+    match written {
+        Some(Ok(())) => text,
+        _ => format!("{epoch} s after 1970-01-01T00:00:00Z"),
+    }
 }
 
 /// An error and its causes on one line. reqwest's own text can hold the URL, so the URL
@@ -318,5 +310,9 @@ mod tests {
         assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc_text(1_714_564_800), "2024-05-01T12:00:00Z");
         assert_eq!(utc_text(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            utc_text(u64::MAX),
+            "18446744073709551615 s after 1970-01-01T00:00:00Z"
+        );
     }
 }
