@@ -1,5 +1,5 @@
 //! GitHub Actions: the event payload, the inputs and the runner's variables turned into
-//! request parts ([`event`]), and the run of a step ([`run`]).
+//! request parts ([`event`]), and the run of a step ([`run()`]).
 
 mod event;
 mod run;

@@ -95,7 +95,7 @@ pub(crate) fn run(
         client: client.as_ref(),
         server_url: &run.server_url,
     };
-    // A base the event named is checked against the clone before the gate runs: it may
+    // A base the event named is checked against the clone before the pipeline runs: it may
     // be missing for reasons only the event can explain, or be on the API's side.
     let clone = (!explicit_base)
         .then(|| Repo::open(&request.repo))

@@ -9,7 +9,7 @@ use crate::gather::http::{is_permission_error, with_code};
 
 /// The pull request that `text` links to, as `(owner, repo, number)`, when `text` is
 /// exactly `SERVER/OWNER/REPO/pull/NUMBER` (one trailing `/` allowed) on `server_url`
-/// (`GITHUB_SERVER_URL`, or [`DEFAULT_SERVER_URL`]). Only that server is recognised,
+/// (`GITHUB_SERVER_URL`, or [`super::DEFAULT_SERVER_URL`]). Only that server is recognised,
 /// since its API is the only one the token can ask. Nothing else is accepted: no query,
 /// fragment, extra or dot segments, percent escapes, or names GitHub would not allow.
 pub(crate) fn parse_pull_url(server_url: &str, text: &str) -> Option<(String, String, u64)> {

@@ -2,13 +2,14 @@
 //!
 //! Four things leave here, each escaped for where it goes:
 //!
-//! - **The log** ([`write`]): the lines of the text format, then one workflow command
+//! - **The log** ([`write()`]): the lines of the text format, then one workflow command
 //!   (annotation) per finding. The runner reads every line of a step's output looking for
-//!   commands; the lines go out as text through [`Output`], which defuses every line we did
-//!   not mean as a command (see [`crate::report::output`]), and the annotations as [`Command`]s.
+//!   commands; the lines go out as text through [`crate::report::output::Output`], which
+//!   defuses every line we did not mean as a command, and the annotations as
+//!   [`crate::report::output::Command`]s.
 //!   Annotation titles and messages are escaped exactly as `@actions/core` does it
 //!   (data: `%` `\r` `\n`; properties also `:` `,`), after the same `\u{..}` escaping.
-//! - **Outputs** ([`outputs`]): `stage`, `verdict` and `missing` in the `GITHUB_OUTPUT`
+//! - **Outputs** ([`outputs::outputs`]): `stage`, `verdict` and `missing` in the `GITHUB_OUTPUT`
 //!   heredoc syntax, under a random delimiter that no value may contain.
 //! - **The step summary** ([`summary`]) and **the pull-request comment** ([`comment`]):
 //!   Markdown in which every piece of text from the change is inert, and reads as it was
@@ -32,7 +33,7 @@
 //!   tests/markdown.rs renders both with cmark-gfm and compares the HTML's elements with
 //!   those of the same report holding neutral text.
 //!
-//! Nothing here reads the environment or the clock, except [`delimiter`] (randomness for
+//! Nothing here reads the environment or the clock, except [`outputs::delimiter`] (randomness for
 //! the one value that must not be guessable) and [`write_files`] (the two files it is
 //! given).
 

@@ -103,7 +103,7 @@ pub(crate) fn delimiter() -> Result<String> {
 }
 
 /// Appends [`outputs`] (under a fresh [`delimiter()`]) to the `GITHUB_OUTPUT` file and
-/// [`summary`] to the `GITHUB_STEP_SUMMARY` file, for each path that is given.
+/// [`super::summary`] to the `GITHUB_STEP_SUMMARY` file, for each path that is given.
 ///
 /// Both files must exist (the runner creates them for each step), as `@actions/core`
 /// requires. The summary is cut to the room left under [`SUMMARY_LIMIT`] by what the step

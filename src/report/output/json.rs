@@ -6,7 +6,7 @@
 //! other [`hidden`] character (DEL, C1 controls, zero-width and bidi characters, U+2028,
 //! U+FEFF...) as a `\uXXXX` escape, and the first `#` of `##[` as `\u0023`. A JSON reader
 //! gets the same strings back. Pretty printing starts every line with spaces followed by a
-//! quote, a bracket, a brace or a value, never with `::`, so [`super::defuse`] leaves the
+//! quote, a bracket, a brace or a value, never with `::`, so [`crate::escape::defuse`] leaves the
 //! document as it is: what the output boundary writes under GitHub Actions is still the
 //! document.
 
