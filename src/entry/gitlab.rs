@@ -270,14 +270,14 @@ fn commit_var(env: &Env, name: &str) -> Result<Option<String>> {
 /// a tag with no earlier release tag fetched, judge whatever history happens to be there.
 pub(crate) fn run(request: &Request, pipeline: &Pipeline) -> Result<Report> {
     let repo = Repo::open(&request.repo)?;
-    check_named_commits(&repo, request, Some(pipeline))
+    require_named_commits(&repo, request, Some(pipeline))
         .map_err(|e| crate::error::Code::MissingHistory.tag_untagged(e))?;
     pipeline::run(request, &NoLinks).map_err(|e| advise(e, &repo, request))
 }
 
 /// Resolves the request's revisions as the pipeline will, so that a missing one is reported
 /// with the variable that named it.
-fn check_named_commits(repo: &Repo, request: &Request, named: Option<&Pipeline>) -> Result<()> {
+fn require_named_commits(repo: &Repo, request: &Request, named: Option<&Pipeline>) -> Result<()> {
     let var_of = |rev: &str, var: Option<&'static str>, ours: Option<&str>| {
         var.filter(|_| ours == Some(rev))
     };

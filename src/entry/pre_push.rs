@@ -70,8 +70,8 @@ pub(crate) fn parse_refs(input: &str) -> Result<Vec<RefUpdate>> {
         if local_ref.is_empty() || remote_ref.is_empty() {
             return Err(malformed());
         }
-        check_sha(n, "local", local_sha)?;
-        check_sha(n, "remote", remote_sha)?;
+        require_full_sha(n, "local", local_sha)?;
+        require_full_sha(n, "remote", remote_sha)?;
         if local_sha.len() != remote_sha.len() {
             bail!(
                 "stdin line {n}: the local sha has {} characters and the remote sha {}; one repository uses one object format",
@@ -96,7 +96,7 @@ pub(crate) fn parse_refs(input: &str) -> Result<Vec<RefUpdate>> {
 
 /// A full object name: 40 hex digits (SHA-1) or 64 (SHA-256). Abbreviations are refused:
 /// git always writes full names here, and a short one could name another object.
-fn check_sha(line: usize, side: &str, sha: &str) -> Result<()> {
+fn require_full_sha(line: usize, side: &str, sha: &str) -> Result<()> {
     if !is_object_id(sha) {
         bail!(
             "stdin line {line}: the {side} sha `{sha}` is not a full object name (40 or 64 hex digits); expected {LINE_FORMAT}"

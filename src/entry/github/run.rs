@@ -14,7 +14,7 @@ use crate::gather::Links;
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
 use crate::gather::github::{Client, ClientConfig, PullLinks};
-use crate::gather::http::{self, is_permission_error};
+use crate::gather::http::{self, Deadline, is_permission_error};
 use crate::judge::change::short_id;
 use crate::judge::verdict::Report;
 use crate::pipeline::{self, Trusted};
@@ -106,7 +106,7 @@ pub(crate) fn run(
         }
         _ => {
             if let Some(repo) = &clone {
-                check_event_base(run, repo, &request).code(Code::MissingHistory)?;
+                explain_missing_base(run, repo, &request).code(Code::MissingHistory)?;
             }
             pipeline::run(&request, &links)?
         }
@@ -132,7 +132,9 @@ fn api_client(run: &GithubRun, env: &Env) -> Result<Option<Client>> {
     };
     let mut config = ClientConfig::new(&run.api_url, repository, Some(token));
     config.sleep = http::sleeper_from_env(env)?;
-    Ok(Some(Client::new(config)?))
+    // The run's one budget for waiting on APIs, which every client it builds shares.
+    let deadline = Deadline::new(config.deadline);
+    Ok(Some(Client::sharing(config, deadline)?))
 }
 
 /// Whether the clone holds the base, the head and where they meet.
@@ -200,7 +202,7 @@ fn sticky_comment(run: &GithubRun, client: Option<&Client>, report: &Report) -> 
 
 /// A base that the event names but the clone lacks gets an explanation in the event's
 /// terms, which the generic "unknown revision" cannot give.
-fn check_event_base(run: &GithubRun, repo: &Repo, request: &Request) -> Result<()> {
+fn explain_missing_base(run: &GithubRun, repo: &Repo, request: &Request) -> Result<()> {
     let Base::Rev(rev) = &request.base else {
         return Ok(());
     };

@@ -250,7 +250,15 @@ struct List<'a> {
 }
 
 impl Client {
+    /// A client with a deadline of its own, `config.deadline`.
     pub fn new(config: ClientConfig) -> Result<Client> {
+        let deadline = Deadline::new(config.deadline);
+        Client::sharing(config, deadline)
+    }
+
+    /// A client whose calls count against `deadline`, the run's, which its other clients
+    /// share; `config.deadline` is not used.
+    pub(crate) fn sharing(config: ClientConfig, deadline: Deadline) -> Result<Client> {
         let base = http::parse_base(&GITHUB, &config.api_url)?;
         let (owner, name) = config
             .repository
@@ -268,7 +276,7 @@ impl Client {
             base,
             config.token.as_deref(),
             http::Config {
-                deadline: Deadline::new(config.deadline),
+                deadline,
                 request_timeout: config.request_timeout,
                 sleep: config.sleep,
             },
