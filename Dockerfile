@@ -25,7 +25,7 @@ COPY src /src/src
 #
 # No git config is shipped: the runner mounts the workspace owned by its own user and runs
 # the container as root, and the binary itself trusts that owner only for a repository
-# inside GITHUB_WORKSPACE (src/ci.rs), so git's ownership check still guards any other path.
+# inside GITHUB_WORKSPACE (src/entry/github/run.rs), so git's ownership check still guards any other path.
 RUN target="$(uname -m)-unknown-linux-musl" \
  && CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --locked \
       --manifest-path /src/Cargo.toml --target "$target" --target-dir /target \

@@ -2,22 +2,21 @@
 //! text.
 //!
 //! A code is attached where its class of error arises, as a [`Coded`] wrapper around the
-//! error ([`Code::tag`]), or is read off a typed error that already says what it is (a
-//! policy's or registry's [`ConfigErrors`], a [`SignalError`], a GitHub [`ApiError`], a
-//! [`FileError`]). [`Code::of`] finds it anywhere in the chain; anything untagged is
-//! [`Code::Other`]. The codes are promises: they appear in the JSON and Code Quality
+//! error ([`Code::tag`]). A typed error that always means one code (a policy's problems, a
+//! signal naming no stage, a refused file) attaches it itself, in its conversion into
+//! `anyhow::Error`, next to the type: this module knows no type of the crate, so every
+//! layer may use it. [`Code::of`] finds the code anywhere in the chain; anything untagged
+//! is [`Code::Other`]. The codes are promises: they appear in the JSON and Code Quality
 //! error documents and are listed in the README.
 
 use std::fmt;
 
-use crate::classify::SignalError;
-use crate::file::FileError;
-use crate::policy::ConfigErrors;
-use crate::source::github::ApiError;
+use serde::Serialize;
 
 /// Why shipgate could not decide. Kebab-case in documents (`bad-policy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Code {
     /// The command line is wrong: an unknown flag or value, a missing argument, or no
     /// `--base` where none can be worked out.
     BadArguments,
@@ -66,7 +65,8 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order the README lists them.
-    pub const ALL: [Code; 16] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [Code; 16] = [
         Code::BadArguments,
         Code::BadRepository,
         Code::UnknownRevision,
@@ -85,35 +85,14 @@ impl Code {
         Code::Other,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::BadArguments => "bad-arguments",
-            Code::BadRepository => "bad-repository",
-            Code::UnknownRevision => "unknown-revision",
-            Code::MissingHistory => "missing-history",
-            Code::UnrelatedHistories => "unrelated-histories",
-            Code::BadPolicy => "bad-policy",
-            Code::BadFile => "bad-file",
-            Code::BadManifest => "bad-manifest",
-            Code::BadRegistry => "bad-registry",
-            Code::BadSignal => "bad-signal",
-            Code::BadEvent => "bad-event",
-            Code::UnsupportedEvent => "unsupported-event",
-            Code::BadEnvironment => "bad-environment",
-            Code::Api => "api",
-            Code::Io => "io",
-            Code::Other => "other",
-        }
-    }
-
     /// `error` with this code attached. Its text is unchanged.
-    pub fn tag(self, error: anyhow::Error) -> anyhow::Error {
+    pub(crate) fn tag(self, error: anyhow::Error) -> anyhow::Error {
         anyhow::Error::new(Coded { code: self, error })
     }
 
     /// `error` with this code attached unless it has one already (a more precise one,
     /// from where it arose).
-    pub fn tag_untagged(self, error: anyhow::Error) -> anyhow::Error {
+    pub(crate) fn tag_untagged(self, error: anyhow::Error) -> anyhow::Error {
         if Code::find(&error).is_some() {
             error
         } else {
@@ -123,7 +102,7 @@ impl Code {
 
     /// The code of `error`: the outermost one attached or implied in its chain, else
     /// [`Code::Other`].
-    pub fn of(error: &anyhow::Error) -> Code {
+    pub(crate) fn of(error: &anyhow::Error) -> Code {
         Code::find(error).unwrap_or(Code::Other)
     }
 
@@ -131,18 +110,6 @@ impl Code {
         error.chain().find_map(|cause| {
             if let Some(coded) = cause.downcast_ref::<Coded>() {
                 Some(coded.code)
-            } else if let Some(config) = cause.downcast_ref::<ConfigErrors>() {
-                Some(if config.what == crate::registry::WHAT {
-                    Code::BadRegistry
-                } else {
-                    Code::BadPolicy
-                })
-            } else if cause.is::<SignalError>() {
-                Some(Code::BadSignal)
-            } else if cause.is::<ApiError>() {
-                Some(Code::Api)
-            } else if cause.is::<FileError>() {
-                Some(Code::BadFile)
             } else if cause.is::<std::io::Error>() || cause.is::<git2::Error>() {
                 Some(Code::Io)
             } else {
@@ -154,7 +121,7 @@ impl Code {
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(crate::names::name(self))
     }
 }
 
@@ -185,7 +152,7 @@ impl fmt::Debug for Coded {
 impl std::error::Error for Coded {}
 
 /// Attaching a code to the error of a `Result`.
-pub trait Tag<T> {
+pub(crate) trait Tag<T> {
     /// [`Code::tag`] on the error.
     fn code(self, code: Code) -> anyhow::Result<T>;
     /// [`Code::tag_untagged`] on the error.
@@ -203,17 +170,8 @@ impl<T, E: Into<anyhow::Error>> Tag<T> for Result<T, E> {
 }
 
 /// The error's message with its causes (`{:#}`): what the error documents carry.
-pub fn message(error: &anyhow::Error) -> String {
+pub(crate) fn message(error: &anyhow::Error) -> String {
     format!("{error:#}")
-}
-
-/// An error that stopped a command, with its causes, as `error: ...` lines for people.
-/// Messages quote text from the change (trailer values, flag keys, ref names), so each
-/// line is escaped like a report line.
-pub fn text(error: &anyhow::Error) -> String {
-    let message = message(error);
-    let lines: Vec<_> = message.lines().map(crate::report::text::clean).collect();
-    format!("error: {}\n", lines.join("\n"))
 }
 
 #[cfg(test)]
@@ -239,14 +197,6 @@ mod tests {
     }
 
     #[test]
-    fn typed_errors_carry_their_code() {
-        let signal: anyhow::Error = SignalError("no stage".to_owned()).into();
-        assert_eq!(Code::of(&signal.context("while judging")), Code::BadSignal);
-        let io: anyhow::Error = std::io::Error::other("disk").into();
-        assert_eq!(Code::of(&io), Code::Io);
-    }
-
-    #[test]
     fn the_readme_lists_every_code() {
         let readme = include_str!("../README.md");
         for code in Code::ALL {
@@ -256,7 +206,8 @@ mod tests {
 
     #[test]
     fn codes_are_kebab_case_and_distinct() {
-        let names: std::collections::BTreeSet<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        let names: std::collections::BTreeSet<_> =
+            Code::ALL.iter().map(crate::names::name).collect();
         assert_eq!(names.len(), Code::ALL.len());
         for name in names {
             assert!(

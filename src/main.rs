@@ -2,8 +2,8 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use shipgate::cli::{self, Cli};
-use shipgate::output::Output;
+use shipgate::entry::cli::{self, Cli};
+use shipgate::report::output::Output;
 
 fn main() -> ExitCode {
     // Every byte written from here on goes through `out`, clap's help and version aside.

@@ -12,10 +12,8 @@ use common::github_server::{
     renamed_json, user_comment_json,
 };
 use serde_json::{Value, json};
-use shipgate::source::github::{
-    ApiError, Client, ClientConfig, CommentAction, ErrorKind, FileStatus, PullFile,
-    is_permission_error,
-};
+use shipgate::gather::github::{Client, ClientConfig, CommentAction, FileStatus, PullFile};
+use shipgate::gather::http::{ApiError, ErrorKind, is_permission_error};
 
 /// A token that must never show in any error or Debug text.
 const CANARY: &str = "ghs_CANARY_0123456789";

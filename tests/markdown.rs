@@ -34,12 +34,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use gfm::{Element, Gfm, Mode, Node, Rendered};
-use shipgate::classify::{Signal, SignalSource};
-use shipgate::report::github::{COMMENT_MARKER, comment, summary};
-use shipgate::report::{
+use shipgate::judge::stage::{Signal, SignalSource};
+use shipgate::judge::verdict::{
     EvidenceItem, EvidenceSource, Level, Override, OverrideSource, PolicyChange, PolicyFrom,
     PolicyInfo, RangeInfo, Report, RequirementResult, Status, Verdict,
 };
+use shipgate::report::github::{COMMENT_MARKER, comment, summary};
 
 // ---- Reports and their text ------------------------------------------------------------
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use git2::{Oid, Repository};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use shipgate::source::git::Repo;
+use shipgate::gather::git::Repo;
 use tempfile::TempDir;
 
 /// (old path, new path)

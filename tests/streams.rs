@@ -8,7 +8,7 @@ mod common;
 /// The runner's parsers, ported in the crate, read here what the binary wrote. The port
 /// takes its set of ignorable characters from `crate::output::hidden`.
 mod output {
-    pub use shipgate::output::hidden;
+    pub use shipgate::escape::hidden;
 }
 #[allow(dead_code)]
 #[path = "../src/report/github/runner.rs"]

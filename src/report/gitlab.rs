@@ -3,14 +3,14 @@
 //!
 //! GitLab reads a subset of the Code Climate format: a JSON array of issues, each with
 //! `description`, `check_name`, `fingerprint`, `severity` and a `location` of a file path
-//! and a line. The document is written by [`crate::output::json`], so text from the policy
+//! and a line. The document is written by [`crate::report::output::json`], so text from the policy
 //! and the change (hints, override reasons) stays data.
 
 use serde::Serialize;
 
-use super::{Level, Report, Status, Verdict};
 use crate::error::Code;
-use crate::policy::POLICY_PATHS;
+use crate::judge::policy::POLICY_PATHS;
+use crate::judge::verdict::{Level, Report, Status, Verdict};
 
 /// The file GitLab runs a project's pipelines from unless the project names another
 /// (`CI_CONFIG_PATH`).
@@ -48,7 +48,7 @@ struct Lines {
 /// - `location`: `path` (from [`anchor`]), line 1. GitLab refuses an issue without a file
 ///   and line, but a missing requirement is about the change as a whole, not about a line
 ///   of it.
-pub fn render(report: &Report, path: &str) -> String {
+pub(crate) fn render(report: &Report, path: &str) -> String {
     let issues: Vec<Issue> = report
         .requirements
         .iter()
@@ -84,7 +84,7 @@ pub fn render(report: &Report, path: &str) -> String {
             }
         })
         .collect();
-    crate::output::json::to_string(&issues)
+    crate::report::output::json::to_string(&issues)
 }
 
 /// What stdout holds when shipgate could not decide (exit 2): a valid report with one
@@ -92,9 +92,9 @@ pub fn render(report: &Report, path: &str) -> String {
 /// class (`printf 'shipgate\0shipgate/bad-policy\0error' | git hash-object --stdin`), so
 /// that the merge request shows the failure instead of an empty or unreadable report.
 /// It points at [`error_anchor`].
-pub fn render_error(code: Code, message: &str, path: &str) -> String {
+pub(crate) fn render_error(code: Code, message: &str, path: &str) -> String {
     let check_name = format!("shipgate/{code}");
-    crate::output::json::to_string(&[Issue {
+    crate::report::output::json::to_string(&[Issue {
         description: format!("shipgate could not decide ({code}): {message}"),
         fingerprint: fingerprint(&check_name, "error"),
         check_name,
@@ -122,7 +122,7 @@ pub fn render_error(code: Code, message: &str, path: &str) -> String {
 /// `exists` tells whether a repository path names a file at head; `first_file` gives the
 /// first file of head's tree. Only a tree with no file at all, where no path can exist,
 /// falls back to `.gitlab-ci.yml`.
-pub fn anchor(
+pub(crate) fn anchor(
     report: &Report,
     ci_config: Option<&str>,
     exists: impl Fn(&str) -> bool,
@@ -147,7 +147,7 @@ pub fn anchor(
 /// The path that the error document points at. When shipgate could not decide, head may
 /// be unknown (an unknown revision, a broken event), so nothing can be looked up there:
 /// the pipeline's own file is the one path GitLab itself needs at the commit it runs.
-pub fn error_anchor(ci_config: Option<&str>) -> String {
+pub(crate) fn error_anchor(ci_config: Option<&str>) -> String {
     repository_path(ci_config).unwrap_or_else(|| DEFAULT_CI_CONFIG.to_owned())
 }
 
@@ -191,7 +191,7 @@ fn policy_path(report: &Report) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{PolicyFrom, PolicyInfo, RangeInfo};
+    use crate::judge::verdict::{PolicyFrom, PolicyInfo, RangeInfo};
 
     fn with_policy(source: &str) -> Report {
         Report {

@@ -1,20 +1,20 @@
 //! `--format json`: the report as one JSON document (SPEC §8), and the document that
 //! takes its place when shipgate could not decide (exit 2). Written by
-//! [`crate::output::json`], so untrusted text stays data and nothing invisible is written
+//! [`crate::report::output::json`], so untrusted text stays data and nothing invisible is written
 //! raw.
 
 use serde::Serialize;
 
-use super::Report;
 use crate::error::Code;
+use crate::judge::verdict::Report;
 
-pub fn render(report: &Report) -> String {
-    crate::output::json::to_string(report)
+pub(crate) fn render(report: &Report) -> String {
+    crate::report::output::json::to_string(report)
 }
 
 /// `{"schema": 1, "verdict": "error", "error": {"code": "<kebab-case>", "message": "…"}}`:
 /// what stdout holds on exit 2, so that a reader of the report always gets JSON.
-pub fn render_error(code: Code, message: &str) -> String {
+pub(crate) fn render_error(code: Code, message: &str) -> String {
     #[derive(Serialize)]
     struct Document<'a> {
         schema: u32,
@@ -23,16 +23,13 @@ pub fn render_error(code: Code, message: &str) -> String {
     }
     #[derive(Serialize)]
     struct Error<'a> {
-        code: &'static str,
+        code: Code,
         message: &'a str,
     }
-    crate::output::json::to_string(&Document {
+    crate::report::output::json::to_string(&Document {
         schema: 1,
         verdict: "error",
-        error: Error {
-            code: code.as_str(),
-            message,
-        },
+        error: Error { code, message },
     })
 }
 

@@ -10,9 +10,10 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Level, Report, Status, Verdict};
-use crate::change::short_id as short;
-use crate::classify::Signal;
+use crate::judge::change::short_id as short;
+use crate::judge::stage::Signal;
+use crate::judge::verdict::{Level, Report, Status, Verdict};
+use crate::names::name;
 
 const BOLD: Style = Style::new().bold();
 const GREEN: Style = AnsiColor::Green.on_default();
@@ -23,7 +24,7 @@ const DIM: Style = Style::new().dimmed();
 /// At most this many pieces of evidence are listed per requirement; JSON has them all.
 const EVIDENCE_SHOWN: usize = 3;
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = write_report(&mut out, report);
     out
@@ -114,7 +115,7 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
                         .evidence
                         .iter()
                         .take(EVIDENCE_SHOWN)
-                        .map(|e| format!("{} {}", e.source.as_str(), clean(&e.detail)))
+                        .map(|e| format!("{} {}", name(&e.source), clean(&e.detail)))
                         .collect();
                     write!(out, "{}", shown.join("; "))?;
                     if q.evidence.len() > EVIDENCE_SHOWN {
@@ -204,11 +205,11 @@ fn signal(s: &Signal) -> String {
     match &s.commit {
         Some(c) => format!(
             "{} {} (commit {})",
-            s.source.as_str(),
+            name(&s.source),
             clean(&s.detail),
             short(c)
         ),
-        None => format!("{} {}", s.source.as_str(), clean(&s.detail)),
+        None => format!("{} {}", name(&s.source), clean(&s.detail)),
     }
 }
 
@@ -216,12 +217,21 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// An error that stopped a command, with its causes, as `error: ...` lines for people.
+/// Messages quote text from the change (trailer values, flag keys, ref names), so each
+/// line is escaped like a report line.
+pub(crate) fn error(error: &anyhow::Error) -> String {
+    let message = crate::error::message(error);
+    let lines: Vec<_> = message.lines().map(clean).collect();
+    format!("error: {}\n", lines.join("\n"))
+}
+
 /// Text from the change with every character that cannot be seen, or that a terminal or
 /// a runner would act on, shown as a `\u{..}` escape: controls (escape sequences,
 /// carriage returns, line feeds), bidi controls, zero-width and other invisible
-/// characters, U+2028/U+2029 and U+FEFF ([`crate::output::hidden`]).
-pub fn clean(s: &str) -> Cow<'_, str> {
-    crate::output::visible(s)
+/// characters, U+2028/U+2029 and U+FEFF ([`crate::escape::hidden`]).
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
+    crate::escape::visible(s)
 }
 
 #[cfg(test)]

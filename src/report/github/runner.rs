@@ -19,12 +19,12 @@
 use crate::output::hidden;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Command {
-    pub name: String,
+pub(crate) struct Command {
+    pub(crate) name: String,
     /// In first-insertion order; the runner's dictionary ignores key case and keeps the
     /// last value.
-    pub properties: Vec<(String, String)>,
-    pub data: String,
+    pub(crate) properties: Vec<(String, String)>,
+    pub(crate) data: String,
 }
 
 impl Command {
@@ -42,7 +42,7 @@ impl Command {
 
 /// Which command names the runner has registered.
 #[derive(Debug, Clone, Copy)]
-pub enum Names<'a> {
+pub(crate) enum Names<'a> {
     /// Every name, as after `::stop-commands::` registered an unknown token.
     Any,
     /// These, compared ignoring case like the runner's `HashSet`.
@@ -60,7 +60,7 @@ impl Names<'_> {
 
 /// How `::` and `##[` are looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Matching {
+pub(crate) enum Matching {
     /// Code unit by code unit.
     Ordinal,
     /// Skipping ignorable characters, as ICU collation does.
@@ -69,7 +69,7 @@ pub enum Matching {
 
 /// The lines of a step's output: `ReadLine` ends a line at `\n`, `\r\n` or a lone `\r`,
 /// and returns no empty line after a final line break.
-pub fn lines(s: &str) -> Vec<&str> {
+pub(crate) fn lines(s: &str) -> Vec<&str> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let (mut start, mut i) = (0, 0);
@@ -98,13 +98,13 @@ pub fn lines(s: &str) -> Vec<&str> {
 }
 
 /// `ActionCommandManager.TryProcessCommand`: the current form first, then the legacy one.
-pub fn parse_line(line: &str, names: Names<'_>, matching: Matching) -> Option<Command> {
+pub(crate) fn parse_line(line: &str, names: Names<'_>, matching: Matching) -> Option<Command> {
     let units: Vec<u16> = line.encode_utf16().collect();
     try_parse_v2(&units, names, matching).or_else(|| try_parse_v1(&units, names, matching))
 }
 
 /// Every command that the runner would run for this output, in order.
-pub fn commands(output: &str, names: Names<'_>, matching: Matching) -> Vec<Command> {
+pub(crate) fn commands(output: &str, names: Names<'_>, matching: Matching) -> Vec<Command> {
     lines(output)
         .into_iter()
         .filter_map(|l| parse_line(l, names, matching))
@@ -322,7 +322,7 @@ fn utf16(s: &[u16]) -> String {
 
 /// `EnvFileKeyValuePairs`: the `GITHUB_OUTPUT` file as `name=value` lines and
 /// `name<<DELIMITER` heredocs. A Windows runner also ends a line at `\r\n`.
-pub fn env_file(text: &str, windows: bool) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn env_file(text: &str, windows: bool) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     let mut index = 0;
     while let Some((line, _)) = read_line(text, &mut index, windows) {

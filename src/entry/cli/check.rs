@@ -1,0 +1,175 @@
+//! `shipgate check`: the flags, as plain values, over what the CI system the run is in
+//! says (GitHub Actions, GitLab CI, or none), judged by the pipeline and shown in the
+//! format asked for; the exit code follows the verdict.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::entry::{Checked, Outcome, github, gitlab};
+use crate::error::{Code, Tag as _};
+use crate::gather::NoLinks;
+use crate::gather::env::Env;
+use crate::gather::git::Repo;
+use crate::judge::verdict::{Report, Verdict};
+use crate::pipeline;
+use crate::report::output::{Output, Stream};
+use crate::report::{self, Format};
+use crate::request::{self, CiContext, Flags};
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The repository (any folder inside it) [default: the current folder; under GitHub
+    /// Actions, the workspace and the `working-directory` input].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) repo: Option<PathBuf>,
+    /// What the change merges into [default: from the CI event; else the branch's upstream,
+    /// else origin/HEAD].
+    #[arg(long, value_name = "REV")]
+    pub(crate) base: Option<String>,
+    /// The tip of the change [default: from the CI event; else HEAD].
+    #[arg(long, value_name = "REV")]
+    pub(crate) head: Option<String>,
+    /// Judge the change as this stage, whatever its signals say.
+    #[arg(long, value_name = "STAGE")]
+    pub(crate) stage: Option<String>,
+    /// A pull-request label (repeatable; replaces the labels a CI system reports).
+    #[arg(long = "label", value_name = "NAME")]
+    pub(crate) labels: Vec<String>,
+    /// A file holding the pull-request body.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) body_file: Option<PathBuf>,
+    /// Read the policy from this file instead of the base commit.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// How to print the report [default: github under GitHub Actions, else text].
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
+}
+
+impl CheckArgs {
+    /// The flags as plain values, and the format asked for.
+    fn into_flags(self) -> (Flags, Option<Format>) {
+        let flags = Flags {
+            repo: self.repo,
+            base: self.base,
+            head: self.head,
+            stage: self.stage,
+            labels: self.labels,
+            body_file: self.body_file,
+            config: self.config,
+        };
+        (flags, self.format)
+    }
+}
+
+/// Judges the change the flags and the CI system name: a GitHub Actions step through its
+/// event, a GitLab job through its variables, anything else from the flags alone.
+fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
+    if let Some(run) = github::detect(env)? {
+        return github::run(flags, format, &run, env);
+    }
+    let format = format.unwrap_or(Format::Text);
+    let here = PathBuf::from(".");
+    if let Some(job) = gitlab::detect(env).code_unless_tagged(Code::BadEnvironment)? {
+        let request = request::build(flags, job.context.clone(), here);
+        let report = gitlab::run(&request, &job)?;
+        return Ok(Checked::new(
+            Outcome::Judged(Box::new(report)),
+            format,
+            request.repo,
+        ));
+    }
+    let request = request::build(flags, CiContext::default(), here);
+    let report = pipeline::run(&request, &NoLinks)?;
+    Ok(Checked::new(
+        Outcome::Judged(Box::new(report)),
+        format,
+        request.repo,
+    ))
+}
+
+/// Runs `shipgate check`: the flags, over what a CI system says, judged and shown.
+pub(super) fn run(args: CheckArgs, out: &mut Output<'_>) -> Result<ExitCode> {
+    let env = Env::from_process();
+    let (flags, format) = args.into_flags();
+    let checked = judge(flags, format, &env)?;
+    let ci_config = match checked.format {
+        Format::Gitlab => env.get("CI_CONFIG_PATH")?,
+        _ => None,
+    };
+    show(&checked, ci_config, out)
+}
+
+/// Writes what a check came to in its format; the exit code follows the verdict.
+/// `ci_config` is GitLab's `CI_CONFIG_PATH`, for where Code Quality findings point.
+pub(super) fn show(
+    checked: &Checked,
+    ci_config: Option<&str>,
+    out: &mut Output<'_>,
+) -> Result<ExitCode> {
+    let github = checked.format == Format::Github;
+    if github {
+        // The format is for a runner, which reads both streams for commands.
+        out.read_for_commands();
+    }
+    for warning in &checked.warnings {
+        if github {
+            out.command(Stream::Stdout, &report::github::warning_command(warning))?;
+        } else {
+            out.eprint(&format!("warning: {}\n", report::text::clean(warning)))?;
+        }
+    }
+    let report = match &checked.outcome {
+        Outcome::Judged(report) => report,
+        Outcome::Nothing(why) => {
+            if github {
+                out.command(Stream::Stdout, &report::github::notice_command(why))?;
+                report::github::write_nothing_outputs(checked.output_file.as_deref())?;
+            } else {
+                out.print(&format!("shipgate: {}\n", report::text::clean(why)))?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    match checked.format {
+        Format::Text => out.print(&report::text::render(report))?,
+        Format::Json => out.print(&report::json::render(report))?,
+        Format::Github => {
+            report::github::write(report, out)?;
+            report::github::write_files(
+                report,
+                checked.output_file.as_deref(),
+                checked.summary_file.as_deref(),
+            )?;
+        }
+        // The job log shows stderr; stdout is redirected to the Code Quality artifact.
+        Format::Gitlab => {
+            out.eprint(&report::text::render(report))?;
+            let path = gitlab_anchor(report, &checked.repo, ci_config);
+            out.print(&report::gitlab::render(report, &path))?;
+        }
+    }
+    // 1 is reserved for "blocked" so that CI can tell a policy failure from a broken run.
+    Ok(match report.verdict {
+        Verdict::Pass | Verdict::Overridden => ExitCode::SUCCESS,
+        Verdict::Blocked => ExitCode::from(1),
+    })
+}
+
+/// Where Code Quality findings point ([`report::gitlab::anchor`]), looked up at head.
+fn gitlab_anchor(report: &Report, repo: &Path, ci_config: Option<&str>) -> String {
+    let repo = Repo::open(repo).ok();
+    let head = git2::Oid::from_str(&report.range.head).ok();
+    match (&repo, head) {
+        (Some(repo), Some(head)) => report::gitlab::anchor(
+            report,
+            ci_config,
+            |path| repo.has_file(head, path),
+            || repo.first_file(head),
+        ),
+        _ => report::gitlab::anchor(report, ci_config, |_| false, || None),
+    }
+}

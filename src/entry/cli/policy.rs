@@ -1,0 +1,149 @@
+//! `shipgate init`, `explain` and `validate`: the policy in the working tree, the one a new
+//! change will be checked against once committed.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+use crate::gather::disk::{self, Spec, Symlinks};
+use crate::judge::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
+use crate::pipeline;
+use crate::report::explain;
+use crate::report::output::Output;
+use crate::report::text::clean;
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// The policy file [default: .shipgate.yml or .github/shipgate.yml in the working tree, the
+    /// one a new change will be checked against once committed; else the built-in policy].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// The repository whose policy to use.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) repo: PathBuf,
+}
+
+/// `explain --keys`: what every key of a policy file means.
+pub(super) fn keys(out: &mut Output<'_>) -> Result<ExitCode> {
+    out.print(&explain::keys())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `explain`: the policy in force, in words.
+pub(super) fn explain(args: &PolicyArgs, out: &mut Output<'_>) -> Result<ExitCode> {
+    let (policy, source) = policy_in_force(args)?;
+    // Descriptions and hints come from the policy file, which came from a commit.
+    let text = explain::render(&policy, &source);
+    let cleaned: Vec<_> = text.lines().map(clean).collect();
+    out.print(&(cleaned.join("\n") + "\n"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `validate`: the policy in force reads, or every problem it has.
+pub(super) fn validate(args: &PolicyArgs, out: &mut Output<'_>) -> Result<ExitCode> {
+    let (policy, source) = policy_in_force(args)?;
+    out.print(&format!(
+        "{}: valid ({} stages, {} requirements)\n",
+        clean(&source),
+        policy.stages.len(),
+        policy.requirements.len()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The repository's top folder, or `dir` itself outside a repository.
+fn top_dir(dir: &Path) -> Result<PathBuf> {
+    if !dir.is_dir() {
+        bail!(
+            "`{}` is not a folder that exists; pass --repo with the repository's folder",
+            dir.display()
+        );
+    }
+    match git2::Repository::discover(dir) {
+        Err(_) => Ok(dir.to_path_buf()),
+        Ok(repo) => match repo.workdir() {
+            Some(top) => Ok(top.to_path_buf()),
+            None => bail!(
+                "`{}` is a bare repository: its policy lives in commits, not in a working tree; run this in a clone",
+                dir.display()
+            ),
+        },
+    }
+}
+
+/// For `explain` and `validate`: `--config`, else the policy file in the working tree
+/// (the one being edited), else the built-in policy.
+fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
+    if let Some(path) = &args.config {
+        return Ok((
+            pipeline::policy_from_file(path)?,
+            path.display().to_string(),
+        ));
+    }
+    let top = top_dir(&args.repo)?;
+    // Anything at the path counts as there, a dangling link or a FIFO too: it is refused
+    // below, never passed over for the built-in policy.
+    let present = |p: &str| -> Result<Option<PathBuf>> {
+        let path = top.join(p);
+        Ok(std::fs::symlink_metadata(&path).is_ok().then_some(path))
+    };
+    match policy::locate(present, "in the working tree")? {
+        None => Ok((Policy::builtin(), "built-in policy".to_owned())),
+        Some((_, path)) => {
+            // Read as `check` reads it at a commit, where a link is no policy: what is
+            // validated here is what will be in force once committed.
+            let spec = Spec {
+                what: "the policy",
+                cap: disk::POLICY_CAP,
+                links: Symlinks::Refuse,
+                fix: "a policy is read only as a regular YAML file of at most 256 KiB at its \
+                      path, as `check` reads it at a commit: put the policy itself there",
+            };
+            Ok((
+                pipeline::read_policy(&path, &spec)?,
+                path.display().to_string(),
+            ))
+        }
+    }
+}
+
+pub(super) fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<ExitCode> {
+    let top = top_dir(repo)?;
+    let other = top.join(POLICY_PATHS[1]);
+    if other.exists() {
+        bail!(
+            "`{}` exists already and two policies are an error; edit that one instead",
+            other.display()
+        );
+    }
+    let path = top.join(POLICY_PATHS[0]);
+    // Writing follows a link and waits on a FIFO: only a regular file is replaced.
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        let kind = if meta.file_type().is_symlink() {
+            Some("a symbolic link")
+        } else {
+            disk::not_regular(&meta)
+        };
+        if let Some(kind) = kind {
+            bail!(
+                "`{}` is {kind}, not a regular file; remove it, then run `shipgate init` again",
+                path.display()
+            );
+        }
+    }
+    if path.exists() && !force {
+        bail!(
+            "`{}` exists already; pass --force to replace it",
+            path.display()
+        );
+    }
+    std::fs::write(&path, BUILTIN_YAML)
+        .with_context(|| format!("could not write `{}`", path.display()))?;
+    out.print(&format!(
+        "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
+        path.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

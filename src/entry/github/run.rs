@@ -1,0 +1,270 @@
+//! The run of `shipgate check` as a GitHub Actions step: the action's inputs stand between
+//! the flags and the event; with a token, the pull request's labels and body are read as
+//! they are now, links in evidence are followed, a shallow clone's change is read through
+//! the API, and the sticky comment is kept up to date.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use super::event::{GithubRun, Pull};
+use crate::entry::{Checked, Outcome};
+use crate::error::{Code, Tag as _};
+use crate::gather::Links;
+use crate::gather::env::Env;
+use crate::gather::git::Repo;
+use crate::gather::github::{Client, ClientConfig, PullLinks};
+use crate::gather::http::{self, Deadline, is_permission_error};
+use crate::judge::change::short_id;
+use crate::judge::verdict::Report;
+use crate::pipeline::{self, Trusted};
+use crate::report::{self, Format};
+use crate::request::{self, Base, Body, Flags, Request};
+
+/// Judges the change of the event `run` describes, the flags winning over the inputs and
+/// the inputs over the event.
+pub(crate) fn run(
+    flags: Flags,
+    format: Option<Format>,
+    run: &GithubRun,
+    env: &Env,
+) -> Result<Checked> {
+    let format = format.unwrap_or(Format::Github);
+    let mut checked = Checked {
+        output_file: run.output_file.clone(),
+        summary_file: run.summary_file.clone(),
+        ..Checked::new(Outcome::Nothing(String::new()), format, PathBuf::from("."))
+    };
+    if let Some(why) = &run.nothing_to_check {
+        checked.outcome = Outcome::Nothing(why.clone());
+        return Ok(checked);
+    }
+    let explicit_base = flags.base.is_some() || run.inputs.base.is_some();
+    let explicit_labels = !flags.labels.is_empty();
+    let explicit_body = flags.body_file.is_some();
+    let mut request = github_request(flags, run);
+    trust_workspace(run, &request.repo)?;
+    checked.repo = request.repo.clone();
+
+    let client = api_client(run, env)?;
+    // The payload is the event as it was when the run started (a re-run reuses it), and a
+    // queue entry's payload has no labels or body at all: both come from the pull request
+    // as it is now, unless the flags give them.
+    let number = run.pull.as_ref().map(|p| p.number).or(run.queued);
+    if let Some(number) = number
+        && !(explicit_labels && explicit_body)
+    {
+        let queued = run.queued.is_some();
+        match &client {
+            Some(client) => match client.pull_request(number) {
+                Ok(pr) => {
+                    if !explicit_labels {
+                        request.labels = pr.labels;
+                    }
+                    if !explicit_body {
+                        request.body = pr.body.map(Body::Text);
+                    }
+                    request.notes.push(if queued {
+                        format!(
+                            "merge_group: labels and body of #{number}, the queued pull request, as the GitHub API has them now"
+                        )
+                    } else {
+                        "labels and body as the GitHub API has them now".to_owned()
+                    });
+                }
+                Err(e) if is_permission_error(&e) => {
+                    checked.warnings.push(if queued {
+                        format!(
+                            "could not read the labels and body of #{number}, the queued pull request, so the queue entry is judged from git alone: {e:#}"
+                        )
+                    } else {
+                        format!(
+                            "could not read the current labels and body of #{number}, so the event's are judged: {e:#}"
+                        )
+                    })
+                }
+                Err(e) => return Err(http::with_code(e)),
+            },
+            None if queued => request.notes.push(format!(
+                "merge_group: without a token the labels and body of #{number}, the queued pull request, cannot be read, so the queue entry is judged from git alone and may block what its pull_request run passed; give the action a token with `pull-requests: read` (the `token` input, or GITHUB_TOKEN)"
+            )),
+            None => {}
+        }
+    }
+    let links = PullLinks {
+        client: client.as_ref(),
+        server_url: &run.server_url,
+    };
+    // A base the event named is checked against the clone before the pipeline runs: it may
+    // be missing for reasons only the event can explain, or be on the API's side.
+    let clone = (!explicit_base)
+        .then(|| Repo::open(&request.repo))
+        .transpose()?;
+    let report = match (&client, &run.pull, &clone) {
+        (Some(client), Some(pull), Some(repo)) if !history_present(repo, &request) => {
+            judge_from_api(&request, client, pull, &links)?
+        }
+        _ => {
+            if let Some(repo) = &clone {
+                explain_missing_base(run, repo, &request).code(Code::MissingHistory)?;
+            }
+            pipeline::run(&request, &links)?
+        }
+    };
+    if run.inputs.comment
+        && let Some(warning) = sticky_comment(run, client.as_ref(), &report)
+    {
+        checked.warnings.push(warning);
+    }
+    checked.outcome = Outcome::Judged(Box::new(report));
+    Ok(checked)
+}
+
+/// A client when there is a token: the action's `token` input, else `GITHUB_TOKEN`.
+/// Without one, everything is decided from git and the payload.
+fn api_client(run: &GithubRun, env: &Env) -> Result<Option<Client>> {
+    let token = match &run.inputs.token {
+        Some(token) => Some(token.clone()),
+        None => env.get("GITHUB_TOKEN")?.map(str::to_owned),
+    };
+    let (Some(token), Some(repository)) = (token, &run.repository) else {
+        return Ok(None);
+    };
+    let mut config = ClientConfig::new(&run.api_url, repository, Some(token));
+    config.sleep = http::sleeper_from_env(env)?;
+    // The run's one budget for waiting on APIs, which every client it builds shares.
+    let deadline = Deadline::new(config.deadline);
+    Ok(Some(Client::sharing(config, deadline)?))
+}
+
+/// Whether the clone holds the base, the head and where they meet.
+fn history_present(repo: &Repo, request: &Request) -> bool {
+    let Base::Rev(base) = &request.base else {
+        return true;
+    };
+    if !repo.is_shallow() {
+        return true;
+    }
+    match (
+        repo.resolve(base, "base"),
+        repo.resolve(&request.head, "head"),
+    ) {
+        (Ok(base), Ok(head)) => repo.merge_base(base, head).is_ok(),
+        _ => false,
+    }
+}
+
+/// A shallow clone lacks the pull request's history: its commits and files come from the
+/// API instead, and files are read at their commits through it.
+fn judge_from_api(
+    request: &Request,
+    client: &Client,
+    pull: &Pull,
+    links: &dyn Links,
+) -> Result<Report> {
+    let Base::Rev(base) = &request.base else {
+        bail!("a pull request's change needs its base commit");
+    };
+    let mut notes = request.notes.clone();
+    notes.push(format!(
+        "the clone is shallow: the commits and files of #{} come from the GitHub API",
+        pull.number
+    ));
+    let gathered = client.pull_change(pull.number, base, &request.head, notes)?;
+    let place = Trusted::Base {
+        commit: base.clone(),
+        name: format!("the base commit {}", short_id(base)),
+    };
+    pipeline::judge_at(request, client, links, gathered, &place)
+}
+
+/// Keeps the one sticky comment up to date; a failure is a warning, never a verdict.
+fn sticky_comment(run: &GithubRun, client: Option<&Client>, report: &Report) -> Option<String> {
+    let Some(pull) = &run.pull else {
+        return Some(format!(
+            "input `comment` is on, but the `{}` event is not about a pull request; no comment written",
+            run.event
+        ));
+    };
+    let Some(client) = client else {
+        return Some("input `comment` is on, but there is no token; no comment written".to_owned());
+    };
+    let body = report::github::comment(report);
+    match client.upsert_comment(pull.number, report::github::COMMENT_MARKER, &body) {
+        Ok(_) => None,
+        Err(e) if is_permission_error(&e) && pull.from_fork => Some(format!(
+            "could not comment on #{} (a fork's token is read-only): {e:#}",
+            pull.number
+        )),
+        Err(e) => Some(format!("could not comment on #{}: {e:#}", pull.number)),
+    }
+}
+
+/// A base that the event names but the clone lacks gets an explanation in the event's
+/// terms, which the generic "unknown revision" cannot give.
+fn explain_missing_base(run: &GithubRun, repo: &Repo, request: &Request) -> Result<()> {
+    let Base::Rev(rev) = &request.base else {
+        return Ok(());
+    };
+    if repo.resolve(rev, "base").is_ok() {
+        return Ok(());
+    }
+    if let Some((before, forced)) = &run.push_before {
+        if *forced {
+            bail!(
+                "the push was forced and its `before` commit {} is not in the clone (it was pushed away), so the pushed change cannot be told apart; pass --base (the action's `base` input) with the commit to compare with",
+                short_id(before)
+            );
+        }
+        bail!(
+            "the push's `before` commit {} is not in the clone; fetch the full history (actions/checkout with `fetch-depth: 0`) or pass the `base` input",
+            short_id(before)
+        );
+    }
+    if let Some(branch) = rev.strip_prefix("refs/remotes/origin/") {
+        bail!(
+            "the push creates a branch, whose change is what `{branch}` lacks, but the clone has no `{rev}`; check out with `fetch-depth: 0` (which fetches every branch) or pass the `base` input"
+        );
+    }
+    bail!(
+        "the `{}` event's base commit {} is not in the clone; check out with `fetch-depth: 0`, or pass the `base` input",
+        run.event,
+        short_id(rev)
+    )
+}
+
+/// Under GitHub Actions the action's inputs stand between the flags and the event.
+fn github_request(mut flags: Flags, run: &GithubRun) -> Request {
+    let inputs = &run.inputs;
+    let workspace = run.workspace.clone().unwrap_or_else(|| PathBuf::from("."));
+    let repo = match &inputs.working_directory {
+        Some(dir) => workspace.join(dir),
+        None => workspace,
+    };
+    flags.base = flags.base.or(inputs.base.clone());
+    flags.head = flags.head.or(inputs.head.clone());
+    flags.stage = flags.stage.or(inputs.stage.clone());
+    // A relative policy path is relative to the repository, as the input's doc says.
+    flags.config = flags
+        .config
+        .or_else(|| inputs.config.as_ref().map(|c| repo.join(c)));
+    request::build(flags, run.context.clone(), repo)
+}
+
+/// The runner mounts its workspace into the action's container, where files belong to
+/// another user than the container's root, and libgit2 refuses such a repository as git
+/// does (CVE-2022-24765). Inside the workspace that the runner itself checked out, the
+/// owner is the runner, which is trusted; anywhere else git's protection stays on.
+fn trust_workspace(run: &GithubRun, repo: &Path) -> Result<()> {
+    let Some(workspace) = &run.workspace else {
+        return Ok(());
+    };
+    let (Ok(workspace), Ok(repo)) = (workspace.canonicalize(), repo.canonicalize()) else {
+        return Ok(());
+    };
+    if repo.starts_with(&workspace) {
+        // SAFETY: set once, before any repository is opened, on the main thread.
+        unsafe { git2::opts::set_verify_owner_validation(false) }?;
+    }
+    Ok(())
+}

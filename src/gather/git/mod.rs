@@ -1,0 +1,406 @@
+//! Everything shipgate asks of git, through libgit2.
+//!
+//! This is the only module that touches the repository. It reads commits ([`walk`]), one
+//! tree-to-tree diff ([`diff`], with renames paired as git pairs them in [`renames`]),
+//! and only the blobs a rule needs (manifests and the flag registry when they changed,
+//! the policy at the base).
+
+mod diff;
+mod renames;
+mod walk;
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use git2::{ErrorCode, FileMode, Oid, Repository, Tree, TreeEntry};
+
+use super::Files;
+use crate::error::{Code, Tag as _};
+use crate::judge::change::Commit;
+
+pub struct Repo {
+    repo: Repository,
+}
+
+/// What to tell a user whose clone lacks history.
+const SHALLOW_HINT: &str = "this is a shallow clone: fetch the full history \
+(`git fetch --unshallow`; on GitHub Actions, actions/checkout with `fetch-depth: 0`; \
+on GitLab CI, `GIT_DEPTH: \"0\"`)";
+
+impl Files for Repo {
+    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+        let oid =
+            Oid::from_str(commit).with_context(|| format!("`{commit}` is not a commit id"))?;
+        self.read_file(oid, path, max)
+    }
+}
+
+impl Repo {
+    /// Opens the repository containing `dir`.
+    pub fn open(dir: &Path) -> Result<Repo> {
+        Repo::open_any(dir).code_unless_tagged(Code::BadRepository)
+    }
+
+    fn open_any(dir: &Path) -> Result<Repo> {
+        if !dir.exists() {
+            bail!(
+                "`{}` does not exist; pass --repo with the repository's folder",
+                dir.display()
+            );
+        }
+        if !dir.is_dir() {
+            bail!(
+                "`{}` is a file, not a folder; pass --repo with the repository's folder",
+                dir.display()
+            );
+        }
+        match Repository::discover(dir) {
+            Ok(repo) => Ok(Repo { repo }),
+            Err(e) if e.code() == ErrorCode::NotFound => bail!(
+                "`{}` is not in a git repository; run shipgate inside one or pass --repo DIR",
+                dir.display()
+            ),
+            Err(e) if e.code() == ErrorCode::Owner => bail!(
+                "git refuses to open `{}`: it is owned by another user ({}); if you trust it, \
+                 run `git config --global --add safe.directory {}`",
+                dir.display(),
+                e.message(),
+                dir.display()
+            ),
+            Err(e) => Err(anyhow!(e.message().to_owned()))
+                .with_context(|| format!("could not open the repository at `{}`", dir.display())),
+        }
+    }
+
+    /// The libgit2 handle, for the edges (hooks, pre-push) that need more than a change.
+    pub(crate) fn git2(&self) -> &Repository {
+        &self.repo
+    }
+
+    pub(crate) fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// Resolves a revision to a commit, saying what to do when it does not exist.
+    pub(crate) fn resolve(&self, rev: &str, what: &str) -> Result<Oid> {
+        // In a shallow clone a missing commit is most likely beyond the depth.
+        let code = if self.is_shallow() {
+            Code::MissingHistory
+        } else {
+            Code::UnknownRevision
+        };
+        self.resolve_any(rev, what).code(code)
+    }
+
+    fn resolve_any(&self, rev: &str, what: &str) -> Result<Oid> {
+        let object = match self.repo.revparse_single(rev) {
+            Ok(o) => o,
+            Err(e) if e.code() == ErrorCode::UnbornBranch || self.is_unborn(rev) => bail!(
+                "{what} `{rev}` has no commits yet (unborn branch); commit first, or pass --{what} with an existing revision"
+            ),
+            Err(e) => {
+                let mut msg = format!("unknown revision `{rev}` for --{what}: {}", e.message());
+                if self.is_shallow() {
+                    msg.push_str(&format!("; {SHALLOW_HINT}"));
+                } else {
+                    let (remote, name) = self.split_remote(rev);
+                    msg.push_str(&format!(
+                        "; check the name, or fetch it first (`git fetch {remote} {name}`)"
+                    ));
+                }
+                bail!(msg)
+            }
+        };
+        let commit = object.peel_to_commit().map_err(|_| {
+            let kind = match object.kind() {
+                Some(git2::ObjectType::Tree) => "a tree",
+                Some(git2::ObjectType::Blob) => "a file (blob)",
+                _ => "an object that is no commit",
+            };
+            anyhow!(
+                "--{what} `{rev}` does not name a commit but {kind}; pass a commit, branch or tag"
+            )
+        })?;
+        Ok(commit.id())
+    }
+
+    /// `origin/main` is branch `main` of remote `origin`; anything else is fetched from
+    /// `origin` as it is written.
+    fn split_remote<'r>(&self, rev: &'r str) -> (&'r str, &'r str) {
+        if let Some((remote, name)) = rev.split_once('/')
+            && (remote == "origin" || self.repo.find_remote(remote).is_ok())
+        {
+            return (remote, name);
+        }
+        ("origin", rev)
+    }
+
+    fn is_unborn(&self, rev: &str) -> bool {
+        rev == "HEAD" && matches!(self.repo.head(), Err(e) if e.code() == ErrorCode::UnbornBranch)
+    }
+
+    /// The base when none is given: the current branch's upstream, else `origin/HEAD`.
+    pub(crate) fn default_base(&self) -> Result<(String, Oid)> {
+        if let Ok(head) = self.repo.head()
+            && head.is_branch()
+            && let Ok(name) = head.name()
+            && let Ok(upstream) = self.repo.branch_upstream_name(name)
+            && let Ok(upstream) = upstream.as_str()
+            && let Ok(r) = self.repo.find_reference(upstream)
+            && let Ok(c) = r.peel_to_commit()
+        {
+            return Ok((short_ref(upstream), c.id()));
+        }
+        if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD")
+            && let Ok(c) = r.peel_to_commit()
+        {
+            return Ok(("origin/HEAD".to_owned(), c.id()));
+        }
+        Err(Code::BadArguments.tag(anyhow!(
+            "no base to compare with: the current branch has no upstream and there is no \
+             origin/HEAD; pass --base (for example `--base origin/main`)"
+        )))
+    }
+
+    /// The first of `refs` (full names) that leads to a commit here, with the name it is
+    /// shown by: a symbolic ref (`refs/remotes/origin/HEAD`) by its target (`origin/main`).
+    /// A ref that is missing, or dangling after a branch was deleted, is skipped: it
+    /// names no tip that anyone knows.
+    pub(crate) fn first_commit_ref(&self, refs: &[String]) -> Option<(String, Oid)> {
+        refs.iter().find_map(|name| {
+            let reference = self.repo.find_reference(name).ok()?;
+            let commit = reference.peel_to_commit().ok()?;
+            let shown = match reference.symbolic_target() {
+                Ok(Some(target)) => target.to_owned(),
+                _ => name.clone(),
+            };
+            Some((short_ref(&shown), commit.id()))
+        })
+    }
+
+    /// The merge-base of base and head: where the change forked off.
+    pub fn merge_base(&self, base: Oid, head: Oid) -> Result<Oid> {
+        let code = if self.is_shallow() {
+            Code::MissingHistory
+        } else {
+            Code::UnrelatedHistories
+        };
+        match self.repo.merge_base(base, head) {
+            Ok(oid) => Ok(oid),
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                if self.is_shallow() {
+                    return Err(code.tag(anyhow!(
+                        "the history between base {} and head {} is missing, so the change cannot be told apart from its base; {SHALLOW_HINT}",
+                        short(base),
+                        short(head)
+                    )));
+                }
+                Err(code.tag(anyhow!(
+                    "base {} and head {} share no history (unrelated histories); pass the --base that the change was made from",
+                    short(base),
+                    short(head)
+                )))
+            }
+            Err(e) => {
+                Err(anyhow!(e.message().to_owned())).context("could not compute the merge-base")
+            }
+        }
+    }
+
+    /// The bytes of the file at `path` in `commit`, or `None` if there is no such file.
+    /// Files come from the change, so a blob over `max` bytes is refused before it is
+    /// loaded (the object database tells its size from the header alone).
+    pub(crate) fn read_file(&self, commit: Oid, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(e) => e,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        // A link's blob is its target's name and a folder has no bytes: reading either
+        // as the file would judge something else than the user sees.
+        let mode = entry.filemode();
+        if mode != i32::from(FileMode::Blob) && mode != i32::from(FileMode::BlobExecutable) {
+            let what = match Side::of(&entry).kind {
+                Kind::Link => "a symbolic link",
+                Kind::Tree => "a folder",
+                Kind::Submodule => "a submodule",
+                Kind::File => "not a regular file",
+            };
+            return Err(Code::BadFile.tag(anyhow!(
+                "`{path}` at {} is {what}; shipgate reads it only as a regular file committed at that path",
+                short(commit)
+            )));
+        }
+        let (size, _) = self.repo.odb()?.read_header(entry.id())?;
+        if size > max {
+            return Err(Code::BadFile.tag(anyhow!(
+                "{path}@{}: the file is {size} bytes; files over {} KiB are refused",
+                short(commit),
+                max / 1024
+            )));
+        }
+        let object = entry
+            .to_object(&self.repo)
+            .with_context(|| format!("could not read `{path}` at {}", short(commit)))?;
+        Ok(object.as_blob().map(|b| b.content().to_vec()))
+    }
+
+    /// Whether `path` names a file (not a folder) at `commit`; false when unreadable.
+    pub(crate) fn has_file(&self, commit: Oid, path: &str) -> bool {
+        let Ok(tree) = self.repo.find_commit(commit).and_then(|c| c.tree()) else {
+            return false;
+        };
+        tree.get_path(Path::new(path))
+            .is_ok_and(|entry| !matches!(Side::of(&entry).kind, Kind::Tree | Kind::Submodule))
+    }
+
+    /// A file of `commit`'s tree, the same for the same tree: the first top-level file in
+    /// git's order of names, else the first such file of the first folder that holds one;
+    /// `None` when the tree holds no file at all.
+    pub(crate) fn first_file(&self, commit: Oid) -> Option<String> {
+        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).ok()?;
+        self.first_file_in(&tree, "")
+    }
+
+    fn first_file_in(&self, tree: &Tree<'_>, prefix: &str) -> Option<String> {
+        let name = |entry: &TreeEntry<'_>| {
+            std::str::from_utf8(entry.name_bytes())
+                .ok()
+                .map(|n| format!("{prefix}{n}"))
+        };
+        let files = tree.iter().filter(|e| Side::of(e).kind == Kind::File);
+        if let Some(path) = files.filter_map(|e| name(&e)).next() {
+            return Some(path);
+        }
+        tree.iter()
+            .filter(|e| Side::of(e).kind == Kind::Tree)
+            .find_map(|e| {
+                let sub = e.to_object(&self.repo).ok()?.peel_to_tree().ok()?;
+                self.first_file_in(&sub, &format!("{}/", name(&e)?))
+            })
+    }
+
+    /// The names of the tags that point at `commit`.
+    pub(crate) fn tags_at(&self, commit: Oid) -> Result<Vec<String>> {
+        let mut tags = Vec::new();
+        for reference in self.repo.references_glob("refs/tags/*")? {
+            let reference = reference?;
+            // A tag that points at a tree or blob is no release tag; skip it rather
+            // than fail the whole check.
+            let Ok(target) = reference.peel_to_commit() else {
+                continue;
+            };
+            if target.id() == commit
+                && let Ok(name) = reference.shorthand()
+            {
+                tags.push(name.to_owned());
+            }
+        }
+        tags.sort();
+        Ok(tags)
+    }
+}
+
+/// The latest release tag before `tag` in semver order: for a stable version the latest
+/// stable one (a full release answers for everything since the last full release), for
+/// a pre-release any lower version. `None` when `tag` is the first.
+/// Release tags are those `pattern` (the policy's `signals.tag-pattern`) picks.
+pub(crate) fn previous_release_tag(
+    repo: &Repo,
+    pattern: &regex::Regex,
+    tag: &str,
+) -> Result<Option<(String, Oid)>> {
+    let Some(version) = crate::judge::stage::tag_version(pattern, tag) else {
+        return Err(Code::BadSignal.tag(anyhow!(
+            "tag `{tag}` is not a release tag (signals.tag-pattern `{pattern}` with a semver version), so there is no previous release to compare it with; pass --base"
+        )));
+    };
+    let mut best: Option<(semver::Version, String, Oid)> = None;
+    for reference in repo.repo.references_glob("refs/tags/*")? {
+        let reference = reference?;
+        let (Ok(name), Ok(commit)) = (reference.shorthand(), reference.peel_to_commit()) else {
+            continue;
+        };
+        let Some(v) = crate::judge::stage::tag_version(pattern, name) else {
+            continue;
+        };
+        let earlier = v.cmp_precedence(&version).is_lt();
+        let eligible = version.pre.is_empty() <= v.pre.is_empty();
+        let better = best
+            .as_ref()
+            .is_none_or(|(b, bn, _)| v.cmp_precedence(b).then_with(|| name.cmp(bn)).is_gt());
+        if earlier && eligible && better {
+            best = Some((v, name.to_owned(), commit.id()));
+        }
+    }
+    Ok(best.map(|(_, name, oid)| (name, oid)))
+}
+
+/// A full object name as CI systems and git's hook protocol write it: 40 hex digits
+/// (SHA-1) or 64 (SHA-256). Abbreviations are refused: a short one could name another
+/// object, and nobody who speaks for a CI system writes one.
+pub(crate) fn is_object_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The all-zero id by which git and CI systems say "no commit" (a new or deleted ref).
+pub(crate) fn is_zero_id(id: &str) -> bool {
+    id.bytes().all(|b| b == b'0')
+}
+
+/// git's id of the empty tree: the base of a range that starts at the first commit.
+pub(crate) const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+pub(crate) fn short(oid: Oid) -> String {
+    crate::judge::change::short_id(&oid.to_string()).to_owned()
+}
+
+impl From<&git2::Commit<'_>> for Commit {
+    /// Messages are bytes in git; an odd encoding is shown, not refused.
+    fn from(commit: &git2::Commit<'_>) -> Commit {
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        Commit::new(commit.id().to_string(), message)
+    }
+}
+
+fn short_ref(name: &str) -> String {
+    name.strip_prefix("refs/remotes/")
+        .or_else(|| name.strip_prefix("refs/heads/"))
+        .unwrap_or(name)
+        .to_owned()
+}
+
+/// One side of a path in a tree-to-tree diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Side {
+    oid: Oid,
+    kind: Kind,
+    /// The raw mode, so that a mode-only change (`chmod +x`) is a modification.
+    mode: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Tree,
+    File,
+    Link,
+    Submodule,
+}
+
+impl Side {
+    fn of(entry: &TreeEntry<'_>) -> Side {
+        let mode = entry.filemode();
+        let kind = match mode {
+            m if m == i32::from(FileMode::Tree) => Kind::Tree,
+            m if m == i32::from(FileMode::Link) => Kind::Link,
+            m if m == i32::from(FileMode::Commit) => Kind::Submodule,
+            _ => Kind::File,
+        };
+        Side {
+            oid: entry.id(),
+            kind,
+            mode,
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Facts, from outside the process: git, the process environment, files on disk, and the
+//! APIs of other services over one HTTP transport. What is gathered is turned into owned
+//! values of the judgement's model (`judge::change`) here, so that nothing past this
+//! layer touches git, the network or the disk.
+
+pub(crate) mod disk;
+pub(crate) mod ends;
+pub(crate) mod env;
+pub mod git;
+pub mod github;
+pub mod http;
+
+use anyhow::{Result, anyhow};
+
+use crate::judge::change::{Commit, FileChange};
+
+/// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
+/// lacks the commits.
+pub(crate) trait Files {
+    /// The bytes of `path` at `commit` (a full hex id), `None` when there is no such file;
+    /// a file over `max` bytes is an error.
+    fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>>;
+}
+
+/// Answers whether a link names a pull request that exists (the GitHub API, when there
+/// is a token).
+pub(crate) trait Links {
+    /// `None` when `text` is no link to a pull request, or nobody can tell.
+    fn pull_exists(&self, text: &str) -> Result<Option<bool>>;
+}
+
+/// No way to follow links: every link is taken at its word.
+pub(crate) struct NoLinks;
+
+impl Links for NoLinks {
+    fn pull_exists(&self, _: &str) -> Result<Option<bool>> {
+        Ok(None)
+    }
+}
+
+/// The facts of a change, before its context (labels, body, stage) and policy meet it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Gathered {
+    /// `None` when the change is the whole history.
+    pub(crate) base: Option<String>,
+    pub(crate) head: String,
+    pub(crate) merge_base: Option<String>,
+    pub(crate) commits: Vec<Commit>,
+    pub(crate) files: Vec<FileChange>,
+    /// Tags at head.
+    pub(crate) tags: Vec<String>,
+    pub(crate) notes: Vec<String>,
+}
+
+/// `bytes` as text, or an error naming `origin` and where the first bad byte is.
+pub(crate) fn utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{origin}: not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            e.valid_up_to()
+        )
+    })
+}

@@ -1,0 +1,102 @@
+//! What each policy key means, written once: the policy types take their doc comments
+//! from here (`#[doc = key_doc!(...)]`), and `shipgate explain --keys` prints the same
+//! text, so the reference a user reads cannot drift from the code's documentation.
+
+macro_rules! key_doc {
+    (version) => { "The policy format. The only version is 1." };
+    (stages) => { "Stages from weakest to strongest. The strongest stage that any signal names wins; a change that no signal names gets the first stage, which takes no signals." };
+    (stages.name) => { "The stage's name (kebab-case), as reports, `--stage` and trailer values use it." };
+    (stages.description) => { "A few words for people (\"a full release\")." };
+    (stages.signals) => { "What names this stage: any one signal does." };
+    (stages.signals.labels) => { "Pull-request labels that name this stage, compared ASCII-case-insensitively." };
+    (stages.signals.trailer) => { "Values of the release trailer (`Release: <value>`) that name this stage." };
+    (stages.signals.tag) => { "`stable` or `prerelease`: a release tag on head whose semver version is of that kind names this stage." };
+    (stages.signals.version) => { "`stable` or `prerelease`: a manifest version bumped to a version of that kind names this stage (a stable one must be greater than before)." };
+    (stages.signals.flag-stage) => { "A flag-registry entry whose `stage` changes to one of these names this stage." };
+    (stages.require) => { "Requirement ids that block when missing." };
+    (stages.warn) => { "Requirement ids that are reported when missing, without blocking." };
+    (signals) => { "Where stage signals come from." };
+    (signals.trailer) => { "The commit trailer whose value names a stage. A policy whose stages list no trailer values switches it off." };
+    (signals.tag-pattern) => { "A regex that picks release tags; its named group `version` must hold a semver version." };
+    (signals.manifests) => { "Repository-relative manifests (Cargo.toml, package.json, pyproject.toml, VERSION) whose version is compared between the merge-base and head." };
+    (flag-registry) => { "The feature-flag registry: a YAML file with a top-level `flags:` mapping from flag key to its fields." };
+    (flag-registry.path) => { "The registry file, relative to the repository root." };
+    (flag-registry.stages) => { "The values an entry's `stage` may take; any other value is an error in the registry." };
+    (requirements) => { "Requirements by id, in report order. Any one piece of evidence satisfies a requirement; deleted files and files merely moved never count." };
+    (requirements.description) => { "A few words for people." };
+    (requirements.hint) => { "Replaces the generated hint shown when the requirement is missing." };
+    (requirements.paths) => { "Gitignore-style patterns of files that count when the change adds or edits them: a pattern without a slash matches at any depth, a leading `/` anchors it, a later `!pattern` excludes." };
+    (requirements.trailers) => { "Commit trailer keys that count when they have a value." };
+    (requirements.labels) => { "Pull-request labels that count." };
+    (requirements.body-lines) => { "Keys of pull-request body lines `Key: value` that count when they have a value." };
+    (requirements.body-checkboxes) => { "Texts of checked boxes `- [x] <text>` in the pull-request body that count." };
+    (requirements.flag-registry) => { "When true, the flag registry gaining or changing an entry counts." };
+    (requirements.flag-trailers) => { "Trailer keys whose value is a flag key; it counts when the registry holds the key at head, and blocks when it does not." };
+    (requirements.flag-label-prefix) => { "A label prefix (`flag:`) followed by a flag key; it counts when the registry holds the key at head, and blocks when it does not." };
+    (overrides) => { "Emergency overrides that turn `blocked` into `overridden`; the report always shows them." };
+    (overrides.enabled) => { "Whether overrides are honoured at all." };
+    (overrides.labels) => { "Labels that override." };
+    (overrides.trailers) => { "Trailer keys that override; the value is the reason and must not be empty." };
+}
+
+/// Every key of a policy file with what it means, for `shipgate explain --keys`.
+pub(crate) const KEYS: &[(&str, &str)] = &[
+    ("version", key_doc!(version)),
+    ("stages", key_doc!(stages)),
+    ("stages[].name", key_doc!(stages.name)),
+    ("stages[].description", key_doc!(stages.description)),
+    ("stages[].signals", key_doc!(stages.signals)),
+    ("stages[].signals.labels", key_doc!(stages.signals.labels)),
+    ("stages[].signals.trailer", key_doc!(stages.signals.trailer)),
+    ("stages[].signals.tag", key_doc!(stages.signals.tag)),
+    ("stages[].signals.version", key_doc!(stages.signals.version)),
+    (
+        "stages[].signals.flag-stage",
+        key_doc!(stages.signals.flag - stage),
+    ),
+    ("stages[].require", key_doc!(stages.require)),
+    ("stages[].warn", key_doc!(stages.warn)),
+    ("signals", key_doc!(signals)),
+    ("signals.trailer", key_doc!(signals.trailer)),
+    ("signals.tag-pattern", key_doc!(signals.tag - pattern)),
+    ("signals.manifests", key_doc!(signals.manifests)),
+    ("flag-registry", key_doc!(flag - registry)),
+    ("flag-registry.path", key_doc!(flag - registry.path)),
+    ("flag-registry.stages", key_doc!(flag - registry.stages)),
+    ("requirements", key_doc!(requirements)),
+    (
+        "requirements.<id>.description",
+        key_doc!(requirements.description),
+    ),
+    ("requirements.<id>.hint", key_doc!(requirements.hint)),
+    ("requirements.<id>.paths", key_doc!(requirements.paths)),
+    (
+        "requirements.<id>.trailers",
+        key_doc!(requirements.trailers),
+    ),
+    ("requirements.<id>.labels", key_doc!(requirements.labels)),
+    (
+        "requirements.<id>.body-lines",
+        key_doc!(requirements.body - lines),
+    ),
+    (
+        "requirements.<id>.body-checkboxes",
+        key_doc!(requirements.body - checkboxes),
+    ),
+    (
+        "requirements.<id>.flag-registry",
+        key_doc!(requirements.flag - registry),
+    ),
+    (
+        "requirements.<id>.flag-trailers",
+        key_doc!(requirements.flag - trailers),
+    ),
+    (
+        "requirements.<id>.flag-label-prefix",
+        key_doc!(requirements.flag - label - prefix),
+    ),
+    ("overrides", key_doc!(overrides)),
+    ("overrides.enabled", key_doc!(overrides.enabled)),
+    ("overrides.labels", key_doc!(overrides.labels)),
+    ("overrides.trailers", key_doc!(overrides.trailers)),
+];

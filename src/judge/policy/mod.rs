@@ -1,0 +1,268 @@
+//! The policy: which stages exist, what signals name them, and what each stage requires.
+//!
+//! A policy is read from YAML (see `src/policy/builtin.yml`, which is also what `shipgate init`
+//! writes) and validated into the types below. Everything downstream works on these
+//! validated types only, so a classifier or a check never meets a bad glob or regex.
+
+#[macro_use]
+mod docs;
+mod parse;
+mod paths;
+mod read;
+
+pub(crate) use docs::KEYS;
+
+use regex::Regex;
+
+use crate::judge::trailers::Trailer;
+
+pub(crate) use paths::PathSet;
+pub(crate) use read::parse_yaml;
+pub(crate) use read::{ConfigError, ConfigErrors, Document};
+
+/// The built-in policy, with comments. `shipgate init` writes exactly this text, and
+/// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
+// The text stays at src/policy/builtin.yml, where tests/gitlab.rs commits it as a policy file.
+pub(crate) const BUILTIN_YAML: &str = include_str!("../../policy/builtin.yml");
+
+/// File names a policy may have at the repository root, in the order they are looked up.
+pub(crate) const POLICY_PATHS: [&str; 2] = [".shipgate.yml", ".github/shipgate.yml"];
+
+/// Finds the policy file among [`POLICY_PATHS`], wherever `read` looks (a commit, the
+/// working tree). Two policies would leave it unclear which one is in force, so that is
+/// an error rather than a silent choice.
+pub(crate) fn locate<T>(
+    mut read: impl FnMut(&'static str) -> anyhow::Result<Option<T>>,
+    where_: &str,
+) -> anyhow::Result<Option<(&'static str, T)>> {
+    let mut found = Vec::new();
+    for path in POLICY_PATHS {
+        if let Some(contents) = read(path)? {
+            found.push((path, contents));
+        }
+    }
+    if found.len() > 1 {
+        return Err(crate::error::Code::BadPolicy.tag(anyhow::anyhow!(
+            "both {} and {} exist {where_}; keep one of them",
+            POLICY_PATHS[0],
+            POLICY_PATHS[1]
+        )));
+    }
+    Ok(found.pop())
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    #[doc = key_doc!(stages)]
+    pub(crate) stages: Vec<Stage>,
+    #[doc = key_doc!(signals)]
+    pub(crate) signals: Signals,
+    #[doc = key_doc!(flag-registry)]
+    pub(crate) flag_registry: FlagRegistry,
+    #[doc = key_doc!(requirements)]
+    pub(crate) requirements: Vec<Requirement>,
+    #[doc = key_doc!(overrides)]
+    pub(crate) overrides: Overrides,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Stage {
+    #[doc = key_doc!(stages.name)]
+    pub(crate) name: String,
+    #[doc = key_doc!(stages.description)]
+    pub(crate) description: String,
+    #[doc = key_doc!(stages.signals)]
+    pub(crate) signals: StageSignals,
+    #[doc = key_doc!(stages.require)]
+    pub(crate) require: Vec<String>,
+    #[doc = key_doc!(stages.warn)]
+    pub(crate) warn: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StageSignals {
+    #[doc = key_doc!(stages.signals.labels)]
+    pub(crate) labels: Vec<String>,
+    #[doc = key_doc!(stages.signals.trailer)]
+    pub(crate) trailer: Vec<String>,
+    #[doc = key_doc!(stages.signals.tag)]
+    pub(crate) tag: Option<VersionKind>,
+    #[doc = key_doc!(stages.signals.version)]
+    pub(crate) version: Option<VersionKind>,
+    #[doc = key_doc!(stages.signals.flag-stage)]
+    pub(crate) flag_stage: Vec<String>,
+}
+
+impl StageSignals {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+            && self.trailer.is_empty()
+            && self.tag.is_none()
+            && self.version.is_none()
+            && self.flag_stage.is_empty()
+    }
+}
+
+/// Which versions a tag or manifest signal accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VersionKind {
+    /// No pre-release part (`2.1.0`); for manifests, also greater than the old version.
+    Stable,
+    /// A pre-release part (`2.1.0-rc.1`).
+    Prerelease,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Signals {
+    #[doc = key_doc!(signals.trailer)]
+    pub(crate) trailer: String,
+    #[doc = key_doc!(signals.tag-pattern)]
+    pub(crate) tag_pattern: Regex,
+    #[doc = key_doc!(signals.manifests)]
+    pub(crate) manifests: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FlagRegistry {
+    #[doc = key_doc!(flag-registry.path)]
+    pub(crate) path: String,
+    #[doc = key_doc!(flag-registry.stages)]
+    pub(crate) stages: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Requirement {
+    /// Stable kebab-case id (`docs`, `template`, `feature-flag`, `marketing`, or your own).
+    pub(crate) id: String,
+    #[doc = key_doc!(requirements.description)]
+    pub(crate) description: String,
+    /// What counts as evidence; any one piece satisfies the requirement.
+    pub(crate) evidence: Evidence,
+    #[doc = key_doc!(requirements.hint)]
+    pub(crate) hint: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Evidence {
+    #[doc = key_doc!(requirements.paths)]
+    pub(crate) paths: PathSet,
+    #[doc = key_doc!(requirements.trailers)]
+    pub(crate) trailers: Vec<String>,
+    #[doc = key_doc!(requirements.labels)]
+    pub(crate) labels: Vec<String>,
+    #[doc = key_doc!(requirements.body-lines)]
+    pub(crate) body_lines: Vec<String>,
+    #[doc = key_doc!(requirements.body-checkboxes)]
+    pub(crate) body_checkboxes: Vec<String>,
+    #[doc = key_doc!(requirements.flag-registry)]
+    pub(crate) flag_registry: bool,
+    #[doc = key_doc!(requirements.flag-trailers)]
+    pub(crate) flag_trailers: Vec<String>,
+    #[doc = key_doc!(requirements.flag-label-prefix)]
+    pub(crate) flag_label_prefix: Option<String>,
+}
+
+impl Evidence {
+    /// Whether this requirement may look at flag keys, so the registry must be read.
+    pub(crate) fn names_flags(&self) -> bool {
+        self.flag_registry || !self.flag_trailers.is_empty() || self.flag_label_prefix.is_some()
+    }
+
+    /// The flag key a trailer names, if it is one of the flag trailers.
+    pub(crate) fn flag_key_of_trailer<'t>(&self, trailer: &'t Trailer) -> Option<&'t str> {
+        self.flag_trailers
+            .iter()
+            .any(|k| trailer.key_is(k))
+            .then(|| trailer.value.trim())
+            .filter(|key| !key.is_empty())
+    }
+
+    /// The flag key a label names (`flag:<key>`), prefix compared as labels are.
+    pub(crate) fn flag_key_of_label<'l>(&self, label: &'l str) -> Option<&'l str> {
+        let prefix = self.flag_label_prefix.as_deref()?;
+        let head = label.get(..prefix.len())?;
+        let key = &label[prefix.len()..];
+        (same_name(head, prefix) && !key.trim().is_empty()).then_some(key)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Overrides {
+    #[doc = key_doc!(overrides.enabled)]
+    pub(crate) enabled: bool,
+    #[doc = key_doc!(overrides.labels)]
+    pub(crate) labels: Vec<String>,
+    #[doc = key_doc!(overrides.trailers)]
+    pub(crate) trailers: Vec<String>,
+}
+
+impl Policy {
+    /// The built-in policy (the handbook's rules).
+    pub(crate) fn builtin() -> Policy {
+        Policy::from_yaml(BUILTIN_YAML, "built-in policy")
+            .expect("the built-in policy is valid; a unit test guards this")
+    }
+
+    /// Reads and validates a policy. `origin` names the file in messages
+    /// (`.shipgate.yml`, `.shipgate.yml@1a2b3c4`).
+    pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
+        parse::policy(text, origin)
+    }
+
+    /// Whether any requirement needs the flag registry at head.
+    pub(crate) fn needs_flag_registry(&self) -> bool {
+        self.requirements.iter().any(|r| r.evidence.names_flags())
+            || self.stages.iter().any(|s| !s.signals.flag_stage.is_empty())
+    }
+}
+
+/// ASCII-case-insensitive equality, as git compares trailer keys and as GitHub treats
+/// labels. Deliberately no Unicode folding: a look-alike letter must not match.
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Policy {
+        fn stage(&self, name: &str) -> Option<&Stage> {
+            self.stages.iter().find(|s| s.name == name)
+        }
+
+        fn requirement(&self, id: &str) -> Option<&Requirement> {
+            self.requirements.iter().find(|r| r.id == id)
+        }
+    }
+
+    #[test]
+    fn builtin_policy_is_the_handbook() {
+        let p = Policy::builtin();
+        let names: Vec<_> = p.stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["merge", "beta", "full"]);
+        let full = p.stage("full").unwrap();
+        assert_eq!(
+            full.require,
+            ["docs", "template", "feature-flag", "marketing"]
+        );
+        assert!(full.warn.is_empty());
+        let beta = p.stage("beta").unwrap();
+        assert!(beta.require.is_empty());
+        assert_eq!(beta.warn, ["docs", "template", "feature-flag", "marketing"]);
+        let merge = p.stage("merge").unwrap();
+        assert!(merge.require.is_empty() && merge.warn.is_empty());
+        assert_eq!(p.signals.trailer, "Release");
+        assert_eq!(p.flag_registry.path, "feature-flags.yml");
+        assert!(p.overrides.enabled);
+        let docs = p.requirement("docs").unwrap();
+        assert!(docs.evidence.paths.is_match(b"docs/x.md"));
+        assert!(!docs.evidence.paths.is_match(b"CHANGELOG.md"));
+    }
+
+    #[test]
+    fn same_name_folds_ascii_only() {
+        assert!(same_name("Release", "RELEASE"));
+        assert!(!same_name("\u{212A}ey", "key"), "Kelvin sign is not K");
+    }
+}

@@ -1,0 +1,160 @@
+//! The verdict and everything that led to it: what the judgement hands to the reports.
+//!
+//! Every field here is data; the renderings in `report/` decide how each is shown and
+//! escaped. The JSON report (SPEC §8) is this model serialised.
+
+use serde::Serialize;
+
+use super::stage::Signal;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The JSON schema version; fields are only ever added within one version.
+    pub schema: u32,
+    pub verdict: Verdict,
+    pub stage: String,
+    #[serde(skip)]
+    pub stage_description: String,
+    /// The signals that named the stage.
+    pub stage_signals: Vec<Signal>,
+    /// Signals that named weaker stages.
+    pub other_signals: Vec<Signal>,
+    pub range: RangeInfo,
+    pub requirements: Vec<RequirementResult>,
+    #[serde(rename = "override")]
+    pub override_: Option<Override>,
+    /// Which policy was applied, and what the change does to it.
+    pub policy: Option<PolicyInfo>,
+    /// Things worth knowing that change nothing in the verdict.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Blocked,
+    Overridden,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RangeInfo {
+    pub base: String,
+    pub head: String,
+    pub merge_base: String,
+    pub commits: usize,
+    pub files: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub description: String,
+    pub level: Level,
+    pub status: Status,
+    pub evidence: Vec<EvidenceItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Required,
+    Warn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Satisfied,
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceItem {
+    pub source: EvidenceSource,
+    pub detail: String,
+    /// The commit a trailer came from; `null` for files, labels and the body.
+    pub commit: Option<String>,
+    /// For a file: added, modified, renamed or type-changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// For a renamed file: where it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+}
+
+impl EvidenceItem {
+    pub fn new(source: EvidenceSource, detail: String, commit: Option<&str>) -> EvidenceItem {
+        EvidenceItem {
+            source,
+            detail,
+            commit: commit.map(str::to_owned),
+            status: None,
+            old_path: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceSource {
+    File,
+    Trailer,
+    Label,
+    Body,
+    FlagRegistry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    pub source: OverrideSource,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverrideSource {
+    Label,
+    Trailer,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    /// `built-in`, `<path>@<commit>` or the `--config` path.
+    pub source: String,
+    /// A policy file that the change itself edits: validated, reported, not applied.
+    pub changed: Option<PolicyChange>,
+    /// Which trusted place the policy was taken from.
+    pub from: PolicyFrom,
+    /// Why the policy came from there, for people (`read at the base commit 1a2b3c4d5e`).
+    pub reason: String,
+}
+
+/// Where the policy in force was looked for (SPEC §7, §11). Never the judged change:
+/// a change with no base commit takes the default branch's policy, else the built-in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyFrom {
+    /// The base commit (for a pushed tag, the previous release); `source` is `built-in`
+    /// when that commit holds no policy file.
+    Base,
+    /// No base commit: the tip of the default branch as the remote or CI system knows it.
+    DefaultBranch,
+    /// `--config` (the action's `config` input).
+    Config,
+    /// No base commit and no default branch known: nothing trusted to read a policy from.
+    BuiltIn,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyChange {
+    pub path: String,
+    /// What the change does to the file: added, modified, renamed or deleted.
+    pub status: &'static str,
+    pub valid: bool,
+    pub errors: Vec<String>,
+}

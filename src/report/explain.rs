@@ -1,0 +1,123 @@
+//! `shipgate explain`: the policy in force, in words.
+
+use std::fmt::Write as _;
+
+use crate::judge::policy::{Policy, VersionKind};
+use crate::judge::requirements::hint;
+
+pub(crate) fn render(policy: &Policy, source: &str) -> String {
+    let mut out = String::new();
+    let _ = write(&mut out, policy, source);
+    out
+}
+
+fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
+    writeln!(out, "policy: {source}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "stages, weakest first (the strongest stage that any signal names wins; no signal means `{}`):",
+        p.stages[0].name
+    )?;
+    let width = p.stages.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for stage in &p.stages {
+        writeln!(out, "  {:width$}  {}", stage.name, stage.description)?;
+        let pad = " ".repeat(width + 4);
+        let s = &stage.signals;
+        let mut signals: Vec<String> = Vec::new();
+        signals.extend(s.labels.iter().map(|l| format!("label `{l}`")));
+        signals.extend(
+            s.trailer
+                .iter()
+                .map(|v| format!("trailer `{}: {v}`", p.signals.trailer)),
+        );
+        if let Some(kind) = s.tag {
+            signals.push(format!("a {} release tag on head", kind_words(kind)));
+        }
+        if let Some(kind) = s.version {
+            signals.push(match kind {
+                VersionKind::Stable => {
+                    "a manifest version bumped to a greater stable one".to_owned()
+                }
+                VersionKind::Prerelease => "a manifest version bumped to a pre-release".to_owned(),
+            });
+        }
+        signals.extend(
+            s.flag_stage
+                .iter()
+                .map(|f| format!("a flag whose stage becomes `{f}`")),
+        );
+        if signals.is_empty() {
+            writeln!(out, "{pad}named by: no signal")?;
+        } else {
+            writeln!(out, "{pad}named by: {}", signals.join("; "))?;
+        }
+        if !stage.require.is_empty() {
+            writeln!(out, "{pad}requires: {}", stage.require.join(", "))?;
+        }
+        if !stage.warn.is_empty() {
+            writeln!(out, "{pad}warns:    {}", stage.warn.join(", "))?;
+        }
+        if stage.require.is_empty() && stage.warn.is_empty() {
+            writeln!(out, "{pad}requires nothing")?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "requirements (any one piece of evidence satisfies one; deleted files and files merely moved never count):"
+    )?;
+    let width = p.requirements.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for r in &p.requirements {
+        writeln!(out, "  {:width$}  {}", r.id, r.description)?;
+        let text = r.hint.clone().unwrap_or_else(|| hint(&r.evidence, p));
+        writeln!(out, "  {:width$}  evidence: {text}", "")?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "release tags: tags matching `{}` whose `version` group is semver",
+        p.signals.tag_pattern.as_str()
+    )?;
+    writeln!(out, "manifests:    {}", p.signals.manifests.join(", "))?;
+    writeln!(
+        out,
+        "flag registry: {} (entry stages: {})",
+        p.flag_registry.path,
+        p.flag_registry.stages.join(", ")
+    )?;
+    let o = &p.overrides;
+    if o.enabled {
+        let mut ways: Vec<String> = o.labels.iter().map(|l| format!("label `{l}`")).collect();
+        ways.extend(
+            o.trailers
+                .iter()
+                .map(|t| format!("trailer `{t}: <reason>`")),
+        );
+        writeln!(
+            out,
+            "overrides:    {} (turn blocked into overridden)",
+            ways.join(", ")
+        )?;
+    } else {
+        writeln!(out, "overrides:    off")?;
+    }
+    Ok(())
+}
+
+/// `explain --keys`: every key of a policy file, from the same text as the policy types'
+/// doc comments.
+pub(crate) fn keys() -> String {
+    let mut out = String::from("policy file keys (.shipgate.yml):\n");
+    for (key, doc) in crate::judge::policy::KEYS {
+        let _ = writeln!(out, "\n  {key}\n      {doc}");
+    }
+    out
+}
+
+fn kind_words(kind: VersionKind) -> &'static str {
+    match kind {
+        VersionKind::Stable => "stable (v2.1.0)",
+        VersionKind::Prerelease => "pre-release (v2.1.0-rc.1)",
+    }
+}

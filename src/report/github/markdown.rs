@@ -1,0 +1,449 @@
+//! The step summary and the sticky comment: Markdown in which every piece of text from
+//! the change is inert and reads as it was written (see the escaping rules in
+//! [`super`]).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use super::log::{head, missing_required};
+use super::{COMMENT_LIMIT, COMMENT_MARKER, SUMMARY_LIMIT};
+use crate::escape::visible;
+use crate::judge::change::short_id as short;
+use crate::judge::stage::Signal;
+use crate::judge::verdict::{
+    EvidenceItem, Level, OverrideSource, Report, RequirementResult, Status, Verdict,
+};
+use crate::names::name;
+
+/// The Markdown step summary: the verdict, the stage and the signals that named it, the
+/// range, a table of the requirements (id, level, status, evidence, what would satisfy
+/// it), the override, the policy and the notes. Under [`SUMMARY_LIMIT`] bytes: a report
+/// too large for that ends with a line saying what was cut.
+pub fn summary(report: &Report) -> String {
+    markdown(report, "", &Limits::summary(SUMMARY_LIMIT))
+}
+
+/// The body of the sticky pull-request comment: [`COMMENT_MARKER`] on the first line,
+/// then the same content as [`summary`], under [`COMMENT_LIMIT`] characters.
+pub fn comment(report: &Report) -> String {
+    markdown(
+        report,
+        &format!("{COMMENT_MARKER}\n"),
+        &Limits::comment(COMMENT_LIMIT),
+    )
+}
+
+/// How much of a report a Markdown rendering shows.
+pub(super) struct Limits {
+    /// The whole document stays below this many bytes.
+    total: usize,
+    /// One piece of text from the change, escaped.
+    field: usize,
+    /// Signals, ids in the headline, notes and policy problems listed.
+    list: usize,
+    /// Evidence items per requirement.
+    evidence: usize,
+}
+
+impl Limits {
+    pub(super) fn summary(total: usize) -> Limits {
+        Limits {
+            total,
+            field: 4_096,
+            list: 50,
+            evidence: 10,
+        }
+    }
+
+    fn comment(total: usize) -> Limits {
+        Limits {
+            total,
+            field: 1_024,
+            list: 20,
+            evidence: 5,
+        }
+    }
+}
+
+/// A Markdown document that keeps whole lines only while they fit below a size, and then
+/// ends with [`cut_line`]. Once full it only counts the lines it is offered, without
+/// formatting them, so a huge report costs no more than the limit.
+struct Doc {
+    out: String,
+    limit: usize,
+    lines: usize,
+    /// The longest prefix (length, lines) after which the cut line would still fit.
+    safe: Option<(usize, usize)>,
+    /// Lines not shown, once the document is full.
+    cut: Option<usize>,
+}
+
+/// Room kept for [`cut_line`], which is shorter.
+const CUT_ROOM: usize = 256;
+
+impl Doc {
+    fn new(head: &str, limit: usize) -> Doc {
+        Doc {
+            out: head.to_owned(),
+            limit,
+            lines: 0,
+            safe: (head.len() + CUT_ROOM < limit).then_some((head.len(), 0)),
+            cut: None,
+        }
+    }
+
+    fn line(&mut self, line: impl FnOnce() -> String) {
+        if let Some(cut) = &mut self.cut {
+            *cut += 1;
+            return;
+        }
+        let line = line();
+        if self.out.len() + line.len() + 1 < self.limit {
+            self.out.push_str(&line);
+            self.out.push('\n');
+            self.lines += 1;
+            if self.out.len() + CUT_ROOM < self.limit {
+                self.safe = Some((self.out.len(), self.lines));
+            }
+        } else {
+            let (len, lines) = self.safe.unwrap_or((0, 0));
+            self.out.truncate(len);
+            self.cut = Some(self.lines - lines + 1);
+            self.lines = lines;
+        }
+    }
+
+    fn blank(&mut self) {
+        self.line(String::new);
+    }
+
+    /// Up to `max` lines of `items`, then a line saying how many more there are.
+    fn list<T>(&mut self, items: &[T], max: usize, what: &str, line: impl Fn(&T) -> String) {
+        for item in items.iter().take(max) {
+            self.line(|| line(item));
+        }
+        if items.len() > max {
+            let more = items.len() - max;
+            self.line(|| format!("- and {more} more {what}{}", plural(more)));
+        }
+    }
+
+    /// Empty when not even the first line fit.
+    fn finish(self) -> String {
+        match self.cut {
+            None => self.out,
+            Some(_) if self.lines == 0 => String::new(),
+            Some(cut) => self.out + &cut_line(cut),
+        }
+    }
+}
+
+/// The line that ends a document cut to fit. Its leading blank line ends a table that was
+/// cut mid-way; without it the note would become one more row.
+fn cut_line(lines: usize) -> String {
+    format!(
+        "\n_The report is cut here to stay within GitHub's size limit: {lines} more line{} \
+         not shown. The job log and `shipgate check --format json` have the rest._\n",
+        plural(lines)
+    )
+}
+
+pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
+    let mut d = Doc::new(head, lim.total);
+    let stage = md(&r.stage_description, lim.field);
+    let missing: Vec<&RequirementResult> = missing_required(r).collect();
+    let warnings = r
+        .requirements
+        .iter()
+        .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
+        .count();
+
+    let (mark, verdict) = match r.verdict {
+        Verdict::Pass => ("✅", "pass"),
+        Verdict::Blocked => ("❌", "blocked"),
+        Verdict::Overridden => ("⚠️", "overridden"),
+    };
+    d.line(|| format!("## {mark} shipgate: {verdict}"));
+    d.blank();
+    d.line(|| {
+        let ids = || {
+            let mut ids: Vec<String> = missing
+                .iter()
+                .take(lim.list)
+                .map(|q| code(&q.id, lim.field))
+                .collect();
+            if missing.len() > lim.list {
+                ids.push(format!("and {} more", missing.len() - lim.list));
+            }
+            ids.join(", ")
+        };
+        match r.verdict {
+            Verdict::Pass if warnings > 0 => format!(
+                "**pass**: {stage} may ship ({warnings} warning{})",
+                plural(warnings)
+            ),
+            Verdict::Pass => format!("**pass**: {stage} may ship"),
+            Verdict::Blocked => format!("**blocked**: {stage} needs {}", ids()),
+            Verdict::Overridden => format!(
+                "**overridden**: {stage} needs {}, but the gate was overridden: {}",
+                ids(),
+                r.override_.as_ref().map_or_else(
+                    || "no reason recorded".to_owned(),
+                    |o| md(&o.reason, lim.field)
+                )
+            ),
+        }
+    });
+    d.blank();
+
+    d.line(|| {
+        format!(
+            "**Stage** {} ({stage}){}",
+            code(&r.stage, lim.field),
+            if r.stage_signals.is_empty() {
+                ": no release signal"
+            } else {
+                ", named by:"
+            }
+        )
+    });
+    if !r.stage_signals.is_empty() || !r.other_signals.is_empty() {
+        d.blank();
+    }
+    let signals: Vec<(&Signal, bool)> = r
+        .stage_signals
+        .iter()
+        .map(|s| (s, true))
+        .chain(r.other_signals.iter().map(|s| (s, false)))
+        .collect();
+    d.list(&signals, lim.list, "signal", |(s, deciding)| {
+        if *deciding {
+            format!("- {}", signal(s, lim))
+        } else {
+            format!(
+                "- also {} (names {})",
+                signal(s, lim),
+                code(&s.stage, lim.field)
+            )
+        }
+    });
+    d.blank();
+
+    let range = &r.range;
+    d.line(|| {
+        format!(
+            "**Range** {}, {} commit{}, {} file{}",
+            code(
+                &format!("{}..{}", short(&range.base), short(&range.head)),
+                lim.field
+            ),
+            range.commits,
+            plural(range.commits),
+            range.files,
+            plural(range.files)
+        )
+    });
+
+    if !r.requirements.is_empty() {
+        d.blank();
+        d.line(|| "| Requirement | Level | Status | Evidence | To satisfy |".to_owned());
+        d.line(|| "| --- | --- | --- | --- | --- |".to_owned());
+        for q in &r.requirements {
+            d.line(|| requirement_row(q, r.verdict, lim));
+        }
+    }
+
+    if let Some(o) = &r.override_ {
+        d.blank();
+        d.line(|| {
+            let from = match (o.source, &o.commit) {
+                (OverrideSource::Label, _) => "label".to_owned(),
+                (OverrideSource::Trailer, Some(c)) => {
+                    format!("trailer in commit {}", code(short(c), lim.field))
+                }
+                (OverrideSource::Trailer, None) => "trailer".to_owned(),
+            };
+            format!("**Override** {} ({from})", md(&o.reason, lim.field))
+        });
+    }
+
+    if let Some(policy) = &r.policy {
+        d.blank();
+        d.line(|| {
+            let mut line = format!("**Policy** {}", code(&policy.source, lim.field));
+            if !policy.reason.is_empty() {
+                line.push_str(&format!(" ({})", md(&policy.reason, lim.field)));
+            }
+            line
+        });
+        if let Some(changed) = &policy.changed {
+            d.blank();
+            let path = || code(&changed.path, lim.field);
+            if changed.status == "deleted" {
+                d.line(|| {
+                    format!(
+                        "This change removes {}; it applies until the change is merged.",
+                        path()
+                    )
+                });
+            } else if changed.valid {
+                d.line(|| {
+                    format!(
+                        "This change edits {}: valid; it applies from the next change on.",
+                        path()
+                    )
+                });
+            } else {
+                d.line(|| {
+                    format!(
+                        "This change edits {} and breaks it; after merging, shipgate would \
+                         stop with an error:",
+                        path()
+                    )
+                });
+                d.blank();
+                d.list(&changed.errors, lim.list, "problem", |e| {
+                    format!("- {}", md(e, lim.field))
+                });
+            }
+        }
+    }
+
+    if !r.notes.is_empty() {
+        d.blank();
+        d.line(|| "**Notes**".to_owned());
+        d.blank();
+        d.list(&r.notes, lim.list, "note", |n| {
+            format!("- {}", md(n, lim.field))
+        });
+    }
+    d.finish()
+}
+
+fn requirement_row(q: &RequirementResult, verdict: Verdict, lim: &Limits) -> String {
+    let level = name(&q.level);
+    let status = match (q.status, q.level) {
+        (Status::Satisfied, _) => "✅ satisfied",
+        (Status::Missing, Level::Required) if verdict == Verdict::Overridden => {
+            "⚠️ missing (overridden)"
+        }
+        (Status::Missing, Level::Required) => "❌ missing",
+        (Status::Missing, Level::Warn) => "⚠️ missing (not blocking)",
+    };
+    let mut evidence: Vec<String> = q
+        .evidence
+        .iter()
+        .take(lim.evidence)
+        .map(|e| evidence_item(e, lim))
+        .collect();
+    if q.evidence.len() > lim.evidence {
+        evidence.push(format!("+{} more", q.evidence.len() - lim.evidence));
+    }
+    let hint = q
+        .hint
+        .as_deref()
+        .map_or_else(String::new, |h| md(h, lim.field));
+    format!(
+        "| {}<br>{} | {level} | {status} | {} | {hint} |",
+        code(&q.id, lim.field),
+        md(&q.description, lim.field),
+        evidence.join("<br>")
+    )
+}
+
+fn evidence_item(e: &EvidenceItem, lim: &Limits) -> String {
+    let mut out = format!("{} {}", name(&e.source), code(&e.detail, lim.field));
+    if let Some(status) = e.status {
+        let _ = write!(out, " ({})", md(status, lim.field));
+    }
+    if let Some(old) = &e.old_path {
+        let _ = write!(out, " from {}", code(old, lim.field));
+    }
+    if let Some(c) = &e.commit {
+        let _ = write!(out, " in commit {}", code(short(c), lim.field));
+    }
+    out
+}
+
+fn signal(s: &Signal, lim: &Limits) -> String {
+    match &s.commit {
+        Some(c) => format!(
+            "{} {} in commit {}",
+            name(&s.source),
+            code(&s.detail, lim.field),
+            code(short(c), lim.field)
+        ),
+        None => format!("{} {}", name(&s.source), code(&s.detail, lim.field)),
+    }
+}
+
+/// Text from the change as Markdown prose. A part between a pair of backticks (hints and
+/// problems quote paths and keys that way) is shown as code.
+pub(super) fn md(s: &str, max: usize) -> String {
+    let v = visible(head(s, max));
+    let mut out = String::new();
+    let mut budget = max;
+    let quoted = v.matches('`').count();
+    if quoted > 0 && quoted.is_multiple_of(2) {
+        for (i, part) in v.split('`').enumerate() {
+            let whole = if i % 2 == 1 {
+                out.push_str("<code>");
+                let whole = escape_md(&mut out, part, &mut budget, true);
+                out.push_str("</code>");
+                whole
+            } else {
+                escape_md(&mut out, part, &mut budget, false)
+            };
+            if !whole {
+                out.push('…');
+                break;
+            }
+        }
+    } else if !escape_md(&mut out, &v, &mut budget, false) {
+        out.push('…');
+    }
+    out
+}
+
+/// Text from the change as inline code.
+pub(super) fn code(s: &str, max: usize) -> String {
+    let mut out = String::from("<code>");
+    let mut budget = max;
+    if !escape_md(&mut out, &visible(head(s, max)), &mut budget, true) {
+        out.push('…');
+    }
+    out.push_str("</code>");
+    out
+}
+
+/// Appends `s` with every ASCII punctuation character as a numeric character reference,
+/// spending at most `budget` bytes; false when `s` did not fit whole (see the module docs).
+///
+/// cmark-gfm links an email address found in a run of decoded text, references and
+/// `<code>` notwithstanding; GitHub links mentions and issue references in a run of text
+/// outside `<code>`. An `@` (and, in prose, a `#`) in a `<span>` of its own is a run of
+/// text by itself, so nothing around it can join it into an address, a mention or a
+/// reference, and the text still reads the same. A space that starts `out` is a
+/// reference, so that it cannot indent the line it starts.
+fn escape_md(out: &mut String, s: &str, budget: &mut usize, in_code: bool) -> bool {
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        let piece: Cow<'_, str> = match c {
+            '@' => Cow::Borrowed("<span>&#64;</span>"),
+            '#' if !in_code => Cow::Borrowed("<span>&#35;</span>"),
+            ' ' if out.is_empty() => Cow::Borrowed("&#32;"),
+            c if c.is_ascii_punctuation() => Cow::Owned(format!("&#{};", c as u32)),
+            c => Cow::Borrowed(c.encode_utf8(&mut buf)),
+        };
+        if piece.len() > *budget {
+            return false;
+        }
+        *budget -= piece.len();
+        out.push_str(&piece);
+    }
+    true
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
