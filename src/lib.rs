@@ -36,8 +36,3 @@ mod names;
 mod pipeline;
 pub mod report;
 mod request;
-
-// report/github/runner.rs is compiled into tests/streams.rs too, where the set of
-// characters it treats as ignorable is `crate::output::hidden`; this is that path here.
-#[cfg(test)]
-use escape as output;

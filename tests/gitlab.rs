@@ -626,7 +626,7 @@ fn the_code_quality_report_is_empty_for_an_ordinary_merge_and_points_at_a_commit
     repo.write(
         ".shipgate.yml",
         &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("src/policy/builtin.yml"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("src/judge/policy/builtin.yml"),
         )
         .unwrap(),
     );

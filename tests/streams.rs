@@ -6,8 +6,8 @@
 mod common;
 
 /// The runner's parsers, ported in the crate, read here what the binary wrote. The port
-/// takes its set of ignorable characters from `crate::output::hidden`.
-mod output {
+/// takes its set of ignorable characters from `crate::escape::hidden`.
+mod escape {
     pub use shipgate::escape::hidden;
 }
 #[allow(dead_code)]

@@ -1,6 +1,6 @@
 //! The policy: which stages exist, what signals name them, and what each stage requires.
 //!
-//! A policy is read from YAML (see `src/policy/builtin.yml`, which is also what `shipgate init`
+//! A policy is read from YAML (see `builtin.yml`, which is also what `shipgate init`
 //! writes) and validated into the types below. Everything downstream works on these
 //! validated types only, so a classifier or a check never meets a bad glob or regex.
 
@@ -22,8 +22,7 @@ pub(crate) use read::{ConfigError, ConfigErrors, Document};
 
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and
 /// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
-// The text stays at src/policy/builtin.yml, where tests/gitlab.rs commits it as a policy file.
-pub(crate) const BUILTIN_YAML: &str = include_str!("../../policy/builtin.yml");
+pub(crate) const BUILTIN_YAML: &str = include_str!("builtin.yml");
 
 /// File names a policy may have at the repository root, in the order they are looked up.
 pub(crate) const POLICY_PATHS: [&str; 2] = [".shipgate.yml", ".github/shipgate.yml"];

@@ -10,13 +10,13 @@
 //! registers any token as a name), and [`Matching::Culture`] models the culture-sensitive
 //! .NET `StartsWith(string)` and `IndexOf(string)` that the parsers call: under ICU they
 //! skip ignorable characters, so `:\u{200b}:` can match `::`. The ignorable set assumed is
-//! `crate::output::hidden`; the port then shows that what shipgate escapes is
+//! `crate::escape::hidden`; the port then shows that what shipgate escapes is
 //! enough if ICU ignores no more than that.
 //!
 //! Indices are UTF-16 code units, as in .NET, so that the parsers' fixed offsets (`+2`
 //! after `::`, `+3` after `##[`) land where they land in the runner.
 
-use crate::output::hidden;
+use crate::escape::hidden;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Command {
