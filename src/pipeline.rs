@@ -72,12 +72,12 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
     let base = base.map(|(oid, _)| oid);
 
     let (policy, origin) = load_policy(&repo, req.config.as_deref(), &place)?;
-    let merge_base = base.map(|base| repo.merge_base(base, head)).transpose()?;
+    let (merge_base, commits) = repo.range(base, head)?;
     let gathered = Gathered {
         base: base.map(|b| b.to_string()),
         head: head.to_string(),
         merge_base: merge_base.map(|b| b.to_string()),
-        commits: repo.commits(base, head)?,
+        commits,
         files: repo.diff(merge_base, head)?,
         tags: repo.tags_at(head)?,
         notes,

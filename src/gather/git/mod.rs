@@ -6,6 +6,7 @@
 //! the policy at the base).
 
 mod diff;
+mod history;
 mod renames;
 mod walk;
 
@@ -357,10 +358,16 @@ pub(crate) fn short(oid: Oid) -> String {
 }
 
 impl From<&git2::Commit<'_>> for Commit {
-    /// Messages are bytes in git; an odd encoding is shown, not refused.
     fn from(commit: &git2::Commit<'_>) -> Commit {
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-        Commit::new(commit.id().to_string(), message)
+        Commit::from_git(commit.id(), commit.message_bytes())
+    }
+}
+
+impl Commit {
+    /// Messages are bytes in git; an odd encoding is shown, not refused.
+    fn from_git(id: Oid, message: &[u8]) -> Commit {
+        let message = String::from_utf8_lossy(message).into_owned();
+        Commit::new(id.to_string(), message)
     }
 }
 
