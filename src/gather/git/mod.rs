@@ -387,14 +387,16 @@ pub(crate) fn short(oid: Oid) -> String {
 
 impl From<&git2::Commit<'_>> for Commit {
     fn from(commit: &git2::Commit<'_>) -> Commit {
-        Commit::from_git(commit.id(), commit.message_bytes())
+        Commit::from_git(commit.id(), commit.message_bytes().to_vec())
     }
 }
 
 impl Commit {
     /// Messages are bytes in git; an odd encoding is shown, not refused.
-    fn from_git(id: Oid, message: &[u8]) -> Commit {
-        let message = String::from_utf8_lossy(message).into_owned();
+    fn from_git(id: Oid, message: Vec<u8>) -> Commit {
+        // Valid UTF-8, the usual case, is taken as it is, without a copy.
+        let message = String::from_utf8(message)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Commit::new(id.to_string(), message)
     }
 }

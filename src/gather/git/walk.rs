@@ -23,7 +23,7 @@ impl Repo {
             let commits = range
                 .commits
                 .into_iter()
-                .map(|(oid, message)| Commit::from_git(oid, &message))
+                .map(|(oid, message)| Commit::from_git(oid, message))
                 .collect();
             return Ok((range.merge_base, commits));
         }
