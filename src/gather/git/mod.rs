@@ -428,16 +428,22 @@ enum Kind {
 impl Side {
     fn of(entry: &TreeEntry<'_>) -> Side {
         let mode = entry.filemode();
-        let kind = match mode {
+        Side {
+            oid: entry.id(),
+            kind: Kind::of_mode(mode),
+            mode,
+        }
+    }
+}
+
+impl Kind {
+    /// The kind of a normalized mode (`git_tree_entry_filemode`).
+    fn of_mode(mode: i32) -> Kind {
+        match mode {
             m if m == i32::from(FileMode::Tree) => Kind::Tree,
             m if m == i32::from(FileMode::Link) => Kind::Link,
             m if m == i32::from(FileMode::Commit) => Kind::Submodule,
             _ => Kind::File,
-        };
-        Side {
-            oid: entry.id(),
-            kind,
-            mode,
         }
     }
 }
