@@ -561,6 +561,53 @@ fn empty_range_is_a_merge_of_no_commits() {
     assert_eq!(report["range"]["commits"], 0);
     assert_eq!(report["range"]["files"], 0);
     assert_eq!(report["range"]["base"], report["range"]["head"]);
+    // Said plainly, not only as zeros.
+    let base = repo.git(&["rev-parse", "base"]);
+    assert_eq!(
+        report["notes"],
+        serde_json::json!([format!(
+            "nothing to judge: head is the base commit {} itself, so the change has no commits \
+             and no files; to judge work, commit it first (uncommitted work is never judged) \
+             and compare it with the branch it merges into",
+            short(&base)
+        )])
+    );
+}
+
+#[test]
+fn a_head_already_in_the_base_has_nothing_to_judge() {
+    let repo = Repo::with_base();
+    repo.write("src/a.rs", "// a\n");
+    let tip = repo.commit("a");
+    let base = repo.git(&["rev-parse", "base"]);
+    let out = repo
+        .shipgate()
+        .args(["check", "--base", "main", "--head", "base"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "stage    merge (an ordinary merge)\n         no release signal\n\
+             range    {tip10}..{base10}, 0 commits, 0 files\n\
+             policy   built-in (the base commit {tip10} holds no policy file)\n\n\
+             note: nothing to judge: head {base10} is already part of the base {tip10}, so the \
+             change has no commits and no files; to judge work, commit it first (uncommitted \
+             work is never judged) and compare it with the branch it merges into\n\n\
+             pass: nothing to judge (no commits, no files)\n",
+            tip10 = short(&tip),
+            base10 = short(&base)
+        )
+    );
+    // A commit is something to judge (its trailers may name a stage), even with no files.
+    repo.git(&["checkout", "-q", "-b", "empty", "base"]);
+    repo.commit("Nothing but a message");
+    let (code, report) = judge(&repo, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["range"]["commits"], 1);
+    assert_eq!(report["range"]["files"], 0);
+    assert_eq!(report["notes"], serde_json::json!([]));
 }
 
 #[test]
