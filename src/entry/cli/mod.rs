@@ -22,18 +22,25 @@ use check::CheckArgs;
 use hook::{HookCommand, PrePushArgs};
 use policy::PolicyArgs;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  pass, or overridden (warnings allowed)
+/// The exit codes, as every `--help` that lists them shows them. The README's list is the
+/// same text (tests/cli.rs compares them), so the two cannot drift apart.
+pub(crate) const EXIT_CODES: &str = "  0  pass, or overridden (warnings allowed)
   1  blocked: a required piece of evidence is missing
-  2  could not decide: bad arguments, bad policy, unknown revision, missing history";
+  2  could not decide: bad arguments, bad policy, unknown revision, missing history, a file
+     it needed that does not parse, an event it does not handle, an API answer it needed
+     and could not get (each error has a stable code, listed in the README)";
+
+/// `--help`'s closing section for a command whose exit code is a check's.
+fn exit_codes_help() -> String {
+    format!("Exit codes:\n{EXIT_CODES}")
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "shipgate",
     version,
     about = "Release gate: merge any time, but a full release ships with docs, a template, a feature flag and Marketing told.",
-    after_help = EXIT_CODES,
+    after_help = exit_codes_help(),
     propagate_version = true
 )]
 pub struct Cli {
@@ -54,7 +61,7 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Judge a change (the commits of BASE..HEAD and the diff since their merge-base).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes_help())]
     Check(CheckArgs),
     /// Write the built-in policy, with comments, to .shipgate.yml.
     Init {
