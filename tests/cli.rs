@@ -1,12 +1,17 @@
 //! What a command-line user expects of the binary itself: `--help` and the README telling
-//! the same exit codes.
+//! the same exit codes, and shell completions and manual pages generated from the command
+//! line's own definitions.
 
 mod common;
 
 use std::path::Path;
 use std::process::Output;
 
+use clap::CommandFactory as _;
 use common::Repo;
+use shipgate::entry::cli::Cli;
+
+const SHELLS: [&str; 5] = ["bash", "elvish", "fish", "powershell", "zsh"];
 
 fn readme() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
@@ -79,4 +84,231 @@ fn help_and_the_readme_list_the_same_exit_codes() {
     ] {
         assert!(readme.contains(cause), "{cause}");
     }
+}
+
+#[test]
+fn the_readme_shows_how_to_use_every_command() {
+    let help = stdout_of(&["--help"]);
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    assert!(commands.contains(&"completions") && commands.contains(&"man"));
+    let readme = readme();
+    let usage = &readme[readme
+        .find("\nshipgate check    [--repo DIR]")
+        .expect("usage")..];
+    let usage = &usage[..usage.find("```").unwrap()];
+    for name in commands {
+        assert!(
+            usage.contains(&format!("\nshipgate {name} ")),
+            "the README's usage lacks `shipgate {name}`:\n{usage}"
+        );
+    }
+}
+
+#[test]
+fn completions_are_generated_from_the_command_line_for_every_shell() {
+    for shell in SHELLS {
+        let script = stdout_of(&["completions", shell]);
+        // Byte for byte what clap_complete makes of the definitions: nothing on the way
+        // out escaped or changed it, under GitHub Actions neither.
+        let mut expected = Vec::new();
+        let parsed: clap_complete::Shell = shell.parse().unwrap();
+        clap_complete::generate(parsed, &mut Cli::command(), "shipgate", &mut expected);
+        assert_eq!(script.as_bytes(), expected, "{shell}");
+        let repo = Repo::new();
+        let under_actions = repo
+            .shipgate()
+            .args(["completions", shell])
+            .env("GITHUB_ACTIONS", "true")
+            .output()
+            .unwrap();
+        assert_eq!(under_actions.stdout, expected, "{shell} under Actions");
+        for word in ["check", "pre-push", "completions", "man", "base", "format"] {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: invalid value 'tcsh' for '<SHELL>'\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{err}"
+    );
+}
+
+/// The bash script, sourced into a real bash, completes commands, flags and values.
+#[test]
+fn bash_completes_commands_flags_and_values() {
+    let script = stdout_of(&["completions", "bash"]);
+    let repo = Repo::new();
+    repo.write("completion.bash", &script);
+    let complete = |words: &[&str]| {
+        let line = words.join(" ");
+        let program = format!(
+            "source ./completion.bash\n\
+             COMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{line}'\nCOMP_POINT={}\n\
+             _shipgate shipgate '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+            words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            words.len() - 1,
+            line.len(),
+            words[words.len() - 1],
+            words[words.len() - 2],
+        );
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(program)
+            .current_dir(repo.path())
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(complete(&["shipgate", "ch"]), "check\n");
+    assert_eq!(complete(&["shipgate", "check", "--fo"]), "--format\n");
+    assert_eq!(
+        complete(&["shipgate", "check", "--format", ""]),
+        "text\njson\ngithub\ngitlab\n"
+    );
+    assert!(complete(&["shipgate", "completions", ""]).contains("\nzsh\n"));
+}
+
+#[test]
+fn manual_pages_are_generated_for_shipgate_and_each_command() {
+    let version = stdout_of(&["--version"]);
+    let version = version.trim_end();
+    let page = stdout_of(&["man"]);
+    assert!(
+        page.contains(&format!(".TH shipgate 1  \"{version}\" \n")),
+        "{page}"
+    );
+    assert!(page.contains("\n.SH SUBCOMMANDS\n"), "{page}");
+    for name in [
+        "shipgate\\-check(1)",
+        "shipgate\\-completions(1)",
+        "shipgate\\-man(1)",
+    ] {
+        assert!(page.contains(name), "{name}");
+    }
+    // The exit codes as a list of their own, in the same words as --help's.
+    let status = exit_status(&page);
+    assert_eq!(
+        status,
+        [
+            ".SH \"EXIT STATUS\"",
+            ".TP",
+            "\\fB0\\fR",
+            "pass, or overridden (warnings allowed)",
+            ".TP",
+            "\\fB1\\fR",
+            "blocked: a required piece of evidence is missing",
+            ".TP",
+            "\\fB2\\fR",
+            "could not decide: bad arguments, bad policy, unknown revision, missing history, a \
+             file it needed that does not parse, an event it does not handle, an API answer it \
+             needed and could not get (each error has a stable code, listed in the README)",
+        ]
+    );
+    assert!(
+        !page.contains(".SH EXTRA"),
+        "the codes are not repeated: {page}"
+    );
+
+    let check = stdout_of(&["man", "check"]);
+    assert!(
+        check.contains(&format!(".TH shipgate-check 1  \"{version}\" \n")),
+        "{check}"
+    );
+    assert!(check.contains("\\fB\\-\\-base\\fR"), "{check}");
+    assert_eq!(exit_status(&check), status);
+
+    let pre_push = stdout_of(&["man", "pre-push"]);
+    assert!(
+        pre_push.contains("\n.SH EXTRA\nReads one line per pushed ref"),
+        "{pre_push}"
+    );
+    assert!(
+        pre_push.contains(
+            "\n.SH \"EXIT STATUS\"\nFor the worst of the pushed refs (git stops the push on 1 and 2).\n.TP\n"
+        ),
+        "{pre_push}"
+    );
+
+    let install = stdout_of(&["man", "hook", "install"]);
+    assert!(
+        install.contains(&format!(".TH shipgate-hook-install 1  \"{version}\" \n")),
+        "{install}"
+    );
+    assert!(!install.contains("EXIT STATUS"), "{install}");
+
+    // groff, where it is installed, reads the page without a warning.
+    if let Ok(out) = std::process::Command::new("groff")
+        .args(["-man", "-ww", "-Tutf8", "-P-cbou"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().unwrap().write_all(page.as_bytes())?;
+            child.wait_with_output()
+        })
+    {
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("\nEXIT STATUS\n"), "{text}");
+        assert!(
+            text.contains("       0      pass, or overridden (warnings allowed)\n"),
+            "{text}"
+        );
+    }
+
+    for (args, message) in [
+        (
+            &["man", "nope"][..],
+            "error: `shipgate` has no command `nope`, so there is no page for it; its commands \
+             are check, init, explain, validate, hook, pre-push, completions, man, help\n",
+        ),
+        (
+            &["man", "hook", "nope"],
+            "error: `shipgate hook` has no command `nope`, so there is no page for it; its \
+             commands are install, uninstall, help\n",
+        ),
+        (
+            &["man", "check", "nope"],
+            "error: `shipgate check` has no command `nope`, so there is no page for it; \
+             `shipgate check` has no commands\n",
+        ),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8(out.stderr).unwrap(), message);
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// The EXIT STATUS section of a page: its lines up to the next section.
+fn exit_status(page: &str) -> Vec<&str> {
+    let mut lines = page.lines().skip_while(|l| *l != ".SH \"EXIT STATUS\"");
+    let mut section = vec![lines.next().expect("an EXIT STATUS section")];
+    section.extend(lines.take_while(|l| !l.starts_with(".SH")));
+    section
 }

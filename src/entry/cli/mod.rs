@@ -4,6 +4,7 @@
 //! else sees them.
 
 mod check;
+mod generated;
 mod hook;
 mod policy;
 
@@ -89,6 +90,21 @@ pub(crate) enum Command {
     },
     /// Judge every ref of a push, as git's pre-push hook: reads git's stdin.
     PrePush(PrePushArgs),
+    /// Print the completion script for a shell.
+    #[command(after_help = generated::COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a manual page (roff): shipgate's, or one command's.
+    #[command(after_help = generated::MAN_HELP)]
+    Man {
+        /// The command whose page to print (`check`, `hook install`) [default: shipgate's own
+        /// page, which lists the commands].
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 /// Runs a command, writing everything through `out`; `Err` is "could not decide" and
@@ -102,6 +118,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
         Command::Validate(args) => policy::validate(&args, out),
         Command::Hook { action } => hook::hook(action, out),
         Command::PrePush(args) => hook::pre_push(args, out),
+        Command::Completions { shell } => generated::completions(shell, out),
+        Command::Man { command } => generated::man(&command, out),
     }
 }
 
