@@ -1,9 +1,14 @@
 //! What a command-line user expects of the binary itself: `--help` and the README telling
-//! the same exit codes, and shell completions and manual pages generated from the command
-//! line's own definitions.
+//! the same exit codes, `--version` naming the commit it was built from, shell completions
+//! and manual pages generated from the command line's own definitions.
 
 mod common;
+// build.rs as a module: its search for the build's commit, run on made-up folders.
+#[allow(dead_code)]
+#[path = "../build.rs"]
+mod build_script;
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Output;
 
@@ -109,6 +114,103 @@ fn the_readme_shows_how_to_use_every_command() {
             "the README's usage lacks `shipgate {name}`:\n{usage}"
         );
     }
+}
+
+/// What `--version` says the binary was built from is what build.rs finds for this
+/// source tree, built the way it was (with or without SHIPGATE_BUILD_COMMIT).
+#[test]
+fn the_version_names_the_commit_it_was_built_from() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = build_script::commit(dir, option_env!("SHIPGATE_BUILD_COMMIT"), OsStr::new("git"));
+    let line = build_script::version_line(env!("CARGO_PKG_VERSION"), found.commit.as_deref());
+    assert_eq!(stdout_of(&["--version"]), format!("shipgate {line}\n"));
+    // In this repository's own checkout, that is its HEAD.
+    if found.commit.is_some() && option_env!("SHIPGATE_BUILD_COMMIT").is_none() {
+        let repo = Repo::new();
+        let head = repo.git_in(dir, &["rev-parse", "HEAD"]);
+        assert_eq!(
+            line,
+            format!("{} ({})", env!("CARGO_PKG_VERSION"), &head[..10])
+        );
+    }
+}
+
+#[test]
+fn the_build_takes_the_commit_from_the_variable_git_or_the_package() {
+    let no_git = OsStr::new("/nonexistent/git");
+    let git = OsStr::new("git");
+    let id = "0123456789abcdef0123456789abcdef01234567";
+
+    // The variable wins, and a value that is no commit id is ignored, with a warning.
+    let repo = Repo::with_base();
+    let found = build_script::commit(repo.path(), Some(&id.to_uppercase()), git);
+    assert_eq!(found.commit.as_deref(), Some(id));
+    assert!(found.warnings.is_empty());
+    let found = build_script::commit(repo.path(), Some("main"), no_git);
+    assert_eq!(found.commit, None);
+    assert_eq!(
+        found.warnings,
+        [
+            "SHIPGATE_BUILD_COMMIT is `main`, which is no commit id (7 to 64 hex digits); it is ignored"
+        ]
+    );
+    let found = build_script::commit(repo.path(), Some(" "), no_git);
+    assert_eq!((found.commit, found.warnings.len()), (None, 0));
+
+    // A checkout whose top is the package: its HEAD, watched with the branch it is on.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let found = build_script::commit(repo.path(), None, git);
+    assert_eq!(found.commit.as_deref(), Some(head.as_str()));
+    let git_dir = repo.path().join(".git");
+    assert!(found.watch.contains(&git_dir.join("HEAD")), "{found:?}");
+    assert!(
+        found.watch.contains(&git_dir.join("refs/heads/main")),
+        "{found:?}"
+    );
+    // With the branch only packed, the folder its loose ref will be written to.
+    repo.git(&["pack-refs", "--all"]);
+    let found = build_script::commit(repo.path(), None, git);
+    assert!(
+        found.watch.contains(&git_dir.join("packed-refs")),
+        "{found:?}"
+    );
+    assert!(
+        found.watch.contains(&git_dir.join("refs/heads")),
+        "{found:?}"
+    );
+
+    // A package inside another repository (vendored) never takes that repository's commit.
+    repo.write("vendor/shipgate/Cargo.toml", "[package]\n");
+    let vendored = repo.path().join("vendor/shipgate");
+    assert_eq!(
+        build_script::commit(&vendored, None, git),
+        Default::default()
+    );
+
+    // Without git (a Docker build, or git missing), nothing; a crates.io package says
+    // which commit it was made from, unless it was made from a tree with changes.
+    assert_eq!(build_script::commit(repo.path(), None, no_git).commit, None);
+    let info = vendored.join(".cargo_vcs_info.json");
+    std::fs::write(
+        &info,
+        format!("{{\n  \"git\": {{\n    \"sha1\": \"{id}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}"),
+    )
+    .unwrap();
+    let found = build_script::commit(&vendored, None, git);
+    assert_eq!(found.commit.as_deref(), Some(id));
+    assert_eq!(found.watch, std::slice::from_ref(&info));
+    std::fs::write(
+        &info,
+        format!("{{\"git\": {{\"sha1\": \"{id}\", \"dirty\": true}}, \"path_in_vcs\": \"\"}}"),
+    )
+    .unwrap();
+    assert_eq!(build_script::commit(&vendored, None, git).commit, None);
+
+    assert_eq!(
+        build_script::version_line("1.2.0", Some(id)),
+        "1.2.0 (0123456789)"
+    );
+    assert_eq!(build_script::version_line("1.2.0", None), "1.2.0");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use clap::CommandFactory as _;
 use clap::builder::{Resettable, StyledStr};
 use roff::{Roff, bold, roman};
 
-use super::{Cli, EXIT_CODES};
+use super::{Cli, EXIT_CODES, VERSION};
 use crate::error::Code;
 use crate::report::output::Output;
 
@@ -81,7 +81,7 @@ fn render_page(page: &clap::Command) -> Result<String> {
     let mut roff = Vec::new();
     // The footer names the program and its version, on every command's page alike.
     clap_mangen::Man::new(page)
-        .source(format!("shipgate {}", env!("CARGO_PKG_VERSION")))
+        .source(format!("shipgate {VERSION}"))
         .render(&mut roff)?;
     let mut text = String::from_utf8(roff).context("the manual page is not UTF-8")?;
     if let Some((_, heading)) = split {

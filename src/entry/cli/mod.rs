@@ -36,10 +36,14 @@ fn exit_codes_help() -> String {
     format!("Exit codes:\n{EXIT_CODES}")
 }
 
+/// The version `--version` prints, with the commit it was built from when the build knew
+/// it (build.rs).
+const VERSION: &str = env!("SHIPGATE_VERSION");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "shipgate",
-    version,
+    version = VERSION,
     about = "Release gate: merge any time, but a full release ships with docs, a template, a feature flag and Marketing told.",
     after_help = exit_codes_help(),
     propagate_version = true
