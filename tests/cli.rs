@@ -1,6 +1,7 @@
 //! What a command-line user expects of the binary itself: `--help` and the README telling
 //! the same exit codes, `--version` naming the commit it was built from, shell completions
-//! and manual pages generated from the command line's own definitions.
+//! and manual pages generated from the command line's own definitions, and `cargo binstall`
+//! finding the release binaries where the release workflow puts them.
 
 mod common;
 // build.rs as a module: its search for the build's commit, run on made-up folders.
@@ -20,6 +21,10 @@ const SHELLS: [&str; 5] = ["bash", "elvish", "fish", "powershell", "zsh"];
 
 fn readme() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+fn manifest_file(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap()
 }
 
 /// `shipgate ARGS` outside any repository; the output, whatever the exit code.
@@ -413,4 +418,44 @@ fn exit_status(page: &str) -> Vec<&str> {
     let mut section = vec![lines.next().expect("an EXIT STATUS section")];
     section.extend(lines.take_while(|l| !l.starts_with(".SH")));
     section
+}
+
+/// `cargo binstall shipgate` downloads `shipgate-<target>` of the release named by the
+/// version, the binaries that release.yml publishes and docs/releasing.md lists.
+#[test]
+fn binstall_points_at_the_release_binaries() {
+    let manifest: toml::Table = manifest_file("Cargo.toml").parse().unwrap();
+    let package = manifest["package"].as_table().unwrap();
+    let repository = package["repository"].as_str().unwrap();
+    let version = package["version"].as_str().unwrap();
+    let binstall = manifest["package"]["metadata"]["binstall"]
+        .as_table()
+        .unwrap();
+    assert_eq!(binstall["pkg-fmt"].as_str(), Some("bin"));
+    let template = binstall["pkg-url"].as_str().unwrap();
+
+    let release = manifest_file(".github/workflows/release.yml");
+    let names = &release[release.find("names=(").expect("the list of binaries")..];
+    let names: Vec<&str> = names[..names.find(')').unwrap()]
+        .split_whitespace()
+        .filter(|w| w.starts_with("shipgate-"))
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    let releasing = manifest_file("docs/releasing.md");
+    for name in names {
+        let target = name.strip_prefix("shipgate-").unwrap();
+        assert!(releasing.contains(&format!("`{name}`")), "{name}");
+        // binstall's template language: `{ name }`, spaces inside the braces allowed.
+        let url = template
+            .replace("{ repo }", repository)
+            .replace("{ version }", version)
+            .replace("{ name }", "shipgate")
+            .replace("{ target }", target);
+        assert_eq!(
+            url,
+            format!("{repository}/releases/download/v{version}/{name}")
+        );
+    }
+    // The address the README downloads from is the same repository's.
+    assert!(readme().contains(&format!("{repository}/releases/download/v")));
 }
