@@ -149,6 +149,7 @@ fn judge(
         head: &gathered.head,
     };
     let mut notes = Vec::new();
+    notes.extend(nothing_to_judge(&change));
     change.versions = ends::versions(&sides, &policy, &change, &mut notes)?;
     change.flags = ends::flags(&sides, &policy, &change, &mut notes)?;
     change.notes.append(&mut notes);
@@ -434,4 +435,29 @@ fn policy_change(files: &dyn Files, change: &Change, head: &str) -> Result<Optio
         valid: errors.is_empty(),
         errors,
     }))
+}
+
+/// A change with no commits (and so, three dots, no files) is judged on nothing, and passes
+/// unless a stage is forced on it; a report of "0 commits, 0 files, pass" leaves that unsaid.
+/// Head is then the base itself, or already in it: work not committed yet, or base and head
+/// swapped.
+fn nothing_to_judge(change: &Change) -> Option<String> {
+    let (base, head) = (&change.range.base, &change.range.head);
+    if base == EMPTY_TREE || !change.commits.is_empty() || !change.files.is_empty() {
+        return None;
+    }
+    let why = if base == head {
+        format!("head is the base commit {} itself", short_id(head))
+    } else {
+        format!(
+            "head {} is already part of the base {}",
+            short_id(head),
+            short_id(base)
+        )
+    };
+    Some(format!(
+        "nothing to judge: {why}, so the change has no commits and no files; to judge work, \
+         commit it first (uncommitted work is never judged) and compare it with the branch it \
+         merges into"
+    ))
 }

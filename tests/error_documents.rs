@@ -68,8 +68,8 @@ fn parsed(stdout: &str) -> Value {
 #[test]
 fn an_unknown_revision() {
     let repo = Repo::with_base();
-    let message = "unknown revision `nope` for --base: revspec 'nope' not found; check the name, \
-                   or fetch it first (`git fetch origin nope`)";
+    let message = "unknown revision `nope` for --base: no branch, tag or commit is named `nope` \
+                   here; check the name, or fetch it first (`git fetch origin nope`)";
     let (stdout, stderr) =
         could_not_decide(&repo, &["check", "--base", "nope", "--format", "json"]);
     assert_eq!(stderr, format!("error: {message}\n"));

@@ -453,6 +453,46 @@ fn a_new_branch_without_a_remote_default_branch_says_which_base_to_configure() {
         ),
         "{err}"
     );
+    // Why, in shipgate's words rather than libgit2's ("revspec ... not found").
+    assert!(
+        err.contains(
+            "error: git config shipgate.base is `no-such-branch`, which names no commit here (no \
+             branch, tag or commit is named `no-such-branch` here); set it to a branch, tag or \
+             commit of this repository\n"
+        ),
+        "{err}"
+    );
+    clone.repo.git(&["config", "shipgate.base", "main~7"]);
+    let err = refused(&clone.push(&["origin", "other"]));
+    assert!(
+        err.contains(
+            "error: git config shipgate.base is `main~7`, which names no commit here (`main` \
+             exists, but `main~7` steps past its history to a commit that is not there); set it \
+             to a branch, tag or commit of this repository\n"
+        ),
+        "{err}"
+    );
+}
+
+/// `origin/HEAD` left pointing at a branch that is gone (deleted on the remote, then
+/// pruned here) is named, with how to refresh it; libgit2's "reference ... not found" is not.
+#[test]
+fn a_remote_default_branch_that_is_gone_says_how_to_refresh_it() {
+    let clone = Clone::with_hook();
+    clone.branch_with_commit("feature", "src/a.rs", "fix: a");
+    clone
+        .repo
+        .git(&["update-ref", "-d", "refs/remotes/origin/main"]);
+    let err = refused(&clone.push(&["origin", "feature"]));
+    assert!(
+        err.contains(
+            "error: refs/remotes/origin/HEAD points at `origin/main`, which is not there (the \
+             branch was deleted, or never fetched); run `git remote set-head origin --auto` to \
+             refresh it\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("not found"), "{err}");
 }
 
 #[test]

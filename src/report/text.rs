@@ -166,7 +166,13 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         .iter()
         .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
         .count();
+    // No commits means no files either (three dots): say why it passes.
+    let nothing = r.range.commits == 0 && r.range.files == 0;
     match r.verdict {
+        Verdict::Pass if nothing && warnings == 0 => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#}: nothing to judge (no commits, no files)"
+        )?,
         Verdict::Pass if warnings > 0 => writeln!(
             out,
             "{GREEN}pass{GREEN:#}: {} may ship ({warnings} warning{})",

@@ -141,8 +141,13 @@ pub(super) fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<Exi
     }
     std::fs::write(&path, BUILTIN_YAML)
         .with_context(|| format!("could not write `{}`", path.display()))?;
+    // The policy in force is read at the base commit, so the new file judges nothing
+    // until it is there; `check` would otherwise seem to ignore it.
     out.print(&format!(
-        "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
+        "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n\
+         It applies to changes once it is committed and merged into the base branch; until \
+         then `shipgate check --config {}` tries it.\n",
+        path.display(),
         path.display()
     ))?;
     Ok(ExitCode::SUCCESS)
