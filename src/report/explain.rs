@@ -76,10 +76,10 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(
         out,
-        "release tags: tags matching `{}` whose `version` group is semver",
+        "release tags:  tags matching `{}` whose `version` group is semver",
         p.signals.tag_pattern.as_str()
     )?;
-    writeln!(out, "manifests:    {}", p.signals.manifests.join(", "))?;
+    writeln!(out, "manifests:     {}", p.signals.manifests.join(", "))?;
     writeln!(
         out,
         "flag registry: {} (entry stages: {})",
@@ -96,11 +96,11 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
         );
         writeln!(
             out,
-            "overrides:    {} (turn blocked into overridden)",
+            "overrides:     {} (turn blocked into overridden)",
             ways.join(", ")
         )?;
     } else {
-        writeln!(out, "overrides:    off")?;
+        writeln!(out, "overrides:     off")?;
     }
     Ok(())
 }
