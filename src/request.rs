@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::gather::github::Access;
+
 /// What the pipeline is asked to judge: one change, with its context.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Request {
@@ -24,6 +26,9 @@ pub(crate) struct Request {
     /// with no base commit takes its policy, and a pushed tag its release tag pattern,
     /// from the first that exists here; with none, from the built-in policy.
     pub(crate) default_branch: Vec<String>,
+    /// How to reach the GitHub API for a shared policy (`extends: github:...`); `None`
+    /// asks the public API without a token.
+    pub(crate) github: Option<Access>,
 }
 
 /// Where the change starts.
@@ -105,5 +110,6 @@ pub(crate) fn build(flags: Flags, ctx: CiContext, default_repo: PathBuf) -> Requ
         default_branch: ctx
             .default_branch
             .unwrap_or_else(|| vec!["refs/remotes/origin/HEAD".to_owned()]),
+        github: None,
     }
 }

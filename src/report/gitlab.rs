@@ -212,6 +212,7 @@ mod tests {
             override_: None,
             policy: Some(PolicyInfo {
                 source: source.to_owned(),
+                chain: Vec::new(),
                 changed: None,
                 from: PolicyFrom::Base,
                 reason: String::new(),

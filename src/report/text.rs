@@ -69,6 +69,9 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
             write!(out, " ({})", clean(&policy.reason))?;
         }
         writeln!(out)?;
+        if let Some(parents) = policy.extends() {
+            writeln!(out, "         extends {}", clean(&parents.join(" -> ")))?;
+        }
         if let Some(changed) = &policy.changed {
             if changed.status == "deleted" {
                 writeln!(

@@ -13,11 +13,12 @@ use crate::error::{Code, Tag as _};
 use crate::gather::NoLinks;
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
+use crate::gather::github::Access;
 use crate::judge::verdict::{Report, Verdict};
 use crate::pipeline;
 use crate::report::output::{Output, Stream};
 use crate::report::{self, Format};
-use crate::request::{self, CiContext, Flags};
+use crate::request::{self, CiContext, Flags, Request};
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
@@ -73,8 +74,13 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
     }
     let format = format.unwrap_or(Format::Text);
     let here = PathBuf::from(".");
+    // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
+    let github = Some(Access::from_env(env)?);
     if let Some(job) = gitlab::detect(env).code_unless_tagged(Code::BadEnvironment)? {
-        let request = request::build(flags, job.context.clone(), here);
+        let request = Request {
+            github,
+            ..request::build(flags, job.context.clone(), here)
+        };
         let report = gitlab::run(&request, &job)?;
         return Ok(Checked::new(
             Outcome::Judged(Box::new(report)),
@@ -82,7 +88,10 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
             request.repo,
         ));
     }
-    let request = request::build(flags, CiContext::default(), here);
+    let request = Request {
+        github,
+        ..request::build(flags, CiContext::default(), here)
+    };
     let report = pipeline::run(&request, &NoLinks)?;
     Ok(Checked::new(
         Outcome::Judged(Box::new(report)),

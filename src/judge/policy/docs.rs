@@ -4,6 +4,7 @@
 
 macro_rules! key_doc {
     (version) => { "The policy format. The only version is 1." };
+    (extends) => { "What this policy builds on: left out, the built-in policy; `none`, nothing (the file is the whole policy); a path, a policy file of the same repository read at the same commit; `github:<owner>/<repo>/<path>@<ref>`, a shared policy read through the GitHub API (a commit sha as the ref cannot move; a branch can). Mappings merge by key (`stages` by `name`, `requirements` by id), a key set to null is removed (a requirement also from every stage's `require` and `warn`), lists and scalars replace." };
     (stages) => { "Stages from weakest to strongest. The strongest stage that any signal names wins; a change that no signal names gets the first stage, which takes no signals." };
     (stages.name) => { "The stage's name (kebab-case), as reports, `--stage` and trailer values use it." };
     (stages.description) => { "A few words for people (\"a full release\")." };
@@ -42,6 +43,7 @@ macro_rules! key_doc {
 /// Every key of a policy file with what it means, for `shipgate explain --keys`.
 pub(crate) const KEYS: &[(&str, &str)] = &[
     ("version", key_doc!(version)),
+    ("extends", key_doc!(extends)),
     ("stages", key_doc!(stages)),
     ("stages[].name", key_doc!(stages.name)),
     ("stages[].description", key_doc!(stages.description)),

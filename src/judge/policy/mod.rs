@@ -6,9 +6,11 @@
 
 #[macro_use]
 mod docs;
+pub(crate) mod compose;
 mod parse;
 mod paths;
 mod read;
+mod snippet;
 
 pub(crate) use docs::KEYS;
 
@@ -16,9 +18,10 @@ use regex::Regex;
 
 use crate::judge::trailers::Trailer;
 
+pub(crate) use compose::{Chain, Composed, GithubRef, Parent};
 pub(crate) use paths::PathSet;
 pub(crate) use read::parse_yaml;
-pub(crate) use read::{ConfigError, ConfigErrors, Document};
+pub(crate) use read::{BUILTIN_ORIGIN, ConfigError, ConfigErrors, Document, PolicyErrors};
 
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and
 /// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
@@ -197,15 +200,31 @@ pub(crate) struct Overrides {
 
 impl Policy {
     /// The built-in policy (the handbook's rules).
+    #[cfg(test)]
     pub(crate) fn builtin() -> Policy {
-        Policy::from_yaml(BUILTIN_YAML, "built-in policy")
+        Policy::composed_builtin().policy
+    }
+
+    /// The built-in policy with its tree, for `explain`.
+    pub(crate) fn composed_builtin() -> Composed {
+        Chain::new()
+            .finish(true)
             .expect("the built-in policy is valid; a unit test guards this")
     }
 
-    /// Reads and validates a policy. `origin` names the file in messages
-    /// (`.shipgate.yml`, `.shipgate.yml@1a2b3c4`).
-    pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
-        parse::policy(text, origin)
+    /// Reads and validates one policy file that extends the built-in policy, or nothing
+    /// (`extends: none`). `origin` names the file in messages (`.shipgate.yml`,
+    /// `.shipgate.yml@1a2b3c4`). A file that extends another file is a chain, which the
+    /// gatherer reads file by file into a [`Chain`].
+    #[cfg(test)]
+    pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, PolicyErrors> {
+        let mut chain = Chain::new();
+        let builtin = match chain.add(origin.to_owned(), text.to_owned())? {
+            Parent::Builtin => true,
+            Parent::Nothing => false,
+            other => panic!("a chain to read: {other:?}"),
+        };
+        Ok(chain.finish(builtin)?.policy)
     }
 
     /// Whether any requirement needs the flag registry at head.

@@ -249,7 +249,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
         d.line(|| "| Requirement | Level | Status | Evidence | To satisfy |".to_owned());
         d.line(|| "| --- | --- | --- | --- | --- |".to_owned());
         for q in &r.requirements {
-            d.line(|| requirement_row(q, r.verdict, lim));
+            d.line(|| requirement_row(q, r, lim));
         }
     }
 
@@ -273,6 +273,10 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             let mut line = format!("**Policy** {}", code(&policy.source, lim.field));
             if !policy.reason.is_empty() {
                 line.push_str(&format!(" ({})", md(&policy.reason, lim.field)));
+            }
+            if let Some(parents) = policy.extends() {
+                let parents: Vec<String> = parents.iter().map(|p| code(p, lim.field)).collect();
+                line.push_str(&format!(", extending {}", parents.join(" → ")));
             }
             line
         });
@@ -320,11 +324,11 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
     d.finish()
 }
 
-fn requirement_row(q: &RequirementResult, verdict: Verdict, lim: &Limits) -> String {
+fn requirement_row(q: &RequirementResult, r: &Report, lim: &Limits) -> String {
     let level = name(&q.level);
     let status = match (q.status, q.level) {
         (Status::Satisfied, _) => "✅ satisfied",
-        (Status::Missing, Level::Required) if verdict == Verdict::Overridden => {
+        (Status::Missing, Level::Required) if r.verdict == Verdict::Overridden => {
             "⚠️ missing (overridden)"
         }
         (Status::Missing, Level::Required) => "❌ missing",
