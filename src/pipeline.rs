@@ -151,6 +151,8 @@ fn judge(
         tags,
         forced_stage: req.stage.clone(),
         notes: gathered.notes,
+        draft: req.draft,
+        author: req.author.clone(),
         ..Change::default()
     };
     change.notes.extend(origin.info.notes.iter().cloned());

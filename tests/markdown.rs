@@ -219,6 +219,7 @@ fn full_report() -> Report {
             reason: "outage".to_owned(),
             commit: Some(COMMIT.to_owned()),
         }),
+        draft: false,
         policy: Some(PolicyInfo {
             source: "policy".to_owned(),
             chain: vec!["policy".to_owned()],
@@ -512,7 +513,7 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     }
     let problem = format!(
         ".shipgate.yml@{short}:2:1: ops@evil.example: unknown key; expected one of: version, \
-         extends, stages, signals, flag-registry, requirements, overrides"
+         extends, drafts, stages, signals, flag-registry, requirements, overrides"
     );
     assert!(texts(&doc, "li").contains(&problem), "{}", doc.html);
     let evidence = format!(
@@ -906,6 +907,7 @@ fn report(
                 range,
                 requirements,
                 override_,
+                draft: false,
                 policy,
                 notes,
             },

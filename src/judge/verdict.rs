@@ -23,6 +23,9 @@ pub struct Report {
     pub requirements: Vec<RequirementResult>,
     #[serde(rename = "override")]
     pub override_: Option<Override>,
+    /// A draft pull or merge request. Under `drafts: warn` it passes whatever is missing,
+    /// and the requirements say what would block it once it is ready for review.
+    pub draft: bool,
     /// Which policy was applied, and what the change does to it.
     pub policy: Option<PolicyInfo>,
     /// Things worth knowing that change nothing in the verdict.
@@ -120,6 +123,8 @@ pub struct Override {
 pub enum OverrideSource {
     Label,
     Trailer,
+    /// The author matched `overrides.authors`.
+    Author,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::judge::policy::compose::provenance;
-use crate::judge::policy::{BUILTIN_ORIGIN, Composed, Policy, VersionKind};
+use crate::judge::policy::{BUILTIN_ORIGIN, Composed, Drafts, Policy, VersionKind};
 use crate::judge::requirements::hint;
 
 /// The policy in force (`source`), merged from its chain, in words; then, unless it is the
@@ -126,6 +126,7 @@ fn settings(out: &mut String, p: &Policy) -> std::fmt::Result {
                 .iter()
                 .map(|t| format!("trailer `{t}: <reason>`")),
         );
+        ways.extend(o.authors.iter().map(|a| format!("author `{a}`")));
         writeln!(
             out,
             "overrides:     {} (turn blocked into overridden)",
@@ -134,7 +135,16 @@ fn settings(out: &mut String, p: &Policy) -> std::fmt::Result {
     } else {
         writeln!(out, "overrides:     off")?;
     }
-    Ok(())
+    match p.drafts {
+        Drafts::Warn => writeln!(
+            out,
+            "drafts:        warn (a draft pull request is judged and passes; its report says what would block)"
+        ),
+        Drafts::Judge => writeln!(
+            out,
+            "drafts:        judge (a draft is judged like any change)"
+        ),
+    }
 }
 
 /// `explain --keys`: every key of a policy file, from the same text as the policy types'

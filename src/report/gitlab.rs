@@ -210,6 +210,7 @@ mod tests {
             },
             requirements: Vec::new(),
             override_: None,
+            draft: false,
             policy: Some(PolicyInfo {
                 source: source.to_owned(),
                 chain: Vec::new(),

@@ -131,10 +131,10 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
                     writeln!(out)?;
                 }
                 Status::Missing => {
-                    let what = if q.level == Level::Required {
-                        "missing"
-                    } else {
-                        "missing (not blocking)"
+                    let what = match q.level {
+                        Level::Required if drafted(r) => "missing (blocks once ready for review)",
+                        Level::Required => "missing",
+                        Level::Warn => "missing (not blocking)",
                     };
                     writeln!(out, "{what}: {}", clean(&q.description))?;
                     if let Some(hint) = &q.hint {
@@ -170,6 +170,12 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
         .count();
     match r.verdict {
+        Verdict::Pass if drafted(r) => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#} (draft): {} would be blocked: it needs {}; a draft passes until it is marked ready for review",
+            clean(&r.stage_description),
+            clean(&missing.join(", "))
+        )?,
         Verdict::Pass if warnings > 0 => writeln!(
             out,
             "{GREEN}pass{GREEN:#}: {} may ship ({warnings} warning{})",
@@ -202,6 +208,16 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// A draft that passes only for being a draft (`drafts: warn`): what is missing would
+/// block it.
+pub(crate) fn drafted(r: &Report) -> bool {
+    r.draft
+        && r.verdict == Verdict::Pass
+        && r.requirements
+            .iter()
+            .any(|q| q.level == Level::Required && q.status == Status::Missing)
 }
 
 fn signal(s: &Signal) -> String {

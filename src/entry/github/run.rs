@@ -15,7 +15,7 @@ use crate::gather::env::Env;
 use crate::gather::git::Repo;
 use crate::gather::github::{Access, BUDGET, Client, ClientConfig, PullLinks};
 use crate::gather::http::{self, Deadline, is_permission_error};
-use crate::judge::change::short_id;
+use crate::judge::change::{Author, short_id};
 use crate::judge::verdict::Report;
 use crate::pipeline::{self, Trusted};
 use crate::report::{self, Format};
@@ -66,6 +66,9 @@ pub(crate) fn run(
                     if !explicit_body {
                         request.body = pr.body.map(Body::Text);
                     }
+                    // Marked ready for review (or back to draft) since the event, maybe.
+                    request.draft = pr.draft;
+                    request.author = Author::Login(pr.author);
                     request.notes.push(if queued {
                         format!(
                             "merge_group: labels and body of #{number}, the queued pull request, as the GitHub API has them now"

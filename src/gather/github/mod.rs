@@ -154,6 +154,8 @@ pub struct PullRequest {
     pub base_sha: String,
     /// The author's login (`ghost` for a deleted account).
     pub author: String,
+    /// Whether it is a draft.
+    pub draft: bool,
     /// `owner/name` of the head branch's repository; `None` when that fork was deleted.
     pub head_repo: Option<String>,
     /// `owner/name` of the repository the pull request targets.
@@ -336,6 +338,7 @@ impl Client {
             author: wire
                 .user
                 .map_or_else(|| "ghost".to_owned(), |user| user.login),
+            draft: wire.draft,
             head_repo: wire.head.repo.map(|repo| repo.full_name),
             base_repo: wire.base.repo.map_or_else(
                 || format!("{}/{}", self.owner, self.name),

@@ -8,8 +8,8 @@ use regex::Regex;
 use super::compose::item_label;
 use super::read::{Cx, bad_repo_path, closest, is_kebab, join};
 use super::{
-    Evidence, FlagRegistry, Overrides, PathSet, Policy, Requirement, Signals, Stage, StageSignals,
-    VersionKind,
+    Drafts, Evidence, FlagRegistry, Overrides, PathSet, Policy, Requirement, Signals, Stage,
+    StageSignals, VersionKind,
 };
 use crate::judge::manifest;
 use crate::judge::yaml::{Node, Pos, Value};
@@ -17,6 +17,7 @@ use crate::judge::yaml::{Node, Pos, Value};
 const TOP_KEYS: &[&str] = &[
     "version",
     "extends",
+    "drafts",
     "stages",
     "signals",
     "flag-registry",
@@ -39,7 +40,7 @@ const REQUIREMENT_KEYS: &[&str] = &[
     "flag-trailers",
     "flag-label-prefix",
 ];
-const OVERRIDE_KEYS: &[&str] = &["enabled", "labels", "trailers"];
+const OVERRIDE_KEYS: &[&str] = &["enabled", "labels", "trailers", "authors"];
 
 impl<'o> Cx<'o> {
     /// Validates a policy's tree: the tree merged from every file of its chain
@@ -85,6 +86,22 @@ impl<'o> Cx<'o> {
         let signals = self.signals(top.get("signals").unwrap_or(&none));
         let flag_registry = self.flag_registry(top.get("flag-registry").unwrap_or(&none));
         let overrides = self.overrides(top.get("overrides").unwrap_or(&none));
+        let drafts = match top.get("drafts") {
+            None => Some(Drafts::Warn),
+            Some(n) => match self.string(n, "drafts").as_deref() {
+                None => None,
+                Some("warn") => Some(Drafts::Warn),
+                Some("judge") => Some(Drafts::Judge),
+                Some(other) => {
+                    self.err(
+                        n.pos,
+                        "drafts",
+                        format!("`{other}` is not `warn` or `judge`"),
+                    );
+                    None
+                }
+            },
+        };
         if let Some(registry) = &flag_registry {
             // A flag stage the registry cannot hold would make the signal silently dead.
             for (pos, key, value) in std::mem::take(&mut self.flag_stage_refs) {
@@ -106,6 +123,7 @@ impl<'o> Cx<'o> {
             flag_registry: flag_registry?,
             requirements: requirements?,
             overrides: overrides?,
+            drafts: drafts?,
         })
     }
 
@@ -468,6 +486,7 @@ impl<'o> Cx<'o> {
                 Some(n) => self.trailer_keys(Some(n), "overrides.trailers"),
                 None => vec![DEFAULT_OVERRIDE_TRAILER.to_owned()],
             },
+            authors: self.names(fields.get("authors"), "overrides.authors"),
         })
     }
 }
@@ -509,6 +528,7 @@ mod tests {
         )
         .unwrap();
         assert!(minimal.requirements.is_empty());
+        assert_eq!(minimal.drafts, Drafts::Warn);
         let builtin = Policy::builtin();
         assert_eq!(minimal.signals.trailer, builtin.signals.trailer);
         assert_eq!(
@@ -673,7 +693,7 @@ stages:
     #[test]
     fn a_lone_string_is_a_list_of_one_wherever_a_list_goes() {
         let p = Policy::from_yaml(
-            "requirements:\n  docs: {trailers: Docs2, labels: docs}\nstages:\n  - name: full\n    warn: docs\n    require: template\noverrides: {labels: \"skip\"}\n",
+            "requirements:\n  docs: {trailers: Docs2, labels: docs}\nstages:\n  - name: full\n    warn: docs\n    require: template\noverrides: {authors: \"dependabot[bot]\"}\n",
             "p.yml",
         )
         .unwrap();
@@ -685,13 +705,28 @@ stages:
             (&full.require[..], &full.warn[..]),
             (&["template".to_owned()][..], &["docs".to_owned()][..])
         );
-        assert_eq!(p.overrides.labels, ["skip"]);
+        assert_eq!(p.overrides.authors, ["dependabot[bot]"]);
         // Each item is still checked.
         assert_eq!(
             errors("requirements:\n  docs: {trailers: \"D ocs\"}\n"),
             [
                 "p.yml:2:20: `requirements.docs.trailers[0]`: `D ocs` cannot be a git trailer key: use ASCII letters, digits and `-`"
             ]
+        );
+    }
+
+    #[test]
+    fn drafts_is_warn_or_judge() {
+        assert_eq!(
+            Policy::from_yaml("drafts: judge\n", "p.yml")
+                .unwrap()
+                .drafts,
+            Drafts::Judge
+        );
+        assert_eq!(Policy::builtin().drafts, Drafts::Warn);
+        assert_eq!(
+            errors("drafts: maybe\n"),
+            ["p.yml:1:9: `drafts`: `maybe` is not `warn` or `judge`"]
         );
     }
 

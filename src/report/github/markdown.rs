@@ -14,6 +14,7 @@ use crate::judge::verdict::{
     EvidenceItem, Level, OverrideSource, Report, RequirementResult, Status, Verdict,
 };
 use crate::names::name;
+use crate::report::text::drafted;
 
 /// The Markdown step summary: the verdict, the stage and the signals that named it, the
 /// range, a table of the requirements (id, level, status, evidence, what would satisfy
@@ -178,6 +179,10 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             ids.join(", ")
         };
         match r.verdict {
+            Verdict::Pass if drafted(r) => format!(
+                "**pass** (draft): {stage} would be blocked: it needs {}; a draft passes until it is marked ready for review",
+                ids()
+            ),
             Verdict::Pass if warnings > 0 => format!(
                 "**pass**: {stage} may ship ({warnings} warning{})",
                 plural(warnings)
@@ -262,6 +267,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
                     format!("trailer in commit {}", code(short(c), lim.field))
                 }
                 (OverrideSource::Trailer, None) => "trailer".to_owned(),
+                (OverrideSource::Author, _) => "author".to_owned(),
             };
             format!("**Override** {} ({from})", md(&o.reason, lim.field))
         });
@@ -330,6 +336,9 @@ fn requirement_row(q: &RequirementResult, r: &Report, lim: &Limits) -> String {
         (Status::Satisfied, _) => "✅ satisfied",
         (Status::Missing, Level::Required) if r.verdict == Verdict::Overridden => {
             "⚠️ missing (overridden)"
+        }
+        (Status::Missing, Level::Required) if drafted(r) => {
+            "⚠️ missing (blocks once ready for review)"
         }
         (Status::Missing, Level::Required) => "❌ missing",
         (Status::Missing, Level::Warn) => "⚠️ missing (not blocking)",

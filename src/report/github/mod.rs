@@ -157,6 +157,7 @@ pub(crate) mod tests {
             },
             requirements,
             override_: None,
+            draft: false,
             policy: Some(PolicyInfo {
                 source: "built-in".to_owned(),
                 chain: Vec::new(),
@@ -1056,6 +1057,7 @@ pass: a beta may ship (2 warnings)
                             range,
                             requirements,
                             override_,
+                            draft: false,
                             policy,
                             notes,
                         }
