@@ -114,7 +114,7 @@ fn judge(
     req: &Request,
     files: &dyn Files,
     links: &dyn Links,
-    shared: &dyn SharedFiles,
+    shared: &SharedPolicies,
     gathered: Gathered,
     (policy, origin): (Policy, PolicyOrigin),
 ) -> Result<Report> {
@@ -173,7 +173,13 @@ fn judge(
     change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
     change.notes.append(&mut notes);
     let mut report = requirements::evaluate(&change, &class, &policy);
-    let changed = policy_change(files, &change, &gathered.head, &origin, shared)?;
+    let changed = policy_change(
+        files,
+        &change,
+        &gathered.head,
+        &origin,
+        &shared.already_read(),
+    )?;
     report.policy = Some(PolicyInfo {
         source: origin.source,
         chain: origin.chain,

@@ -542,6 +542,59 @@ fn a_shared_policy_may_extend_a_file_of_its_own_repository_at_its_ref() {
     );
 }
 
+/// The policy a change brings is validated with the shared policies the policy in force
+/// read, and no other: a pull request cannot have shipgate fetch another repository with
+/// the token and quote it back.
+#[test]
+fn a_change_s_own_policy_reads_no_other_shared_policy() {
+    let server = GithubServer::start();
+    server.on(
+        "GET",
+        &contents_path(SHA),
+        Reply::raw(ORG_POLICY.as_bytes()),
+    );
+    let secret = format!("/repos/acme/secret/contents/keys.yml?ref={SHA}");
+    server.on("GET", &secret, Reply::raw(b"aws-key: AKIA-SECRET\n"));
+    let repo = org_repo(SHA);
+    // Still the organisation's policy, one key more: validated without a second read.
+    repo.write(
+        ".shipgate.yml",
+        &format!("extends: github:acme/policies/shipgate.yml@{SHA}\ndrafts: judge\n"),
+    );
+    repo.commit("policy: judge drafts");
+    let out = with_api(&repo, &server)
+        .args(["check", "--base", "base", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    assert_eq!(report["policy"]["changed"]["valid"], true, "{report:#}");
+    assert_eq!(server.hits("GET", &contents_path(SHA)), 1);
+
+    repo.write(
+        ".shipgate.yml",
+        &format!("extends: github:acme/secret/keys.yml@{SHA}\n"),
+    );
+    repo.commit("policy: elsewhere");
+    let out = with_api(&repo, &server)
+        .args(["check", "--base", "base", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "judged by the base's policy: {report:#}"
+    );
+    assert_eq!(report["policy"]["changed"]["valid"], false, "{report:#}");
+    let errors = report["policy"]["changed"]["errors"].to_string();
+    assert!(
+        errors.contains("a change's own policy cannot have shipgate read another repository"),
+        "{errors}"
+    );
+    assert!(!errors.contains("AKIA"), "{errors}");
+    assert_eq!(server.hits("GET", &secret), 0, "never asked");
+}
+
 /// The Action with its token input reads the organisation's policy through the same API
 /// as the pull request.
 #[test]

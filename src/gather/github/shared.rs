@@ -71,10 +71,23 @@ impl fmt::Debug for Access {
 }
 
 /// Reads shared policies through the API, one client per repository, built when first
-/// needed: a policy that extends nothing on GitHub makes no call.
+/// needed: a policy that extends nothing on GitHub makes no call. What it read is kept, for
+/// [`SharedPolicies::already_read`].
 pub(crate) struct SharedPolicies {
     access: Access,
     clients: RefCell<HashMap<String, Client>>,
+    read: RefCell<HashMap<FileKey, Option<Vec<u8>>>>,
+}
+
+/// A file's identity: the repository without case (GitHub ignores it), the ref, the path.
+type FileKey = (String, String, String);
+
+fn key(repository: &str, reference: &str, path: &str) -> FileKey {
+    (
+        repository.to_ascii_lowercase(),
+        reference.to_owned(),
+        path.to_owned(),
+    )
 }
 
 impl SharedPolicies {
@@ -82,6 +95,36 @@ impl SharedPolicies {
         SharedPolicies {
             access,
             clients: RefCell::default(),
+            read: RefCell::default(),
+        }
+    }
+
+    /// The shared policies read so far, and no other: for the policy that a change brings,
+    /// which is validated, never applied. Fetching what the change names would let a
+    /// pull request have any repository the token can read fetched, and quoted back in
+    /// the report's list of problems.
+    pub(crate) fn already_read(&self) -> AlreadyRead<'_> {
+        AlreadyRead(self)
+    }
+}
+
+/// See [`SharedPolicies::already_read`].
+pub(crate) struct AlreadyRead<'a>(&'a SharedPolicies);
+
+impl SharedFiles for AlreadyRead<'_> {
+    fn read(
+        &self,
+        repository: &str,
+        reference: &str,
+        path: &str,
+        _max: usize,
+    ) -> Result<Option<Vec<u8>>> {
+        match self.0.read.borrow().get(&key(repository, reference, path)) {
+            Some(bytes) => Ok(bytes.clone()),
+            None => bail!(
+                "the policy in force does not extend it, and a change's own policy cannot have \
+                 shipgate read another repository: it is read once the change is merged"
+            ),
         }
     }
 }
@@ -107,7 +150,11 @@ impl SharedFiles for SharedPolicies {
                 entry.insert(Client::sharing(config, self.access.deadline.clone())?)
             }
         };
-        client.contents(reference, path, max).map_err(with_code)
+        let bytes = client.contents(reference, path, max).map_err(with_code)?;
+        self.read
+            .borrow_mut()
+            .insert(key(repository, reference, path), bytes.clone());
+        Ok(bytes)
     }
 }
 
