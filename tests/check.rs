@@ -602,6 +602,7 @@ fn the_report_says_where_the_policy_came_from_and_why() {
         report["policy"],
         json!({
             "source": format!(".shipgate.yml@{}", &base[..10]),
+            "chain": [format!(".shipgate.yml@{}", &base[..10]), "built-in"],
             "changed": {"path": ".shipgate.yml", "status": "modified", "valid": true, "errors": []},
             "from": "base",
             "reason": format!("read at the base commit {}", &base[..10]),
@@ -659,14 +660,30 @@ fn init_writes_the_builtin_policy_which_behaves_the_same() {
         .args(["explain", "--repo", "/"])
         .output()
         .unwrap();
+    // The same policy, but for its name, its `extends` line and where its values come
+    // from (the file written, every one).
     let strip = |o: &[u8]| {
         String::from_utf8_lossy(o)
             .lines()
             .skip(1)
+            .filter(|line| !line.starts_with("extends: "))
+            .take_while(|line| *line != "where each value comes from:")
             .collect::<Vec<_>>()
             .join("\n")
+            .trim_end()
+            .to_owned()
     };
     assert_eq!(strip(&explained.stdout), strip(&explained_builtin.stdout));
+    let explained = String::from_utf8_lossy(&explained.stdout);
+    assert!(explained.contains("\nextends: built-in\n"), "{explained}");
+    let provenance = explained
+        .split("where each value comes from:\n")
+        .nth(1)
+        .unwrap();
+    assert!(
+        provenance.lines().all(|l| l.contains("/.shipgate.yml:")),
+        "every value from the file written: {provenance}"
+    );
 }
 
 // ---- output (SPEC §6, §8) --------------------------------------------------------------
@@ -1022,7 +1039,7 @@ fn a_policy_without_trailer_values_switches_the_release_trailer_off() {
     let repo = Repo::new();
     repo.write(
         ".shipgate.yml",
-        "stages:\n  - name: merge\n  - name: full\n    signals: {labels: [\"ship\"]}\n    require: [docs]\n",
+        "extends: none\nstages:\n  - name: merge\n  - name: full\n    signals: {labels: [\"ship\"]}\n    require: [docs]\nrequirements:\n  docs: {paths: [docs/**]}\n",
     );
     repo.commit("policy");
     repo.git(&["branch", "base"]);

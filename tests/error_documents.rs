@@ -109,8 +109,9 @@ fn a_bad_policy() {
     repo.write("src/lib.rs", "// a change\n");
     repo.commit("a change");
     let at = format!(".shipgate.yml@{}", &base[..10]);
+    // The problem's line, then the line of the file with a caret under the key.
     let message = format!(
-        "{at} is not a valid policy (1 problem)\n  {at}:2:1: `stagez`: unknown key; did you mean `stages`?"
+        "{at} is not a valid policy (1 problem)\n  {at}:2:1: `stagez`: unknown key; did you mean `stages`?\n      |\n    2 | stagez: []\n      | ^^^^^^"
     );
     let (stdout, stderr) =
         could_not_decide(&repo, &["check", "--base", "base", "--format", "json"]);

@@ -644,8 +644,8 @@ fn policy_wrong_type_names_the_expected_one() {
         &["{origin}:2:12: `overrides.enabled`: expected true or false, found a string"],
     );
     policy_fails(
-        b"signals:\n  manifests: Cargo.toml\n",
-        &["{origin}:2:14: `signals.manifests`: expected a list of strings, found a string"],
+        b"signals:\n  manifests: {Cargo.toml: yes}\n",
+        &["{origin}:2:14: `signals.manifests`: expected a list of strings, found a mapping"],
     );
 }
 
@@ -671,7 +671,7 @@ fn policy_bad_tag_pattern_regex_is_located() {
     );
 }
 
-/// A policy with seven problems of four kinds.
+/// A policy with seven problems of five kinds.
 const SEVERAL_PROBLEMS: &[u8] = b"\
 version: 1
 stagez: []
@@ -680,7 +680,8 @@ requirements:
     paths: [\"docs/[\"]
     trailers: [\"D\xc3\xb3cs\"]
   ship-it:
-    labels: yes-please
+    labels: {yes: please}
+  markting: null
 signals:
   tag-pattern: '^v(?P<ver>'
 ";
@@ -692,18 +693,25 @@ fn policy_with_several_problems_lists_them_all() {
         &[
             "{origin} is not a valid policy (7 problems)",
             "{origin}:2:1: `stagez`: unknown key; did you mean `stages`?",
-            "{origin}:4:3: `requirements`: the built-in stages need `template`, `feature-flag`, `marketing`",
             "{origin}:5:13: `requirements.docs.paths[0]`: invalid glob",
             "{origin}:6:16: `requirements.docs.trailers[0]`: `D\u{f3}cs` cannot be a git trailer key",
-            "{origin}:8:13: `requirements.ship-it.labels`: expected a list of strings, found a string",
+            "{origin}:8:13: `requirements.ship-it.labels`: expected a list of strings, found a mapping",
             "{origin}:7:3: `requirements.ship-it`: names no evidence",
-            "{origin}:10:16: `signals.tag-pattern`: invalid regex",
+            "{origin}:9:3: `requirements.markting`: is set to null, which removes a key, but nothing this file extends has it; did you mean `marketing`?",
+            "{origin}:11:16: `signals.tag-pattern`: invalid regex",
         ],
     );
     for message in messages {
+        // Each problem is its located line, then three lines of the file's line and a
+        // caret, indented deeper.
+        let lines: Vec<&str> = message.lines().collect();
+        let problems = lines
+            .iter()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .count();
         assert_eq!(
-            message.lines().count(),
-            8,
+            (problems, lines.len()),
+            (7, 1 + 7 * 4),
             "a headline and seven problems:\n{message}"
         );
     }

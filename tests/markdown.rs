@@ -105,6 +105,10 @@ fn each_text(r: &mut Report, f: &mut dyn FnMut(Kind, &mut String)) {
     }
     if let Some(p) = &mut r.policy {
         f(Kind::Code, &mut p.source);
+        // The first of the chain is the source; the others are shown as code.
+        for (i, file) in p.chain.iter_mut().enumerate() {
+            f(if i == 0 { Kind::Unshown } else { Kind::Code }, file);
+        }
         f(Kind::Prose, &mut p.reason);
         if let Some(changed) = &mut p.changed {
             f(Kind::Code, &mut changed.path);
@@ -215,8 +219,10 @@ fn full_report() -> Report {
             reason: "outage".to_owned(),
             commit: Some(COMMIT.to_owned()),
         }),
+        draft: false,
         policy: Some(PolicyInfo {
             source: "policy".to_owned(),
+            chain: vec!["policy".to_owned()],
             changed: Some(PolicyChange {
                 path: "path".to_owned(),
                 status: "modified",
@@ -441,7 +447,7 @@ fn every_text_of_a_report_is_visited() {
         .filter(|s| *s != "~" && !ours.contains(&s.as_str()))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    assert_eq!(all.iter().filter(|s| *s == "~").count(), 27);
+    assert_eq!(all.iter().filter(|s| *s == "~").count(), 28);
 }
 
 // ---- The findings ------------------------------------------------------------------------
@@ -507,7 +513,7 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     }
     let problem = format!(
         ".shipgate.yml@{short}:2:1: ops@evil.example: unknown key; expected one of: version, \
-         stages, signals, flag-registry, requirements, overrides"
+         extends, drafts, stages, signals, flag-registry, requirements, overrides"
     );
     assert!(texts(&doc, "li").contains(&problem), "{}", doc.html);
     let evidence = format!(
@@ -856,6 +862,7 @@ fn report(
     let policy = prop::option::of(
         (text.clone(), prop::option::of(changed), text.clone()).prop_map(
             |(source, changed, reason)| PolicyInfo {
+                chain: vec![source.clone()],
                 source,
                 changed,
                 from: PolicyFrom::Base,
@@ -900,6 +907,7 @@ fn report(
                 range,
                 requirements,
                 override_,
+                draft: false,
                 policy,
                 notes,
             },

@@ -16,6 +16,7 @@ use crate::gather::NoLinks;
 use crate::gather::env::Env;
 use crate::gather::git::{Repo, Unresolved, short};
 use crate::gather::git::{is_object_id, is_zero_id as is_zero};
+use crate::gather::github::Access;
 use crate::judge::verdict::Verdict;
 use crate::pipeline;
 use crate::report::text::{self, clean};
@@ -431,6 +432,8 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
         .iter()
         .map(|name| format!("refs/remotes/{name}/HEAD"))
         .collect();
+    // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
+    let github = Access::from_env(push.env)?;
     let request = |base: Base, tags: Vec<String>, notes: Vec<String>| {
         Plan::Judge(Box::new(Request {
             repo: push.repo_path.clone(),
@@ -441,12 +444,14 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
             tags,
             notes,
             default_branch: default_branch.clone(),
+            github: Some(github.clone()),
             ..Request::default()
         }))
     };
 
     if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-        let (pattern, origin) = pipeline::release_tag_pattern(push.repo, None, &default_branch)?;
+        let (pattern, origin) =
+            pipeline::release_tag_pattern(push.repo, None, &default_branch, Some(&github))?;
         if crate::judge::stage::tag_version(&pattern, tag).is_none() {
             return Ok(Plan::Skip(format!(
                 "not a release tag (signals.tag-pattern `{pattern}`, policy {}); nothing to check",

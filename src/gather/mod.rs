@@ -3,6 +3,7 @@
 //! values of the judgement's model (`judge::change`) here, so that nothing past this
 //! layer touches git, the network or the disk.
 
+pub(crate) mod chain;
 pub(crate) mod disk;
 pub(crate) mod ends;
 pub(crate) mod env;
@@ -27,6 +28,21 @@ pub(crate) trait Files {
 pub(crate) trait Links {
     /// `None` when `text` is no link to a pull request, or nobody can tell.
     fn pull_exists(&self, text: &str) -> Result<Option<bool>>;
+}
+
+/// Reads files of other repositories: a shared policy that a policy extends
+/// (`extends: github:<owner>/<repo>/<path>@<ref>`).
+pub(crate) trait SharedFiles {
+    /// The bytes of `path` in `repository` (`owner/name`) at `reference` (a commit id, a
+    /// branch or a tag), `None` when there is no such file; a file over `max` bytes is an
+    /// error.
+    fn read(
+        &self,
+        repository: &str,
+        reference: &str,
+        path: &str,
+        max: usize,
+    ) -> Result<Option<Vec<u8>>>;
 }
 
 /// No way to follow links: every link is taken at its word.

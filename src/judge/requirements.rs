@@ -6,8 +6,8 @@
 //! them instead of each requirement having code of its own; custom requirements work the
 //! same way as the built-in four.
 
-use crate::judge::change::{Change, Commit, FlagChangeKind, display_path};
-use crate::judge::policy::{Evidence, Policy, Requirement, Stage, same_name};
+use crate::judge::change::{Author, Change, Commit, FlagChangeKind, display_path};
+use crate::judge::policy::{Drafts, Evidence, Policy, Requirement, Stage, same_name};
 use crate::judge::stage::Classification;
 use crate::judge::trailers::Trailer;
 use crate::judge::verdict::{
@@ -29,11 +29,27 @@ pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy)
     let (override_, override_notes) = find_override(change, policy);
     let mut notes = change.notes.clone();
     notes.extend(override_notes);
+    // An override is said out loud, so it goes first; a draft then passes, saying what
+    // would block it (the requirements keep their level and status).
     let verdict = match (blocked, &override_) {
         (false, _) => Verdict::Pass,
         (true, Some(_)) => Verdict::Overridden,
+        (true, None) if change.draft && policy.drafts == Drafts::Warn => Verdict::Pass,
         (true, None) => Verdict::Blocked,
     };
+    if change.draft {
+        notes.push(
+            match (verdict, policy.drafts) {
+                (Verdict::Pass, Drafts::Warn) if blocked => {
+                    "a draft: what is missing would block it, but a draft passes (`drafts: warn`) \
+                 until it is marked ready for review"
+                }
+                (_, Drafts::Warn) => "a draft: judged in full, and it would pass as it is",
+                (_, Drafts::Judge) => "a draft, judged like any change (`drafts: judge`)",
+            }
+            .to_owned(),
+        );
+    }
     if let Some(o) = override_.as_ref().filter(|_| !blocked) {
         notes.push(format!(
             "override present ({}) but nothing was blocked",
@@ -57,6 +73,7 @@ pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy)
         },
         requirements,
         override_,
+        draft: change.draft,
         policy: None,
         notes,
     }
@@ -416,6 +433,9 @@ fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<Str
             }
         }
     }
+    if found.is_none() && !o.authors.is_empty() {
+        found = author_override(change, policy, &mut notes);
+    }
     if !o.enabled
         && let Some(f) = found.take()
     {
@@ -425,6 +445,64 @@ fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<Str
         ));
     }
     (found, notes)
+}
+
+/// An override by the change's author (`overrides.authors`): the pull or merge request's
+/// author in CI, else every commit's author email. All commits must match: one commit by
+/// someone else in a bot's branch is that someone's change too. No commit, no override.
+fn author_override(change: &Change, policy: &Policy, notes: &mut Vec<String>) -> Option<Override> {
+    let o = &policy.overrides;
+    let found = |reason: String| Override {
+        source: OverrideSource::Author,
+        reason,
+        commit: None,
+    };
+    match &change.author {
+        Author::Login(login) => o
+            .author_pattern(login)
+            .map(|pattern| found(format!("author {login} (overrides.authors `{pattern}`)"))),
+        Author::Unknown => None,
+        Author::Commits => {
+            let mut matched: Vec<(&str, &str)> = Vec::new();
+            let mut other = None;
+            for commit in &change.commits {
+                let email = commit.author_email.as_deref().unwrap_or_default();
+                match o.author_pattern(email) {
+                    Some(pattern) if !email.is_empty() => {
+                        if !matched.iter().any(|(e, _)| *e == email) {
+                            matched.push((email, pattern));
+                        }
+                    }
+                    _ => {
+                        other.get_or_insert((commit, email));
+                    }
+                }
+            }
+            match other {
+                Some((commit, email)) => {
+                    if !matched.is_empty() {
+                        notes.push(format!(
+                            "commit {} is by {email}, whom overrides.authors does not name, so \
+                             the authors do not override",
+                            commit.short_id()
+                        ));
+                    }
+                    None
+                }
+                None if matched.is_empty() => None,
+                None => {
+                    let who: Vec<String> = matched
+                        .iter()
+                        .map(|(email, pattern)| format!("{email} (`{pattern}`)"))
+                        .collect();
+                    Some(found(format!(
+                        "every commit's author is in overrides.authors: {}",
+                        who.join(", ")
+                    )))
+                }
+            }
+        }
+    }
 }
 
 /// The value of a `Key: value` body line.
@@ -540,6 +618,84 @@ mod tests {
         r.requirements.iter().find(|x| x.id == id).unwrap()
     }
 
+    fn with_policy(change: &Change, yaml: &str) -> Report {
+        let p = Policy::from_yaml(yaml, "p.yml").unwrap();
+        let c = classify(change, &p).unwrap();
+        evaluate(change, &c, &p)
+    }
+
+    fn by(email: &str) -> Commit {
+        Commit {
+            author_email: Some(email.to_owned()),
+            ..Commit::new(format!("{:0>40}", email.len()), "x".to_owned())
+        }
+    }
+
+    #[test]
+    fn a_draft_passes_what_would_block_it_and_an_override_still_shows() {
+        let mut change = full();
+        change.draft = true;
+        let r = run(&change);
+        assert_eq!((r.verdict, r.draft), (Verdict::Pass, true));
+        assert_eq!(req(&r, "docs").status, Status::Missing);
+        assert_eq!(req(&r, "docs").level, Level::Required);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.starts_with("a draft: what is missing"))
+        );
+        change.labels.push("shipgate:skip".into());
+        assert_eq!(run(&change).verdict, Verdict::Overridden);
+        change.labels.pop();
+        let r = with_policy(&change, "drafts: judge\n");
+        assert_eq!((r.verdict, r.draft), (Verdict::Blocked, true));
+        // A draft with nothing missing passes as a draft, saying so.
+        let merge = Change {
+            draft: true,
+            ..Change::default()
+        };
+        let r = run(&merge);
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert_eq!(
+            r.notes,
+            ["a draft: judged in full, and it would pass as it is"]
+        );
+    }
+
+    #[test]
+    fn authors_override_by_login_or_by_every_commit_s_email() {
+        let bots = "overrides: {authors: [\"dependabot[bot]\", \"*@bots.example\"]}\n";
+        let mut change = full();
+        change.author = Author::Login("dependabot[bot]".into());
+        let r = with_policy(&change, bots);
+        assert_eq!(r.verdict, Verdict::Overridden);
+        assert_eq!(r.override_.as_ref().unwrap().source, OverrideSource::Author);
+        // The built-in policy names no author.
+        assert_eq!(run(&change).verdict, Verdict::Blocked);
+        // In CI without a pull request, nobody; outside CI, no commit, no override.
+        change.author = Author::Unknown;
+        change.commits = vec![by("a@bots.example")];
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Blocked);
+        change.author = Author::Commits;
+        change.commits.clear();
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Blocked);
+        change.commits = vec![by("a@bots.example"), by("b@bots.example")];
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Overridden);
+        // A commit whose email git did not give (read through an API) matches nothing.
+        change.commits.push(Commit::new("c".repeat(40), "x".into()));
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Blocked);
+        // Overrides switched off switch authors off too.
+        change.commits.pop();
+        let off = "overrides: {enabled: false, authors: [\"*@bots.example\"]}\n";
+        let r = with_policy(&change, off);
+        assert_eq!(r.verdict, Verdict::Blocked);
+        assert!(
+            r.notes.iter().any(|n| n.starts_with("override ignored")),
+            "{:?}",
+            r.notes
+        );
+    }
+
     #[test]
     fn a_link_to_a_pull_request_that_does_not_exist_proves_nothing() {
         let link = "https://github.com/acme/docs/pull/9";
@@ -641,6 +797,7 @@ mod tests {
                 key: "feature-flag".into(),
                 value: "replay".into(),
             }],
+            author_email: None,
         }];
         change.flags.keys_at_head = Some([("replay".to_owned(), Some("beta".to_owned()))].into());
         change.body = Some("Intro\n\n* [X] marketing Notified (Slack)\n".into());
@@ -697,6 +854,7 @@ mod tests {
                 key: "Shipgate-Skip".into(),
                 value: "".into(),
             }],
+            author_email: None,
         }];
         let r = run(&change);
         assert_eq!(r.verdict, Verdict::Blocked);
@@ -811,6 +969,7 @@ mod tests {
                                 value: v.into(),
                             })
                             .collect(),
+                        author_email: None,
                     }],
                     flags: crate::judge::change::FlagRegistryState {
                         keys_at_head: registry.then(|| [("replay".to_owned(), None)].into()),

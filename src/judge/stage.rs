@@ -274,6 +274,7 @@ mod tests {
                     value: (*v).into(),
                 })
                 .collect(),
+            author_email: None,
         }
     }
 

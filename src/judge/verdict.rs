@@ -23,6 +23,9 @@ pub struct Report {
     pub requirements: Vec<RequirementResult>,
     #[serde(rename = "override")]
     pub override_: Option<Override>,
+    /// A draft pull or merge request. Under `drafts: warn` it passes whatever is missing,
+    /// and the requirements say what would block it once it is ready for review.
+    pub draft: bool,
     /// Which policy was applied, and what the change does to it.
     pub policy: Option<PolicyInfo>,
     /// Things worth knowing that change nothing in the verdict.
@@ -120,18 +123,35 @@ pub struct Override {
 pub enum OverrideSource {
     Label,
     Trailer,
+    /// The author matched `overrides.authors`.
+    Author,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyInfo {
     /// `built-in`, `<path>@<commit>` or the `--config` path.
     pub source: String,
+    /// The policy in force and every policy it extends, in that order: `source` first,
+    /// `built-in` last unless a file says `extends: none`.
+    pub chain: Vec<String>,
     /// A policy file that the change itself edits: validated, reported, not applied.
     pub changed: Option<PolicyChange>,
     /// Which trusted place the policy was taken from.
     pub from: PolicyFrom,
     /// Why the policy came from there, for people (`read at the base commit 1a2b3c4d5e`).
     pub reason: String,
+}
+
+impl PolicyInfo {
+    /// What the policy extends, when that is worth saying: anything but the built-in
+    /// policy alone, which every policy extends unless it says otherwise.
+    pub fn extends(&self) -> Option<&[String]> {
+        match self.chain.get(1..) {
+            None | Some([]) => None,
+            Some([only]) if only == "built-in" => None,
+            Some(parents) => Some(parents),
+        }
+    }
 }
 
 /// Where the policy in force was looked for (SPEC §7, §11). Never the judged change:

@@ -210,8 +210,10 @@ mod tests {
             },
             requirements: Vec::new(),
             override_: None,
+            draft: false,
             policy: Some(PolicyInfo {
                 source: source.to_owned(),
+                chain: Vec::new(),
                 changed: None,
                 from: PolicyFrom::Base,
                 reason: String::new(),

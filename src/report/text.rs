@@ -69,6 +69,9 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
             write!(out, " ({})", clean(&policy.reason))?;
         }
         writeln!(out)?;
+        if let Some(parents) = policy.extends() {
+            writeln!(out, "         extends {}", clean(&parents.join(" -> ")))?;
+        }
         if let Some(changed) = &policy.changed {
             if changed.status == "deleted" {
                 writeln!(
@@ -128,10 +131,10 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
                     writeln!(out)?;
                 }
                 Status::Missing => {
-                    let what = if q.level == Level::Required {
-                        "missing"
-                    } else {
-                        "missing (not blocking)"
+                    let what = match q.level {
+                        Level::Required if drafted(r) => "missing (blocks once ready for review)",
+                        Level::Required => "missing",
+                        Level::Warn => "missing (not blocking)",
                     };
                     writeln!(out, "{what}: {}", clean(&q.description))?;
                     if let Some(hint) = &q.hint {
@@ -169,6 +172,12 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
     // No commits means no files either (three dots): say why it passes.
     let nothing = r.range.commits == 0 && r.range.files == 0;
     match r.verdict {
+        Verdict::Pass if drafted(r) => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#} (draft): {} would be blocked: it needs {}; a draft passes until it is marked ready for review",
+            clean(&r.stage_description),
+            clean(&missing.join(", "))
+        )?,
         Verdict::Pass if nothing && warnings == 0 => writeln!(
             out,
             "{GREEN}pass{GREEN:#}: nothing to judge (no commits, no files)"
@@ -205,6 +214,16 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// A draft that passes only for being a draft (`drafts: warn`): what is missing would
+/// block it.
+pub(crate) fn drafted(r: &Report) -> bool {
+    r.draft
+        && r.verdict == Verdict::Pass
+        && r.requirements
+            .iter()
+            .any(|q| q.level == Level::Required && q.status == Status::Missing)
 }
 
 fn signal(s: &Signal) -> String {

@@ -14,6 +14,7 @@ use crate::gather::NoLinks;
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
+use crate::gather::github::Access;
 use crate::judge::change::short_id;
 use crate::judge::policy;
 use crate::judge::verdict::{PolicyFrom, Report, Verdict};
@@ -77,8 +78,13 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
     }
     let format = format.unwrap_or(Format::Text);
     let here = PathBuf::from(".");
+    // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
+    let github = Some(Access::from_env(env)?);
     if let Some(job) = gitlab::detect(env).code_unless_tagged(Code::BadEnvironment)? {
-        let request = request::build(flags, job.context.clone(), here);
+        let request = Request {
+            github,
+            ..request::build(flags, job.context.clone(), here)
+        };
         let report = gitlab::run(&request, &job)?;
         return Ok(Checked::new(
             Outcome::Judged(Box::new(report)),
@@ -86,7 +92,10 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
             request.repo,
         ));
     }
-    let request = request::build(flags, CiContext::default(), here);
+    let request = Request {
+        github,
+        ..request::build(flags, CiContext::default(), here)
+    };
     let mut report = pipeline::run(&request, &NoLinks)?;
     if let Some(note) = working_tree_policy(&request, &report) {
         report.notes.push(note);

@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
+use crate::gather::chain::{self, ChainInfo};
 use crate::gather::disk::{self, Spec, Symlinks};
-use crate::judge::policy::{self, BUILTIN_YAML, POLICY_PATHS, Policy};
+use crate::gather::env::Env;
+use crate::gather::github::{Access, SharedPolicies};
+use crate::judge::policy::{self, BUILTIN_ORIGIN, BUILTIN_YAML, Composed, POLICY_PATHS, Policy};
 use crate::pipeline;
 use crate::report::explain;
 use crate::report::output::Output;
@@ -31,25 +34,38 @@ pub(super) fn keys(out: &mut Output<'_>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `explain`: the policy in force, in words.
+/// `explain`: the policy in force, in words, and where each of its values comes from.
 pub(super) fn explain(args: &PolicyArgs, out: &mut Output<'_>) -> Result<ExitCode> {
-    let (policy, source) = policy_in_force(args)?;
+    let (composed, source, info) = policy_in_force(args)?;
     // Descriptions and hints come from the policy file, which came from a commit.
-    let text = explain::render(&policy, &source);
+    let text = explain::render(&composed, &source, &info.notes);
     let cleaned: Vec<_> = text.lines().map(clean).collect();
     out.print(&(cleaned.join("\n") + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `validate`: the policy in force reads, or every problem it has.
+/// `validate`: the policy in force and every file it extends read, merged and valid, or
+/// every problem they have.
 pub(super) fn validate(args: &PolicyArgs, out: &mut Output<'_>) -> Result<ExitCode> {
-    let (policy, source) = policy_in_force(args)?;
-    out.print(&format!(
-        "{}: valid ({} stages, {} requirements)\n",
-        clean(&source),
+    let (composed, source, info) = policy_in_force(args)?;
+    let policy = &composed.policy;
+    let extends = match composed.chain.get(1..).unwrap_or_default() {
+        [] if composed.chain == [BUILTIN_ORIGIN] => String::new(),
+        [] => "; it extends nothing".to_owned(),
+        [only] if only == BUILTIN_ORIGIN => String::new(),
+        rest => format!("; it extends {}", rest.join(" -> ")),
+    };
+    let mut text = format!(
+        "{}: valid ({} stages, {} requirements{extends})\n",
+        source,
         policy.stages.len(),
         policy.requirements.len()
-    ))?;
+    );
+    for note in &info.notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    let cleaned: Vec<_> = text.lines().map(clean).collect();
+    out.print(&(cleaned.join("\n") + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -74,13 +90,14 @@ fn top_dir(dir: &Path) -> Result<PathBuf> {
 }
 
 /// For `explain` and `validate`: `--config`, else the policy file in the working tree
-/// (the one being edited), else the built-in policy.
-fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
+/// (the one being edited), else the built-in policy; with every file it extends, read
+/// in the working tree too (or through the GitHub API: `GITHUB_TOKEN`, `GITHUB_API_URL`).
+fn policy_in_force(args: &PolicyArgs) -> Result<(Composed, String, ChainInfo)> {
+    let shared = SharedPolicies::new(Access::from_env(&Env::from_process())?);
     if let Some(path) = &args.config {
-        return Ok((
-            pipeline::policy_from_file(path)?,
-            path.display().to_string(),
-        ));
+        let top = chain::top_folder(&args.repo);
+        let (composed, info) = pipeline::policy_from_file(path, &top, &shared)?;
+        return Ok((composed, path.display().to_string(), info));
     }
     let top = top_dir(&args.repo)?;
     // Anything at the path counts as there, a dangling link or a FIFO too: it is refused
@@ -90,8 +107,12 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
         Ok(std::fs::symlink_metadata(&path).is_ok().then_some(path))
     };
     match policy::locate(present, "in the working tree")? {
-        None => Ok((Policy::builtin(), "built-in policy".to_owned())),
-        Some((_, path)) => {
+        None => Ok((
+            Policy::composed_builtin(),
+            "built-in policy".to_owned(),
+            ChainInfo::default(),
+        )),
+        Some((repo_path, path)) => {
             // Read as `check` reads it at a commit, where a link is no policy: what is
             // validated here is what will be in force once committed.
             let spec = Spec {
@@ -101,10 +122,9 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Policy, String)> {
                 fix: "a policy is read only as a regular YAML file of at most 256 KiB at its \
                       path, as `check` reads it at a commit: put the policy itself there",
             };
-            Ok((
-                pipeline::read_policy(&path, &spec)?,
-                path.display().to_string(),
-            ))
+            let (composed, info) =
+                pipeline::read_policy(&path, Some(repo_path), &spec, &top, &shared)?;
+            Ok((composed, path.display().to_string(), info))
         }
     }
 }

@@ -348,7 +348,10 @@ impl From<&git2::Commit<'_>> for Commit {
     /// Messages are bytes in git; an odd encoding is shown, not refused.
     fn from(commit: &git2::Commit<'_>) -> Commit {
         let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-        Commit::new(commit.id().to_string(), message)
+        Commit {
+            author_email: Some(String::from_utf8_lossy(commit.author().email_bytes()).into_owned()),
+            ..Commit::new(commit.id().to_string(), message)
+        }
     }
 }
 

@@ -35,6 +35,9 @@ pub(super) struct WirePull {
     pub(super) body: Option<String>,
     pub(super) labels: Vec<WireLabel>,
     pub(super) user: Option<WireUser>,
+    /// GitHub Enterprise Server before 2.21 does not send it.
+    #[serde(default)]
+    pub(super) draft: bool,
     pub(super) head: WireRef,
     pub(super) base: WireRef,
 }

@@ -4,6 +4,8 @@
 
 macro_rules! key_doc {
     (version) => { "The policy format. The only version is 1." };
+    (extends) => { "What this policy builds on: left out, the built-in policy; `none`, nothing (the file is the whole policy); a path, a policy file of the same repository read at the same commit; `github:<owner>/<repo>/<path>@<ref>`, a shared policy read through the GitHub API (a commit sha as the ref cannot move; a branch can). Mappings merge by key (`stages` by `name`, `requirements` by id), a key set to null is removed (a requirement also from every stage's `require` and `warn`), lists and scalars replace." };
+    (drafts) => { "`warn` (a draft pull request is judged and passes, its report saying what would block) or `judge` (a draft is judged like any change)." };
     (stages) => { "Stages from weakest to strongest. The strongest stage that any signal names wins; a change that no signal names gets the first stage, which takes no signals." };
     (stages.name) => { "The stage's name (kebab-case), as reports, `--stage` and trailer values use it." };
     (stages.description) => { "A few words for people (\"a full release\")." };
@@ -37,11 +39,14 @@ macro_rules! key_doc {
     (overrides.enabled) => { "Whether overrides are honoured at all." };
     (overrides.labels) => { "Labels that override." };
     (overrides.trailers) => { "Trailer keys that override; the value is the reason and must not be empty." };
+    (overrides.authors) => { "Authors whose changes are overridden (`dependabot[bot]`, `*@bots.example.com`): the pull request's author in CI, else every commit's author email, all of which must match. Whole names, ASCII case ignored, `*` the only wildcard." };
 }
 
 /// Every key of a policy file with what it means, for `shipgate explain --keys`.
 pub(crate) const KEYS: &[(&str, &str)] = &[
     ("version", key_doc!(version)),
+    ("extends", key_doc!(extends)),
+    ("drafts", key_doc!(drafts)),
     ("stages", key_doc!(stages)),
     ("stages[].name", key_doc!(stages.name)),
     ("stages[].description", key_doc!(stages.description)),
@@ -99,4 +104,5 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("overrides.enabled", key_doc!(overrides.enabled)),
     ("overrides.labels", key_doc!(overrides.labels)),
     ("overrides.trailers", key_doc!(overrides.trailers)),
+    ("overrides.authors", key_doc!(overrides.authors)),
 ];

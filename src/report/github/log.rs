@@ -10,6 +10,7 @@ use anyhow::Result;
 use crate::escape::{lines_visible, visible};
 use crate::judge::verdict::{Level, PolicyChange, Report, RequirementResult, Status, Verdict};
 use crate::report::output::{Command, Output, Stream};
+use crate::report::text::drafted;
 
 /// Annotation messages and titles are for reading at a glance; the full text is in the
 /// log lines above them and in the summary.
@@ -126,6 +127,10 @@ pub(super) fn annotations(r: &Report) -> Vec<Annotation> {
     {
         let id = capped(&q.id);
         let (command, title) = match (q.level, overridden) {
+            (Level::Required, false) if drafted(r) => (
+                "warning",
+                format!("shipgate: {id} missing for {stage} (draft: blocks once ready for review)"),
+            ),
             (Level::Required, false) => ("error", format!("shipgate: {id} missing for {stage}")),
             (Level::Required, true) => (
                 "warning",

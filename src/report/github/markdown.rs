@@ -14,6 +14,7 @@ use crate::judge::verdict::{
     EvidenceItem, Level, OverrideSource, Report, RequirementResult, Status, Verdict,
 };
 use crate::names::name;
+use crate::report::text::drafted;
 
 /// The Markdown step summary: the verdict, the stage and the signals that named it, the
 /// range, a table of the requirements (id, level, status, evidence, what would satisfy
@@ -178,6 +179,10 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             ids.join(", ")
         };
         match r.verdict {
+            Verdict::Pass if drafted(r) => format!(
+                "**pass** (draft): {stage} would be blocked: it needs {}; a draft passes until it is marked ready for review",
+                ids()
+            ),
             Verdict::Pass if warnings > 0 => format!(
                 "**pass**: {stage} may ship ({warnings} warning{})",
                 plural(warnings)
@@ -249,7 +254,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
         d.line(|| "| Requirement | Level | Status | Evidence | To satisfy |".to_owned());
         d.line(|| "| --- | --- | --- | --- | --- |".to_owned());
         for q in &r.requirements {
-            d.line(|| requirement_row(q, r.verdict, lim));
+            d.line(|| requirement_row(q, r, lim));
         }
     }
 
@@ -262,6 +267,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
                     format!("trailer in commit {}", code(short(c), lim.field))
                 }
                 (OverrideSource::Trailer, None) => "trailer".to_owned(),
+                (OverrideSource::Author, _) => "author".to_owned(),
             };
             format!("**Override** {} ({from})", md(&o.reason, lim.field))
         });
@@ -273,6 +279,10 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             let mut line = format!("**Policy** {}", code(&policy.source, lim.field));
             if !policy.reason.is_empty() {
                 line.push_str(&format!(" ({})", md(&policy.reason, lim.field)));
+            }
+            if let Some(parents) = policy.extends() {
+                let parents: Vec<String> = parents.iter().map(|p| code(p, lim.field)).collect();
+                line.push_str(&format!(", extending {}", parents.join(" → ")));
             }
             line
         });
@@ -320,12 +330,15 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
     d.finish()
 }
 
-fn requirement_row(q: &RequirementResult, verdict: Verdict, lim: &Limits) -> String {
+fn requirement_row(q: &RequirementResult, r: &Report, lim: &Limits) -> String {
     let level = name(&q.level);
     let status = match (q.status, q.level) {
         (Status::Satisfied, _) => "✅ satisfied",
-        (Status::Missing, Level::Required) if verdict == Verdict::Overridden => {
+        (Status::Missing, Level::Required) if r.verdict == Verdict::Overridden => {
             "⚠️ missing (overridden)"
+        }
+        (Status::Missing, Level::Required) if drafted(r) => {
+            "⚠️ missing (blocks once ready for review)"
         }
         (Status::Missing, Level::Required) => "❌ missing",
         (Status::Missing, Level::Warn) => "⚠️ missing (not blocking)",

@@ -157,8 +157,10 @@ pub(crate) mod tests {
             },
             requirements,
             override_: None,
+            draft: false,
             policy: Some(PolicyInfo {
                 source: "built-in".to_owned(),
+                chain: Vec::new(),
                 changed: None,
                 from: PolicyFrom::Base,
                 reason: String::new(),
@@ -197,6 +199,7 @@ pub(crate) mod tests {
         });
         r.policy = Some(PolicyInfo {
             source: ".shipgate.yml@0123456789".to_owned(),
+            chain: Vec::new(),
             from: PolicyFrom::Base,
             reason: String::new(),
             changed: Some(PolicyChange {
@@ -506,6 +509,7 @@ pass: a beta may ship (2 warnings)
         r.notes = vec!["::warning::not from us".to_owned()];
         r.policy = Some(PolicyInfo {
             source: "built-in".to_owned(),
+            chain: Vec::new(),
             from: PolicyFrom::Base,
             reason: String::new(),
             changed: Some(PolicyChange {
@@ -979,6 +983,7 @@ pass: a beta may ship (2 warnings)
             prop::option::of((text(), prop::option::of(changed), text()).prop_map(
                 |(source, changed, reason)| PolicyInfo {
                     source,
+                    chain: Vec::new(),
                     changed,
                     from: PolicyFrom::Base,
                     reason,
@@ -1052,6 +1057,7 @@ pass: a beta may ship (2 warnings)
                             range,
                             requirements,
                             override_,
+                            draft: false,
                             policy,
                             notes,
                         }
