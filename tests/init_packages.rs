@@ -494,11 +494,15 @@ fn links_are_not_followed_outside_the_repository() {
     .unwrap();
     repo.write(
         "package.json",
-        r#"{"workspaces": ["packages/*", "../elsewhere"]}"#,
+        r#"{"workspaces": ["packages/*", "../elsewhere", "vendor/*"]}"#,
     );
     repo.write("packages/web/package.json", r#"{"name": "web"}"#);
     repo.write("libs/shared/package.json", r#"{"name": "shared"}"#);
     std::os::unix::fs::symlink(outside.path(), repo.path().join("packages/outside")).unwrap();
+    // A glob's literal prefix that is a link out of the repository: nothing under it is read.
+    std::fs::create_dir_all(outside.path().join("x")).unwrap();
+    std::fs::write(outside.path().join("x/package.json"), r#"{"name": "x"}"#).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("vendor")).unwrap();
     // A link inside the repository: the package is where its files are.
     std::os::unix::fs::symlink("../libs/shared", repo.path().join("packages/shared")).unwrap();
 
@@ -512,7 +516,10 @@ fn links_are_not_followed_outside_the_repository() {
                 "note: left out `packages/outside` (`packages/*` in package.json's \
                  workspaces): it leads outside the repository, to `{}`\n\
                  note: left out `../elsewhere` in package.json's workspaces: it leads outside \
-                 the repository\n",
+                 the repository\n\
+                 note: left out `vendor/*` in package.json's workspaces: `vendor` leads outside \
+                 the repository, to `{}`\n",
+                real_outside.display(),
                 real_outside.display()
             )
     );

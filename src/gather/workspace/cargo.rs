@@ -120,7 +120,7 @@ pub(super) fn find(finder: &mut Finder<'_>) -> Result<()> {
                 ));
             }
             let matches = glob::expand(finder.top, &cleaned, RULES)?;
-            finder.unnamed(&matches.unnamed, &source);
+            finder.passed_over(&matches, &source);
             matches
                 .folders
                 .into_iter()

@@ -7,7 +7,7 @@
 //! caller decides whether it stays inside the repository.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use globset::{GlobBuilder, GlobMatcher};
@@ -77,6 +77,9 @@ pub(super) struct Matches {
     pub(super) folders: Vec<String>,
     /// Folders left out because their names are not UTF-8, which no policy path can name.
     pub(super) unnamed: Vec<String>,
+    /// The literal prefix and where it leads, when that is outside the repository: nothing
+    /// under it is read.
+    pub(super) outside: Option<(String, PathBuf)>,
 }
 
 /// The folders of `top` that `pattern` (already [`clean`]ed, not literal) matches.
@@ -95,6 +98,15 @@ pub(super) fn expand(top: &Path, pattern: &str, rules: Rules) -> Result<Matches>
     };
     let prefix = components[..literal].join("/");
     let mut matches = Matches::default();
+    // The prefix may pass through a link (`packages -> /srv`); the walk below never does.
+    if let Ok(real) = fs::canonicalize(top.join(&prefix)) {
+        let real_top = fs::canonicalize(top)
+            .with_context(|| format!("could not read folder `{}`", top.display()))?;
+        if !real.starts_with(&real_top) {
+            matches.outside = Some((prefix, real));
+            return Ok(matches);
+        }
+    }
     let mut visited = 0usize;
     // (relative folder, its depth below the prefix); a stack, so the walk is depth-first
     // and the result is sorted at the end rather than relied on in read order.
@@ -244,5 +256,12 @@ mod tests {
             .unwrap();
         let found = expand(dir.path(), "packages/**", NPM).unwrap().folders;
         assert_eq!(found, ["packages/link"]);
+        let elsewhere = tree(&["a/b"]);
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("vendor")).unwrap();
+        let matches = expand(dir.path(), "vendor/*", NPM).unwrap();
+        assert_eq!(matches.folders, Vec::<String>::new());
+        let (prefix, real) = matches.outside.unwrap();
+        assert_eq!(prefix, "vendor");
+        assert_eq!(real, fs::canonicalize(elsewhere.path()).unwrap());
     }
 }

@@ -221,13 +221,22 @@ impl Finder<'_> {
             .insert((member.path.clone(), member.ecosystem), member);
     }
 
-    /// Notes for folders a glob passed over because their names are not UTF-8.
-    fn unnamed(&mut self, folders: &[String], source: &Source) {
-        for folder in folders {
+    /// Notes for what a glob passed over: folders whose names are not UTF-8, and a
+    /// literal prefix that leads outside the repository.
+    fn passed_over(&mut self, matches: &glob::Matches, source: &Source) {
+        for folder in &matches.unnamed {
             self.notes.push(format!(
                 "left out `{}` ({}): its name is not UTF-8, which a policy cannot hold",
                 escape::visible(folder),
                 source.describe()
+            ));
+        }
+        if let Some((prefix, real)) = &matches.outside {
+            self.notes.push(format!(
+                "left out {}: `{}` leads outside the repository, to `{}`",
+                source.describe(),
+                escape::visible(prefix),
+                real.display()
             ));
         }
     }

@@ -276,7 +276,7 @@ fn members(
                 ));
             }
             let matches = glob::expand(finder.top, &cleaned, RULES)?;
-            finder.unnamed(&matches.unnamed, &source);
+            finder.passed_over(&matches, &source);
             matches.folders
         };
         for matched in candidates {
