@@ -595,3 +595,30 @@ fn an_existing_policy_is_kept_without_force() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, wrote(&repo, &["web"]));
 }
+
+#[test]
+fn a_policy_over_its_cap_is_not_written() {
+    let repo = Repo::new();
+    repo.write("package.json", r#"{"workspaces": ["packages/*"]}"#);
+    for i in 0..900 {
+        repo.write(
+            &format!("packages/p{i}/package.json"),
+            &format!(r#"{{"name": "@acme/p{i}"}}"#),
+        );
+    }
+    let run = init_packages(&repo, &[]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    // The size depends on the built-in policy's; the rest of the message does not.
+    let (before, after) = run.stderr.split_once(" bytes, ").unwrap();
+    let size = before
+        .strip_prefix("error: the policy with its 900 packages would be ")
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(size.parse::<u64>().unwrap() > 256 * 1024, "{size}");
+    assert_eq!(
+        after,
+        "over the 256 KiB a policy may hold; nothing was written: list by hand the packages \
+         that are released on their own\n"
+    );
+    assert!(!policy_file(&repo).exists());
+}

@@ -207,10 +207,23 @@ fn with_packages(top: &Path) -> Result<(String, String, Vec<String>)> {
         );
     }
     let section = packages::section(&found.members);
+    let text = BUILTIN_YAML.to_owned() + &section.text;
+    // A policy over the cap is refused wherever it is read; writing one would only move
+    // the error to the next command.
+    if text.len() as u64 > disk::POLICY_CAP {
+        bail!(
+            "the policy with its {} packages would be {} bytes, over the {} a policy may \
+             hold; nothing was written: list by hand the packages that are released on \
+             their own",
+            section.keys.len(),
+            text.len(),
+            disk::size(disk::POLICY_CAP)
+        );
+    }
     let count = match section.keys.len() {
         1 => "1 package".to_owned(),
         n => format!("{n} packages"),
     };
     let what = format!(", with {count} ({})", section.keys.join(", "));
-    Ok((BUILTIN_YAML.to_owned() + &section.text, what, found.notes))
+    Ok((text, what, found.notes))
 }
