@@ -126,7 +126,7 @@ fn a_cargo_workspace_with_globs_and_exclude() {
 }
 
 #[test]
-fn a_cargo_glob_folder_without_a_manifest_is_an_error_as_in_cargo() {
+fn a_cargo_member_without_its_manifest_or_folder_is_an_error_as_in_cargo() {
     let repo = Repo::new();
     repo.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
     repo.write("crates/core/Cargo.toml", "[package]\nname = \"core\"\n");
@@ -139,6 +139,16 @@ fn a_cargo_glob_folder_without_a_manifest_is_an_error_as_in_cargo() {
          its folder to `exclude`; fix it, then run `shipgate init --packages` again",
     );
     assert!(!policy_file(&repo).exists());
+
+    let repo = Repo::new();
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"tools/gen\"]\n");
+    let run = init_packages(&repo, &[]);
+    assert_error(
+        &run,
+        "Cargo.toml: `tools/gen`, named by `tools/gen` in Cargo.toml's [workspace] members, is \
+         no folder of the repository (No such file or directory (os error 2)); fix it, then \
+         run `shipgate init --packages` again",
+    );
 }
 
 #[test]
@@ -390,6 +400,22 @@ fn nothing_found_writes_nothing_and_says_where_it_looked() {
         ),
     );
     assert!(!policy_file(&repo).exists());
+
+    // The top itself is the root package, never one of the packages.
+    let repo = Repo::new();
+    repo.write("package.json", r#"{"name": "root", "workspaces": ["."]}"#);
+    let run = init_packages(&repo, &[]);
+    assert_error(
+        &run,
+        &format!(
+            "found no workspace members in `{}/`: there is no Cargo.toml; there is no \
+             pnpm-workspace.yaml; `.` in package.json's workspaces names the repository's \
+             top: its files belong to the root package `.`, which `signals` describes. \
+             Nothing was written; without --packages, `shipgate init` writes the policy for \
+             the repository as one package",
+            repo.path().display()
+        ),
+    );
 }
 
 #[test]

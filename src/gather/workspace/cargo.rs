@@ -69,15 +69,6 @@ pub(super) fn find(finder: &mut Finder<'_>) -> Result<()> {
             .push("Cargo.toml's [workspace] lists no members".to_owned());
         return Ok(());
     }
-    if let Some(toml::Value::String(name)) =
-        root.package.and_then(|p| p.name).map(|n| n.into_inner())
-    {
-        finder.notes.push(format!(
-            "the crate `{}` of the root Cargo.toml belongs to the root package `.`, which \
-             `signals` describes",
-            crate::escape::visible(&name)
-        ));
-    }
     // Cargo compares `exclude` and the members it names outright as paths, whole
     // components at a time.
     let cleaned = |paths: &[String]| -> Vec<String> {
@@ -94,6 +85,17 @@ pub(super) fn find(finder: &mut Finder<'_>) -> Result<()> {
         .into_iter()
         .filter(|p| glob::is_literal(p))
         .collect();
+    // The root crate is a member without being named; a member `.` gets its own note.
+    if let Some(toml::Value::String(name)) =
+        root.package.and_then(|p| p.name).map(|n| n.into_inner())
+        && !named.iter().any(String::is_empty)
+    {
+        finder.notes.push(format!(
+            "the crate `{}` of the root Cargo.toml belongs to the root package `.`, which \
+             `signals` describes",
+            crate::escape::visible(&name)
+        ));
+    }
     let mut any = false;
     for pattern in &workspace.members {
         let source = Source {

@@ -158,7 +158,7 @@ impl Finder<'_> {
             invalid(
                 source.file,
                 &format!(
-                    "{} names `{shown}`, which is no folder of the repository ({e})",
+                    "`{shown}`, named by {}, is no folder of the repository ({e})",
                     source.describe()
                 ),
             )
@@ -183,8 +183,8 @@ impl Finder<'_> {
         let path = parts.join("/");
         if path.is_empty() {
             self.notes.push(format!(
-                "`{shown}` ({}) is the repository's top: its files belong to the root package \
-                 `.`, which `signals` describes",
+                "{} names the repository's top: its files belong to the root package `.`, \
+                 which `signals` describes",
                 source.describe()
             ));
             return Ok(None);
