@@ -38,7 +38,8 @@ pub(crate) enum Code {
     /// payload, a file at a commit).
     BadFile,
     /// A manifest (Cargo.toml, package.json, pyproject.toml, VERSION) that the change
-    /// touches has no readable version.
+    /// touches has no readable version, or a workspace manifest `init --packages` reads
+    /// does not parse.
     BadManifest,
     /// The flag registry at head does not parse or validate.
     BadRegistry,

@@ -10,6 +10,7 @@ pub(crate) mod env;
 pub mod git;
 pub mod github;
 pub mod http;
+pub(crate) mod workspace;
 
 use anyhow::{Result, anyhow};
 

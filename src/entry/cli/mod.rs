@@ -6,6 +6,7 @@
 mod check;
 mod generated;
 mod hook;
+mod packages;
 mod policy;
 
 use std::ffi::OsString;
@@ -73,6 +74,11 @@ pub(crate) enum Command {
         /// Replace an existing .shipgate.yml.
         #[arg(long)]
         force: bool,
+        /// Also write a `packages:` section: one package for each workspace member found in
+        /// the working tree (Cargo's [workspace] members, package.json's workspaces,
+        /// pnpm-workspace.yaml's packages).
+        #[arg(long)]
+        packages: bool,
         /// The repository to write into.
         #[arg(long, value_name = "DIR", default_value = ".")]
         repo: PathBuf,
@@ -116,7 +122,11 @@ pub(crate) enum Command {
 pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, out),
-        Command::Init { force, repo } => policy::init(&repo, force, out),
+        Command::Init {
+            force,
+            packages,
+            repo,
+        } => policy::init(&repo, force, packages, out),
         Command::Explain { keys: true, .. } => policy::keys(out),
         Command::Explain { policy, .. } => policy::explain(&policy, out),
         Command::Validate(args) => policy::validate(&args, out),

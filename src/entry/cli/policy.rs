@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
+use super::packages;
+
 use crate::gather::chain::{self, ChainInfo};
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::github::{Access, SharedPolicies};
+use crate::gather::workspace;
 use crate::judge::policy::{self, BUILTIN_ORIGIN, BUILTIN_YAML, Composed, POLICY_PATHS, Policy};
 use crate::pipeline;
 use crate::report::explain;
@@ -129,7 +132,14 @@ fn policy_in_force(args: &PolicyArgs) -> Result<(Composed, String, ChainInfo)> {
     }
 }
 
-pub(super) fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<ExitCode> {
+/// `init`: the built-in policy, commented, to `.shipgate.yml`; with `packages`, followed by
+/// a package for each workspace member found in the working tree.
+pub(super) fn init(
+    repo: &Path,
+    force: bool,
+    packages: bool,
+    out: &mut Output<'_>,
+) -> Result<ExitCode> {
     let top = top_dir(repo)?;
     let other = top.join(POLICY_PATHS[1]);
     if other.exists() {
@@ -159,16 +169,61 @@ pub(super) fn init(repo: &Path, force: bool, out: &mut Output<'_>) -> Result<Exi
             path.display()
         );
     }
-    std::fs::write(&path, BUILTIN_YAML)
-        .with_context(|| format!("could not write `{}`", path.display()))?;
+    let (text, what, notes) = if packages {
+        with_packages(&top)?
+    } else {
+        (BUILTIN_YAML.to_owned(), String::new(), Vec::new())
+    };
+    std::fs::write(&path, text).with_context(|| format!("could not write `{}`", path.display()))?;
     // The policy in force is read at the base commit, so the new file judges nothing
     // until it is there; `check` would otherwise seem to ignore it.
-    out.print(&format!(
-        "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n\
+    let mut message = format!(
+        "wrote {}: the built-in policy, commented{what}; edit it, then run `shipgate validate`\n\
          It applies to changes once it is committed and merged into the base branch; until \
          then `shipgate check --config {}` tries it.\n",
         path.display(),
         path.display()
-    ))?;
+    );
+    for note in notes {
+        message.push_str(&format!("note: {}\n", clean(&note)));
+    }
+    out.print(&message)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The built-in policy followed by the workspace's packages; what the message says of
+/// them (`, with 2 packages (api, web)`); and the members left out. A user who asked for
+/// packages is not handed a file without them: none found is an error.
+fn with_packages(top: &Path) -> Result<(String, String, Vec<String>)> {
+    let found = workspace::find(top)?;
+    if found.members.is_empty() {
+        let mut why = found.looked;
+        why.extend(found.notes);
+        bail!(
+            "found no workspace members in `{}`: {}. Nothing was written; without --packages, \
+             `shipgate init` writes the policy for the repository as one package",
+            top.display(),
+            why.join("; ")
+        );
+    }
+    let section = packages::section(&found.members);
+    let text = BUILTIN_YAML.to_owned() + &section.text;
+    // A policy over the cap is refused wherever it is read; writing one would only move
+    // the error to the next command.
+    if text.len() as u64 > disk::POLICY_CAP {
+        bail!(
+            "the policy with its {} packages would be {} bytes, over the {} a policy may \
+             hold; nothing was written: list by hand the packages that are released on \
+             their own",
+            section.keys.len(),
+            text.len(),
+            disk::size(disk::POLICY_CAP)
+        );
+    }
+    let count = match section.keys.len() {
+        1 => "1 package".to_owned(),
+        n => format!("{n} packages"),
+    };
+    let what = format!(", with {count} ({})", section.keys.join(", "));
+    Ok((text, what, found.notes))
 }
