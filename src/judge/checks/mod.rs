@@ -1,0 +1,3 @@
+//! The handbook's small rules as checks (SPEC §16).
+
+pub(crate) mod lines;
