@@ -23,6 +23,8 @@ pub struct Report {
     pub requirements: Vec<RequirementResult>,
     #[serde(rename = "override")]
     pub override_: Option<Override>,
+    /// The handbook's checks that the stage runs, in a fixed order (SPEC §16).
+    pub checks: Vec<CheckResult>,
     /// Which policy was applied, and what the change does to it.
     pub policy: Option<PolicyInfo>,
     /// Things worth knowing that change nothing in the verdict.
@@ -157,4 +159,84 @@ pub struct PolicyChange {
     pub status: &'static str,
     pub valid: bool,
     pub errors: Vec<String>,
+}
+
+/// One of the handbook's checks (SPEC §16), by its stable id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    Size,
+    IssueLink,
+    Leftovers,
+    Tests,
+    FlagRefs,
+    Review,
+}
+
+impl CheckId {
+    /// Every check, in the order reports list them.
+    pub const ALL: [CheckId; 6] = [
+        CheckId::Size,
+        CheckId::IssueLink,
+        CheckId::Leftovers,
+        CheckId::Tests,
+        CheckId::FlagRefs,
+        CheckId::Review,
+    ];
+
+    /// What the handbook asks, in a few words.
+    pub fn description(self) -> &'static str {
+        match self {
+            CheckId::Size => "a pull request doable in one day",
+            CheckId::IssueLink => "the issue tagged in a commit (`Closes #289`)",
+            CheckId::Leftovers => "no debug leftovers (\"remove that console.log please\")",
+            CheckId::Tests => "tests with the change",
+            CheckId::FlagRefs => "new features behind feature flags",
+            CheckId::Review => "a review requested, no self-merge",
+        }
+    }
+}
+
+/// What one check found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub description: String,
+    /// `required` blocks on a finding; `warn` reports it. Checks that are off at the stage
+    /// are not listed.
+    pub level: Level,
+    pub status: CheckStatus,
+    pub findings: Vec<Finding>,
+    /// What the check says besides its findings: what it counted, or that it could not
+    /// look and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl CheckResult {
+    /// Whether the check stops the change: required, with findings.
+    pub fn blocks(&self) -> bool {
+        self.level == Level::Required && self.status == CheckStatus::Findings
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Ok,
+    Findings,
+}
+
+/// One finding, at a file and a line when it is about one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub message: String,
+    /// A path at head, or `null` for a finding about the whole change.
+    pub path: Option<String>,
+    /// 1-based, in the file at head.
+    pub line: Option<u32>,
+    /// What tells this finding apart from the check's others, wherever its line moves (the
+    /// matched text, a flag key): Code Quality fingerprints are made from it.
+    #[serde(skip)]
+    pub key: String,
 }

@@ -210,6 +210,7 @@ mod tests {
             },
             requirements: Vec::new(),
             override_: None,
+            checks: Vec::new(),
             policy: Some(PolicyInfo {
                 source: source.to_owned(),
                 changed: None,

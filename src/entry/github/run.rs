@@ -51,6 +51,7 @@ pub(crate) fn run(
     // queue entry's payload has no labels or body at all: both come from the pull request
     // as it is now, unless the flags give them.
     let number = run.pull.as_ref().map(|p| p.number).or(run.queued);
+    let mut current = None;
     if let Some(number) = number
         && !(explicit_labels && explicit_body)
     {
@@ -59,10 +60,10 @@ pub(crate) fn run(
             Some(client) => match client.pull_request(number) {
                 Ok(pr) => {
                     if !explicit_labels {
-                        request.labels = pr.labels;
+                        request.labels = pr.labels.clone();
                     }
                     if !explicit_body {
-                        request.body = pr.body.map(Body::Text);
+                        request.body = pr.body.clone().map(Body::Text);
                     }
                     request.notes.push(if queued {
                         format!(
@@ -71,6 +72,7 @@ pub(crate) fn run(
                     } else {
                         "labels and body as the GitHub API has them now".to_owned()
                     });
+                    current = Some(pr);
                 }
                 Err(e) if is_permission_error(&e) => {
                     checked.warnings.push(if queued {
@@ -94,6 +96,8 @@ pub(crate) fn run(
     let links = PullLinks {
         client: client.as_ref(),
         server_url: &run.server_url,
+        pull: number,
+        current: current.as_ref(),
     };
     // A base the event named is checked against the clone before the pipeline runs: it may
     // be missing for reasons only the event can explain, or be on the API's side.

@@ -21,11 +21,7 @@ use git2::{DiffOptions, ErrorCode, FileMode, Oid, Patch, Tree};
 
 use super::Repo;
 use crate::judge::change::{FileChange, Status, display_path};
-use crate::judge::checks::lines::{AddedLine, FileLines, LineSink, Need, Unread};
-
-/// A side larger than this is not read line by line: the files that hold such lines are
-/// generated (minified bundles, data), not written in a day.
-pub(crate) const MAX_TEXT_BYTES: u64 = 1024 * 1024;
+use crate::judge::checks::lines::{AddedLine, FileLines, LineSink, MAX_TEXT_BYTES, Need, Unread};
 
 /// git reads this many bytes of a file to tell text from binary (`FIRST_FEW_BYTES`).
 const BINARY_PROBE: usize = 8000;

@@ -5,6 +5,10 @@
 
 use crate::judge::change::FileChange;
 
+/// A side larger than this is not read line by line: the files that hold such lines are
+/// generated (minified bundles, data), not written in a day.
+pub(crate) const MAX_TEXT_BYTES: u64 = 1024 * 1024;
+
 /// What the checks want to know of one changed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Need {

@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod docs;
+pub(crate) mod checks;
 mod parse;
 mod paths;
 mod read;
@@ -62,6 +63,8 @@ pub(crate) struct Policy {
     pub(crate) requirements: Vec<Requirement>,
     #[doc = key_doc!(overrides)]
     pub(crate) overrides: Overrides,
+    #[doc = key_doc!(checks)]
+    pub(crate) checks: checks::Checks,
 }
 
 #[derive(Debug, Clone)]

@@ -43,6 +43,7 @@ const TOP_KEYS: &[&str] = &[
     "flag-registry",
     "requirements",
     "overrides",
+    "checks",
 ];
 const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
 const STAGE_SIGNAL_KEYS: &[&str] = &["labels", "trailer", "tag", "version", "flag-stage"];
@@ -148,12 +149,17 @@ impl<'o> Cx<'o> {
                 }
             }
         }
+        let checks = match top.get("checks") {
+            Some(n) => self.checks(n, Some(super::checks::builtin()), stages.as_deref()),
+            None => Some(super::checks::builtin().clone()),
+        };
         Some(Policy {
             stages: stages?,
             signals: signals?,
             flag_registry: flag_registry?,
             requirements: requirements?,
             overrides: overrides?,
+            checks: checks?,
         })
     }
 
@@ -693,6 +699,11 @@ stages:
         }
         for key in OVERRIDE_KEYS {
             assert!(documented(format!("overrides.{key}")), "overrides.{key}");
+        }
+        for (prefix, keys) in super::super::checks::KEY_GROUPS {
+            for key in keys {
+                assert!(documented(format!("{prefix}{key}")), "{prefix}{key}");
+            }
         }
     }
 

@@ -157,6 +157,7 @@ pub(crate) mod tests {
             },
             requirements,
             override_: None,
+            checks: Vec::new(),
             policy: Some(PolicyInfo {
                 source: "built-in".to_owned(),
                 changed: None,
@@ -1052,6 +1053,7 @@ pass: a beta may ship (2 warnings)
                             range,
                             requirements,
                             override_,
+                            checks: Vec::new(),
                             policy,
                             notes,
                         }
