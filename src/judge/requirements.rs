@@ -66,6 +66,7 @@ pub(crate) fn evaluate(
         override_,
         checks,
         policy: None,
+        browse: None,
         notes,
     }
 }

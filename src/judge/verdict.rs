@@ -27,8 +27,52 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
     /// Which policy was applied, and what the change does to it.
     pub policy: Option<PolicyInfo>,
+    /// Where the repository's files are on the web, when the run knows it: the Markdown
+    /// renderings link each finding to its line there.
+    #[serde(skip)]
+    pub browse: Option<Browse>,
     /// Things worth knowing that change nothing in the verdict.
     pub notes: Vec<String>,
+}
+
+/// A repository on a GitHub server, as its pages are addressed:
+/// `<server>/<repository>/blob/<commit>/<path>#L<line>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Browse {
+    /// `GITHUB_SERVER_URL`: `https://github.com`.
+    pub server: String,
+    /// `owner/name`.
+    pub repository: String,
+}
+
+impl Report {
+    /// The ids of the missing required requirements, in policy order.
+    pub fn missing_required(&self) -> impl Iterator<Item = &RequirementResult> {
+        self.requirements
+            .iter()
+            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+    }
+
+    /// The required checks with findings: what blocks besides missing requirements.
+    pub fn blocking_checks(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| c.blocks())
+    }
+
+    /// Missing warn-level requirements and warn-level checks with findings: what is
+    /// reported without blocking.
+    pub fn warnings(&self) -> usize {
+        let requirements = self
+            .requirements
+            .iter()
+            .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
+            .count();
+        let checks = self
+            .checks
+            .iter()
+            .filter(|c| c.level == Level::Warn && c.status == CheckStatus::Findings)
+            .count();
+        requirements + checks
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -211,6 +255,10 @@ pub struct CheckResult {
     /// look and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// False when the check could not look at what it needs (no token, no lines); the
+    /// note says why. Such a check finds nothing.
+    #[serde(skip)]
+    pub looked: bool,
 }
 
 impl CheckResult {
@@ -235,6 +283,11 @@ pub struct Finding {
     pub path: Option<String>,
     /// 1-based, in the file at head.
     pub line: Option<u32>,
+    /// Whether `path` is the file's name exactly as git has it, which a path shown with
+    /// escapes (not UTF-8, or holding a backslash) is not: only such a path is linked to
+    /// or given to a CI system as a file.
+    #[serde(skip)]
+    pub path_exact: bool,
     /// What tells this finding apart from the check's others, wherever its line moves (the
     /// matched text, a flag key): Code Quality fingerprints are made from it.
     #[serde(skip)]

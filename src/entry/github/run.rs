@@ -16,7 +16,7 @@ use crate::gather::git::Repo;
 use crate::gather::github::{Client, ClientConfig, PullLinks};
 use crate::gather::http::{self, Deadline, is_permission_error};
 use crate::judge::change::short_id;
-use crate::judge::verdict::Report;
+use crate::judge::verdict::{Browse, Report};
 use crate::pipeline::{self, Trusted};
 use crate::report::{self, Format};
 use crate::request::{self, Base, Body, Flags, Request};
@@ -104,7 +104,7 @@ pub(crate) fn run(
     let clone = (!explicit_base)
         .then(|| Repo::open(&request.repo))
         .transpose()?;
-    let report = match (&client, &run.pull, &clone) {
+    let mut report = match (&client, &run.pull, &clone) {
         (Some(client), Some(pull), Some(repo)) if !history_present(repo, &request) => {
             judge_from_api(&request, client, pull, &links)?
         }
@@ -115,6 +115,11 @@ pub(crate) fn run(
             pipeline::run(&request, &links)?
         }
     };
+    // The summary and the comment link findings to their lines.
+    report.browse = run.repository.as_ref().map(|repository| Browse {
+        server: run.server_url.clone(),
+        repository: repository.clone(),
+    });
     if run.inputs.comment
         && let Some(warning) = sticky_comment(run, client.as_ref(), &report)
     {

@@ -14,14 +14,14 @@ pub(super) struct Call {
     key: String,
     /// The call as written (`isFeatureEnabled('new-onboarding'`), trimmed to [`QUOTED`].
     call: String,
-    path: String,
+    path: Vec<u8>,
     line: u32,
 }
 
 /// A finding quotes at most this many characters of the call.
 const QUOTED: usize = 80;
 
-pub(super) fn lines(cfg: &FlagRefs, path: &str, lines: &FileLines<'_>, calls: &mut Vec<Call>) {
+pub(super) fn lines(cfg: &FlagRefs, lines: &FileLines<'_>, calls: &mut Vec<Call>) {
     for line in lines.added {
         let text = line_text(line.text);
         if !cfg.set.is_match(&text) || allows(&text, CheckId::FlagRefs) {
@@ -40,7 +40,7 @@ pub(super) fn lines(cfg: &FlagRefs, path: &str, lines: &FileLines<'_>, calls: &m
                 calls.push(Call {
                     key: key.as_str().to_owned(),
                     call: all.as_str().chars().take(QUOTED).collect(),
-                    path: path.to_owned(),
+                    path: lines.file.path.clone(),
                     line: line.number,
                 });
             }
@@ -60,12 +60,12 @@ pub(super) fn check(ctx: &Ctx<'_>, calls: &[Call], sink: &mut Sink) {
             Some(_) => format!("which {registry} does not hold at head"),
             None => format!("and there is no {registry} at head"),
         };
-        sink.push(
+        sink.at(
             format!(
                 "`{}` calls flag `{}`, {why}: add the flag to the registry, or fix the key",
                 call.call, call.key
             ),
-            Some(call.path.clone()),
+            &call.path,
             Some(call.line),
             call.key.clone(),
         );

@@ -27,12 +27,7 @@ pub(super) fn check(ctx: &Ctx<'_>, sink: &mut Sink) {
         (None, 1) => "the commit message links no issue (and no pull-request body was given)",
         (None, _) => "no commit message links an issue (and no pull-request body was given)",
     };
-    sink.push(
-        format!(
-            "{what}: tag it in a commit, as in `Closes #289` (or `owner/repo#289`, or the issue's URL)"
-        ),
-        None,
-        None,
-        String::new(),
-    );
+    sink.change(format!(
+        "{what}: tag it in a commit, as in `Closes #289` (or `owner/repo#289`, or the issue's URL)"
+    ));
 }

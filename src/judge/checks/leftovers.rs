@@ -17,7 +17,7 @@ pub(super) fn reads(cfg: &Leftovers, file: &FileChange) -> bool {
 /// A finding quotes at most this many characters of what matched.
 const QUOTED: usize = 60;
 
-pub(super) fn lines(cfg: &Leftovers, path: &str, lines: &FileLines<'_>, sink: &mut Sink) {
+pub(super) fn lines(cfg: &Leftovers, lines: &FileLines<'_>, sink: &mut Sink) {
     // The first kind whose files match decides, as a file has one kind.
     let Some(language) = cfg
         .languages
@@ -39,12 +39,12 @@ pub(super) fn lines(cfg: &Leftovers, path: &str, lines: &FileLines<'_>, sink: &m
             .map_or("", |m| m.as_str())
             .trim();
         let quoted: String = found.chars().take(QUOTED).collect();
-        sink.push(
+        sink.at(
             format!(
                 "`{quoted}` added: a debug leftover ({} file); remove it, or mark the line `shipgate:allow leftovers` if it is meant to stay",
                 language.name
             ),
-            Some(path.to_owned()),
+            &lines.file.path,
             Some(line.number),
             text.trim().to_owned(),
         );

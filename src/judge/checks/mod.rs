@@ -41,32 +41,53 @@ pub(crate) struct Sink {
     /// Findings past [`MAX_FINDINGS`], counted and not kept.
     more: usize,
     note: Option<String>,
+    /// Set when the check could not look at what it needs.
+    blind: bool,
 }
 
 impl Sink {
-    /// A finding at `path` and `line` (both `None` for the whole change); `key` tells it
-    /// apart from the check's other findings wherever its line moves.
-    pub(crate) fn push(
-        &mut self,
-        message: String,
-        path: Option<String>,
-        line: Option<u32>,
-        key: String,
-    ) {
-        if self.findings.len() >= MAX_FINDINGS {
-            self.more += 1;
-            return;
-        }
-        self.findings.push(Finding {
+    /// A finding about the whole change.
+    pub(crate) fn change(&mut self, message: String) {
+        self.push(Finding {
             message,
-            path,
+            path: None,
+            line: None,
+            path_exact: false,
+            key: String::new(),
+        });
+    }
+
+    /// A finding at `path` (as git has it) and `line` (`None` for the whole file); `key`
+    /// tells it apart from the check's other findings wherever its line moves.
+    pub(crate) fn at(&mut self, message: String, path: &[u8], line: Option<u32>, key: String) {
+        let shown = display_path(path);
+        self.push(Finding {
+            message,
+            path_exact: shown.as_bytes() == path,
+            path: Some(shown),
             line,
             key,
         });
     }
 
+    fn push(&mut self, finding: Finding) {
+        if self.findings.len() >= MAX_FINDINGS {
+            self.more += 1;
+            return;
+        }
+        self.findings.push(finding);
+    }
+
     pub(crate) fn note(&mut self, note: String) {
         self.note = Some(note);
+    }
+
+    /// The check could not look at what it needs, for the reason `why`; it finds nothing.
+    pub(crate) fn could_not_look(&mut self, why: &str) {
+        self.findings.clear();
+        self.more = 0;
+        self.blind = true;
+        self.note(format!("could not look: {why}"));
     }
 }
 
@@ -182,8 +203,7 @@ impl<'p> Run<'p> {
         for (id, _) in self.enabled.clone() {
             let sink = self.sinks.get_mut(&id).expect("a sink per check that runs");
             if let Some(why) = self.unknown.get(&id) {
-                sink.findings.clear();
-                sink.note(format!("could not look: {why}"));
+                sink.could_not_look(why);
                 continue;
             }
             match id {
@@ -218,6 +238,7 @@ impl<'p> Run<'p> {
                     },
                     findings: sink.findings,
                     note,
+                    looked: !sink.blind,
                 }
             })
             .collect()
@@ -250,10 +271,10 @@ impl LineSink for Run<'_> {
         }
         if self.runs(CheckId::Leftovers) && leftovers::reads(&checks.leftovers, lines.file) {
             let sink = self.sinks.get_mut(&CheckId::Leftovers).expect("it runs");
-            leftovers::lines(&checks.leftovers, &path, lines, sink);
+            leftovers::lines(&checks.leftovers, lines, sink);
         }
         if self.runs(CheckId::FlagRefs) && !checks.flag_refs.exclude.is_match(&lines.file.path) {
-            flag_refs::lines(&checks.flag_refs, &path, lines, &mut self.flag_calls);
+            flag_refs::lines(&checks.flag_refs, lines, &mut self.flag_calls);
         }
     }
 

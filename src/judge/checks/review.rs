@@ -30,7 +30,7 @@ pub(super) fn check(ctx: &Ctx<'_>, sink: &mut Sink) {
             reviewers,
         } => (number, author, requested, reviewers),
         ReviewFacts::Unknown(why) => {
-            sink.note(format!("could not look: {why}"));
+            sink.could_not_look(why);
             return;
         }
     };
@@ -47,12 +47,9 @@ pub(super) fn check(ctx: &Ctx<'_>, sink: &mut Sink) {
         sink.note(format!("#{number} asks {first} for a review"));
         return;
     }
-    sink.push(
+    sink.change(
         format!(
             "pull request #{number} has no requested reviewer and no review by anyone but its author {author}: request a review from a team member; merging it unreviewed is a self-merge"
         ),
-        None,
-        None,
-        String::new(),
     );
 }

@@ -58,15 +58,12 @@ pub(super) fn check(ctx: &Ctx<'_>, tally: &Tally, sink: &mut Sink) {
         .take(NAMED)
         .map(|(path, n)| format!("{path} ({n})"))
         .collect();
-    sink.push(
+    sink.change(
         format!(
             "{} lines changed, more than {max}: a pull request should be doable in one day; split it (largest: {})",
             tally.lines,
             named.join(", ")
         ),
-        None,
-        None,
-        String::new(),
     );
 }
 

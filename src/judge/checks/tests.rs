@@ -20,23 +20,20 @@ pub(super) fn check(ctx: &Ctx<'_>, sink: &mut Sink) {
             return;
         }
         if cfg.sources.is_match(&file.path) {
-            sources.push(display_path(&file.path));
+            sources.push(&file.path);
         }
     }
     let Some(first) = sources.first() else {
         sink.note("no source file changed".to_owned());
         return;
     };
-    let others = match sources.len() - 1 {
-        0 => String::new(),
-        1 => " and 1 more source file".to_owned(),
-        n => format!(" and {n} more source files"),
-    };
-    sink.push(
+    let n = sources.len();
+    sink.at(
         format!(
-            "{first}{others} changed, and no test file did: add or update a test with the change"
+            "{n} source file{} changed and no test file did: add or update a test with the change",
+            if n == 1 { "" } else { "s" }
         ),
-        Some(first.clone()),
+        first,
         None,
         String::new(),
     );

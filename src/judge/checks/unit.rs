@@ -223,7 +223,7 @@ fn tests_want_a_test_file_with_source_files() {
     assert_eq!(at(&r), [(Some("src/a.rs"), None)]);
     assert_eq!(
         r.findings[0].message,
-        "src/a.rs and 1 more source file changed, and no test file did: add or update a test with the change"
+        "2 source files changed and no test file did: add or update a test with the change"
     );
     for test in [
         "tests/a.rs",
