@@ -142,8 +142,9 @@ fn neutral_text(s: &str, kind: Kind) -> String {
         .map(|c| match c {
             '@' | '#' | ' ' => c,
             // A path's `/` and `.` stay: whether it is linked to depends on its `.` and `..`
-            // parts, and the link is as long as the report's (every other punctuation
-            // character is percent-encoded there, as `%` and `}` are).
+            // parts, and the link is as long as the report's (these two stay as they are
+            // there, and every other punctuation character is percent-encoded, as `%`
+            // and `}` are).
             '/' | '.' if kind == Kind::Code => c,
             // A commit id stays one, so that the twin links to lines where the report does.
             c if kind == Kind::Commit && c.is_ascii_hexdigit() => c,
@@ -343,8 +344,8 @@ fn only_our_elements(doc: &Rendered, comment: bool) -> Result<(), String> {
 
 /// Whether `url` is a link the report makes to a line:
 /// `https://github.com/acme/hedgehog/blob/<commit>/<path>#L<n>`, the path percent-encoded
-/// but for ASCII letters, digits and `/`, without empty, `.` or `..` parts, and nothing
-/// in it an attribute or a URL could give meaning to.
+/// but for ASCII letters, digits, `/` and `.`, without empty, `.` or `..` parts, and
+/// nothing in it an attribute or a URL could give meaning to.
 fn is_line_link(url: &str) -> bool {
     let Some(rest) = url.strip_prefix("https://github.com/acme/hedgehog/blob/") else {
         return false;
@@ -371,13 +372,13 @@ fn is_line_link(url: &str) -> bool {
             i += 3;
             continue;
         }
-        if !(b.is_ascii_alphanumeric() || b == b'/') {
+        if !(b.is_ascii_alphanumeric() || b == b'/' || b == b'.') {
             return false;
         }
         i += 1;
     }
     commit.len() == 40
-        && path.split('/').all(|p| !p.is_empty())
+        && path.split('/').all(|p| !matches!(p, "" | "." | ".."))
         && commit.bytes().all(|b| b.is_ascii_hexdigit())
         && !path.is_empty()
         && line.is_none_or(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
@@ -594,6 +595,7 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     let base = repo.git(&["rev-parse", "HEAD"]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo.write("docs/ada@evil.example.md", "# Replay\n");
+    repo.write("web/ada@evil.example.js", "console.log(1)\n");
     repo.write(".shipgate.yml", "version: 1\nops@evil.example: 1\n");
     let head = repo.commit("feat: replay\n\nDocs: write to ops@evil.example");
     let short = &head[..10];
@@ -632,10 +634,16 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     let md = std::fs::read_to_string(&summary_file).unwrap();
     let doc = gfm.render(&[(&md, Mode::Document)]).remove(0);
     assert_eq!(only_our_elements(&doc, false), Ok(()), "{md}\n{}", doc.html);
-    assert!(!doc.html.contains("<a "), "{}", doc.html);
+    // The leftover's line, and no other link.
+    let link = format!(
+        "<a href=\"https://github.com/acme/hedgehog/blob/{head}/web/ada%40evil.example.js#L1\"><code>web/ada<span>@</span>evil.example.js:1</code></a>"
+    );
+    assert_eq!(doc.html.matches("<a ").count(), 1, "{}", doc.html);
+    assert!(doc.html.contains(&link), "{}", doc.html);
 
     let code = texts(&doc, "code");
     for shown in [
+        "web/ada@evil.example.js:1",
         "docs/ada@evil.example.md",
         "Docs: write to ops@evil.example",
         "Docs: ask ops@evil.example",

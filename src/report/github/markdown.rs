@@ -345,7 +345,7 @@ fn write_checks(d: &mut Doc, r: &Report, lim: &Limits) {
         return;
     }
     d.blank();
-    d.line(|| "| Check | Level | Status | |".to_owned());
+    d.line(|| "| Check | Level | Status | Note |".to_owned());
     d.line(|| "| --- | --- | --- | --- |".to_owned());
     for c in &r.checks {
         d.line(|| {
@@ -435,7 +435,7 @@ impl Links {
     }
 
     /// The page of `path` at head, at `line`. Every byte of the path but ASCII letters,
-    /// digits and `/` is percent-encoded, so that the link is as long whatever
+    /// digits, `/` and `.` is percent-encoded, so that the link is as long whatever other
     /// punctuation the path holds (the documents are cut by length). `None` for a path
     /// with an empty, `.` or `..` part, which no git path has and which would lead out of
     /// the repository (`%2E%2E` too is a step up in a URL).
@@ -445,7 +445,7 @@ impl Links {
         }
         let mut url = self.base.clone();
         for b in path.bytes() {
-            if b.is_ascii_alphanumeric() || b == b'/' {
+            if b.is_ascii_alphanumeric() || b == b'/' || b == b'.' {
                 url.push(char::from(b));
             } else {
                 let _ = write!(url, "%{b:02X}");

@@ -1164,7 +1164,7 @@ pass: a beta may ship (2 warnings)
 
         /// `doc` without the links the summary writes to lines, each of which must be
         /// `<a href="https://github.com/acme/hedgehog/blob/<head>/<path>#L<n>">` with the
-        /// path percent-encoded but for ASCII letters, digits and `/`.
+        /// path percent-encoded but for ASCII letters, digits, `/` and `.`.
         fn without_links(doc: &str) -> Result<String, String> {
             const OPEN: &str = "<a href=\"";
             let prefix =
@@ -1180,6 +1180,7 @@ pass: a beta may ship (2 warnings)
                 let plain = path.bytes().enumerate().all(|(i, b)| {
                     b.is_ascii_alphanumeric()
                         || b == b'/'
+                        || b == b'.'
                         || (b == b'%'
                             && path.as_bytes().get(i + 1..i + 3).is_some_and(|h| {
                                 h.iter()
