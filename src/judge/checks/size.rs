@@ -47,8 +47,8 @@ pub(super) fn check(ctx: &Ctx<'_>, tally: &Tally, sink: &mut Sink) {
     if !skipped.is_empty() {
         counted.push_str(&format!(" (not counted: {})", skipped.join(", ")));
     }
-    sink.note(format!("{counted}; at most {max}"));
     if tally.lines <= max {
+        sink.note(format!("{counted}; at most {max}"));
         return;
     }
     let mut largest: Vec<&(String, u64)> = tally.files.iter().collect();
@@ -58,13 +58,10 @@ pub(super) fn check(ctx: &Ctx<'_>, tally: &Tally, sink: &mut Sink) {
         .take(NAMED)
         .map(|(path, n)| format!("{path} ({n})"))
         .collect();
-    sink.change(
-        format!(
-            "{} lines changed, more than {max}: a pull request should be doable in one day; split it (largest: {})",
-            tally.lines,
-            named.join(", ")
-        ),
-    );
+    sink.change(format!(
+        "{counted}, more than {max}: a pull request should be doable in one day; split it (largest: {})",
+        named.join(", ")
+    ));
 }
 
 fn plural(n: usize) -> &'static str {
