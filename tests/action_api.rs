@@ -273,6 +273,25 @@ fn a_shallow_clone_takes_commits_and_files_from_the_api() {
     assert!(report["notes"].as_array().unwrap().iter().any(
         |n| n == "the clone is shallow: the commits and files of #17 come from the GitHub API"
     ));
+    // The API lists the files but not their lines: the checks that read lines say so, and
+    // the others judge what there is.
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    for id in ["size", "leftovers", "flag-refs"] {
+        assert_eq!(check(id)["status"], "ok");
+        assert_eq!(
+            check(id)["note"],
+            "could not look: the change came from the GitHub API, which does not give its lines; check out the full history (`fetch-depth: 0`)"
+        );
+    }
+    assert_eq!(check("tests")["findings"][0]["path"], "src/replay.rs");
 }
 
 #[test]
