@@ -440,6 +440,51 @@ fn findings_in_every_format() {
     );
 }
 
+/// The Code Quality issues of check `id`: (line, fingerprint).
+fn quality(repo: &Repo, id: &str) -> Vec<(u64, String)> {
+    let out = repo
+        .shipgate()
+        .args(["check", "--base", "base", "--format", "gitlab"])
+        .output()
+        .unwrap();
+    let issues: Value = serde_json::from_slice(&out.stdout).unwrap();
+    issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["check_name"] == format!("shipgate/{id}"))
+        .map(|i| {
+            (
+                i["location"]["lines"]["begin"].as_u64().unwrap(),
+                i["fingerprint"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_code_quality_fingerprint_follows_the_finding_not_its_line() {
+    let repo = repo_with(&[]);
+    repo.write("web/a.js", "console.log(1);\nlet x;\nconsole.log(1);\n");
+    repo.commit("feat: a\n\nCloses #13");
+    let before = quality(&repo, "leftovers");
+    assert_eq!(before.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [1, 3]);
+    assert_ne!(before[0].1, before[1].1, "two equal lines, two findings");
+
+    // Lines come above them: the same findings, further down, keep their fingerprints.
+    repo.write(
+        "web/a.js",
+        "// a\n// b\nconsole.log(1);\nlet x;\nconsole.log(1);\n",
+    );
+    repo.commit("docs: comments\n\nCloses #13");
+    let after = quality(&repo, "leftovers");
+    assert_eq!(after.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [3, 5]);
+    assert_eq!(
+        after.iter().map(|(_, f)| f).collect::<Vec<_>>(),
+        before.iter().map(|(_, f)| f).collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn a_github_step_annotates_at_most_ten_of_a_kind_and_the_summary_lists_all() {
     let repo = repo_with(&[]);
