@@ -157,6 +157,21 @@ fn binary_files_are_counted_as_unread_and_never_searched() {
         check(&report, "size")["note"],
         "1 line changed in 1 file (not counted: 1 binary); at most 400"
     );
+
+    // A file over 1 MiB is not read either, and the report says which.
+    repo.write("web/bundle.js", &"console.log(1);\n".repeat(70_000));
+    repo.commit("build: bundle\n\nCloses #4");
+    let (_, report) = repo.check_json(&[]);
+    assert!(at(&report, "leftovers").is_empty());
+    assert_eq!(
+        check(&report, "size")["note"],
+        "1 line changed in 1 file (not counted: 1 binary, 1 too large to read); at most 400"
+    );
+    assert!(
+        report["notes"].as_array().unwrap().iter().any(|n| n
+            == "`web/bundle.js` is over 1024 KiB, so the checks did not read it line by line"),
+        "{report:#}"
+    );
 }
 
 #[test]

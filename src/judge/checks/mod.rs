@@ -264,8 +264,8 @@ impl LineSink for Run<'_> {
 
     fn file(&mut self, lines: &FileLines<'_>) {
         let checks = &self.policy.checks;
-        let path = display_path(&lines.file.path);
         if self.runs(CheckId::Size) && !checks.size.exclude.is_match(&lines.file.path) {
+            let path = display_path(&lines.file.path);
             self.size
                 .count(&path, lines.added_count + lines.deleted_count);
         }
@@ -279,12 +279,14 @@ impl LineSink for Run<'_> {
     }
 
     fn unread(&mut self, file: &FileChange, why: Unread) {
-        let path = display_path(&file.path);
+        // `size` says what it did not count, among the files it would have counted.
+        let sized =
+            self.runs(CheckId::Size) && !self.policy.checks.size.exclude.is_match(&file.path);
         match why {
-            Unread::Binary => self.size.binary += 1,
+            Unread::Binary => self.size.binary += usize::from(sized),
             Unread::TooLarge(_) => {
-                self.size.too_large += 1;
-                self.too_large.push(path);
+                self.size.too_large += usize::from(sized);
+                self.too_large.push(display_path(&file.path));
             }
         }
     }

@@ -184,6 +184,8 @@ fn size_counts_added_and_deleted_lines_of_counted_files() {
     feed(&mut run, &a, &six, 5);
     feed(&mut run, &lock, &six, 500);
     run.unread(&bin, Unread::Binary);
+    // A binary lockfile is neither counted nor said to be left out.
+    run.unread(&file("bun.lockb", Status::Modified), Unread::Binary);
     let c = change(vec![a, lock, bin], "x");
     let results = finish(run, &c, &policy, &unknown());
     let size = result(&results, CheckId::Size);
