@@ -168,8 +168,12 @@ fn binary_files_are_counted_as_unread_and_never_searched() {
         "1 line changed in 1 file (not counted: 1 binary, 1 too large to read); at most 400"
     );
     assert!(
-        report["notes"].as_array().unwrap().iter().any(|n| n
-            == "`web/bundle.js` is over 1024 KiB, so the checks did not read it line by line"),
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n
+                == "`web/bundle.js` is over 1024 KiB, so the checks did not read it line by line"),
         "{report:#}"
     );
 }

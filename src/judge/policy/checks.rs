@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
-use super::read::{Cx, closest, join, parse_yaml};
+use super::read::{Cx, Fields, closest, join, parse_yaml};
 use super::{BUILTIN_YAML, PathSet, Stage};
 use crate::judge::verdict::CheckId;
 use crate::judge::yaml::{Node, Value};
@@ -193,21 +193,11 @@ const LEVELS: &[&str] = &["off", "warn", "required"];
 /// A policy's regexes come from the repository; a set of them is capped like one.
 const REGEX_SET_SIZE_LIMIT: usize = 4 << 20;
 
-/// Reads a field: the value written, else the base's, else (reading the built-in checks,
-/// which have no base) a missing key.
-macro_rules! field {
-    ($cx:expr, $fields:expr, $node:expr, $path:expr, $key:literal, $base:expr, $read:expr) => {
-        match $fields.get($key) {
-            Some(n) => $read(n),
-            None => match $base {
-                Some(base) => Some(base),
-                None => {
-                    $cx.err($node.pos, $path, concat!("missing key `", $key, "`"));
-                    None
-                }
-            },
-        }
-    };
+/// A check's (or a language's) mapping, where it is, and its key path.
+struct Section<'n> {
+    fields: Fields<'n>,
+    node: &'n Node,
+    path: String,
 }
 
 impl Cx<'_> {
@@ -244,6 +234,35 @@ impl Cx<'_> {
         })
     }
 
+    /// Reads field `key` of section `s`: the value written (read by `read`, given the
+    /// field's node and key path), else the base's, else (reading the built-in checks,
+    /// which have no base) a missing key.
+    fn field<T: Clone>(
+        &mut self,
+        s: &Section<'_>,
+        key: &str,
+        base: Option<&T>,
+        read: impl FnOnce(&mut Self, &Node, &str) -> Option<T>,
+    ) -> Option<T> {
+        match s.fields.get(key) {
+            Some(n) => read(self, n, &join(&s.path, key)),
+            None if base.is_some() => base.cloned(),
+            None => {
+                self.err(s.node.pos, &s.path, format!("missing key `{key}`"));
+                None
+            }
+        }
+    }
+
+    /// The mapping of a check (or a language) at `path`, its keys checked.
+    fn section<'n>(&mut self, node: &'n Node, path: &str, keys: &[&str]) -> Option<Section<'n>> {
+        Some(Section {
+            fields: self.map(node, path, keys)?,
+            node,
+            path: path.to_owned(),
+        })
+    }
+
     /// A check the policy leaves out: the base's, whole.
     fn kept<T: Clone>(&mut self, base: Option<&T>, section: &Node, path: &str) -> Option<T> {
         if base.is_none() {
@@ -267,34 +286,16 @@ impl Cx<'_> {
         let Some(at) = node else {
             return self.kept(base, section, path);
         };
-        let fields = self.map(at, path, SIZE_KEYS)?;
-        let level = field!(
-            self,
-            fields,
-            at,
-            path,
-            "level",
-            base.map(|b| b.level.clone()),
-            |n| { self.levels(n, &join(path, "level"), stages) }
-        );
-        let max_lines = field!(
-            self,
-            fields,
-            at,
-            path,
-            "max-lines",
-            base.map(|b| b.max_lines),
-            |n| { self.positive(n, &join(path, "max-lines")) }
-        );
-        let exclude = field!(
-            self,
-            fields,
-            at,
-            path,
-            "exclude",
-            base.map(|b| b.exclude.clone()),
-            |n| { self.globs(n, &join(path, "exclude")) }
-        );
+        let s = self.section(at, path, SIZE_KEYS)?;
+        let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
+            cx.levels(n, p, stages)
+        });
+        let max_lines = self.field(&s, "max-lines", base.map(|b| &b.max_lines), |cx, n, p| {
+            cx.positive(n, p)
+        });
+        let exclude = self.field(&s, "exclude", base.map(|b| &b.exclude), |cx, n, p| {
+            cx.globs(n, p)
+        });
         Some(Size {
             level: level?,
             max_lines: max_lines?,
@@ -313,25 +314,13 @@ impl Cx<'_> {
         let Some(at) = node else {
             return self.kept(base, section, path);
         };
-        let fields = self.map(at, path, ISSUE_LINK_KEYS)?;
-        let level = field!(
-            self,
-            fields,
-            at,
-            path,
-            "level",
-            base.map(|b| b.level.clone()),
-            |n| { self.levels(n, &join(path, "level"), stages) }
-        );
-        let patterns = field!(
-            self,
-            fields,
-            at,
-            path,
-            "patterns",
-            base.map(|b| b.patterns.clone()),
-            |n| { self.regexes(n, &join(path, "patterns"), None, false) }
-        );
+        let s = self.section(at, path, ISSUE_LINK_KEYS)?;
+        let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
+            cx.levels(n, p, stages)
+        });
+        let patterns = self.field(&s, "patterns", base.map(|b| &b.patterns), |cx, n, p| {
+            cx.regexes(n, p, None, false)
+        });
         Some(IssueLink {
             level: level?,
             patterns: patterns?,
@@ -349,26 +338,14 @@ impl Cx<'_> {
         let Some(at) = node else {
             return self.kept(base, section, path);
         };
-        let fields = self.map(at, path, LEFTOVERS_KEYS)?;
-        let level = field!(
-            self,
-            fields,
-            at,
-            path,
-            "level",
-            base.map(|b| b.level.clone()),
-            |n| { self.levels(n, &join(path, "level"), stages) }
-        );
-        let exclude = field!(
-            self,
-            fields,
-            at,
-            path,
-            "exclude",
-            base.map(|b| b.exclude.clone()),
-            |n| { self.globs(n, &join(path, "exclude")) }
-        );
-        let languages = match fields.get("languages") {
+        let s = self.section(at, path, LEFTOVERS_KEYS)?;
+        let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
+            cx.levels(n, p, stages)
+        });
+        let exclude = self.field(&s, "exclude", base.map(|b| &b.exclude), |cx, n, p| {
+            cx.globs(n, p)
+        });
+        let languages = match s.fields.get("languages") {
             Some(n) => self.languages(n, base.map_or(&[][..], |b| &b.languages)),
             None => match base {
                 Some(b) => Some(b.languages.clone()),
@@ -408,29 +385,19 @@ impl Cx<'_> {
                 }
                 continue;
             }
-            let Some(fields) = self.map(value, &lpath, LANGUAGE_KEYS) else {
+            let Some(s) = self.section(value, &lpath, LANGUAGE_KEYS) else {
                 continue;
             };
             let old = at.map(|at| out[at].clone());
-            let files = field!(
-                self,
-                fields,
-                value,
-                &lpath,
-                "files",
-                old.as_ref().map(|o| o.files.clone()),
-                |n| { self.globs(n, &join(&lpath, "files")) }
+            let files = self.field(&s, "files", old.as_ref().map(|o| &o.files), |cx, n, p| {
+                cx.globs(n, p)
+            });
+            let patterns = self.field(
+                &s,
+                "patterns",
+                old.as_ref().map(|o| &o.patterns),
+                |cx, n, p| cx.regexes(n, p, None, true),
             );
-            let patterns = match fields.get("patterns") {
-                Some(n) => self.regexes(n, &join(&lpath, "patterns"), None, true),
-                None => match &old {
-                    Some(o) => Some(o.patterns.clone()),
-                    None => {
-                        self.err(value.pos, &lpath, "missing key `patterns`");
-                        None
-                    }
-                },
-            };
             let (Some(files), Some(patterns)) = (files, patterns) else {
                 continue;
             };
@@ -462,43 +429,19 @@ impl Cx<'_> {
         let Some(at) = node else {
             return self.kept(base, section, path);
         };
-        let fields = self.map(at, path, TESTS_KEYS)?;
-        let level = field!(
-            self,
-            fields,
-            at,
-            path,
-            "level",
-            base.map(|b| b.level.clone()),
-            |n| { self.levels(n, &join(path, "level"), stages) }
-        );
-        let sources = field!(
-            self,
-            fields,
-            at,
-            path,
-            "sources",
-            base.map(|b| b.sources.clone()),
-            |n| { self.globs(n, &join(path, "sources")) }
-        );
-        let tests = field!(
-            self,
-            fields,
-            at,
-            path,
-            "tests",
-            base.map(|b| b.tests.clone()),
-            |n| { self.globs(n, &join(path, "tests")) }
-        );
-        let exclude = field!(
-            self,
-            fields,
-            at,
-            path,
-            "exclude",
-            base.map(|b| b.exclude.clone()),
-            |n| { self.globs(n, &join(path, "exclude")) }
-        );
+        let s = self.section(at, path, TESTS_KEYS)?;
+        let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
+            cx.levels(n, p, stages)
+        });
+        let sources = self.field(&s, "sources", base.map(|b| &b.sources), |cx, n, p| {
+            cx.globs(n, p)
+        });
+        let tests = self.field(&s, "tests", base.map(|b| &b.tests), |cx, n, p| {
+            cx.globs(n, p)
+        });
+        let exclude = self.field(&s, "exclude", base.map(|b| &b.exclude), |cx, n, p| {
+            cx.globs(n, p)
+        });
         Some(Tests {
             level: level?,
             sources: sources?,
@@ -518,38 +461,20 @@ impl Cx<'_> {
         let Some(at) = node else {
             return self.kept(base, section, path);
         };
-        let fields = self.map(at, path, FLAG_REFS_KEYS)?;
-        let level = field!(
-            self,
-            fields,
-            at,
-            path,
-            "level",
-            base.map(|b| b.level.clone()),
-            |n| { self.levels(n, &join(path, "level"), stages) }
-        );
-        let calls = field!(
-            self,
-            fields,
-            at,
-            path,
-            "calls",
-            base.map(|b| b.calls.clone()),
-            |n| { self.regexes(n, &join(path, "calls"), Some("key"), false) }
-        );
-        let exclude = field!(
-            self,
-            fields,
-            at,
-            path,
-            "exclude",
-            base.map(|b| b.exclude.clone()),
-            |n| { self.globs(n, &join(path, "exclude")) }
-        );
+        let s = self.section(at, path, FLAG_REFS_KEYS)?;
+        let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
+            cx.levels(n, p, stages)
+        });
+        let calls = self.field(&s, "calls", base.map(|b| &b.calls), |cx, n, p| {
+            cx.regexes(n, p, Some("key"), false)
+        });
+        let exclude = self.field(&s, "exclude", base.map(|b| &b.exclude), |cx, n, p| {
+            cx.globs(n, p)
+        });
         let calls = calls?;
         let set = self.regex_set(
             &calls,
-            fields.get("calls").unwrap_or(at),
+            s.fields.get("calls").unwrap_or(at),
             &join(path, "calls"),
         )?;
         Some(FlagRefs {
@@ -571,16 +496,10 @@ impl Cx<'_> {
         let Some(at) = node else {
             return self.kept(base, section, path);
         };
-        let fields = self.map(at, path, REVIEW_KEYS)?;
-        let level = field!(
-            self,
-            fields,
-            at,
-            path,
-            "level",
-            base.map(|b| b.level.clone()),
-            |n| { self.levels(n, &join(path, "level"), stages) }
-        );
+        let s = self.section(at, path, REVIEW_KEYS)?;
+        let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
+            cx.levels(n, p, stages)
+        });
         Some(Review { level: level? })
     }
 
