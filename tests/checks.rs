@@ -200,6 +200,48 @@ fn a_marker_on_the_line_keeps_a_meant_line_out() {
     assert_eq!(at(&report, "flag-refs"), [("web/flags.js".into(), 1)]);
 }
 
+#[test]
+fn a_path_that_is_not_utf8_is_shown_escaped_and_given_to_no_ci_system_as_a_file() {
+    let repo = repo_with(&[]);
+    repo.write_bytes(b"web/caf\xe9.js", b"console.log(1)\n");
+    repo.commit("feat: cafe\n\nCloses #14");
+    let (_, report) = repo.check_json(&[]);
+    assert_eq!(at(&report, "leftovers"), [("web/caf\\xe9.js".into(), 1)]);
+    let gitlab = repo
+        .shipgate()
+        .args(["check", "--base", "base", "--format", "gitlab"])
+        .output()
+        .unwrap();
+    let issues: Value = serde_json::from_slice(&gitlab.stdout).unwrap();
+    let leftover = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "shipgate/leftovers")
+        .unwrap();
+    // GitLab gets a file that exists at head; the description says where the line is.
+    assert_eq!(leftover["location"]["path"], "README.txt");
+    assert!(
+        leftover["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("leftovers at web/caf\\xe9.js:1: "),
+        "{leftover}"
+    );
+    let github = repo
+        .shipgate()
+        .args(["check", "--base", "base", "--format", "github"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&github.stdout).contains(
+            "::warning title=shipgate%3A leftovers (not blocking)::web/caf\\xe9.js:1: `console.log(` added"
+        ),
+        "{}",
+        text(&github.stdout)
+    );
+}
+
 // ---- size, issue-link, tests -----------------------------------------------------------
 
 #[test]
