@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
+use git2::Oid;
 
 use crate::error::{Code, Tag as _};
 use crate::gather::chain::{self, ChainInfo, Place, top_folder};
@@ -18,10 +19,13 @@ use crate::gather::git::{EMPTY_TREE, Repo, previous_release_tag, short};
 use crate::gather::github::{Access, SharedPolicies};
 use crate::gather::{Files, Gathered, Links, SharedFiles, utf8};
 use crate::judge::change::{Change, Range, short_id};
+use crate::judge::checks::{self, ReviewFacts};
 use crate::judge::policy::{self, BUILTIN_ORIGIN, Composed, Policy, Stage};
 use crate::judge::requirements;
 use crate::judge::stage;
-use crate::judge::verdict::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
+use crate::judge::verdict::{
+    CheckId, CheckResult, Level, PolicyChange, PolicyFrom, PolicyInfo, Report,
+};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::names::name;
 use crate::request::{Base, Body, Request};
@@ -90,7 +94,15 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         tags: repo.tags_at(head)?,
         notes,
     };
-    judge(req, &repo, links, &shared, gathered, (policy, origin))
+    judge(
+        req,
+        &repo,
+        Some(&repo),
+        links,
+        &shared,
+        gathered,
+        (policy, origin),
+    )
 }
 
 /// Judges facts gathered elsewhere (a pull request's change through the GitHub API, when
@@ -106,13 +118,16 @@ pub(crate) fn judge_at(
     let shared = shared_policies(req);
     let top = top_folder(&req.repo);
     let policy = load_policy(files, req.config.as_deref(), place, &shared, &top)?;
-    judge(req, files, links, &shared, gathered, policy)
+    judge(req, files, None, links, &shared, gathered, policy)
 }
 
-/// Judges gathered facts with the request's context under `policy`.
+/// Judges gathered facts with the request's context under `policy`. `repo` reads the
+/// change's lines; without it (a change read through the API) the checks that read lines
+/// say they could not.
 fn judge(
     req: &Request,
     files: &dyn Files,
+    repo: Option<&Repo>,
     links: &dyn Links,
     shared: &SharedPolicies,
     gathered: Gathered,
@@ -173,7 +188,8 @@ fn judge(
     let stage = &policy.stages[class.stage];
     change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
     change.notes.append(&mut notes);
-    let mut report = requirements::evaluate(&change, &class, &policy);
+    let checks = run_checks(repo, links, &sides, &policy, &stage.name, &mut change)?;
+    let mut report = requirements::evaluate(&change, &class, &policy, checks);
     let changed = policy_change(
         files,
         &change,
@@ -211,6 +227,70 @@ pub(crate) fn release_tag_pattern(
         .to_path_buf();
     let (policy, origin) = load_policy(repo, config, &place, &shared, &top)?;
     Ok((policy.signals.tag_pattern, origin))
+}
+
+/// The stage's checks (SPEC §16). Line-level facts are read only when a check that runs
+/// needs them, file by file; the flag registry only when an added line calls a flag; the
+/// reviews only when the `review` check runs. A look-up that fails stops the run (exit 2)
+/// when the check that needs it is required; when it only warns, the check says it could
+/// not look, since a warning cannot block.
+fn run_checks(
+    repo: Option<&Repo>,
+    links: &dyn Links,
+    sides: &Sides<'_>,
+    policy: &Policy,
+    stage: &str,
+    change: &mut Change,
+) -> Result<Vec<CheckResult>> {
+    // No commits and no files: nothing to judge, and so nothing for a check to find.
+    if change.commits.is_empty() && change.files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut run = checks::Run::new(policy, stage);
+    if run.needs_lines() {
+        match repo {
+            Some(repo) => {
+                let from = sides.merge_base.map(Oid::from_str).transpose()?;
+                repo.lines(from, Oid::from_str(sides.head)?, &change.files, &mut run)?;
+                change.notes.extend(run.unread_note());
+            }
+            None => run.lines_unknown(
+                "the change came from the GitHub API, which does not give its lines; check out the full history (`fetch-depth: 0`)",
+            ),
+        }
+    }
+    let mut registry = None;
+    if run.called_flags() {
+        registry = match &change.flags.keys_at_head {
+            Some(keys) => Ok(Some(keys.clone())),
+            None => ends::registry_keys(sides, policy),
+        }
+        .or_else(|e| match run.level(CheckId::FlagRefs) {
+            Some(Level::Required) => Err(e),
+            _ => {
+                run.could_not_look(
+                    CheckId::FlagRefs,
+                    format!("the flag registry could not be read: {e:#}"),
+                );
+                Ok(None)
+            }
+        })?;
+    }
+    let review = match run.level(CheckId::Review) {
+        None => ReviewFacts::Unknown(String::new()),
+        Some(level) => match links.reviews() {
+            Ok(facts) => facts,
+            Err(e) if level == Level::Required => return Err(e),
+            Err(e) => ReviewFacts::Unknown(format!("{e:#}")),
+        },
+    };
+    let ctx = checks::Ctx {
+        change,
+        policy,
+        registry: registry.as_ref(),
+        review: &review,
+    };
+    Ok(run.finish(&ctx))
 }
 
 /// Values of evidence trailers and body lines that link to a pull request which does

@@ -60,7 +60,10 @@ fn a_plain_branch_passes() {
         err.contains("note: the branch is new on the remote: the change is what origin/main, the remote's default branch, lacks\n"),
         "{err}"
     );
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
     assert_eq!(clone.remote_sha("refs/heads/feature"), Some(sha));
 }
 
@@ -119,7 +122,7 @@ fn a_complete_full_release_passes() {
         "  ok    docs          file docs/replay.md\n",
         "  ok    template      file templates/replay.json\n",
         "  ok    marketing     trailer Marketing-Notified: #launch-replay\n",
-        "pass: a full release may ship\n",
+        "pass: a full release may ship (1 warning)\n",
     ] {
         assert!(err.contains(line), "no {line:?} in {err}");
     }
@@ -142,7 +145,10 @@ fn an_updated_branch_is_judged_on_what_the_remote_lacks() {
         &after[..10]
     );
     assert!(err.contains(&range), "{err}");
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -179,7 +185,7 @@ fn a_stable_tag_over_a_range_without_docs_is_rejected_and_a_beta_tag_passes() {
     let err = pushed(&clone.push(&["origin", "v1.1.0-beta.1"]));
     assert!(err.contains("stage    beta (a beta)\n"), "{err}");
     assert!(
-        err.contains("pass: a beta may ship (4 warnings)\n"),
+        err.contains("pass: a beta may ship (6 warnings)\n"),
         "{err}"
     );
     assert!(clone.remote_sha("refs/tags/v1.1.0-beta.1").is_some());
@@ -201,7 +207,10 @@ fn a_stable_tag_is_judged_since_the_previous_release() {
         err.contains("note: tag v1.1.0: the change is everything since v1.0.0\n"),
         "{err}"
     );
-    assert!(err.contains("pass: a full release may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: a full release may ship (1 warning)\n"),
+        "{err}"
+    );
 }
 
 /// A policy that a full release must meet, and one that lets anything through.
@@ -342,7 +351,10 @@ fn deleting_a_remote_branch_passes() {
         err.contains("shipgate: origin refs/heads/old: deleted; nothing to check\n"),
         "{err}"
     );
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
     assert_eq!(clone.remote_sha("refs/heads/old"), None);
     assert!(clone.remote_sha("refs/heads/plain").is_some());
 }
@@ -361,7 +373,10 @@ fn two_refs_where_one_is_blocked_stop_the_whole_push() {
         .find("shipgate: refs/heads/release -> origin refs/heads/release\n")
         .expect(&err);
     assert!(plain < release, "{err}");
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
     assert!(err.contains(BLOCKED), "{err}");
     assert!(
         err.contains("shipgate: the push is stopped: refs/heads/release (blocked)\n"),
@@ -845,7 +860,10 @@ fn a_hook_whose_binary_is_gone_stops_the_push_and_says_why() {
         )),
         "{err}"
     );
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
 }
 
 /// The first `name` on PATH.

@@ -15,6 +15,7 @@ pub(crate) mod workspace;
 use anyhow::{Result, anyhow};
 
 use crate::judge::change::{Commit, FileChange};
+use crate::judge::checks::ReviewFacts;
 
 /// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
 /// lacks the commits.
@@ -24,11 +25,15 @@ pub(crate) trait Files {
     fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>>;
 }
 
-/// Answers whether a link names a pull request that exists (the GitHub API, when there
-/// is a token).
+/// What the forge knows of the change (the GitHub API, when there is a token): whether a
+/// link names a pull request that exists, and who reviews the pull request.
 pub(crate) trait Links {
     /// `None` when `text` is no link to a pull request, or nobody can tell.
     fn pull_exists(&self, text: &str) -> Result<Option<bool>>;
+
+    /// The requested reviewers and the reviews of the pull request the run judges, or why
+    /// they cannot be known; asked only when the `review` check runs.
+    fn reviews(&self) -> Result<ReviewFacts>;
 }
 
 /// Reads files of other repositories: a shared policy that a policy extends
@@ -46,12 +51,18 @@ pub(crate) trait SharedFiles {
     ) -> Result<Option<Vec<u8>>>;
 }
 
-/// No way to follow links: every link is taken at its word.
+/// No way to follow links: every link is taken at its word, and no pull request is known.
 pub(crate) struct NoLinks;
 
 impl Links for NoLinks {
     fn pull_exists(&self, _: &str) -> Result<Option<bool>> {
         Ok(None)
+    }
+
+    fn reviews(&self) -> Result<ReviewFacts> {
+        Ok(ReviewFacts::Unknown(
+            "no GitHub pull request to ask about (reviews are read in a GitHub Actions run on a pull request, with a token)".to_owned(),
+        ))
     }
 }
 

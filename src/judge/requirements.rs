@@ -11,13 +11,19 @@ use crate::judge::policy::{Drafts, Evidence, Policy, Requirement, Stage, same_na
 use crate::judge::stage::Classification;
 use crate::judge::trailers::Trailer;
 use crate::judge::verdict::{
-    EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
+    CheckResult, EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
     RequirementResult, Status, Verdict,
 };
 use crate::names::name;
 
-/// Evaluates every requirement that the stage names, in policy order.
-pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Report {
+/// Evaluates every requirement that the stage names, in policy order; `checks` are what
+/// the stage's checks found (`judge::checks`), and a required one with findings blocks too.
+pub(crate) fn evaluate(
+    change: &Change,
+    class: &Classification,
+    policy: &Policy,
+    checks: Vec<CheckResult>,
+) -> Report {
     let stage = &policy.stages[class.stage];
     let requirements: Vec<_> = evaluated(policy, stage)
         .map(|(req, level)| requirement(change, req, level, policy))
@@ -25,7 +31,8 @@ pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy)
 
     let blocked = requirements
         .iter()
-        .any(|r| r.level == Level::Required && r.status == Status::Missing);
+        .any(|r| r.level == Level::Required && r.status == Status::Missing)
+        || checks.iter().any(CheckResult::blocks);
     let (override_, override_notes) = find_override(change, policy);
     let mut notes = change.notes.clone();
     notes.extend(override_notes);
@@ -74,7 +81,9 @@ pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy)
         requirements,
         override_,
         draft: change.draft,
+        checks,
         policy: None,
+        browse: None,
         notes,
     }
 }
@@ -595,7 +604,7 @@ mod tests {
     fn run(change: &Change) -> Report {
         let p = Policy::builtin();
         let c = classify(change, &p).unwrap();
-        evaluate(change, &c, &p)
+        evaluate(change, &c, &p, Vec::new())
     }
 
     fn file(path: &str, status: FileStatus) -> FileChange {
@@ -621,7 +630,7 @@ mod tests {
     fn with_policy(change: &Change, yaml: &str) -> Report {
         let p = Policy::from_yaml(yaml, "p.yml").unwrap();
         let c = classify(change, &p).unwrap();
-        evaluate(change, &c, &p)
+        evaluate(change, &c, &p, Vec::new())
     }
 
     fn by(email: &str) -> Commit {
@@ -989,7 +998,7 @@ mod tests {
                 let p = Policy::builtin();
                 // A `Release:` value the policy does not know is an error, not a verdict.
                 let Ok(class) = classify(&change, &p) else { return Ok(()) };
-                let r = evaluate(&change, &class, &p);
+                let r = evaluate(&change, &class, &p, Vec::new());
                 let missing_required = r.requirements.iter().any(|q| q.level == Level::Required && q.status == Status::Missing);
                 let expected = match (missing_required, r.override_.is_some()) {
                     (false, _) => Verdict::Pass,

@@ -2,9 +2,12 @@
 
 use std::fmt::Write as _;
 
+use crate::judge::policy::checks::CheckLevel;
 use crate::judge::policy::compose::provenance;
-use crate::judge::policy::{BUILTIN_ORIGIN, Composed, Drafts, Policy, VersionKind};
+use crate::judge::policy::{BUILTIN_ORIGIN, Composed, Drafts, PathSet, Policy, VersionKind};
 use crate::judge::requirements::hint;
+use crate::judge::verdict::CheckId;
+use crate::names::name;
 
 /// The policy in force (`source`), merged from its chain, in words; then, unless it is the
 /// built-in policy alone, the file and line each of its values comes from. `notes` are
@@ -144,6 +147,78 @@ fn settings(out: &mut String, p: &Policy) -> std::fmt::Result {
             out,
             "drafts:        judge (a draft is judged like any change)"
         ),
+    }?;
+    write_checks(out, p)
+}
+
+/// The handbook's checks: what each finds, and its level at each stage.
+fn write_checks(out: &mut String, p: &Policy) -> std::fmt::Result {
+    let c = &p.checks;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "checks (findings at a file and a line; a `required` check with findings blocks, a `warn` one reports them; `shipgate:allow <id>` on a line keeps it out):"
+    )?;
+    let quoted = |patterns: &PathSet| {
+        patterns
+            .patterns()
+            .map(|(p, _)| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let languages: Vec<&str> = c
+        .leftovers
+        .languages
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect();
+    for id in CheckId::ALL {
+        let finds = match id {
+            CheckId::Size => format!(
+                "more than {} added + deleted lines (binary files and {} excluded patterns not counted)",
+                c.size.max_lines,
+                c.size.exclude.patterns().count()
+            ),
+            CheckId::IssueLink => format!(
+                "no commit message or pull-request body matching one of {} patterns",
+                c.issue_link.patterns.len()
+            ),
+            CheckId::Leftovers => format!(
+                "an added line with a debug call, in {} files",
+                languages.join(", ")
+            ),
+            CheckId::Tests => format!(
+                "source files ({}) changed and no test file ({})",
+                quoted(&c.tests.sources),
+                quoted(&c.tests.tests)
+            ),
+            CheckId::FlagRefs => format!(
+                "an added line calling a flag (one of {} patterns) that {} lacks at head",
+                c.flag_refs.calls.len(),
+                p.flag_registry.path
+            ),
+            CheckId::Review => {
+                "with a GitHub token: no reviewer requested and no review by anyone but the author"
+                    .to_owned()
+            }
+        };
+        let levels: Vec<String> = p
+            .stages
+            .iter()
+            .map(|s| format!("{} {}", s.name, level_word(c.level(id, &s.name))))
+            .collect();
+        writeln!(out, "  {:10}  {}", name(&id), id.description())?;
+        writeln!(out, "  {:10}  finds: {finds}", "")?;
+        writeln!(out, "  {:10}  level: {}", "", levels.join(", "))?;
+    }
+    Ok(())
+}
+
+fn level_word(level: CheckLevel) -> &'static str {
+    match level {
+        CheckLevel::Off => "off",
+        CheckLevel::Warn => "warn",
+        CheckLevel::Required => "required",
     }
 }
 

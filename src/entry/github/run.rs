@@ -16,7 +16,7 @@ use crate::gather::git::Repo;
 use crate::gather::github::{Access, BUDGET, Client, ClientConfig, PullLinks};
 use crate::gather::http::{self, Deadline, is_permission_error};
 use crate::judge::change::{Author, short_id};
-use crate::judge::verdict::Report;
+use crate::judge::verdict::{Browse, Report};
 use crate::pipeline::{self, Trusted};
 use crate::report::{self, Format};
 use crate::request::{self, Base, Body, Flags, Request};
@@ -53,6 +53,7 @@ pub(crate) fn run(
     // queue entry's payload has no labels or body at all: both come from the pull request
     // as it is now, unless the flags give them.
     let number = run.pull.as_ref().map(|p| p.number).or(run.queued);
+    let mut current = None;
     if let Some(number) = number
         && !(explicit_labels && explicit_body)
     {
@@ -61,14 +62,14 @@ pub(crate) fn run(
             Some(client) => match client.pull_request(number) {
                 Ok(pr) => {
                     if !explicit_labels {
-                        request.labels = pr.labels;
+                        request.labels = pr.labels.clone();
                     }
                     if !explicit_body {
-                        request.body = pr.body.map(Body::Text);
+                        request.body = pr.body.clone().map(Body::Text);
                     }
                     // Marked ready for review (or back to draft) since the event, maybe.
                     request.draft = pr.draft;
-                    request.author = Author::Login(pr.author);
+                    request.author = Author::Login(pr.author.clone());
                     request.notes.push(if queued {
                         format!(
                             "merge_group: labels and body of #{number}, the queued pull request, as the GitHub API has them now"
@@ -76,6 +77,7 @@ pub(crate) fn run(
                     } else {
                         "labels and body as the GitHub API has them now".to_owned()
                     });
+                    current = Some(pr);
                 }
                 Err(e) if is_permission_error(&e) => {
                     checked.warnings.push(if queued {
@@ -99,13 +101,15 @@ pub(crate) fn run(
     let links = PullLinks {
         client: client.as_ref(),
         server_url: &run.server_url,
+        pull: number,
+        current: current.as_ref(),
     };
     // A base the event named is checked against the clone before the pipeline runs: it may
     // be missing for reasons only the event can explain, or be on the API's side.
     let clone = (!explicit_base)
         .then(|| Repo::open(&request.repo))
         .transpose()?;
-    let report = match (&client, &run.pull, &clone) {
+    let mut report = match (&client, &run.pull, &clone) {
         (Some(client), Some(pull), Some(repo)) if !history_present(repo, &request) => {
             judge_from_api(&request, client, pull, &links)?
         }
@@ -116,6 +120,11 @@ pub(crate) fn run(
             pipeline::run(&request, &links)?
         }
     };
+    // The summary and the comment link findings to their lines.
+    report.browse = run.repository.as_ref().map(|repository| Browse {
+        server: run.server_url.clone(),
+        repository: repository.clone(),
+    });
     if run.inputs.comment
         && let Some(warning) = sticky_comment(run, client.as_ref(), &report)
     {

@@ -6,6 +6,7 @@
 //! the policy at the base).
 
 mod diff;
+mod lines;
 mod renames;
 mod walk;
 mod why;

@@ -12,6 +12,7 @@
 
 mod links;
 mod pull;
+mod reviews;
 mod shared;
 mod wire;
 
@@ -160,6 +161,8 @@ pub struct PullRequest {
     pub head_repo: Option<String>,
     /// `owner/name` of the repository the pull request targets.
     pub base_repo: String,
+    /// Logins, and teams as `owner/slug`, asked for a review that have not given one yet.
+    pub requested_reviewers: Vec<String>,
 }
 
 impl PullRequest {
@@ -344,6 +347,16 @@ impl Client {
                 || format!("{}/{}", self.owner, self.name),
                 |repo| repo.full_name,
             ),
+            requested_reviewers: wire
+                .requested_reviewers
+                .into_iter()
+                .map(|user| user.login)
+                .chain(
+                    wire.requested_teams
+                        .into_iter()
+                        .map(|team| format!("{}/{}", self.owner, team.slug)),
+                )
+                .collect(),
         })
     }
 

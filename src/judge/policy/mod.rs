@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod docs;
+pub(crate) mod checks;
 pub(crate) mod compose;
 mod parse;
 mod paths;
@@ -67,6 +68,8 @@ pub(crate) struct Policy {
     pub(crate) overrides: Overrides,
     #[doc = key_doc!(drafts)]
     pub(crate) drafts: Drafts,
+    #[doc = key_doc!(checks)]
+    pub(crate) checks: checks::Checks,
 }
 
 /// What a draft pull request gets.

@@ -23,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "flag-registry",
     "requirements",
     "overrides",
+    "checks",
 ];
 const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
 const STAGE_SIGNAL_KEYS: &[&str] = &["labels", "trailer", "tag", "version", "flag-stage"];
@@ -117,6 +118,10 @@ impl<'o> Cx<'o> {
                 }
             }
         }
+        let checks = match top.get("checks") {
+            Some(n) => self.checks(n, Some(super::checks::builtin()), stages.as_deref()),
+            None => Some(super::checks::builtin().clone()),
+        };
         Some(Policy {
             stages: stages?,
             signals: signals?,
@@ -124,6 +129,7 @@ impl<'o> Cx<'o> {
             requirements: requirements?,
             overrides: overrides?,
             drafts: drafts?,
+            checks: checks?,
         })
     }
 
@@ -687,6 +693,11 @@ stages:
         }
         for key in OVERRIDE_KEYS {
             assert!(documented(format!("overrides.{key}")), "overrides.{key}");
+        }
+        for (prefix, keys) in super::super::checks::KEY_GROUPS {
+            for key in keys {
+                assert!(documented(format!("{prefix}{key}")), "{prefix}{key}");
+            }
         }
     }
 
