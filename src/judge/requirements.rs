@@ -614,6 +614,74 @@ mod tests {
         );
     }
 
+    /// A policy whose stage `ship` requires one custom requirement per kind of evidence,
+    /// each naming that kind alone.
+    fn one_kind_each() -> Policy {
+        Policy::from_yaml(
+            "\
+stages:
+  - name: merge
+  - name: ship
+    require: [paths, trailers, labels, lines, boxes, registry, flag-trailers, flag-labels]
+requirements:
+  paths: {paths: [\"docs/**\", \"!docs/old/**\"]}
+  trailers: {trailers: [Docs, Doc-Link]}
+  labels: {labels: [documented]}
+  lines: {body-lines: [Docs]}
+  boxes: {body-checkboxes: [Docs written]}
+  registry: {flag-registry: true}
+  flag-trailers: {flag-trailers: [Feature-Flag]}
+  flag-labels: {flag-label-prefix: \"flag:\"}
+flag-registry: {path: flags.yml}
+",
+            "p.yml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_single_kind_of_evidence_is_the_whole_hint() {
+        let p = one_kind_each();
+        let change = Change {
+            forced_stage: Some("ship".into()),
+            ..Change::default()
+        };
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        let hints: Vec<_> = r
+            .requirements
+            .iter()
+            .map(|q| (q.id.as_str(), q.hint.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                (
+                    "paths",
+                    "change a file matching `docs/**` (not `docs/old/**`)"
+                ),
+                (
+                    "trailers",
+                    "add a commit trailer `Docs: <value>` or `Doc-Link: <value>`"
+                ),
+                ("labels", "add the label `documented`"),
+                ("lines", "add a pull-request body line `Docs: <link>`"),
+                (
+                    "boxes",
+                    "check `- [x] Docs written` in the pull-request body"
+                ),
+                ("registry", "add or change an entry in `flags.yml`"),
+                (
+                    "flag-trailers",
+                    "add a commit trailer `Feature-Flag: <key>` naming a flag in the registry"
+                ),
+                (
+                    "flag-labels",
+                    "add a label `flag:<key>` naming a flag in the registry"
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn deleted_files_and_changelog_never_count() {
         let mut change = full();
