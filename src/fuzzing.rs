@@ -187,3 +187,38 @@ pub fn github_event(event_name: &str, payload: &[u8]) -> Result<Event, (&'static
         nothing_to_check: run.nothing_to_check,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_policy_judges_every_stage_and_every_signal() {
+        let judged = policy(crate::judge::policy::BUILTIN_YAML).unwrap();
+        // merge requires nothing; beta warns of four, full requires four, and the change
+        // with a signal of each kind is a full release.
+        assert_eq!(judged.len(), 12);
+        for (id, status, hint) in &judged {
+            assert_eq!(*status == "missing", hint.is_some(), "{id}");
+        }
+        let problems = policy("version: 2\n").unwrap_err();
+        assert_eq!(problems[0].pos, Some((1, 10)));
+        assert!(
+            problems[0].shown.starts_with("fuzz.yml:1:10: "),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn event_errors_say_what_the_run_would() {
+        let unsupported = github_event("issue_comment", b"{}").unwrap_err();
+        assert_eq!(unsupported.0, "unsupported-event");
+        let (code, message) = github_event("push", br#"{"ref": 1}"#).unwrap_err();
+        assert_eq!(code, "bad-event");
+        assert_eq!(
+            message,
+            "event.json: `ref` in the event payload is a number, not a string"
+        );
+        assert_eq!(github_event("push", b"{").unwrap_err().0, "bad-event");
+    }
+}
