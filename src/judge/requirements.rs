@@ -781,6 +781,27 @@ flag-registry: {path: flags.yml}
     }
 
     #[test]
+    fn an_override_with_nothing_blocked_is_only_noted() {
+        let skip = |labels: &[&str]| Change {
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+            commits: vec![Commit::new(
+                "d".repeat(40),
+                "Ship\n\nShipgate-Skip: prod is down\n".to_owned(),
+            )],
+            ..Change::default()
+        };
+        let merge = run(&skip(&[]));
+        assert_eq!(merge.verdict, Verdict::Pass);
+        assert_eq!(
+            merge.notes,
+            ["override present (prod is down) but nothing was blocked"]
+        );
+        let blocked = run(&skip(&["release:full"]));
+        assert_eq!(blocked.verdict, Verdict::Overridden);
+        assert!(blocked.notes.is_empty(), "{:?}", blocked.notes);
+    }
+
+    #[test]
     fn body_checkbox_variants() {
         let texts = vec!["Marketing notified".to_owned()];
         assert_eq!(checked_boxes("- [x] Marketing notified", &texts).len(), 1);
