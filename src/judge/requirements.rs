@@ -510,7 +510,7 @@ fn without_html_comments(body: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::change::{Commit, FileChange, Status as FileStatus};
+    use crate::judge::change::{Commit, FileChange, FlagChange, Status as FileStatus};
     use crate::judge::stage::classify;
     use crate::judge::trailers::Trailer;
 
@@ -741,6 +741,76 @@ flag-registry: {path: flags.yml}
     }
 
     #[test]
+    fn a_file_is_evidence_with_its_status_and_where_it_came_from() {
+        let mut change = full();
+        change.files = vec![FileChange {
+            path: b"docs/replay.md".to_vec(),
+            old_path: Some(b"docs/draft.md".to_vec()),
+            status: FileStatus::Renamed,
+            same_content: false,
+        }];
+        let r = run(&change);
+        assert_eq!(
+            req(&r, "docs").evidence,
+            [EvidenceItem {
+                status: Some("renamed"),
+                old_path: Some("docs/draft.md".to_owned()),
+                ..EvidenceItem::new(EvidenceSource::File, "docs/replay.md".to_owned(), None)
+            }]
+        );
+    }
+
+    #[test]
+    fn registry_entries_count_unless_removed() {
+        let change_of = |key: &str, kind, new_stage: Option<&str>| FlagChange {
+            key: key.to_owned(),
+            kind,
+            old_stage: None,
+            new_stage: new_stage.map(str::to_owned),
+        };
+        let mut change = full();
+        change.flags.changes = vec![
+            change_of("gone", FlagChangeKind::Removed, None),
+            change_of("replay", FlagChangeKind::Added, Some("beta")),
+            change_of("search", FlagChangeKind::Changed, None),
+        ];
+        let r = run(&change);
+        let flag = req(&r, "feature-flag");
+        assert_eq!(flag.status, Status::Satisfied);
+        let details: Vec<_> = flag.evidence.iter().map(|e| e.detail.as_str()).collect();
+        assert_eq!(
+            details,
+            ["replay (added, beta)", "search (changed, no stage)"]
+        );
+
+        change.flags.changes.truncate(1);
+        assert_eq!(req(&run(&change), "feature-flag").status, Status::Missing);
+    }
+
+    #[test]
+    fn an_unknown_flag_key_blocks_beside_other_evidence() {
+        let mut change = full();
+        change.labels.push("flag:replay-v3".into());
+        change.commits = vec![Commit::new(
+            "c".repeat(40),
+            "Ship\n\nFeature-Flag: replay\n".to_owned(),
+        )];
+        change.flags.keys_at_head = Some([("replay".to_owned(), None)].into());
+        let r = run(&change);
+        let flag = req(&r, "feature-flag");
+        assert_eq!(flag.evidence.len(), 1, "{:?}", flag.evidence);
+        assert_eq!(flag.status, Status::Missing);
+        assert!(
+            flag.hint
+                .as_deref()
+                .unwrap()
+                .starts_with("flag key `replay-v3` (label flag:replay-v3) not in"),
+            "{:?}",
+            flag.hint
+        );
+    }
+
+    #[test]
     fn betas_warn_and_pass() {
         let change = Change {
             labels: vec!["release:beta".into()],
@@ -799,6 +869,27 @@ flag-registry: {path: flags.yml}
         let blocked = run(&skip(&["release:full"]));
         assert_eq!(blocked.verdict, Verdict::Overridden);
         assert!(blocked.notes.is_empty(), "{:?}", blocked.notes);
+    }
+
+    #[test]
+    fn a_policy_may_switch_overrides_off() {
+        let mut p = Policy::builtin();
+        p.overrides.enabled = false;
+        let change = Change {
+            labels: vec!["release:full".into(), "shipgate:skip".into()],
+            commits: vec![Commit::new(
+                "d".repeat(40),
+                "Ship\n\nShipgate-Skip: prod is down\n".to_owned(),
+            )],
+            ..Change::default()
+        };
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        assert_eq!(r.verdict, Verdict::Blocked);
+        assert_eq!(r.override_, None);
+        assert_eq!(
+            r.notes,
+            ["override ignored (label shipgate:skip): the policy switches overrides off"]
+        );
     }
 
     #[test]
