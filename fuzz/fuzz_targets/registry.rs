@@ -8,6 +8,11 @@ use shipgate::fuzzing::{self, ORIGIN};
 
 const STAGES: [&str; 4] = ["concept", "alpha", "beta", "general-availability"];
 
+/// The lines of `text` as YAML counts them: a line break is LF, CRLF or a lone CR.
+fn yaml_lines(text: &str) -> usize {
+    text.replace("\r\n", "\n").split(['\n', '\r']).count()
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -23,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(problems) => {
             assert!(!problems.is_empty(), "an error without a problem");
-            let lines = text.lines().count().max(1);
+            let lines = yaml_lines(text);
             for problem in problems {
                 let shown = &problem.shown;
                 assert!(!shown.contains(['\n', '\r']), "not one line: {shown:?}");
