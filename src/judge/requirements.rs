@@ -811,6 +811,23 @@ flag-registry: {path: flags.yml}
     }
 
     #[test]
+    fn a_label_is_evidence_under_any_ascii_case() {
+        let mut change = full();
+        change.labels.push("Marketing-Notified".into());
+        let r = run(&change);
+        let marketing = req(&r, "marketing");
+        assert_eq!(marketing.status, Status::Satisfied);
+        assert_eq!(
+            marketing.evidence,
+            [EvidenceItem::new(
+                EvidenceSource::Label,
+                "Marketing-Notified".to_owned(),
+                None
+            )]
+        );
+    }
+
+    #[test]
     fn betas_warn_and_pass() {
         let change = Change {
             labels: vec!["release:beta".into()],
