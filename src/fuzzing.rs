@@ -4,6 +4,8 @@
 //! caps, a stable result) without the crate making its internals public. Not an API:
 //! nothing but `fuzz/` may use it, and it changes with the readers.
 
+use std::sync::OnceLock;
+
 use crate::entry::github::event::{self, GithubRun, Payload};
 use crate::entry::pre_push;
 use crate::error::Code;
@@ -78,8 +80,10 @@ pub fn policy(text: &str) -> Result<Vec<Judged>, Vec<Problem>> {
 /// A flag registry's text, read against the built-in flag stages: each flag's key and
 /// stage, or every problem of the file.
 pub fn registry(text: &str) -> Result<Vec<(String, Option<String>)>, Vec<Problem>> {
-    let stages = Policy::builtin().flag_registry.stages;
-    match Registry::parse(text, ORIGIN, &stages) {
+    // Read once: parsing the built-in policy for every input would be most of the work.
+    static STAGES: OnceLock<Vec<String>> = OnceLock::new();
+    let stages = STAGES.get_or_init(|| Policy::builtin().flag_registry.stages);
+    match Registry::parse(text, ORIGIN, stages) {
         Ok(registry) => Ok(registry.keys().into_iter().collect()),
         Err(errors) => Err(errors
             .errors
