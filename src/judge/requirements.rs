@@ -511,6 +511,7 @@ fn without_html_comments(body: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
     use crate::judge::change::{Commit, FileChange, FlagChange, Status as FileStatus};
+    use crate::judge::policy::PathSet;
     use crate::judge::stage::classify;
     use crate::judge::trailers::Trailer;
 
@@ -680,6 +681,22 @@ flag-registry: {path: flags.yml}
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn evidence_of_no_kind_has_an_empty_hint() {
+        // The policy refuses such a requirement; the hint still must not panic on one.
+        let nothing = Evidence {
+            paths: PathSet::new::<&str>(&[]).unwrap(),
+            trailers: Vec::new(),
+            labels: Vec::new(),
+            body_lines: Vec::new(),
+            body_checkboxes: Vec::new(),
+            flag_registry: false,
+            flag_trailers: Vec::new(),
+            flag_label_prefix: None,
+        };
+        assert_eq!(hint(&nothing, &Policy::builtin()), "");
     }
 
     #[test]
