@@ -597,7 +597,8 @@ fn without_html_comments(body: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::change::{Commit, FileChange, Status as FileStatus};
+    use crate::judge::change::{Commit, FileChange, FlagChange, Status as FileStatus};
+    use crate::judge::policy::PathSet;
     use crate::judge::stage::classify;
     use crate::judge::trailers::Trailer;
 
@@ -779,6 +780,90 @@ mod tests {
         );
     }
 
+    /// A policy whose stage `ship` requires one custom requirement per kind of evidence,
+    /// each naming that kind alone.
+    fn one_kind_each() -> Policy {
+        Policy::from_yaml(
+            "\
+stages:
+  - name: merge
+  - name: ship
+    require: [paths, trailers, labels, lines, boxes, registry, flag-trailers, flag-labels]
+requirements:
+  paths: {paths: [\"docs/**\", \"!docs/old/**\"]}
+  trailers: {trailers: [Docs, Doc-Link]}
+  labels: {labels: [documented]}
+  lines: {body-lines: [Docs]}
+  boxes: {body-checkboxes: [Docs written]}
+  registry: {flag-registry: true}
+  flag-trailers: {flag-trailers: [Feature-Flag]}
+  flag-labels: {flag-label-prefix: \"flag:\"}
+flag-registry: {path: flags.yml}
+",
+            "p.yml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_single_kind_of_evidence_is_the_whole_hint() {
+        let p = one_kind_each();
+        let change = Change {
+            forced_stage: Some("ship".into()),
+            ..Change::default()
+        };
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        let hints: Vec<_> = r
+            .requirements
+            .iter()
+            .map(|q| (q.id.as_str(), q.hint.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                (
+                    "paths",
+                    "change a file matching `docs/**` (not `docs/old/**`)"
+                ),
+                (
+                    "trailers",
+                    "add a commit trailer `Docs: <value>` or `Doc-Link: <value>`"
+                ),
+                ("labels", "add the label `documented`"),
+                ("lines", "add a pull-request body line `Docs: <link>`"),
+                (
+                    "boxes",
+                    "check `- [x] Docs written` in the pull-request body"
+                ),
+                ("registry", "add or change an entry in `flags.yml`"),
+                (
+                    "flag-trailers",
+                    "add a commit trailer `Feature-Flag: <key>` naming a flag in the registry"
+                ),
+                (
+                    "flag-labels",
+                    "add a label `flag:<key>` naming a flag in the registry"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn evidence_of_no_kind_has_an_empty_hint() {
+        // The policy refuses such a requirement; the hint still must not panic on one.
+        let nothing = Evidence {
+            paths: PathSet::new::<&str>(&[]).unwrap(),
+            trailers: Vec::new(),
+            labels: Vec::new(),
+            body_lines: Vec::new(),
+            body_checkboxes: Vec::new(),
+            flag_registry: false,
+            flag_trailers: Vec::new(),
+            flag_label_prefix: None,
+        };
+        assert_eq!(hint(&nothing, &Policy::builtin()), "");
+    }
+
     #[test]
     fn deleted_files_and_changelog_never_count() {
         let mut change = full();
@@ -839,6 +924,93 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_evidence_with_its_status_and_where_it_came_from() {
+        let mut change = full();
+        change.files = vec![FileChange {
+            path: b"docs/replay.md".to_vec(),
+            old_path: Some(b"docs/draft.md".to_vec()),
+            status: FileStatus::Renamed,
+            same_content: false,
+        }];
+        let r = run(&change);
+        assert_eq!(
+            req(&r, "docs").evidence,
+            [EvidenceItem {
+                status: Some("renamed"),
+                old_path: Some("docs/draft.md".to_owned()),
+                ..EvidenceItem::new(EvidenceSource::File, "docs/replay.md".to_owned(), None)
+            }]
+        );
+    }
+
+    #[test]
+    fn registry_entries_count_unless_removed() {
+        let change_of = |key: &str, kind, new_stage: Option<&str>| FlagChange {
+            key: key.to_owned(),
+            kind,
+            old_stage: None,
+            new_stage: new_stage.map(str::to_owned),
+        };
+        let mut change = full();
+        change.flags.changes = vec![
+            change_of("gone", FlagChangeKind::Removed, None),
+            change_of("replay", FlagChangeKind::Added, Some("beta")),
+            change_of("search", FlagChangeKind::Changed, None),
+        ];
+        let r = run(&change);
+        let flag = req(&r, "feature-flag");
+        assert_eq!(flag.status, Status::Satisfied);
+        let details: Vec<_> = flag.evidence.iter().map(|e| e.detail.as_str()).collect();
+        assert_eq!(
+            details,
+            ["replay (added, beta)", "search (changed, no stage)"]
+        );
+
+        change.flags.changes.truncate(1);
+        assert_eq!(req(&run(&change), "feature-flag").status, Status::Missing);
+    }
+
+    #[test]
+    fn an_unknown_flag_key_blocks_beside_other_evidence() {
+        let mut change = full();
+        change.labels.push("flag:replay-v3".into());
+        change.commits = vec![Commit::new(
+            "c".repeat(40),
+            "Ship\n\nFeature-Flag: replay\n".to_owned(),
+        )];
+        change.flags.keys_at_head = Some([("replay".to_owned(), None)].into());
+        let r = run(&change);
+        let flag = req(&r, "feature-flag");
+        assert_eq!(flag.evidence.len(), 1, "{:?}", flag.evidence);
+        assert_eq!(flag.status, Status::Missing);
+        assert!(
+            flag.hint
+                .as_deref()
+                .unwrap()
+                .starts_with("flag key `replay-v3` (label flag:replay-v3) not in"),
+            "{:?}",
+            flag.hint
+        );
+    }
+
+    #[test]
+    fn a_label_is_evidence_under_any_ascii_case() {
+        let mut change = full();
+        change.labels.push("Marketing-Notified".into());
+        let r = run(&change);
+        let marketing = req(&r, "marketing");
+        assert_eq!(marketing.status, Status::Satisfied);
+        assert_eq!(
+            marketing.evidence,
+            [EvidenceItem::new(
+                EvidenceSource::Label,
+                "Marketing-Notified".to_owned(),
+                None
+            )]
+        );
+    }
+
+    #[test]
     fn betas_warn_and_pass() {
         let change = Change {
             labels: vec!["release:beta".into()],
@@ -877,6 +1049,48 @@ mod tests {
         let r = run(&change);
         assert_eq!(r.verdict, Verdict::Overridden);
         assert_eq!(r.override_.as_ref().unwrap().reason, "prod is down");
+    }
+
+    #[test]
+    fn an_override_with_nothing_blocked_is_only_noted() {
+        let skip = |labels: &[&str]| Change {
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+            commits: vec![Commit::new(
+                "d".repeat(40),
+                "Ship\n\nShipgate-Skip: prod is down\n".to_owned(),
+            )],
+            ..Change::default()
+        };
+        let merge = run(&skip(&[]));
+        assert_eq!(merge.verdict, Verdict::Pass);
+        assert_eq!(
+            merge.notes,
+            ["override present (prod is down) but nothing was blocked"]
+        );
+        let blocked = run(&skip(&["release:full"]));
+        assert_eq!(blocked.verdict, Verdict::Overridden);
+        assert!(blocked.notes.is_empty(), "{:?}", blocked.notes);
+    }
+
+    #[test]
+    fn a_policy_may_switch_overrides_off() {
+        let mut p = Policy::builtin();
+        p.overrides.enabled = false;
+        let change = Change {
+            labels: vec!["release:full".into(), "shipgate:skip".into()],
+            commits: vec![Commit::new(
+                "d".repeat(40),
+                "Ship\n\nShipgate-Skip: prod is down\n".to_owned(),
+            )],
+            ..Change::default()
+        };
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        assert_eq!(r.verdict, Verdict::Blocked);
+        assert_eq!(r.override_, None);
+        assert_eq!(
+            r.notes,
+            ["override ignored (label shipgate:skip): the policy switches overrides off"]
+        );
     }
 
     #[test]

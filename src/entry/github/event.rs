@@ -201,9 +201,9 @@ fn read_payload(path: &Path) -> Result<Value> {
 
 /// The payload with its file name, so that a missing field is named with where it was
 /// looked for.
-struct Payload<'a> {
-    path: &'a str,
-    value: &'a Value,
+pub(crate) struct Payload<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) value: &'a Value,
 }
 
 impl Payload<'_> {
@@ -328,7 +328,7 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn from_payload(
+pub(crate) fn from_payload(
     run: &mut GithubRun,
     event: &str,
     payload: &Payload<'_>,
