@@ -16,8 +16,13 @@ RUN apk add --no-cache musl-dev ca-certificates
 
 # Only what `cargo build` reads (see .dockerignore): a change to the docs, the tests or the
 # workflows does not invalidate the build layer.
-COPY Cargo.toml Cargo.lock /src/
+COPY Cargo.toml Cargo.lock build.rs /src/
 COPY src /src/src
+
+# The commit that `shipgate --version` names. The context holds no .git, so build.rs cannot
+# ask git; the release workflows pass the commit they build. Left empty, the version names
+# no commit, and the build goes on.
+ARG SHIPGATE_BUILD_COMMIT=""
 
 # The target is named so that the binary is the static musl build on every architecture the
 # image is built for, whatever the toolchain's host default. Symbols are stripped: nothing in

@@ -38,7 +38,8 @@ pub(crate) enum Code {
     /// payload, a file at a commit).
     BadFile,
     /// A manifest (Cargo.toml, package.json, pyproject.toml, VERSION) that the change
-    /// touches has no readable version.
+    /// touches has no readable version, or a workspace manifest `init --packages` reads
+    /// does not parse.
     BadManifest,
     /// The flag registry at head does not parse or validate.
     BadRegistry,
@@ -125,9 +126,9 @@ impl fmt::Display for Code {
     }
 }
 
-/// An error with its code. It shows exactly as the error it wraps, whole chain included
-/// with `{:#}`, so tagging never changes a message; it reports no source of its own, which
-/// keeps anyhow from printing the chain a second time.
+/// An error with its code. It stands in the chain exactly where the error it wraps stood:
+/// it shows that error's own message and hands on that error's causes as its source, so
+/// tagging never changes a message, however deep in a chain the tag is.
 struct Coded {
     code: Code,
     error: anyhow::Error,
@@ -135,11 +136,7 @@ struct Coded {
 
 impl fmt::Display for Coded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if f.alternate() {
-            write!(f, "{:#}", self.error)
-        } else {
-            write!(f, "{}", self.error)
-        }
+        write!(f, "{}", self.error)
     }
 }
 
@@ -149,7 +146,13 @@ impl fmt::Debug for Coded {
     }
 }
 
-impl std::error::Error for Coded {}
+impl std::error::Error for Coded {
+    // The wrapped error's causes, so that `{:#}` of any error above this one in a chain
+    // still prints them.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
 
 /// Attaching a code to the error of a `Result`.
 pub(crate) trait Tag<T> {
@@ -194,6 +197,25 @@ mod tests {
         assert_eq!(Code::of(&outer), Code::BadEvent);
         let kept = Code::BadEvent.tag_untagged(Code::UnsupportedEvent.tag(anyhow!("x")));
         assert_eq!(Code::of(&kept), Code::UnsupportedEvent);
+    }
+
+    #[test]
+    fn a_tag_between_contexts_keeps_every_cause() {
+        let plain = anyhow!("no such file")
+            .context("could not read `x`")
+            .context("could not open the repository");
+        let tagged = Code::BadRepository
+            .tag(anyhow!("no such file").context("could not read `x`"))
+            .context("could not open the repository");
+        assert_eq!(
+            format!("{tagged:#}"),
+            "could not open the repository: could not read `x`: no such file"
+        );
+        assert_eq!(format!("{tagged:#}"), format!("{plain:#}"));
+        assert_eq!(format!("{tagged}"), format!("{plain}"));
+        let alone = Code::BadRepository.tag(anyhow!("no such file").context("could not read `x`"));
+        assert_eq!(format!("{alone:#}"), "could not read `x`: no such file");
+        assert_eq!(Code::of(&tagged), Code::BadRepository);
     }
 
     #[test]

@@ -30,6 +30,10 @@
 pub mod entry;
 mod error;
 pub mod escape;
+// The fuzz targets' way in (`fuzz/`): thin entry points over the readers of untrusted
+// input, so that no internal type has to be public for them.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gather;
 pub mod judge;
 mod names;

@@ -9,17 +9,23 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
+use git2::Oid;
 
 use crate::error::{Code, Tag as _};
+use crate::gather::chain::{self, ChainInfo, Place, top_folder};
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::ends::{self, Sides};
 use crate::gather::git::{EMPTY_TREE, Repo, previous_release_tag, short};
-use crate::gather::{Files, Gathered, Links, utf8};
+use crate::gather::github::{Access, SharedPolicies};
+use crate::gather::{Files, Gathered, Links, SharedFiles, utf8};
 use crate::judge::change::{Change, Range, short_id};
-use crate::judge::policy::{self, Policy, Stage};
+use crate::judge::checks::{self, ReviewFacts};
+use crate::judge::policy::{self, BUILTIN_ORIGIN, Composed, Policy, Stage};
 use crate::judge::requirements;
 use crate::judge::stage;
-use crate::judge::verdict::{Level, PolicyChange, PolicyFrom, PolicyInfo, Report};
+use crate::judge::verdict::{
+    CheckId, CheckResult, Level, PolicyChange, PolicyFrom, PolicyInfo, Report,
+};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::names::name;
 use crate::request::{Base, Body, Request};
@@ -44,8 +50,12 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         Base::PreviousRelease { tag } => {
             // The tag's own commit could name a pattern that no tag matches, or one that
             // skips the real previous release; the pattern comes from a trusted policy.
-            let (pattern, _) =
-                release_tag_pattern(&repo, req.config.as_deref(), &req.default_branch)?;
+            let (pattern, _) = release_tag_pattern(
+                &repo,
+                req.config.as_deref(),
+                &req.default_branch,
+                req.github.as_ref(),
+            )?;
             match previous_release_tag(&repo, &pattern, tag)? {
                 Some((name, oid)) => {
                     notes.push(format!("tag {tag}: the change is everything since {name}"));
@@ -71,7 +81,9 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
     };
     let base = base.map(|(oid, _)| oid);
 
-    let (policy, origin) = load_policy(&repo, req.config.as_deref(), &place)?;
+    let shared = shared_policies(req);
+    let top = top_folder(&req.repo);
+    let (policy, origin) = load_policy(&repo, req.config.as_deref(), &place, &shared, &top)?;
     let (merge_base, commits) = repo.range(base, head)?;
     let gathered = Gathered {
         base: base.map(|b| b.to_string()),
@@ -82,7 +94,15 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         tags: repo.tags_at(head)?,
         notes,
     };
-    judge(req, &repo, links, gathered, policy, origin)
+    judge(
+        req,
+        &repo,
+        Some(&repo),
+        links,
+        &shared,
+        gathered,
+        (policy, origin),
+    )
 }
 
 /// Judges facts gathered elsewhere (a pull request's change through the GitHub API, when
@@ -95,18 +115,23 @@ pub(crate) fn judge_at(
     gathered: Gathered,
     place: &Trusted,
 ) -> Result<Report> {
-    let (policy, origin) = load_policy(files, req.config.as_deref(), place)?;
-    judge(req, files, links, gathered, policy, origin)
+    let shared = shared_policies(req);
+    let top = top_folder(&req.repo);
+    let policy = load_policy(files, req.config.as_deref(), place, &shared, &top)?;
+    judge(req, files, None, links, &shared, gathered, policy)
 }
 
-/// Judges gathered facts with the request's context under `policy`.
+/// Judges gathered facts with the request's context under `policy`. `repo` reads the
+/// change's lines; without it (a change read through the API) the checks that read lines
+/// say they could not.
 fn judge(
     req: &Request,
     files: &dyn Files,
+    repo: Option<&Repo>,
     links: &dyn Links,
+    shared: &SharedPolicies,
     gathered: Gathered,
-    policy: Policy,
-    origin: PolicyOrigin,
+    (policy, origin): (Policy, PolicyOrigin),
 ) -> Result<Report> {
     let body = match &req.body {
         Some(Body::File(path)) => Some(read_body(path)?),
@@ -141,14 +166,18 @@ fn judge(
         tags,
         forced_stage: req.stage.clone(),
         notes: gathered.notes,
+        draft: req.draft,
+        author: req.author.clone(),
         ..Change::default()
     };
+    change.notes.extend(origin.info.notes.iter().cloned());
     let sides = Sides {
         files,
         merge_base: gathered.merge_base.as_deref(),
         head: &gathered.head,
     };
     let mut notes = Vec::new();
+    notes.extend(nothing_to_judge(&change));
     change.versions = ends::versions(&sides, &policy, &change, &mut notes)?;
     change.flags = ends::flags(&sides, &policy, &change, &mut notes)?;
     change.notes.append(&mut notes);
@@ -159,10 +188,19 @@ fn judge(
     let stage = &policy.stages[class.stage];
     change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
     change.notes.append(&mut notes);
-    let mut report = requirements::evaluate(&change, &class, &policy);
+    let checks = run_checks(repo, links, &sides, &policy, &stage.name, &mut change)?;
+    let mut report = requirements::evaluate(&change, &class, &policy, checks);
+    let changed = policy_change(
+        files,
+        &change,
+        &gathered.head,
+        &origin,
+        &shared.already_read(),
+    )?;
     report.policy = Some(PolicyInfo {
         source: origin.source,
-        changed: policy_change(files, &change, &gathered.head)?,
+        chain: origin.chain,
+        changed,
         from: origin.from,
         reason: origin.reason,
     });
@@ -178,10 +216,81 @@ pub(crate) fn release_tag_pattern(
     repo: &Repo,
     config: Option<&Path>,
     default_branch: &[String],
+    github: Option<&Access>,
 ) -> Result<(regex::Regex, PolicyOrigin)> {
     let place = default_branch_tip(repo, default_branch);
-    let (policy, origin) = load_policy(repo, config, &place)?;
+    let shared = SharedPolicies::new(github.cloned().unwrap_or_else(Access::public));
+    let top = repo
+        .git2()
+        .workdir()
+        .unwrap_or(repo.git2().path())
+        .to_path_buf();
+    let (policy, origin) = load_policy(repo, config, &place, &shared, &top)?;
     Ok((policy.signals.tag_pattern, origin))
+}
+
+/// The stage's checks (SPEC §16). Line-level facts are read only when a check that runs
+/// needs them, file by file; the flag registry only when an added line calls a flag; the
+/// reviews only when the `review` check runs. A look-up that fails stops the run (exit 2)
+/// when the check that needs it is required; when it only warns, the check says it could
+/// not look, since a warning cannot block.
+fn run_checks(
+    repo: Option<&Repo>,
+    links: &dyn Links,
+    sides: &Sides<'_>,
+    policy: &Policy,
+    stage: &str,
+    change: &mut Change,
+) -> Result<Vec<CheckResult>> {
+    // No commits and no files: nothing to judge, and so nothing for a check to find.
+    if change.commits.is_empty() && change.files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut run = checks::Run::new(policy, stage);
+    if run.needs_lines() {
+        match repo {
+            Some(repo) => {
+                let from = sides.merge_base.map(Oid::from_str).transpose()?;
+                repo.lines(from, Oid::from_str(sides.head)?, &change.files, &mut run)?;
+                change.notes.extend(run.unread_note());
+            }
+            None => run.lines_unknown(
+                "the change came from the GitHub API, which does not give its lines; check out the full history (`fetch-depth: 0`)",
+            ),
+        }
+    }
+    let mut registry = None;
+    if run.called_flags() {
+        registry = match &change.flags.keys_at_head {
+            Some(keys) => Ok(Some(keys.clone())),
+            None => ends::registry_keys(sides, policy),
+        }
+        .or_else(|e| match run.level(CheckId::FlagRefs) {
+            Some(Level::Required) => Err(e),
+            _ => {
+                run.could_not_look(
+                    CheckId::FlagRefs,
+                    format!("the flag registry could not be read: {e:#}"),
+                );
+                Ok(None)
+            }
+        })?;
+    }
+    let review = match run.level(CheckId::Review) {
+        None => ReviewFacts::Unknown(String::new()),
+        Some(level) => match links.reviews() {
+            Ok(facts) => facts,
+            Err(e) if level == Level::Required => return Err(e),
+            Err(e) => ReviewFacts::Unknown(format!("{e:#}")),
+        },
+    };
+    let ctx = checks::Ctx {
+        change,
+        policy,
+        registry: registry.as_ref(),
+        review: &review,
+    };
+    Ok(run.finish(&ctx))
 }
 
 /// Values of evidence trailers and body lines that link to a pull request which does
@@ -231,6 +340,10 @@ pub(crate) struct PolicyOrigin {
     pub(crate) source: String,
     pub(crate) from: PolicyFrom,
     pub(crate) reason: String,
+    /// `source`, then every file it extends (`built-in` last unless `extends: none`).
+    pub(crate) chain: Vec<String>,
+    /// What reading the chain found: its repository paths, and notes.
+    pub(crate) info: ChainInfo,
 }
 
 /// A commit whose policy may judge a change: never one that only the change brings.
@@ -262,64 +375,72 @@ pub(crate) fn default_branch_tip(repo: &Repo, refs: &[String]) -> Trusted {
 
 /// The policy in force: `--config`, else the policy file at the trusted commit, else the
 /// built-in one. That commit is the base, so a change cannot loosen its own gate; a change
-/// with no base takes the default branch's policy, which it did not write either.
+/// with no base takes the default branch's policy, which it did not write either. Every
+/// file the policy extends is read at the same place (`--config`'s in `top`, the
+/// repository's folder), shared policies through `shared`.
 pub(crate) fn load_policy(
     files: &dyn Files,
     config: Option<&Path>,
     place: &Trusted,
+    shared: &dyn SharedFiles,
+    top: &Path,
 ) -> Result<(Policy, PolicyOrigin)> {
     if let Some(path) = config {
-        let policy = policy_from_file(path)?;
+        let (composed, info) = policy_from_file(path, top, shared)?;
         let origin = PolicyOrigin {
             source: path.display().to_string(),
             from: PolicyFrom::Config,
             reason: "given with --config, not read from a commit".to_owned(),
+            chain: composed.chain,
+            // Files on disk are not the committed policy whose edits a change reports.
+            info: ChainInfo {
+                paths: Vec::new(),
+                ..info
+            },
         };
-        return Ok((policy, origin));
+        return Ok((composed.policy, origin));
     }
     let builtin = |from, reason| {
-        let source = "built-in".to_owned();
+        let composed = Policy::composed_builtin();
         (
-            Policy::builtin(),
+            composed.policy,
             PolicyOrigin {
-                source,
+                source: BUILTIN_ORIGIN.to_owned(),
                 from,
                 reason,
+                chain: composed.chain,
+                info: ChainInfo::default(),
             },
         )
     };
+    let found = |composed: Composed, info, from, reason| {
+        let origin = PolicyOrigin {
+            source: composed.chain[0].clone(),
+            from,
+            reason,
+            chain: composed.chain,
+            info,
+        };
+        (composed.policy, origin)
+    };
     Ok(match place {
-        Trusted::Base { commit, name } => match policy_at(files, commit, "base")? {
-            Some((policy, source)) => {
-                let reason = format!("read at {name}");
-                (
-                    policy,
-                    PolicyOrigin {
-                        source,
-                        from: PolicyFrom::Base,
-                        reason,
-                    },
-                )
+        Trusted::Base { commit, name } => match policy_at(files, commit, "base", shared)? {
+            Some((composed, info)) => {
+                found(composed, info, PolicyFrom::Base, format!("read at {name}"))
             }
             None => builtin(PolicyFrom::Base, format!("{name} holds no policy file")),
         },
         Trusted::DefaultBranch { commit, name } => {
             let side = format!("the default branch {name}");
-            match policy_at(files, commit, &side)? {
-                Some((policy, source)) => {
-                    let reason = format!(
+            match policy_at(files, commit, &side, shared)? {
+                Some((composed, info)) => found(
+                    composed,
+                    info,
+                    PolicyFrom::DefaultBranch,
+                    format!(
                         "no base commit: read at the tip of the default branch {name}, not from the change"
-                    );
-                    let from = PolicyFrom::DefaultBranch;
-                    (
-                        policy,
-                        PolicyOrigin {
-                            source,
-                            from,
-                            reason,
-                        },
-                    )
-                }
+                    ),
+                ),
                 None => builtin(
                     PolicyFrom::DefaultBranch,
                     format!(
@@ -345,18 +466,33 @@ pub(crate) fn load_policy(
     })
 }
 
-/// The policy committed at `commit`, with its origin (`.shipgate.yml@1a2b3c4d5e`), or
-/// `None` when the commit has none.
-fn policy_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(Policy, String)>> {
-    let Some((origin, text)) = policy_text_at(files, commit, side)? else {
+/// The policy committed at `commit` with every file it extends, read there too, or `None`
+/// when the commit has no policy file.
+fn policy_at(
+    files: &dyn Files,
+    commit: &str,
+    side: &str,
+    shared: &dyn SharedFiles,
+) -> Result<Option<(Composed, ChainInfo)>> {
+    let Some((path, origin, text)) = policy_text_at(files, commit, side)? else {
         return Ok(None);
     };
-    let policy = Policy::from_yaml(&text, &origin)?;
-    Ok(Some((policy, origin)))
+    let place = Place::Commit { files, commit };
+    Ok(Some(chain::read(
+        origin,
+        text,
+        Some(path),
+        &place,
+        shared,
+    )??))
 }
 
-/// The origin and text of the policy file committed at `commit`, if it has one.
-fn policy_text_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<(String, String)>> {
+/// The path, origin and text of the policy file committed at `commit`, if it has one.
+fn policy_text_at(
+    files: &dyn Files,
+    commit: &str,
+    side: &str,
+) -> Result<Option<(&'static str, String, String)>> {
     let place = format!("at {side} {}", short_id(commit));
     let Some((path, bytes)) =
         policy::locate(|path| files.read(commit, path, MAX_YAML_BYTES), &place)?
@@ -365,29 +501,51 @@ fn policy_text_at(files: &dyn Files, commit: &str, side: &str) -> Result<Option<
     };
     let origin = format!("{path}@{}", short_id(commit));
     let text = utf8(&bytes, &origin).code(Code::BadPolicy)?.to_owned();
-    Ok(Some((origin, text)))
+    Ok(Some((path, origin, text)))
 }
 
-/// Reads the `--config` policy file. The path is the user's own choice, so a symbolic
-/// link to a regular file is followed; what it leads to is checked like any policy file.
-pub(crate) fn policy_from_file(path: &Path) -> Result<Policy> {
-    read_policy(
-        path,
-        &Spec {
-            what: "--config",
-            cap: disk::POLICY_CAP,
-            links: Symlinks::Follow,
-            fix: "pass --config a regular YAML file of at most 256 KiB",
-        },
-    )
+/// Reads the `--config` policy file and what it extends (repository paths in `top`). The
+/// path is the user's own choice, so a symbolic link to a regular file is followed; what
+/// it leads to is checked like any policy file.
+pub(crate) fn policy_from_file(
+    path: &Path,
+    top: &Path,
+    shared: &dyn SharedFiles,
+) -> Result<(Composed, ChainInfo)> {
+    let spec = Spec {
+        what: "--config",
+        cap: disk::POLICY_CAP,
+        links: Symlinks::Follow,
+        fix: "pass --config a regular YAML file of at most 256 KiB",
+    };
+    read_policy(path, None, &spec, top, shared)
 }
 
-/// Reads a policy file from disk as `spec` says ([`disk::read`]) and validates it.
-pub(crate) fn read_policy(path: &Path, spec: &Spec<'_>) -> Result<Policy> {
+/// Reads a policy file from disk as `spec` says ([`disk::read`]), at `repo_path` of the
+/// repository in `top` when it is the repository's own, and every file it extends.
+pub(crate) fn read_policy(
+    path: &Path,
+    repo_path: Option<&str>,
+    spec: &Spec<'_>,
+    top: &Path,
+    shared: &dyn SharedFiles,
+) -> Result<(Composed, ChainInfo)> {
     let origin = path.display().to_string();
     let bytes = disk::read(path, spec)?;
-    let text = utf8(&bytes, &origin).code(Code::BadPolicy)?;
-    Ok(Policy::from_yaml(text, &origin)?)
+    let text = utf8(&bytes, &origin).code(Code::BadPolicy)?.to_owned();
+    Ok(chain::read(
+        origin,
+        text,
+        repo_path,
+        &Place::Folder(top),
+        shared,
+    )??)
+}
+
+/// How shared policies are read for `req`: with the access its entry found, else from the
+/// public API without a token.
+pub(crate) fn shared_policies(req: &Request) -> SharedPolicies {
+    SharedPolicies::new(req.github.clone().unwrap_or_else(Access::public))
 }
 
 fn read_body(path: &Path) -> Result<String> {
@@ -402,9 +560,21 @@ fn read_body(path: &Path) -> Result<String> {
     Ok(utf8(&bytes, &what).code(Code::BadFile)?.to_owned())
 }
 
-/// A policy file edited by the change is validated and reported, never applied to it.
-fn policy_change(files: &dyn Files, change: &Change, head: &str) -> Result<Option<PolicyChange>> {
-    let Some((path, file)) = policy::POLICY_PATHS.into_iter().find_map(|p| {
+/// A policy file edited by the change (the policy file, or a file of the repository that
+/// it extends) is validated and reported, never applied to it: the policy at head is read
+/// with its chain at head, as it will be in force after the merge.
+fn policy_change(
+    files: &dyn Files,
+    change: &Change,
+    head: &str,
+    origin: &PolicyOrigin,
+    shared: &dyn SharedFiles,
+) -> Result<Option<PolicyChange>> {
+    let candidates = policy::POLICY_PATHS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .chain(origin.info.paths.iter().cloned());
+    let Some((path, file)) = candidates.into_iter().find_map(|p| {
         let file = change
             .files
             .iter()
@@ -419,19 +589,56 @@ fn policy_change(files: &dyn Files, change: &Change, head: &str) -> Result<Optio
     } else {
         name(&file.status)
     };
-    let errors = match policy_text_at(files, head, "head") {
-        Ok(Some((origin, text))) => match Policy::from_yaml(&text, &origin) {
-            Ok(_) => Vec::new(),
-            // A policy's own problems are listed one by one, like `validate` lists them.
-            Err(problems) => problems.errors.iter().map(ToString::to_string).collect(),
-        },
-        Ok(None) => Vec::new(),
+    let at_head = policy_text_at(files, head, "head").and_then(|found| {
+        let Some((path, origin, text)) = found else {
+            return Ok(None);
+        };
+        let place = Place::Commit {
+            files,
+            commit: head,
+        };
+        chain::read(origin, text, Some(path), &place, shared).map(Some)
+    });
+    let errors = match at_head {
+        Ok(None | Some(Ok(_))) => Vec::new(),
+        // A policy's own problems are listed one by one, like `validate` lists them.
+        Ok(Some(Err(problems))) => problems
+            .errors
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         Err(e) => vec![format!("{e:#}")],
     };
     Ok(Some(PolicyChange {
-        path: path.to_owned(),
+        path,
         status,
         valid: errors.is_empty(),
         errors,
     }))
+}
+
+/// A change with no commits (and so, three dots, no files) is judged on nothing, and passes
+/// unless a stage is forced on it; a report of "0 commits, 0 files, pass" leaves that unsaid.
+/// Head is then the base itself, or already in it: work not committed yet, or base and head
+/// swapped.
+fn nothing_to_judge(change: &Change) -> Option<String> {
+    let (base, head) = (&change.range.base, &change.range.head);
+    if base == EMPTY_TREE || !change.commits.is_empty() || !change.files.is_empty() {
+        return None;
+    }
+    let why = if base == head {
+        format!("head is the base commit {} itself", short_id(head))
+    } else {
+        format!(
+            "head {} is already part of the base {}",
+            short_id(head),
+            short_id(base)
+        )
+    };
+    Some(format!(
+        "nothing to judge: {why}, so the change has no commits and no files; to judge work, \
+         commit it first (uncommitted work is never judged) and compare it with the branch it \
+         merges into"
+    ))
 }

@@ -5,6 +5,9 @@
 
 use std::path::PathBuf;
 
+use crate::gather::github::Access;
+use crate::judge::change::Author;
+
 /// What the pipeline is asked to judge: one change, with its context.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Request {
@@ -24,6 +27,13 @@ pub(crate) struct Request {
     /// with no base commit takes its policy, and a pushed tag its release tag pattern,
     /// from the first that exists here; with none, from the built-in policy.
     pub(crate) default_branch: Vec<String>,
+    /// A draft pull or merge request (SPEC §15, `drafts`).
+    pub(crate) draft: bool,
+    /// Who wrote the change, for `overrides.authors`.
+    pub(crate) author: Author,
+    /// How to reach the GitHub API for a shared policy (`extends: github:...`); `None`
+    /// asks the public API without a token.
+    pub(crate) github: Option<Access>,
 }
 
 /// Where the change starts.
@@ -79,6 +89,11 @@ pub(crate) struct CiContext {
     /// ([`Request::default_branch`]); `None` when the system names none,
     /// `Some` empty when there is none to trust (a push that creates the default branch).
     pub(crate) default_branch: Option<Vec<String>>,
+    /// The pull or merge request is a draft.
+    pub(crate) draft: bool,
+    /// Its author, when the system names one ([`Author::Unknown`] in CI without one; the
+    /// default, [`Author::Commits`], is for no CI system at all).
+    pub(crate) author: Author,
 }
 
 /// The request from explicit flags, falling back to what the CI system said.
@@ -105,5 +120,8 @@ pub(crate) fn build(flags: Flags, ctx: CiContext, default_repo: PathBuf) -> Requ
         default_branch: ctx
             .default_branch
             .unwrap_or_else(|| vec!["refs/remotes/origin/HEAD".to_owned()]),
+        draft: ctx.draft,
+        author: ctx.author,
+        github: None,
     }
 }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 const CANARY: &str = "ghs_CANARY_0123456789abcdef";
 const PULL: &str = "/repos/acme/hedgehog/pulls/17";
 const COMMENTS: &str = "/repos/acme/hedgehog/issues/17/comments";
+const REVIEWS: &str = "/repos/acme/hedgehog/pulls/17/reviews";
 
 struct Step {
     repo: Repo,
@@ -272,6 +273,25 @@ fn a_shallow_clone_takes_commits_and_files_from_the_api() {
     assert!(report["notes"].as_array().unwrap().iter().any(
         |n| n == "the clone is shallow: the commits and files of #17 come from the GitHub API"
     ));
+    // The API lists the files but not their lines: the checks that read lines say so, and
+    // the others judge what there is.
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    for id in ["size", "leftovers", "flag-refs"] {
+        assert_eq!(check(id)["status"], "ok");
+        assert_eq!(
+            check(id)["note"],
+            "could not look: the change came from the GitHub API, which does not give its lines; check out the full history (`fetch-depth: 0`)"
+        );
+    }
+    assert_eq!(check("tests")["findings"][0]["path"], "src/replay.rs");
 }
 
 #[test]
@@ -313,6 +333,11 @@ fn the_sticky_comment_is_written_when_asked() {
     s.server
         .on("GET", PULL, Reply::json(s.pull(&["release:full"], None)));
     s.server.paginate(COMMENTS, vec![], 100);
+    s.server.paginate(
+        REVIEWS,
+        vec![common::github_server::review_json(1, "ada", "COMMENTED")],
+        100,
+    );
     s.server.on(
         "POST",
         COMMENTS,
@@ -349,6 +374,11 @@ fn the_sticky_comment_in_full() {
         Reply::json(s.pull(&["release:full"], Some("Adds replay v2.\n\nDocs: ask ops"))),
     );
     s.server.paginate(COMMENTS, vec![], 100);
+    s.server.paginate(
+        REVIEWS,
+        vec![common::github_server::review_json(1, "ada", "COMMENTED")],
+        100,
+    );
     s.server.on(
         "POST",
         COMMENTS,
@@ -544,7 +574,8 @@ fn a_merge_with_a_docs_link_asks_the_network_nothing() {
     );
     assert!(s.server.requests().is_empty(), "{:?}", s.server.requests());
 
-    // A pull request: its labels and body are read, the link in its body is not.
+    // A pull request: its labels and body are read, and its reviews for the `review`
+    // check, which warns at every stage; the link in its body is not followed.
     let s = Step::new("Fix replay");
     s.server.on(
         "GET",
@@ -552,6 +583,7 @@ fn a_merge_with_a_docs_link_asks_the_network_nothing() {
         Reply::json(s.pull(&[], Some(&format!("Docs: {LINK}")))),
     );
     s.server.on("GET", LINK_PATH, Reply::status(500));
+    s.server.paginate(REVIEWS, vec![], 100);
     let (code, report, stderr) = s.run(s.command("pull_request_opened.json", s.repo.path()));
     assert_eq!(
         (code, report["stage"].as_str()),
@@ -559,7 +591,8 @@ fn a_merge_with_a_docs_link_asks_the_network_nothing() {
         "{stderr}"
     );
     assert_eq!(s.server.hits("GET", LINK_PATH), 0);
-    assert_eq!(s.server.requests().len(), 1);
+    let paths: Vec<String> = s.server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, [PULL.to_owned(), format!("{REVIEWS}?per_page=100")]);
 }
 
 #[test]

@@ -602,6 +602,7 @@ fn the_report_says_where_the_policy_came_from_and_why() {
         report["policy"],
         json!({
             "source": format!(".shipgate.yml@{}", &base[..10]),
+            "chain": [format!(".shipgate.yml@{}", &base[..10]), "built-in"],
             "changed": {"path": ".shipgate.yml", "status": "modified", "valid": true, "errors": []},
             "from": "base",
             "reason": format!("read at the base commit {}", &base[..10]),
@@ -659,14 +660,30 @@ fn init_writes_the_builtin_policy_which_behaves_the_same() {
         .args(["explain", "--repo", "/"])
         .output()
         .unwrap();
+    // The same policy, but for its name, its `extends` line and where its values come
+    // from (the file written, every one).
     let strip = |o: &[u8]| {
         String::from_utf8_lossy(o)
             .lines()
             .skip(1)
+            .filter(|line| !line.starts_with("extends: "))
+            .take_while(|line| *line != "where each value comes from:")
             .collect::<Vec<_>>()
             .join("\n")
+            .trim_end()
+            .to_owned()
     };
     assert_eq!(strip(&explained.stdout), strip(&explained_builtin.stdout));
+    let explained = String::from_utf8_lossy(&explained.stdout);
+    assert!(explained.contains("\nextends: built-in\n"), "{explained}");
+    let provenance = explained
+        .split("where each value comes from:\n")
+        .nth(1)
+        .unwrap();
+    assert!(
+        provenance.lines().all(|l| l.contains("/.shipgate.yml:")),
+        "every value from the file written: {provenance}"
+    );
 }
 
 // ---- output (SPEC §6, §8) --------------------------------------------------------------
@@ -797,6 +814,76 @@ fn explain_keys_in_full() {
     snapshot::assert_snapshot("check__explain_keys.txt", &text, &[]);
 }
 
+/// After `shipgate init`, `check` still judges by the base's policy, and says so: the new
+/// file applies once it is committed and merged into the base, and `--config` tries it now.
+#[test]
+fn a_policy_in_the_working_tree_that_is_not_in_force_is_named() {
+    let repo = Repo::with_base();
+    repo.write("src/x.rs", "\n");
+    repo.commit("feat: x");
+    let base = repo.git(&["rev-parse", "base"]);
+    let notes = |args: &[&str]| repo.check_json(args).1["notes"].clone();
+    assert_eq!(notes(&[]), json!([]));
+
+    repo.shipgate().arg("init").assert().code(0);
+    let not_in_force = format!(
+        ".shipgate.yml in the working tree is not the policy in force, since the base commit {} \
+         holds no policy file: a policy applies once it is committed and merged into the base \
+         branch; `shipgate check --config .shipgate.yml` tries it now",
+        &base[..10]
+    );
+    assert_eq!(notes(&[]), json!([not_in_force]));
+    let text = repo
+        .shipgate()
+        .args(["check", "--base", "base"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "policy   built-in (the base commit {} holds no policy file)\n",
+            &base[..10]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("\nnote: {not_in_force}\n")),
+        "{text}"
+    );
+    // Tried with --config, it is the policy in force.
+    assert_eq!(notes(&["--config", ".shipgate.yml"]), json!([]));
+
+    // Committed in the change, the report says what the change does to it, once.
+    let head = repo.commit("Add the policy");
+    let (_, report) = repo.check_json(&[]);
+    assert_eq!(report["notes"], json!([]));
+    assert_eq!(report["policy"]["changed"]["status"], "added");
+
+    // Edited again, the working tree's file is neither the base's nor the change's.
+    let edited = std::fs::read_to_string(repo.path().join(".shipgate.yml")).unwrap() + "# mine\n";
+    repo.write(".shipgate.yml", &edited);
+    assert_eq!(notes(&[]), json!([not_in_force]));
+    // Merged into the base, with a change after it, the working tree's edit is still not
+    // in force: the base's file is.
+    repo.git(&["checkout", "--", ".shipgate.yml"]);
+    repo.git(&["branch", "-f", "base", &head]);
+    repo.write("src/y.rs", "\n");
+    repo.commit("feat: y");
+    repo.write(".shipgate.yml", &edited);
+    assert_eq!(
+        notes(&[]),
+        json!([format!(
+            ".shipgate.yml in the working tree is not the policy in force \
+             (.shipgate.yml@{}): a policy applies once it is committed and merged into the \
+             base branch; `shipgate check --config .shipgate.yml` tries it now",
+            &head[..10]
+        )])
+    );
+    // The same as the base's: nothing to say.
+    repo.git(&["checkout", "--", ".shipgate.yml"]);
+    assert_eq!(notes(&[]), json!([]));
+}
+
 /// The built-in policy's text, as `init` writes it: pinned once, here.
 #[test]
 fn init_writes_the_builtin_policy_text() {
@@ -807,7 +894,10 @@ fn init_writes_the_builtin_policy_text() {
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         format!(
-            "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n",
+            "wrote {}: the built-in policy, commented; edit it, then run `shipgate validate`\n\
+             It applies to changes once it is committed and merged into the base branch; until \
+             then `shipgate check --config {}` tries it.\n",
+            file.display(),
             file.display()
         )
     );
@@ -949,7 +1039,7 @@ fn a_policy_without_trailer_values_switches_the_release_trailer_off() {
     let repo = Repo::new();
     repo.write(
         ".shipgate.yml",
-        "stages:\n  - name: merge\n  - name: full\n    signals: {labels: [\"ship\"]}\n    require: [docs]\n",
+        "extends: none\nstages:\n  - name: merge\n  - name: full\n    signals: {labels: [\"ship\"]}\n    require: [docs]\nrequirements:\n  docs: {paths: [docs/**]}\n",
     );
     repo.commit("policy");
     repo.git(&["branch", "base"]);

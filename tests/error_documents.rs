@@ -68,8 +68,8 @@ fn parsed(stdout: &str) -> Value {
 #[test]
 fn an_unknown_revision() {
     let repo = Repo::with_base();
-    let message = "unknown revision `nope` for --base: revspec 'nope' not found; check the name, \
-                   or fetch it first (`git fetch origin nope`)";
+    let message = "unknown revision `nope` for --base: no branch, tag or commit is named `nope` \
+                   here; check the name, or fetch it first (`git fetch origin nope`)";
     let (stdout, stderr) =
         could_not_decide(&repo, &["check", "--base", "nope", "--format", "json"]);
     assert_eq!(stderr, format!("error: {message}\n"));
@@ -109,8 +109,9 @@ fn a_bad_policy() {
     repo.write("src/lib.rs", "// a change\n");
     repo.commit("a change");
     let at = format!(".shipgate.yml@{}", &base[..10]);
+    // The problem's line, then the line of the file with a caret under the key.
     let message = format!(
-        "{at} is not a valid policy (1 problem)\n  {at}:2:1: `stagez`: unknown key; did you mean `stages`?"
+        "{at} is not a valid policy (1 problem)\n  {at}:2:1: `stagez`: unknown key; did you mean `stages`?\n      |\n    2 | stagez: []\n      | ^^^^^^"
     );
     let (stdout, stderr) =
         could_not_decide(&repo, &["check", "--base", "base", "--format", "json"]);
@@ -219,8 +220,8 @@ fn other_classes_carry_their_codes() {
 
 // ---- Code Quality findings point at a path that exists at head ----------------------------
 
-/// `check --format gitlab` of a full release that lacks everything; the paths of its
-/// findings.
+/// `check --format gitlab` of a full release that lacks everything; the paths of its four
+/// missing requirements. Every finding, the checks' too, names a path that exists at head.
 fn finding_paths(repo: &Repo, vars: &[(&str, &str)]) -> Vec<String> {
     let mut cmd = repo.shipgate();
     for (k, v) in vars {
@@ -240,11 +241,22 @@ fn finding_paths(repo: &Repo, vars: &[(&str, &str)]) -> Vec<String> {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let issues = parsed(&text(&out.stdout));
+    let path = |i: &serde_json::Value| i["location"]["path"].as_str().unwrap().to_owned();
+    for issue in issues.as_array().unwrap() {
+        assert!(exists_at_head(repo, &path(issue)), "{issue}");
+    }
+    let requirements = [
+        "shipgate/docs",
+        "shipgate/template",
+        "shipgate/feature-flag",
+        "shipgate/marketing",
+    ];
     let paths: Vec<String> = issues
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["location"]["path"].as_str().unwrap().to_owned())
+        .filter(|i| requirements.contains(&i["check_name"].as_str().unwrap()))
+        .map(path)
         .collect();
     assert_eq!(paths.len(), 4);
     paths

@@ -205,6 +205,127 @@ fn unknown_head_revision_is_named_with_what_to_do() {
     assert!(err.contains("check the name"), "{err}");
 }
 
+/// Words of libgit2's that once reached users in place of ours.
+const LIBGIT2_WORDS: [&str; 7] = [
+    "revspec",
+    "not found",
+    "does not exist",
+    "no error",
+    "failed to parse",
+    "no match for id",
+    "given tree",
+];
+
+#[test]
+fn a_revision_that_names_nothing_is_explained_in_shipgate_words() {
+    let repo = Repo::with_base();
+    repo.write("src/a.rs", "// a\n");
+    repo.commit("a");
+    let nothing_named = |name: &str, fetch: &str| {
+        format!(
+            "no branch, tag or commit is named `{name}` here; check the name, or fetch it first \
+             (`git fetch {fetch}`)"
+        )
+    };
+    let written_as = "it is not written as a revision that names one commit (ranges such as \
+                      `a..b` and `@{-N}` are not read either); write it as a branch, tag or \
+                      commit id, optionally followed by `~N` or `^N` (`main`, `origin/main`, \
+                      `v1.2.0`, `HEAD~1`)";
+    let id = "0123456789abcdef0123456789abcdef01234567";
+    let cases = [
+        ("nope", nothing_named("nope", "origin nope")),
+        ("nope~1", nothing_named("nope", "origin nope")),
+        ("origin/gone", nothing_named("origin/gone", "origin gone")),
+        (
+            "HEAD~5",
+            "`HEAD` exists, but `HEAD~5` steps past its history to a commit that is not there; \
+             name a commit that exists (`git log --oneline --graph HEAD` shows its history)"
+                .to_owned(),
+        ),
+        (
+            "main^2",
+            "`main` exists, but `main^2` steps past its history to a commit that is not there; \
+             name a commit that exists (`git log --oneline --graph main` shows its history)"
+                .to_owned(),
+        ),
+        ("base..main", written_as.to_owned()),
+        ("HEAD@{-1}", written_as.to_owned()),
+        (
+            "",
+            "it is empty; write it as a branch, tag or commit id, optionally followed by `~N` \
+             or `^N` (`main`, `origin/main`, `v1.2.0`, `HEAD~1`)"
+                .to_owned(),
+        ),
+        (
+            id,
+            format!(
+                "no commit {id} is in this clone; fetch it first (`git fetch origin {id}`), or check the id"
+            ),
+        ),
+        (
+            "abcdef0",
+            "no branch or tag is named `abcdef0`, and no commit's id here starts with it; check \
+             the id, or fetch the branch that holds the commit"
+                .to_owned(),
+        ),
+        (
+            ":/no such words",
+            "no commit message matches `no such words`; check the text, which is a regular \
+             expression"
+                .to_owned(),
+        ),
+        (
+            "@{upstream}",
+            "the current branch has no upstream branch; name the base itself (`--base \
+             origin/main`), or give the branch an upstream (`git branch --set-upstream-to \
+             origin/main`)"
+                .to_owned(),
+        ),
+        (
+            "main@{5}",
+            "the reflog of `main` does not go back to `@{5}`; name the commit itself".to_owned(),
+        ),
+        (
+            "HEAD:nope.txt",
+            "`HEAD:nope.txt` names a path inside `HEAD`, and a path is no commit; pass the \
+             commit alone (`HEAD`)"
+                .to_owned(),
+        ),
+    ];
+    for (rev, why) in cases {
+        let err = check_fails(&repo, &["--base", rev]);
+        assert_eq!(
+            err,
+            format!("error: unknown revision `{rev}` for --base: {why}\n"),
+            "{rev}"
+        );
+        for words in LIBGIT2_WORDS {
+            assert!(!err.contains(words), "libgit2's {words:?} for {rev}: {err}");
+        }
+    }
+    // The same words for --head.
+    let err = check_fails(&repo, &["--base", "base", "--head", "HEAD~9"]);
+    assert_eq!(
+        err,
+        "error: unknown revision `HEAD~9` for --head: `HEAD` exists, but `HEAD~9` steps past \
+         its history to a commit that is not there; name a commit that exists (`git log \
+         --oneline --graph HEAD` shows its history)\n"
+    );
+}
+
+#[test]
+fn a_tag_of_a_tree_is_named_as_such() {
+    let repo = Repo::with_base();
+    let tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
+    repo.git(&["tag", "-a", "-m", "a tree", "snapshot", &tree]);
+    let err = check_fails(&repo, &["--base", "snapshot"]);
+    assert_eq!(
+        err,
+        "error: --base `snapshot` does not name a commit but a tag of a tree; pass a commit, \
+         branch or tag\n"
+    );
+}
+
 // 2. No base given.
 
 #[test]
@@ -329,6 +450,94 @@ fn repo_that_is_not_a_repository() {
     );
 }
 
+/// A repository that git itself cannot open is named, with what is wrong with it in
+/// shipgate's words.
+#[test]
+fn a_broken_repository_is_explained_in_shipgate_words() {
+    let repo = Repo::with_base();
+    let top = repo.path().canonicalize().unwrap();
+    let dot_git = top.join(".git");
+    let broken = |args: &[&str]| check_fails(&repo, args);
+
+    // A `.git` file (a linked worktree's) that says nothing, or points nowhere.
+    std::fs::rename(&dot_git, top.join("moved.git")).unwrap();
+    std::fs::write(&dot_git, "not a gitdir line\n").unwrap();
+    assert_eq!(
+        broken(&["--base", "base"]),
+        format!(
+            "error: the `.git` file at {} does not say where its repository is (it holds no line \
+             `gitdir: <path>`); restore it, or pass --repo with a clone\n",
+            dot_git.display()
+        )
+    );
+    std::fs::write(&dot_git, "gitdir: ../gone.git\n").unwrap();
+    assert_eq!(
+        broken(&["--base", "base"]),
+        format!(
+            "error: `.` is in a linked worktree or submodule whose `.git` file ({}) points at \
+             `{}/../gone.git`, which is not a repository; if the main repository moved, run \
+             `git worktree repair` in it, or pass --repo with a clone\n",
+            dot_git.display(),
+            top.display()
+        )
+    );
+    std::fs::remove_file(&dot_git).unwrap();
+    std::fs::rename(top.join("moved.git"), &dot_git).unwrap();
+
+    // A format or an extension that libgit2 does not read (git refuses the first as well,
+    // so the file is edited as a file).
+    let config = dot_git.join("config");
+    let set = |args: &[&str]| repo.git(&[&["config", "--file", text(&config)], args].concat());
+    set(&["core.repositoryformatversion", "9"]);
+    assert_eq!(
+        broken(&["--base", "base"]),
+        "error: could not open the repository at `.`: it uses repository format version 9, \
+         which the git library shipgate is built on (libgit2) cannot read; judge the change in \
+         a clone that does not use it\n"
+    );
+    set(&["core.repositoryformatversion", "1"]);
+    set(&["extensions.frobnicate", "true"]);
+    assert_eq!(
+        broken(&["--base", "base"]),
+        "error: could not open the repository at `.`: it uses `extensions.frobnicate = true`, \
+         which the git library shipgate is built on (libgit2) cannot read; judge the change in \
+         a clone that does not use it\n"
+    );
+    set(&["--unset", "extensions.frobnicate"]);
+    set(&["core.repositoryformatversion", "0"]);
+
+    // A configuration file that does not parse.
+    let good = std::fs::read(&config).unwrap();
+    std::fs::write(&config, [&good[..], b"[core\n"].concat()).unwrap();
+    assert_eq!(
+        broken(&["--base", "base"]),
+        format!(
+            "error: could not open the repository at `.`: the git configuration file {} does \
+             not parse; `git config --file {} --list` names the line to fix\n",
+            config.display(),
+            config.display()
+        )
+    );
+    std::fs::write(&config, &good).unwrap();
+
+    // A `.git` folder that is no repository.
+    let head = std::fs::read(dot_git.join("HEAD")).unwrap();
+    std::fs::remove_file(dot_git.join("HEAD")).unwrap();
+    assert_eq!(
+        broken(&["--base", "base"]),
+        format!(
+            "error: {} is not a repository that git can read (its HEAD, objects or refs are \
+             missing); `git status` in `.` says what git makes of it, or pass --repo with a \
+             clone\n",
+            dot_git.display()
+        )
+    );
+    std::fs::write(dot_git.join("HEAD"), head).unwrap();
+    // Repaired, it judges again.
+    let (code, _) = judge(&repo, &[]);
+    assert_eq!(code, 0);
+}
+
 // 6. Unborn HEAD.
 
 #[test]
@@ -352,6 +561,53 @@ fn empty_range_is_a_merge_of_no_commits() {
     assert_eq!(report["range"]["commits"], 0);
     assert_eq!(report["range"]["files"], 0);
     assert_eq!(report["range"]["base"], report["range"]["head"]);
+    // Said plainly, not only as zeros.
+    let base = repo.git(&["rev-parse", "base"]);
+    assert_eq!(
+        report["notes"],
+        serde_json::json!([format!(
+            "nothing to judge: head is the base commit {} itself, so the change has no commits \
+             and no files; to judge work, commit it first (uncommitted work is never judged) \
+             and compare it with the branch it merges into",
+            short(&base)
+        )])
+    );
+}
+
+#[test]
+fn a_head_already_in_the_base_has_nothing_to_judge() {
+    let repo = Repo::with_base();
+    repo.write("src/a.rs", "// a\n");
+    let tip = repo.commit("a");
+    let base = repo.git(&["rev-parse", "base"]);
+    let out = repo
+        .shipgate()
+        .args(["check", "--base", "main", "--head", "base"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "stage    merge (an ordinary merge)\n         no release signal\n\
+             range    {tip10}..{base10}, 0 commits, 0 files\n\
+             policy   built-in (the base commit {tip10} holds no policy file)\n\n\
+             note: nothing to judge: head {base10} is already part of the base {tip10}, so the \
+             change has no commits and no files; to judge work, commit it first (uncommitted \
+             work is never judged) and compare it with the branch it merges into\n\n\
+             pass: nothing to judge (no commits, no files)\n",
+            tip10 = short(&tip),
+            base10 = short(&base)
+        )
+    );
+    // A commit is something to judge (its trailers may name a stage), even with no files.
+    repo.git(&["checkout", "-q", "-b", "empty", "base"]);
+    repo.commit("Nothing but a message");
+    let (code, report) = judge(&repo, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["range"]["commits"], 1);
+    assert_eq!(report["range"]["files"], 0);
+    assert_eq!(report["notes"], serde_json::json!([]));
 }
 
 #[test]
@@ -388,8 +644,8 @@ fn policy_wrong_type_names_the_expected_one() {
         &["{origin}:2:12: `overrides.enabled`: expected true or false, found a string"],
     );
     policy_fails(
-        b"signals:\n  manifests: Cargo.toml\n",
-        &["{origin}:2:14: `signals.manifests`: expected a list of strings, found a string"],
+        b"signals:\n  manifests: {Cargo.toml: yes}\n",
+        &["{origin}:2:14: `signals.manifests`: expected a list of strings, found a mapping"],
     );
 }
 
@@ -415,7 +671,7 @@ fn policy_bad_tag_pattern_regex_is_located() {
     );
 }
 
-/// A policy with seven problems of four kinds.
+/// A policy with seven problems of five kinds.
 const SEVERAL_PROBLEMS: &[u8] = b"\
 version: 1
 stagez: []
@@ -424,7 +680,8 @@ requirements:
     paths: [\"docs/[\"]
     trailers: [\"D\xc3\xb3cs\"]
   ship-it:
-    labels: yes-please
+    labels: {yes: please}
+  markting: null
 signals:
   tag-pattern: '^v(?P<ver>'
 ";
@@ -436,18 +693,25 @@ fn policy_with_several_problems_lists_them_all() {
         &[
             "{origin} is not a valid policy (7 problems)",
             "{origin}:2:1: `stagez`: unknown key; did you mean `stages`?",
-            "{origin}:4:3: `requirements`: the built-in stages need `template`, `feature-flag`, `marketing`",
             "{origin}:5:13: `requirements.docs.paths[0]`: invalid glob",
             "{origin}:6:16: `requirements.docs.trailers[0]`: `D\u{f3}cs` cannot be a git trailer key",
-            "{origin}:8:13: `requirements.ship-it.labels`: expected a list of strings, found a string",
+            "{origin}:8:13: `requirements.ship-it.labels`: expected a list of strings, found a mapping",
             "{origin}:7:3: `requirements.ship-it`: names no evidence",
-            "{origin}:10:16: `signals.tag-pattern`: invalid regex",
+            "{origin}:9:3: `requirements.markting`: is set to null, which removes a key, but nothing this file extends has it; did you mean `marketing`?",
+            "{origin}:11:16: `signals.tag-pattern`: invalid regex",
         ],
     );
     for message in messages {
+        // Each problem is its located line, then three lines of the file's line and a
+        // caret, indented deeper.
+        let lines: Vec<&str> = message.lines().collect();
+        let problems = lines
+            .iter()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .count();
         assert_eq!(
-            message.lines().count(),
-            8,
+            (problems, lines.len()),
+            (7, 1 + 7 * 4),
             "a headline and seven problems:\n{message}"
         );
     }

@@ -154,7 +154,8 @@ fn merge_request_description_carries_the_marketing_checkbox() {
     let repo = Repo::with_base();
     let base = repo.git(&["rev-parse", "base"]);
     complete_release(&repo);
-    let head = repo.commit("feat: session replay v2");
+    // The issue it closes keeps the `issue-link` check quiet too.
+    let head = repo.commit("feat: session replay v2\n\nCloses #12");
     let mut vars = merge_request(&base, &head, "release:full");
     vars.push((
         "CI_MERGE_REQUEST_DESCRIPTION",
@@ -633,7 +634,7 @@ fn the_code_quality_report_is_empty_for_an_ordinary_merge_and_points_at_a_commit
     repo.commit("policy");
     repo.git(&["branch", "base"]);
     repo.write("a.txt", "a\n");
-    repo.commit("feat: a");
+    repo.commit("feat: a\n\nCloses #3");
 
     let out = repo
         .shipgate()

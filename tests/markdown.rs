@@ -15,13 +15,18 @@
 //! U+0001 or U+0010 (shown as escapes as long as the original's). Kept are only the
 //! characters that the escaping turns into markup on purpose, so that the twin has that
 //! markup too: `@` and `#` (a `<span>` each) and, in prose, backticks (pairs are code);
-//! non-ASCII characters, which carry no Markdown syntax; and spaces, whose only syntax
-//! here (an indented code block, a hard line break) renders as `<pre>` or `<br />`. Whatever
-//! the real text brought beyond that shows as a difference; what the kept characters could
-//! bring is caught by the second check, on both documents: every element is one the report
-//! itself writes (headings, paragraphs, emphasis, lists, the table, `<code>`, `<br>`, and
-//! a `<span>` holding one `@` or `#`), none has an attribute, and the only comment is the
-//! comment's marker. No `<a>`, `<img>`, `<input>`, `<pre>`, `<del>` or `<br />` can pass.
+//! in code, `/` and `.`, which decide whether a finding's path is linked to its line and
+//! how long that link is; the hex digits of a commit id, which stays one; non-ASCII
+//! characters, which carry no Markdown syntax; and spaces, whose only syntax here (an
+//! indented code block, a hard line break) renders as `<pre>` or `<br />`. Whatever the
+//! real text brought beyond that shows as a difference (links compared without their
+//! targets, which differ with the paths); what the kept characters could bring is caught
+//! by the second check, on both documents: every element is one the report itself writes
+//! (headings, paragraphs, emphasis, lists, the tables, `<code>`, `<br>`, a `<span>`
+//! holding one `@` or `#`, and a link to a line of the head commit on github.com around
+//! the `<code>` that names it), none other has an attribute, and the only comment is the
+//! comment's marker. No other `<a>`, no `<img>`, `<input>`, `<pre>`, `<del>` or `<br />`
+//! can pass.
 //! A third check stands for GitHub's mention and issue filters, which run after
 //! cmark-gfm: outside `<code>`, an `@` or `#` is a run of text of its own.
 
@@ -36,8 +41,9 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use gfm::{Element, Gfm, Mode, Node, Rendered};
 use shipgate::judge::stage::{Signal, SignalSource};
 use shipgate::judge::verdict::{
-    EvidenceItem, EvidenceSource, Level, Override, OverrideSource, PolicyChange, PolicyFrom,
-    PolicyInfo, RangeInfo, Report, RequirementResult, Status, Verdict,
+    Browse, CheckId, CheckResult, CheckStatus, EvidenceItem, EvidenceSource, Finding, Level,
+    Override, OverrideSource, PolicyChange, PolicyFrom, PolicyInfo, RangeInfo, Report,
+    RequirementResult, Status, Verdict,
 };
 use shipgate::report::github::{COMMENT_MARKER, comment, summary};
 
@@ -97,6 +103,18 @@ fn each_text(r: &mut Report, f: &mut dyn FnMut(Kind, &mut String)) {
             f(Kind::Prose, h);
         }
     }
+    for c in &mut r.checks {
+        f(Kind::Prose, &mut c.description);
+        for finding in &mut c.findings {
+            f(Kind::Prose, &mut finding.message);
+            if let Some(path) = &mut finding.path {
+                f(Kind::Code, path);
+            }
+        }
+        if let Some(note) = &mut c.note {
+            f(Kind::Prose, note);
+        }
+    }
     if let Some(o) = &mut r.override_ {
         f(Kind::Prose, &mut o.reason);
         if let Some(c) = &mut o.commit {
@@ -105,6 +123,10 @@ fn each_text(r: &mut Report, f: &mut dyn FnMut(Kind, &mut String)) {
     }
     if let Some(p) = &mut r.policy {
         f(Kind::Code, &mut p.source);
+        // The first of the chain is the source; the others are shown as code.
+        for (i, file) in p.chain.iter_mut().enumerate() {
+            f(if i == 0 { Kind::Unshown } else { Kind::Code }, file);
+        }
         f(Kind::Prose, &mut p.reason);
         if let Some(changed) = &mut p.changed {
             f(Kind::Code, &mut changed.path);
@@ -123,6 +145,13 @@ fn neutral_text(s: &str, kind: Kind) -> String {
     s.chars()
         .map(|c| match c {
             '@' | '#' | ' ' => c,
+            // A path's `/` and `.` stay: whether it is linked to depends on its `.` and `..`
+            // parts, and the link is as long as the report's (these two stay as they are
+            // there, and every other punctuation character is percent-encoded, as `%`
+            // and `}` are).
+            '/' | '.' if kind == Kind::Code => c,
+            // A commit id stays one, so that the twin links to lines where the report does.
+            c if kind == Kind::Commit && c.is_ascii_hexdigit() => c,
             '`' if kind == Kind::Prose => c,
             c if c.is_ascii_alphanumeric() => 'x',
             // `&#NN;` or `&#NNN;`, as long as the original's.
@@ -215,8 +244,10 @@ fn full_report() -> Report {
             reason: "outage".to_owned(),
             commit: Some(COMMIT.to_owned()),
         }),
+        draft: false,
         policy: Some(PolicyInfo {
             source: "policy".to_owned(),
+            chain: vec!["policy".to_owned()],
             changed: Some(PolicyChange {
                 path: "path".to_owned(),
                 status: "modified",
@@ -225,6 +256,45 @@ fn full_report() -> Report {
             }),
             from: PolicyFrom::Base,
             reason: "reason".to_owned(),
+        }),
+        checks: vec![
+            CheckResult {
+                id: CheckId::Leftovers,
+                description: "no leftovers".to_owned(),
+                level: Level::Warn,
+                status: CheckStatus::Findings,
+                findings: vec![
+                    Finding {
+                        message: "leftover".to_owned(),
+                        path: Some("app".to_owned()),
+                        line: Some(12),
+                        path_exact: true,
+                        key: String::new(),
+                    },
+                    Finding {
+                        message: "whole".to_owned(),
+                        path: None,
+                        line: None,
+                        path_exact: false,
+                        key: String::new(),
+                    },
+                ],
+                note: Some("counted".to_owned()),
+                looked: true,
+            },
+            CheckResult {
+                id: CheckId::Review,
+                description: "a review".to_owned(),
+                level: Level::Required,
+                status: CheckStatus::Ok,
+                findings: vec![],
+                note: None,
+                looked: false,
+            },
+        ],
+        browse: Some(Browse {
+            server: "https://github.com".to_owned(),
+            repository: "acme/hedgehog".to_owned(),
         }),
         notes: vec!["note".to_owned()],
     }
@@ -253,6 +323,17 @@ fn only_our_elements(doc: &Rendered, comment: bool) -> Result<(), String> {
                     || e.children == [Node::Text("#".to_owned())]
             }
             "br" => !e.selfclosing,
+            // A link to a line, around the code that names it.
+            "a" => {
+                let [(attr, Some(url))] = &e.attrs[..] else {
+                    return Err(format!("a link with {:?}", e.attrs));
+                };
+                let code = matches!(&e.children[..], [Node::Element(c)] if c.tag == "code");
+                if attr != "href" || !is_line_link(url) || !code {
+                    return Err(format!("a link to {url:?} around {:?}", e.children));
+                }
+                continue;
+            }
             tag => ALLOWED.contains(&tag),
         };
         if !ok || !e.attrs.is_empty() {
@@ -265,6 +346,61 @@ fn only_our_elements(doc: &Rendered, comment: bool) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `url` is a link the report makes to a line:
+/// `https://github.com/acme/hedgehog/blob/<commit>/<path>#L<n>`, the path percent-encoded
+/// but for ASCII letters, digits, `/` and `.`, without empty, `.` or `..` parts, and
+/// nothing in it an attribute or a URL could give meaning to.
+fn is_line_link(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://github.com/acme/hedgehog/blob/") else {
+        return false;
+    };
+    let Some((commit, rest)) = rest.split_once('/') else {
+        return false;
+    };
+    let (path, line) = match rest.split_once("#L") {
+        Some((path, line)) => (path, Some(line)),
+        None => (rest, None),
+    };
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3);
+            if !hex.is_some_and(|h| {
+                h.iter()
+                    .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))
+            }) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(b.is_ascii_alphanumeric() || b == b'/' || b == b'.') {
+            return false;
+        }
+        i += 1;
+    }
+    commit.len() == 40
+        && path.split('/').all(|p| !matches!(p, "" | "." | ".."))
+        && commit.bytes().all(|b| b.is_ascii_hexdigit())
+        && !path.is_empty()
+        && line.is_none_or(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The structure with every link's target replaced: the twin's paths differ, and so do
+/// its targets, which [`only_our_elements`] checks one by one.
+fn without_targets(structure: &str) -> String {
+    structure
+        .lines()
+        .map(|line| match line.strip_prefix("<a href=") {
+            Some(_) => "<a href=LINK>",
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// GitHub links mentions (`@ada`, `@acme/team`) and issue references (`#12`,
@@ -324,7 +460,10 @@ fn render_inert(gfm: &mut Gfm, r: &Report) -> Result<[Rendered; 2], String> {
         no_reference_outside_code(&doc.tree).map_err(|e| format!("{e}{}", context()))?;
         only_our_elements(twin_doc, is_comment)
             .map_err(|e| format!("in the twin: {e}{}", context()))?;
-        let (got, want) = (doc.tree.structure(), twin_doc.tree.structure());
+        let (got, want) = (
+            without_targets(&doc.tree.structure()),
+            without_targets(&twin_doc.tree.structure()),
+        );
         if got != want {
             let at = got
                 .lines()
@@ -405,6 +544,7 @@ fn a_neutral_twin_keeps_lengths_and_the_markup_we_make() {
         "xxxx% xxx@xxxx%xxxxxxx #xx `x` %x%\u{1}\u{10}é"
     );
     assert_eq!(neutral_text("`k`|~", Kind::Code), "%x%}}");
+    assert_eq!(neutral_text("src/a-b.js", Kind::Code), "xxx/x%x.xx");
 }
 
 /// `each_text` reaches every string of a report that is not one of the report's own words.
@@ -414,6 +554,11 @@ fn every_text_of_a_report_is_visited() {
     each_text(&mut r, &mut |_, s| *s = "~".to_owned());
     assert_eq!(r.stage_description, "~", "not in the JSON");
     let ours = [
+        "leftovers",
+        "review",
+        "findings",
+        "ok",
+        "warn",
         "overridden",
         "label",
         "trailer",
@@ -441,7 +586,7 @@ fn every_text_of_a_report_is_visited() {
         .filter(|s| *s != "~" && !ours.contains(&s.as_str()))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    assert_eq!(all.iter().filter(|s| *s == "~").count(), 27);
+    assert_eq!(all.iter().filter(|s| *s == "~").count(), 34);
 }
 
 // ---- The findings ------------------------------------------------------------------------
@@ -456,6 +601,7 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     let base = repo.git(&["rev-parse", "HEAD"]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo.write("docs/ada@evil.example.md", "# Replay\n");
+    repo.write("web/ada@evil.example.js", "console.log(1)\n");
     repo.write(".shipgate.yml", "version: 1\nops@evil.example: 1\n");
     let head = repo.commit("feat: replay\n\nDocs: write to ops@evil.example");
     let short = &head[..10];
@@ -494,10 +640,16 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     let md = std::fs::read_to_string(&summary_file).unwrap();
     let doc = gfm.render(&[(&md, Mode::Document)]).remove(0);
     assert_eq!(only_our_elements(&doc, false), Ok(()), "{md}\n{}", doc.html);
-    assert!(!doc.html.contains("<a "), "{}", doc.html);
+    // The leftover's line, and no other link.
+    let link = format!(
+        "<a href=\"https://github.com/acme/hedgehog/blob/{head}/web/ada%40evil.example.js#L1\"><code>web/ada<span>@</span>evil.example.js:1</code></a>"
+    );
+    assert_eq!(doc.html.matches("<a ").count(), 1, "{}", doc.html);
+    assert!(doc.html.contains(&link), "{}", doc.html);
 
     let code = texts(&doc, "code");
     for shown in [
+        "web/ada@evil.example.js:1",
         "docs/ada@evil.example.md",
         "Docs: write to ops@evil.example",
         "Docs: ask ops@evil.example",
@@ -507,7 +659,7 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     }
     let problem = format!(
         ".shipgate.yml@{short}:2:1: ops@evil.example: unknown key; expected one of: version, \
-         stages, signals, flag-registry, requirements, overrides"
+         extends, drafts, stages, signals, flag-registry, requirements, overrides, checks"
     );
     assert!(texts(&doc, "li").contains(&problem), "{}", doc.html);
     let evidence = format!(
@@ -529,7 +681,8 @@ fn addresses_in_the_change_show_as_text_in_the_comment() {
     let problem = ".shipgate.yml@0a1b2c3d4e:2:1: `ops@evil.example`: unknown key";
     r.policy.as_mut().unwrap().changed.as_mut().unwrap().errors = vec![problem.to_owned()];
     let [_, c] = render_inert(&mut gfm, &r).unwrap();
-    assert!(!c.html.contains("<a "), "{}", c.html);
+    // The one link is the report's own, to the finding's line.
+    assert_eq!(c.html.matches("<a ").count(), 1, "{}", c.html);
     let code = texts(&c, "code");
     for shown in [
         "docs/ada@evil.example.md",
@@ -856,6 +1009,7 @@ fn report(
     let policy = prop::option::of(
         (text.clone(), prop::option::of(changed), text.clone()).prop_map(
             |(source, changed, reason)| PolicyInfo {
+                chain: vec![source.clone()],
                 source,
                 changed,
                 from: PolicyFrom::Base,
@@ -900,10 +1054,81 @@ fn report(
                 range,
                 requirements,
                 override_,
+                draft: false,
+                checks: Vec::new(),
+                browse: None,
                 policy,
                 notes,
             },
         )
+}
+
+fn finding(text: BoxedStrategy<String>) -> impl Strategy<Value = Finding> {
+    (
+        text.clone(),
+        prop::option::of(prop_oneof![Just("src/app.js".to_owned()), text]),
+        prop::option::of(1..10_000u32),
+    )
+        .prop_map(|(message, path, line)| Finding {
+            message,
+            line: line.filter(|_| path.is_some()),
+            path_exact: path.is_some(),
+            path,
+            key: String::new(),
+        })
+}
+
+fn check(text: BoxedStrategy<String>) -> impl Strategy<Value = CheckResult> {
+    (
+        0..CheckId::ALL.len(),
+        text.clone(),
+        any::<bool>(),
+        prop::collection::vec(finding(text.clone()), 0..4),
+        prop::option::of(text),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(id, description, required, findings, note, looked)| CheckResult {
+                id: CheckId::ALL[id],
+                description,
+                level: if required {
+                    Level::Required
+                } else {
+                    Level::Warn
+                },
+                status: if findings.is_empty() {
+                    CheckStatus::Ok
+                } else {
+                    CheckStatus::Findings
+                },
+                looked: looked || !findings.is_empty(),
+                findings,
+                note,
+            },
+        )
+}
+
+/// [`report`] with checks, their findings linked to lines of a commit on github.com.
+fn report_with_checks(
+    text: BoxedStrategy<String>,
+    requirements: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = Report> {
+    (
+        report(text.clone(), requirements),
+        prop::collection::vec(check(text), 0..4),
+        any::<bool>(),
+    )
+        .prop_map(|(mut r, checks, linked)| {
+            r.checks = checks;
+            if linked {
+                r.range.head = COMMIT.to_owned();
+                r.browse = Some(Browse {
+                    server: "https://github.com".to_owned(),
+                    repository: "acme/hedgehog".to_owned(),
+                });
+            }
+            r
+        })
 }
 
 /// Runs `cases` reports (or `$var`) through [`render_inert`], in one Python process.
@@ -933,14 +1158,18 @@ fn inert_for_any(reports: impl Strategy<Value = Report>, var: &str, cases: u32) 
 /// is in the module docs). `PROPTEST_CASES` sets the number of reports (default 1,000).
 #[test]
 fn any_text_in_any_field_stays_text() {
-    inert_for_any(report(text(), 0..=4), "PROPTEST_CASES", 1_000);
+    inert_for_any(report_with_checks(text(), 0..=4), "PROPTEST_CASES", 1_000);
 }
 
 /// The same for reports whose fields are cut to fit and whose documents are cut at a line
 /// (`SHIPGATE_TEST_LONG_CASES`, default 10).
 #[test]
 fn any_long_text_stays_text_where_it_is_cut() {
-    inert_for_any(report(long_text(), 10..=20), "SHIPGATE_TEST_LONG_CASES", 10);
+    inert_for_any(
+        report_with_checks(long_text(), 10..=20),
+        "SHIPGATE_TEST_LONG_CASES",
+        10,
+    );
 }
 
 /// GitHub hides the marker that finds the comment again: it is an HTML comment.

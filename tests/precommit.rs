@@ -276,6 +276,26 @@ fn from_env_without_pre_commit_variables_is_an_error() {
 }
 
 #[test]
+fn from_env_with_a_local_branch_that_names_nothing_says_why() {
+    let clone = Clone::new();
+    let out = from_env(
+        &clone,
+        &[
+            ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/gone"),
+            ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/gone"),
+            ("PRE_COMMIT_REMOTE_NAME", "origin"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: PRE_COMMIT_LOCAL_BRANCH `refs/heads/gone` names nothing in this repository: no \
+         branch, tag or commit is named `refs/heads/gone` here; pre-commit sets it to the branch \
+         being pushed, so run shipgate through pre-commit's pre-push hook\n"
+    );
+}
+
+#[test]
 fn from_env_judges_the_range_or_a_push_that_reaches_a_root_commit() {
     let clone = Clone::new();
     let base = clone.repo.git(&["rev-parse", "HEAD"]);

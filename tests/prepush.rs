@@ -60,7 +60,10 @@ fn a_plain_branch_passes() {
         err.contains("note: the branch is new on the remote: the change is what origin/main, the remote's default branch, lacks\n"),
         "{err}"
     );
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
     assert_eq!(clone.remote_sha("refs/heads/feature"), Some(sha));
 }
 
@@ -119,7 +122,7 @@ fn a_complete_full_release_passes() {
         "  ok    docs          file docs/replay.md\n",
         "  ok    template      file templates/replay.json\n",
         "  ok    marketing     trailer Marketing-Notified: #launch-replay\n",
-        "pass: a full release may ship\n",
+        "pass: a full release may ship (1 warning)\n",
     ] {
         assert!(err.contains(line), "no {line:?} in {err}");
     }
@@ -142,7 +145,10 @@ fn an_updated_branch_is_judged_on_what_the_remote_lacks() {
         &after[..10]
     );
     assert!(err.contains(&range), "{err}");
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -179,7 +185,7 @@ fn a_stable_tag_over_a_range_without_docs_is_rejected_and_a_beta_tag_passes() {
     let err = pushed(&clone.push(&["origin", "v1.1.0-beta.1"]));
     assert!(err.contains("stage    beta (a beta)\n"), "{err}");
     assert!(
-        err.contains("pass: a beta may ship (4 warnings)\n"),
+        err.contains("pass: a beta may ship (6 warnings)\n"),
         "{err}"
     );
     assert!(clone.remote_sha("refs/tags/v1.1.0-beta.1").is_some());
@@ -201,7 +207,10 @@ fn a_stable_tag_is_judged_since_the_previous_release() {
         err.contains("note: tag v1.1.0: the change is everything since v1.0.0\n"),
         "{err}"
     );
-    assert!(err.contains("pass: a full release may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: a full release may ship (1 warning)\n"),
+        "{err}"
+    );
 }
 
 /// A policy that a full release must meet, and one that lets anything through.
@@ -342,7 +351,10 @@ fn deleting_a_remote_branch_passes() {
         err.contains("shipgate: origin refs/heads/old: deleted; nothing to check\n"),
         "{err}"
     );
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
     assert_eq!(clone.remote_sha("refs/heads/old"), None);
     assert!(clone.remote_sha("refs/heads/plain").is_some());
 }
@@ -361,7 +373,10 @@ fn two_refs_where_one_is_blocked_stop_the_whole_push() {
         .find("shipgate: refs/heads/release -> origin refs/heads/release\n")
         .expect(&err);
     assert!(plain < release, "{err}");
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
     assert!(err.contains(BLOCKED), "{err}");
     assert!(
         err.contains("shipgate: the push is stopped: refs/heads/release (blocked)\n"),
@@ -453,6 +468,46 @@ fn a_new_branch_without_a_remote_default_branch_says_which_base_to_configure() {
         ),
         "{err}"
     );
+    // Why, in shipgate's words rather than libgit2's ("revspec ... not found").
+    assert!(
+        err.contains(
+            "error: git config shipgate.base is `no-such-branch`, which names no commit here (no \
+             branch, tag or commit is named `no-such-branch` here); set it to a branch, tag or \
+             commit of this repository\n"
+        ),
+        "{err}"
+    );
+    clone.repo.git(&["config", "shipgate.base", "main~7"]);
+    let err = refused(&clone.push(&["origin", "other"]));
+    assert!(
+        err.contains(
+            "error: git config shipgate.base is `main~7`, which names no commit here (`main` \
+             exists, but `main~7` steps past its history to a commit that is not there); set it \
+             to a branch, tag or commit of this repository\n"
+        ),
+        "{err}"
+    );
+}
+
+/// `origin/HEAD` left pointing at a branch that is gone (deleted on the remote, then
+/// pruned here) is named, with how to refresh it; libgit2's "reference ... not found" is not.
+#[test]
+fn a_remote_default_branch_that_is_gone_says_how_to_refresh_it() {
+    let clone = Clone::with_hook();
+    clone.branch_with_commit("feature", "src/a.rs", "fix: a");
+    clone
+        .repo
+        .git(&["update-ref", "-d", "refs/remotes/origin/main"]);
+    let err = refused(&clone.push(&["origin", "feature"]));
+    assert!(
+        err.contains(
+            "error: refs/remotes/origin/HEAD points at `origin/main`, which is not there (the \
+             branch was deleted, or never fetched); run `git remote set-head origin --auto` to \
+             refresh it\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("not found"), "{err}");
 }
 
 #[test]
@@ -805,7 +860,10 @@ fn a_hook_whose_binary_is_gone_stops_the_push_and_says_why() {
         )),
         "{err}"
     );
-    assert!(err.contains("pass: an ordinary merge may ship\n"), "{err}");
+    assert!(
+        err.contains("pass: an ordinary merge may ship (2 warnings)\n"),
+        "{err}"
+    );
 }
 
 /// The first `name` on PATH.

@@ -22,6 +22,7 @@ use git2::{ErrorCode, Oid};
 use crate::gather::NoLinks;
 use crate::gather::env::Env;
 use crate::gather::git::{Repo, is_object_id, is_zero_id, short};
+use crate::judge::change::Author;
 use crate::judge::verdict::Report;
 use crate::pipeline;
 use crate::request::{Base, CiContext, Request};
@@ -142,6 +143,16 @@ fn merge_request(env: &Env, iid: Option<&str>) -> Result<Pipeline> {
              or use a commit trailer or a label instead"
         ));
     }
+    // The merge request's author; GitLab names them in newer versions, and always names
+    // who started the pipeline, which for a merge request's pushes is its author.
+    let author = match env.get("CI_MERGE_REQUEST_AUTHOR")? {
+        Some(login) => Author::Login(login.trim().to_owned()),
+        None => env
+            .get("GITLAB_USER_LOGIN")?
+            .map_or(Author::Unknown, |login| {
+                Author::Login(login.trim().to_owned())
+            }),
+    };
     let target = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")?;
     let base_fix = match target {
         Some(t) => format!("fetch the target branch (`git fetch origin {t}`)"),
@@ -159,6 +170,8 @@ fn merge_request(env: &Env, iid: Option<&str>) -> Result<Pipeline> {
             tags: Vec::new(),
             notes,
             default_branch: None,
+            draft: env.is_true("CI_MERGE_REQUEST_DRAFT"),
+            author,
         },
         head_var,
         base_fix,
@@ -181,6 +194,8 @@ fn tag_pipeline(env: &Env, tag: &str) -> Result<Pipeline> {
             tags: vec![tag.to_owned()],
             notes: Vec::new(),
             default_branch: None,
+            draft: false,
+            author: Author::Unknown,
         },
         base_fix: String::new(),
     })
@@ -238,6 +253,8 @@ fn branch_pipeline(env: &Env) -> Result<Pipeline> {
             tags: Vec::new(),
             notes,
             default_branch: None,
+            draft: false,
+            author: Author::Unknown,
         },
         base_fix,
     })

@@ -14,8 +14,9 @@ use git2::{ErrorCode, Oid};
 
 use crate::gather::NoLinks;
 use crate::gather::env::Env;
-use crate::gather::git::{Repo, short};
+use crate::gather::git::{Repo, Unresolved, short};
 use crate::gather::git::{is_object_id, is_zero_id as is_zero};
+use crate::gather::github::Access;
 use crate::judge::verdict::Verdict;
 use crate::pipeline;
 use crate::report::text::{self, clean};
@@ -361,17 +362,20 @@ fn from_pre_commit(repo: &Repo, env: &Env) -> Result<(Remote, Vec<RefUpdate>)> {
                     "PRE_COMMIT_LOCAL_BRANCH is set but PRE_COMMIT_REMOTE_BRANCH is not; run shipgate through pre-commit's pre-push hook"
                 );
             };
-            let sha = repo
-                .git2()
-                .revparse_single(local)
-                .map_err(|e| {
-                    anyhow!(
-                        "PRE_COMMIT_LOCAL_BRANCH `{local}` names nothing in this repository: {}",
-                        e.message()
-                    )
-                })?
-                .id()
-                .to_string();
+            let sha = match repo.commit_of(local) {
+                Ok(oid) => oid.to_string(),
+                Err(Unresolved::Nothing { why, .. }) => bail!(
+                    "PRE_COMMIT_LOCAL_BRANCH `{local}` names nothing in this repository: {why}; \
+                     pre-commit sets it to the branch being pushed, so run shipgate through \
+                     pre-commit's pre-push hook"
+                ),
+                Err(Unresolved::Unborn) => {
+                    bail!("PRE_COMMIT_LOCAL_BRANCH `{local}` has no commits yet; commit first")
+                }
+                Err(Unresolved::NotACommit(kind)) => {
+                    bail!("PRE_COMMIT_LOCAL_BRANCH `{local}` names {kind}, not a commit")
+                }
+            };
             RefUpdate {
                 local_ref: local.to_owned(),
                 local_sha: sha,
@@ -428,6 +432,8 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
         .iter()
         .map(|name| format!("refs/remotes/{name}/HEAD"))
         .collect();
+    // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
+    let github = Access::from_env(push.env)?;
     let request = |base: Base, tags: Vec<String>, notes: Vec<String>| {
         Plan::Judge(Box::new(Request {
             repo: push.repo_path.clone(),
@@ -438,12 +444,14 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
             tags,
             notes,
             default_branch: default_branch.clone(),
+            github: Some(github.clone()),
             ..Request::default()
         }))
     };
 
     if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-        let (pattern, origin) = pipeline::release_tag_pattern(push.repo, None, &default_branch)?;
+        let (pattern, origin) =
+            pipeline::release_tag_pattern(push.repo, None, &default_branch, Some(&github))?;
         if crate::judge::stage::tag_version(&pattern, tag).is_none() {
             return Ok(Plan::Skip(format!(
                 "not a release tag (signals.tag-pattern `{pattern}`, policy {}); nothing to check",
@@ -495,19 +503,20 @@ fn new_branch_base(push: &Push<'_>, why: &str, notes: &mut Vec<String>) -> Resul
         },
     };
     if let Some((rev, from)) = configured {
-        let oid = repo
-            .revparse_single(&rev)
-            .and_then(|o| o.peel_to_commit())
-            .map_err(|e| {
-                anyhow!(
-                    "{from} is `{rev}`, which names no commit here ({}); set it to a branch, tag or commit of this repository",
-                    e.message()
-                )
-            })?;
+        let oid = push.repo.commit_of(&rev).map_err(|e| {
+            let why = match e {
+                Unresolved::Nothing { why, .. } => why,
+                Unresolved::Unborn => "it has no commits yet".to_owned(),
+                Unresolved::NotACommit(kind) => format!("it names {kind}"),
+            };
+            anyhow!(
+                "{from} is `{rev}`, which names no commit here ({why}); set it to a branch, tag or commit of this repository"
+            )
+        })?;
         notes.push(format!(
             "the branch is {why}: the change is what {rev} ({from}) lacks"
         ));
-        return Ok(oid.id().to_string());
+        return Ok(oid.to_string());
     }
     let Some(name) = &push.remote.name else {
         bail!(
@@ -525,10 +534,9 @@ fn new_branch_base(push: &Push<'_>, why: &str, notes: &mut Vec<String>) -> Resul
                 .flatten()
                 .map(|t| t.trim_start_matches("refs/remotes/").to_owned())
                 .unwrap_or_else(|| format!("{name}/HEAD"));
-            let commit = r.peel_to_commit().map_err(|e| {
+            let commit = r.peel_to_commit().map_err(|_| {
                 anyhow!(
-                    "{head} points at `{shown}`, which is not there ({}); run `git remote set-head {name} --auto` to refresh it",
-                    e.message()
+                    "{head} points at `{shown}`, which is not there (the branch was deleted, or never fetched); run `git remote set-head {name} --auto` to refresh it"
                 )
             })?;
             notes.push(format!(
@@ -627,11 +635,11 @@ fn unknown_remote_tip_base(
             Ok(tip.to_string())
         }
         _ => {
-            let base = repo.merge_base_octopus(&tips).map_err(|e| {
-                anyhow!(
-                    "{unknown}, and the branch joins remote branches that share no history ({}); fetch the remote and push again",
-                    e.message()
-                )
+            let base = repo.merge_base_octopus(&tips).map_err(|e| match e.code() {
+                ErrorCode::NotFound => anyhow!(
+                    "{unknown}, and the branch joins remote branches that share no history; fetch the remote and push again"
+                ),
+                _ => anyhow::Error::new(e).context("could not find where the remote branches meet"),
             })?;
             notes.push(format!(
                 "{unknown}; the branch merges {} remote branches, so the change is everything since their common ancestor {}",

@@ -2,6 +2,8 @@
 //! manifests' versions and the flag registry, read at the merge-base and at head through
 //! [`Files`], only when the change touches them or a trailer or label names a flag.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Result, anyhow};
 
 use super::{Files, utf8};
@@ -127,13 +129,7 @@ pub(crate) fn flags(
         let text = utf8(bytes, origin).code(Code::BadRegistry)?;
         Ok(Registry::parse(text, origin, &reg.stages)?)
     };
-    let keys_at_head = || -> Result<_> {
-        let origin = format!("{}@{}", reg.path, short_id(sides.head));
-        let bytes = sides.files.read(sides.head, &reg.path, MAX_YAML_BYTES)?;
-        bytes
-            .map(|b| parse(&b, &origin).map(|r| r.keys()))
-            .transpose()
-    };
+    let keys_at_head = || registry_keys(sides, policy);
     let names_a_key = || {
         policy.requirements.iter().any(|r| {
             let ev = &r.evidence;
@@ -161,4 +157,18 @@ pub(crate) fn flags(
         state.keys_at_head = keys_at_head()?;
     }
     Ok(state)
+}
+
+/// The flag registry's keys at head, `None` when there is no registry there.
+pub(crate) fn registry_keys(
+    sides: &Sides<'_>,
+    policy: &Policy,
+) -> Result<Option<BTreeMap<String, Option<String>>>> {
+    let reg = &policy.flag_registry;
+    let origin = format!("{}@{}", reg.path, short_id(sides.head));
+    let Some(bytes) = sides.files.read(sides.head, &reg.path, MAX_YAML_BYTES)? else {
+        return Ok(None);
+    };
+    let text = utf8(&bytes, &origin).code(Code::BadRegistry)?;
+    Ok(Some(Registry::parse(text, &origin, &reg.stages)?.keys()))
 }

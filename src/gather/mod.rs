@@ -3,16 +3,19 @@
 //! values of the judgement's model (`judge::change`) here, so that nothing past this
 //! layer touches git, the network or the disk.
 
+pub(crate) mod chain;
 pub(crate) mod disk;
 pub(crate) mod ends;
 pub(crate) mod env;
 pub mod git;
 pub mod github;
 pub mod http;
+pub(crate) mod workspace;
 
 use anyhow::{Result, anyhow};
 
 use crate::judge::change::{Commit, FileChange};
+use crate::judge::checks::ReviewFacts;
 
 /// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
 /// lacks the commits.
@@ -22,19 +25,44 @@ pub(crate) trait Files {
     fn read(&self, commit: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>>;
 }
 
-/// Answers whether a link names a pull request that exists (the GitHub API, when there
-/// is a token).
+/// What the forge knows of the change (the GitHub API, when there is a token): whether a
+/// link names a pull request that exists, and who reviews the pull request.
 pub(crate) trait Links {
     /// `None` when `text` is no link to a pull request, or nobody can tell.
     fn pull_exists(&self, text: &str) -> Result<Option<bool>>;
+
+    /// The requested reviewers and the reviews of the pull request the run judges, or why
+    /// they cannot be known; asked only when the `review` check runs.
+    fn reviews(&self) -> Result<ReviewFacts>;
 }
 
-/// No way to follow links: every link is taken at its word.
+/// Reads files of other repositories: a shared policy that a policy extends
+/// (`extends: github:<owner>/<repo>/<path>@<ref>`).
+pub(crate) trait SharedFiles {
+    /// The bytes of `path` in `repository` (`owner/name`) at `reference` (a commit id, a
+    /// branch or a tag), `None` when there is no such file; a file over `max` bytes is an
+    /// error.
+    fn read(
+        &self,
+        repository: &str,
+        reference: &str,
+        path: &str,
+        max: usize,
+    ) -> Result<Option<Vec<u8>>>;
+}
+
+/// No way to follow links: every link is taken at its word, and no pull request is known.
 pub(crate) struct NoLinks;
 
 impl Links for NoLinks {
     fn pull_exists(&self, _: &str) -> Result<Option<bool>> {
         Ok(None)
+    }
+
+    fn reviews(&self) -> Result<ReviewFacts> {
+        Ok(ReviewFacts::Unknown(
+            "no GitHub pull request to ask about (reviews are read in a GitHub Actions run on a pull request, with a token)".to_owned(),
+        ))
     }
 }
 

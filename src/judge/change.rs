@@ -35,6 +35,22 @@ pub(crate) struct Change {
     /// Values of evidence trailers and body lines that link to a pull request which the
     /// GitHub API says does not exist: they prove nothing.
     pub(crate) dead_links: Vec<String>,
+    /// A draft pull or merge request (`drafts: warn` passes it).
+    pub(crate) draft: bool,
+    /// Who wrote the change, for `overrides.authors`.
+    pub(crate) author: Author,
+}
+
+/// Who wrote a change, as `overrides.authors` matches it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Author {
+    /// Outside CI: every commit's author email, all of which must match.
+    #[default]
+    Commits,
+    /// The pull or merge request's author, as the CI system names them.
+    Login(String),
+    /// In CI without a pull or merge request: nobody to match.
+    Unknown,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,6 +67,8 @@ pub(crate) struct Commit {
     /// The whole message, as written.
     pub(crate) message: String,
     pub(crate) trailers: Vec<Trailer>,
+    /// The author's email, when known (from git; not from an API's commit list).
+    pub(crate) author_email: Option<String>,
 }
 
 impl Commit {
@@ -61,6 +79,7 @@ impl Commit {
             id,
             message,
             trailers,
+            author_email: None,
         }
     }
 

@@ -172,9 +172,9 @@ pub(crate) fn version(kind: Kind, bytes: &[u8]) -> Result<Option<Version>, Manif
 
 /// A 1-based line and column (in characters) in a manifest's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Place {
-    line: usize,
-    column: usize,
+pub(crate) struct Place {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
 }
 
 impl Place {
@@ -182,7 +182,7 @@ impl Place {
     ///
     /// Offsets past the end (or inside a character) are clamped rather than
     /// trusted, since they come from other crates' errors.
-    fn of_offset(text: &str, offset: usize) -> Place {
+    pub(crate) fn of_offset(text: &str, offset: usize) -> Place {
         let before = &text.as_bytes()[..offset.min(text.len())];
         let line_start = before
             .iter()
@@ -200,7 +200,7 @@ impl Place {
 
 /// The manifest's text, after checking it is UTF-8 and dropping a byte order
 /// mark (editors on Windows like to write one, and no parser here wants it).
-fn utf8(bytes: &[u8]) -> Result<&str, ManifestError> {
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, ManifestError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|error| {
         // Everything before the bad byte is valid, so the place can be
@@ -315,7 +315,7 @@ fn pyproject_version(text: &str) -> Result<Option<Version>, ManifestError> {
 
 /// Deserializes a TOML manifest, telling syntax errors apart from a valid
 /// document whose tables have the wrong shape.
-fn parse_toml<T: DeserializeOwned>(kind: Kind, text: &str) -> Result<T, ManifestError> {
+pub(crate) fn parse_toml<T: DeserializeOwned>(kind: Kind, text: &str) -> Result<T, ManifestError> {
     let document = toml::de::Deserializer::parse(text)
         .map_err(|error| toml_error("invalid TOML", text, &error))?;
     T::deserialize(document)
@@ -373,7 +373,7 @@ fn package_json_version(text: &str) -> Result<Option<Version>, ManifestError> {
     }
 }
 
-fn json_error(text: &str, error: &serde_json::Error) -> ManifestError {
+pub(crate) fn json_error(text: &str, error: &serde_json::Error) -> ManifestError {
     let full = error.to_string();
     if error.line() == 0 {
         return ManifestError::at("invalid JSON", None, &full);
@@ -392,7 +392,7 @@ fn json_error(text: &str, error: &serde_json::Error) -> ManifestError {
     ManifestError::at("invalid JSON", Some(Place::of_offset(text, offset)), detail)
 }
 
-fn json_type(value: &serde_json::Value) -> &'static str {
+pub(crate) fn json_type(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "boolean",

@@ -4,6 +4,7 @@
 //! clock, so all of it is tested without a repository.
 
 pub(crate) mod change;
+pub(crate) mod checks;
 pub(crate) mod manifest;
 pub(crate) mod policy;
 pub(crate) mod registry;

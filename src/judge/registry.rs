@@ -252,6 +252,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_every_flag_with_its_stage() {
+        let registry = reg("flags:\n  b: {stage: beta}\n  a:\n  c: {owner: x}\nother: 1\n");
+        let keys: Vec<_> = registry.keys().into_iter().collect();
+        assert_eq!(
+            keys,
+            [
+                ("a".to_owned(), None),
+                ("b".to_owned(), Some("beta".to_owned())),
+                ("c".to_owned(), None),
+            ]
+        );
+    }
+
+    #[test]
     fn flags_must_be_a_mapping() {
         let err = Registry::parse("flags: [a, b]\n", "f.yml", &stages()).unwrap_err();
         assert_eq!(err.errors[0].key, "flags");

@@ -6,18 +6,24 @@
 //! them instead of each requirement having code of its own; custom requirements work the
 //! same way as the built-in four.
 
-use crate::judge::change::{Change, Commit, FlagChangeKind, display_path};
-use crate::judge::policy::{Evidence, Policy, Requirement, Stage, same_name};
+use crate::judge::change::{Author, Change, Commit, FlagChangeKind, display_path};
+use crate::judge::policy::{Drafts, Evidence, Policy, Requirement, Stage, same_name};
 use crate::judge::stage::Classification;
 use crate::judge::trailers::Trailer;
 use crate::judge::verdict::{
-    EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
+    CheckResult, EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
     RequirementResult, Status, Verdict,
 };
 use crate::names::name;
 
-/// Evaluates every requirement that the stage names, in policy order.
-pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Report {
+/// Evaluates every requirement that the stage names, in policy order; `checks` are what
+/// the stage's checks found (`judge::checks`), and a required one with findings blocks too.
+pub(crate) fn evaluate(
+    change: &Change,
+    class: &Classification,
+    policy: &Policy,
+    checks: Vec<CheckResult>,
+) -> Report {
     let stage = &policy.stages[class.stage];
     let requirements: Vec<_> = evaluated(policy, stage)
         .map(|(req, level)| requirement(change, req, level, policy))
@@ -25,15 +31,32 @@ pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy)
 
     let blocked = requirements
         .iter()
-        .any(|r| r.level == Level::Required && r.status == Status::Missing);
+        .any(|r| r.level == Level::Required && r.status == Status::Missing)
+        || checks.iter().any(CheckResult::blocks);
     let (override_, override_notes) = find_override(change, policy);
     let mut notes = change.notes.clone();
     notes.extend(override_notes);
+    // An override is said out loud, so it goes first; a draft then passes, saying what
+    // would block it (the requirements keep their level and status).
     let verdict = match (blocked, &override_) {
         (false, _) => Verdict::Pass,
         (true, Some(_)) => Verdict::Overridden,
+        (true, None) if change.draft && policy.drafts == Drafts::Warn => Verdict::Pass,
         (true, None) => Verdict::Blocked,
     };
+    if change.draft {
+        notes.push(
+            match (verdict, policy.drafts) {
+                (Verdict::Pass, Drafts::Warn) if blocked => {
+                    "a draft: what is missing would block it, but a draft passes (`drafts: warn`) \
+                 until it is marked ready for review"
+                }
+                (_, Drafts::Warn) => "a draft: judged in full, and it would pass as it is",
+                (_, Drafts::Judge) => "a draft, judged like any change (`drafts: judge`)",
+            }
+            .to_owned(),
+        );
+    }
     if let Some(o) = override_.as_ref().filter(|_| !blocked) {
         notes.push(format!(
             "override present ({}) but nothing was blocked",
@@ -57,7 +80,10 @@ pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy)
         },
         requirements,
         override_,
+        draft: change.draft,
+        checks,
         policy: None,
+        browse: None,
         notes,
     }
 }
@@ -416,6 +442,9 @@ fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<Str
             }
         }
     }
+    if found.is_none() && !o.authors.is_empty() {
+        found = author_override(change, policy, &mut notes);
+    }
     if !o.enabled
         && let Some(f) = found.take()
     {
@@ -425,6 +454,64 @@ fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<Str
         ));
     }
     (found, notes)
+}
+
+/// An override by the change's author (`overrides.authors`): the pull or merge request's
+/// author in CI, else every commit's author email. All commits must match: one commit by
+/// someone else in a bot's branch is that someone's change too. No commit, no override.
+fn author_override(change: &Change, policy: &Policy, notes: &mut Vec<String>) -> Option<Override> {
+    let o = &policy.overrides;
+    let found = |reason: String| Override {
+        source: OverrideSource::Author,
+        reason,
+        commit: None,
+    };
+    match &change.author {
+        Author::Login(login) => o
+            .author_pattern(login)
+            .map(|pattern| found(format!("author {login} (overrides.authors `{pattern}`)"))),
+        Author::Unknown => None,
+        Author::Commits => {
+            let mut matched: Vec<(&str, &str)> = Vec::new();
+            let mut other = None;
+            for commit in &change.commits {
+                let email = commit.author_email.as_deref().unwrap_or_default();
+                match o.author_pattern(email) {
+                    Some(pattern) if !email.is_empty() => {
+                        if !matched.iter().any(|(e, _)| *e == email) {
+                            matched.push((email, pattern));
+                        }
+                    }
+                    _ => {
+                        other.get_or_insert((commit, email));
+                    }
+                }
+            }
+            match other {
+                Some((commit, email)) => {
+                    if !matched.is_empty() {
+                        notes.push(format!(
+                            "commit {} is by {email}, whom overrides.authors does not name, so \
+                             the authors do not override",
+                            commit.short_id()
+                        ));
+                    }
+                    None
+                }
+                None if matched.is_empty() => None,
+                None => {
+                    let who: Vec<String> = matched
+                        .iter()
+                        .map(|(email, pattern)| format!("{email} (`{pattern}`)"))
+                        .collect();
+                    Some(found(format!(
+                        "every commit's author is in overrides.authors: {}",
+                        who.join(", ")
+                    )))
+                }
+            }
+        }
+    }
 }
 
 /// The value of a `Key: value` body line.
@@ -510,14 +597,15 @@ fn without_html_comments(body: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::change::{Commit, FileChange, Status as FileStatus};
+    use crate::judge::change::{Commit, FileChange, FlagChange, Status as FileStatus};
+    use crate::judge::policy::PathSet;
     use crate::judge::stage::classify;
     use crate::judge::trailers::Trailer;
 
     fn run(change: &Change) -> Report {
         let p = Policy::builtin();
         let c = classify(change, &p).unwrap();
-        evaluate(change, &c, &p)
+        evaluate(change, &c, &p, Vec::new())
     }
 
     fn file(path: &str, status: FileStatus) -> FileChange {
@@ -538,6 +626,84 @@ mod tests {
 
     fn req<'a>(r: &'a Report, id: &str) -> &'a RequirementResult {
         r.requirements.iter().find(|x| x.id == id).unwrap()
+    }
+
+    fn with_policy(change: &Change, yaml: &str) -> Report {
+        let p = Policy::from_yaml(yaml, "p.yml").unwrap();
+        let c = classify(change, &p).unwrap();
+        evaluate(change, &c, &p, Vec::new())
+    }
+
+    fn by(email: &str) -> Commit {
+        Commit {
+            author_email: Some(email.to_owned()),
+            ..Commit::new(format!("{:0>40}", email.len()), "x".to_owned())
+        }
+    }
+
+    #[test]
+    fn a_draft_passes_what_would_block_it_and_an_override_still_shows() {
+        let mut change = full();
+        change.draft = true;
+        let r = run(&change);
+        assert_eq!((r.verdict, r.draft), (Verdict::Pass, true));
+        assert_eq!(req(&r, "docs").status, Status::Missing);
+        assert_eq!(req(&r, "docs").level, Level::Required);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.starts_with("a draft: what is missing"))
+        );
+        change.labels.push("shipgate:skip".into());
+        assert_eq!(run(&change).verdict, Verdict::Overridden);
+        change.labels.pop();
+        let r = with_policy(&change, "drafts: judge\n");
+        assert_eq!((r.verdict, r.draft), (Verdict::Blocked, true));
+        // A draft with nothing missing passes as a draft, saying so.
+        let merge = Change {
+            draft: true,
+            ..Change::default()
+        };
+        let r = run(&merge);
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert_eq!(
+            r.notes,
+            ["a draft: judged in full, and it would pass as it is"]
+        );
+    }
+
+    #[test]
+    fn authors_override_by_login_or_by_every_commit_s_email() {
+        let bots = "overrides: {authors: [\"dependabot[bot]\", \"*@bots.example\"]}\n";
+        let mut change = full();
+        change.author = Author::Login("dependabot[bot]".into());
+        let r = with_policy(&change, bots);
+        assert_eq!(r.verdict, Verdict::Overridden);
+        assert_eq!(r.override_.as_ref().unwrap().source, OverrideSource::Author);
+        // The built-in policy names no author.
+        assert_eq!(run(&change).verdict, Verdict::Blocked);
+        // In CI without a pull request, nobody; outside CI, no commit, no override.
+        change.author = Author::Unknown;
+        change.commits = vec![by("a@bots.example")];
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Blocked);
+        change.author = Author::Commits;
+        change.commits.clear();
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Blocked);
+        change.commits = vec![by("a@bots.example"), by("b@bots.example")];
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Overridden);
+        // A commit whose email git did not give (read through an API) matches nothing.
+        change.commits.push(Commit::new("c".repeat(40), "x".into()));
+        assert_eq!(with_policy(&change, bots).verdict, Verdict::Blocked);
+        // Overrides switched off switch authors off too.
+        change.commits.pop();
+        let off = "overrides: {enabled: false, authors: [\"*@bots.example\"]}\n";
+        let r = with_policy(&change, off);
+        assert_eq!(r.verdict, Verdict::Blocked);
+        assert!(
+            r.notes.iter().any(|n| n.starts_with("override ignored")),
+            "{:?}",
+            r.notes
+        );
     }
 
     #[test]
@@ -614,6 +780,90 @@ mod tests {
         );
     }
 
+    /// A policy whose stage `ship` requires one custom requirement per kind of evidence,
+    /// each naming that kind alone.
+    fn one_kind_each() -> Policy {
+        Policy::from_yaml(
+            "\
+stages:
+  - name: merge
+  - name: ship
+    require: [paths, trailers, labels, lines, boxes, registry, flag-trailers, flag-labels]
+requirements:
+  paths: {paths: [\"docs/**\", \"!docs/old/**\"]}
+  trailers: {trailers: [Docs, Doc-Link]}
+  labels: {labels: [documented]}
+  lines: {body-lines: [Docs]}
+  boxes: {body-checkboxes: [Docs written]}
+  registry: {flag-registry: true}
+  flag-trailers: {flag-trailers: [Feature-Flag]}
+  flag-labels: {flag-label-prefix: \"flag:\"}
+flag-registry: {path: flags.yml}
+",
+            "p.yml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_single_kind_of_evidence_is_the_whole_hint() {
+        let p = one_kind_each();
+        let change = Change {
+            forced_stage: Some("ship".into()),
+            ..Change::default()
+        };
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        let hints: Vec<_> = r
+            .requirements
+            .iter()
+            .map(|q| (q.id.as_str(), q.hint.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                (
+                    "paths",
+                    "change a file matching `docs/**` (not `docs/old/**`)"
+                ),
+                (
+                    "trailers",
+                    "add a commit trailer `Docs: <value>` or `Doc-Link: <value>`"
+                ),
+                ("labels", "add the label `documented`"),
+                ("lines", "add a pull-request body line `Docs: <link>`"),
+                (
+                    "boxes",
+                    "check `- [x] Docs written` in the pull-request body"
+                ),
+                ("registry", "add or change an entry in `flags.yml`"),
+                (
+                    "flag-trailers",
+                    "add a commit trailer `Feature-Flag: <key>` naming a flag in the registry"
+                ),
+                (
+                    "flag-labels",
+                    "add a label `flag:<key>` naming a flag in the registry"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn evidence_of_no_kind_has_an_empty_hint() {
+        // The policy refuses such a requirement; the hint still must not panic on one.
+        let nothing = Evidence {
+            paths: PathSet::new::<&str>(&[]).unwrap(),
+            trailers: Vec::new(),
+            labels: Vec::new(),
+            body_lines: Vec::new(),
+            body_checkboxes: Vec::new(),
+            flag_registry: false,
+            flag_trailers: Vec::new(),
+            flag_label_prefix: None,
+        };
+        assert_eq!(hint(&nothing, &Policy::builtin()), "");
+    }
+
     #[test]
     fn deleted_files_and_changelog_never_count() {
         let mut change = full();
@@ -641,6 +891,7 @@ mod tests {
                 key: "feature-flag".into(),
                 value: "replay".into(),
             }],
+            author_email: None,
         }];
         change.flags.keys_at_head = Some([("replay".to_owned(), Some("beta".to_owned()))].into());
         change.body = Some("Intro\n\n* [X] marketing Notified (Slack)\n".into());
@@ -673,6 +924,93 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_evidence_with_its_status_and_where_it_came_from() {
+        let mut change = full();
+        change.files = vec![FileChange {
+            path: b"docs/replay.md".to_vec(),
+            old_path: Some(b"docs/draft.md".to_vec()),
+            status: FileStatus::Renamed,
+            same_content: false,
+        }];
+        let r = run(&change);
+        assert_eq!(
+            req(&r, "docs").evidence,
+            [EvidenceItem {
+                status: Some("renamed"),
+                old_path: Some("docs/draft.md".to_owned()),
+                ..EvidenceItem::new(EvidenceSource::File, "docs/replay.md".to_owned(), None)
+            }]
+        );
+    }
+
+    #[test]
+    fn registry_entries_count_unless_removed() {
+        let change_of = |key: &str, kind, new_stage: Option<&str>| FlagChange {
+            key: key.to_owned(),
+            kind,
+            old_stage: None,
+            new_stage: new_stage.map(str::to_owned),
+        };
+        let mut change = full();
+        change.flags.changes = vec![
+            change_of("gone", FlagChangeKind::Removed, None),
+            change_of("replay", FlagChangeKind::Added, Some("beta")),
+            change_of("search", FlagChangeKind::Changed, None),
+        ];
+        let r = run(&change);
+        let flag = req(&r, "feature-flag");
+        assert_eq!(flag.status, Status::Satisfied);
+        let details: Vec<_> = flag.evidence.iter().map(|e| e.detail.as_str()).collect();
+        assert_eq!(
+            details,
+            ["replay (added, beta)", "search (changed, no stage)"]
+        );
+
+        change.flags.changes.truncate(1);
+        assert_eq!(req(&run(&change), "feature-flag").status, Status::Missing);
+    }
+
+    #[test]
+    fn an_unknown_flag_key_blocks_beside_other_evidence() {
+        let mut change = full();
+        change.labels.push("flag:replay-v3".into());
+        change.commits = vec![Commit::new(
+            "c".repeat(40),
+            "Ship\n\nFeature-Flag: replay\n".to_owned(),
+        )];
+        change.flags.keys_at_head = Some([("replay".to_owned(), None)].into());
+        let r = run(&change);
+        let flag = req(&r, "feature-flag");
+        assert_eq!(flag.evidence.len(), 1, "{:?}", flag.evidence);
+        assert_eq!(flag.status, Status::Missing);
+        assert!(
+            flag.hint
+                .as_deref()
+                .unwrap()
+                .starts_with("flag key `replay-v3` (label flag:replay-v3) not in"),
+            "{:?}",
+            flag.hint
+        );
+    }
+
+    #[test]
+    fn a_label_is_evidence_under_any_ascii_case() {
+        let mut change = full();
+        change.labels.push("Marketing-Notified".into());
+        let r = run(&change);
+        let marketing = req(&r, "marketing");
+        assert_eq!(marketing.status, Status::Satisfied);
+        assert_eq!(
+            marketing.evidence,
+            [EvidenceItem::new(
+                EvidenceSource::Label,
+                "Marketing-Notified".to_owned(),
+                None
+            )]
+        );
+    }
+
+    #[test]
     fn betas_warn_and_pass() {
         let change = Change {
             labels: vec!["release:beta".into()],
@@ -697,6 +1035,7 @@ mod tests {
                 key: "Shipgate-Skip".into(),
                 value: "".into(),
             }],
+            author_email: None,
         }];
         let r = run(&change);
         assert_eq!(r.verdict, Verdict::Blocked);
@@ -710,6 +1049,48 @@ mod tests {
         let r = run(&change);
         assert_eq!(r.verdict, Verdict::Overridden);
         assert_eq!(r.override_.as_ref().unwrap().reason, "prod is down");
+    }
+
+    #[test]
+    fn an_override_with_nothing_blocked_is_only_noted() {
+        let skip = |labels: &[&str]| Change {
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+            commits: vec![Commit::new(
+                "d".repeat(40),
+                "Ship\n\nShipgate-Skip: prod is down\n".to_owned(),
+            )],
+            ..Change::default()
+        };
+        let merge = run(&skip(&[]));
+        assert_eq!(merge.verdict, Verdict::Pass);
+        assert_eq!(
+            merge.notes,
+            ["override present (prod is down) but nothing was blocked"]
+        );
+        let blocked = run(&skip(&["release:full"]));
+        assert_eq!(blocked.verdict, Verdict::Overridden);
+        assert!(blocked.notes.is_empty(), "{:?}", blocked.notes);
+    }
+
+    #[test]
+    fn a_policy_may_switch_overrides_off() {
+        let mut p = Policy::builtin();
+        p.overrides.enabled = false;
+        let change = Change {
+            labels: vec!["release:full".into(), "shipgate:skip".into()],
+            commits: vec![Commit::new(
+                "d".repeat(40),
+                "Ship\n\nShipgate-Skip: prod is down\n".to_owned(),
+            )],
+            ..Change::default()
+        };
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        assert_eq!(r.verdict, Verdict::Blocked);
+        assert_eq!(r.override_, None);
+        assert_eq!(
+            r.notes,
+            ["override ignored (label shipgate:skip): the policy switches overrides off"]
+        );
     }
 
     #[test]
@@ -811,6 +1192,7 @@ mod tests {
                                 value: v.into(),
                             })
                             .collect(),
+                        author_email: None,
                     }],
                     flags: crate::judge::change::FlagRegistryState {
                         keys_at_head: registry.then(|| [("replay".to_owned(), None)].into()),
@@ -830,7 +1212,7 @@ mod tests {
                 let p = Policy::builtin();
                 // A `Release:` value the policy does not know is an error, not a verdict.
                 let Ok(class) = classify(&change, &p) else { return Ok(()) };
-                let r = evaluate(&change, &class, &p);
+                let r = evaluate(&change, &class, &p, Vec::new());
                 let missing_required = r.requirements.iter().any(|q| q.level == Level::Required && q.status == Status::Missing);
                 let expected = match (missing_required, r.override_.is_some()) {
                     (false, _) => Verdict::Pass,

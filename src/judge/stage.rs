@@ -274,6 +274,7 @@ mod tests {
                     value: (*v).into(),
                 })
                 .collect(),
+            author_email: None,
         }
     }
 
@@ -390,6 +391,55 @@ mod tests {
             err.0,
             "commit ababababab: trailer `Release: ful` names no stage; trailer values the policy knows: beta, full"
         );
+    }
+
+    #[test]
+    fn a_trailer_may_name_the_first_stage() {
+        let change = Change {
+            commits: vec![commit("ab", &[("Release", "Merge")])],
+            ..Change::default()
+        };
+        let c = classify(&change, &Policy::builtin()).unwrap();
+        assert_eq!(c.stage, 0);
+        assert!(c.deciding.is_empty() && c.other.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn a_policy_without_trailer_values_ignores_the_trailer() {
+        let p = Policy::from_yaml(
+            "\
+stages:
+  - name: merge
+  - name: full
+    signals: {labels: [ship]}
+    require: [docs]
+requirements:
+  docs: {paths: [docs/]}
+",
+            "p.yml",
+        )
+        .unwrap();
+        let change = Change {
+            commits: vec![commit("ab", &[("Release", "whatever")])],
+            ..Change::default()
+        };
+        assert_eq!(classify(&change, &p).unwrap().stage, 0);
+    }
+
+    #[test]
+    fn a_release_tag_names_its_version() {
+        let pattern = Policy::builtin().signals.tag_pattern;
+        assert_eq!(
+            tag_version(&pattern, "v2.1.0-rc.1"),
+            Some(semver::Version::parse("2.1.0-rc.1").unwrap())
+        );
+        assert_eq!(tag_version(&pattern, "v1.2.3.4"), None);
+        assert_eq!(tag_version(&pattern, "nightly"), None);
+    }
+
+    #[test]
+    fn signal_errors_read_as_their_message() {
+        assert_eq!(SignalError("no stage".to_owned()).to_string(), "no stage");
     }
 
     #[test]

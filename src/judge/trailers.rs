@@ -340,10 +340,51 @@ fn unfold_value(value: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::thread;
+    use std::time::Duration;
+
+    /// How long one parse may take before a test calls it a loop. A message parses in
+    /// microseconds, the longest here in milliseconds; only a parser that never returns
+    /// comes near this, and then the test fails and says so instead of hanging the run.
+    const DEADLINE: Duration = Duration::from_secs(10);
+
+    /// Set when a parse missed its deadline. Its thread cannot be stopped and keeps
+    /// spinning, so every later parse fails at once rather than wait out a deadline of
+    /// its own beside it.
+    static LOOPED: AtomicBool = AtomicBool::new(false);
+
+    /// [`parse`] on a thread of its own, bounded by [`DEADLINE`]; a panic in the parser
+    /// is the test's panic.
+    fn parse_in_time(message: &str) -> Vec<Trailer> {
+        assert!(
+            !LOOPED.load(Ordering::SeqCst),
+            "an earlier parse never returned (see the first failing test)"
+        );
+        let (sender, receiver) = mpsc::channel();
+        let owned = message.to_owned();
+        let worker = thread::spawn(move || {
+            // The receiver is gone only after a missed deadline, which has failed already.
+            let _ = sender.send(parse(&owned));
+        });
+        match receiver.recv_timeout(DEADLINE) {
+            Ok(trailers) => trailers,
+            Err(RecvTimeoutError::Disconnected) => match worker.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the worker sends before it ends"),
+            },
+            Err(RecvTimeoutError::Timeout) => {
+                LOOPED.store(true, Ordering::SeqCst);
+                let shown: String = message.chars().take(200).collect();
+                panic!("parse did not return within {DEADLINE:?}; it loops on {shown:?}")
+            }
+        }
+    }
 
     /// The `(key, value)` pairs of `message`, for terse assertions.
     fn pairs(message: &str) -> Vec<(String, String)> {
-        parse(message)
+        parse_in_time(message)
             .into_iter()
             .map(|Trailer { key, value }| (key, value))
             .collect()
@@ -655,11 +696,14 @@ mod tests {
             "T\n\n".to_owned() + &"K: v\n".repeat(10_000),
         ];
         for input in &inputs {
-            let _ = parse(input);
+            let _ = parse_in_time(input);
         }
-        assert_eq!(parse(&inputs[13])[0].value.len(), 2 * long.len() + 1);
-        assert_eq!(parse(&inputs[14])[0].key, long);
-        assert_eq!(parse(&inputs[15]).len(), 10_000);
+        assert_eq!(
+            parse_in_time(&inputs[13])[0].value.len(),
+            2 * long.len() + 1
+        );
+        assert_eq!(parse_in_time(&inputs[14])[0].key, long);
+        assert_eq!(parse_in_time(&inputs[15]).len(), 10_000);
     }
 
     /// Pieces that steer the parser into its corners, mixed with any `char`.
@@ -703,7 +747,7 @@ mod tests {
                 0..64,
             )
         ) {
-            for Trailer { key, value } in parse(&pieces.concat()) {
+            for Trailer { key, value } in parse_in_time(&pieces.concat()) {
                 prop_assert!(!key.is_empty());
                 prop_assert!(key.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'));
                 prop_assert!(!value.contains('\n'));
@@ -714,7 +758,8 @@ mod tests {
 
     /// Differential test against `git interpret-trailers` itself.
     mod against_git {
-        use super::super::{Trailer, parse};
+        use super::super::Trailer;
+        use super::parse_in_time;
         use proptest::prelude::*;
         use proptest::sample::select;
         use proptest::test_runner::{Config, TestRunner};
@@ -889,7 +934,7 @@ mod tests {
                     &with_trailers
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
-                prop_assert_eq!(parse(&message), expected, "message: {:?}", message);
+                prop_assert_eq!(parse_in_time(&message), expected, "message: {:?}", message);
                 Ok(())
             });
             if let Err(err) = result {

@@ -23,10 +23,59 @@ pub struct Report {
     pub requirements: Vec<RequirementResult>,
     #[serde(rename = "override")]
     pub override_: Option<Override>,
+    /// A draft pull or merge request. Under `drafts: warn` it passes whatever is missing,
+    /// and the requirements say what would block it once it is ready for review.
+    pub draft: bool,
+    /// The handbook's checks that the stage runs, in a fixed order (SPEC §16).
+    pub checks: Vec<CheckResult>,
     /// Which policy was applied, and what the change does to it.
     pub policy: Option<PolicyInfo>,
+    /// Where the repository's files are on the web, when the run knows it: the Markdown
+    /// renderings link each finding to its line there.
+    #[serde(skip)]
+    pub browse: Option<Browse>,
     /// Things worth knowing that change nothing in the verdict.
     pub notes: Vec<String>,
+}
+
+/// A repository on a GitHub server, as its pages are addressed:
+/// `<server>/<repository>/blob/<commit>/<path>#L<line>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Browse {
+    /// `GITHUB_SERVER_URL`: `https://github.com`.
+    pub server: String,
+    /// `owner/name`.
+    pub repository: String,
+}
+
+impl Report {
+    /// The ids of the missing required requirements, in policy order.
+    pub fn missing_required(&self) -> impl Iterator<Item = &RequirementResult> {
+        self.requirements
+            .iter()
+            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+    }
+
+    /// The required checks with findings: what blocks besides missing requirements.
+    pub fn blocking_checks(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| c.blocks())
+    }
+
+    /// Missing warn-level requirements and warn-level checks with findings: what is
+    /// reported without blocking.
+    pub fn warnings(&self) -> usize {
+        let requirements = self
+            .requirements
+            .iter()
+            .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
+            .count();
+        let checks = self
+            .checks
+            .iter()
+            .filter(|c| c.level == Level::Warn && c.status == CheckStatus::Findings)
+            .count();
+        requirements + checks
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -120,18 +169,35 @@ pub struct Override {
 pub enum OverrideSource {
     Label,
     Trailer,
+    /// The author matched `overrides.authors`.
+    Author,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyInfo {
     /// `built-in`, `<path>@<commit>` or the `--config` path.
     pub source: String,
+    /// The policy in force and every policy it extends, in that order: `source` first,
+    /// `built-in` last unless a file says `extends: none`.
+    pub chain: Vec<String>,
     /// A policy file that the change itself edits: validated, reported, not applied.
     pub changed: Option<PolicyChange>,
     /// Which trusted place the policy was taken from.
     pub from: PolicyFrom,
     /// Why the policy came from there, for people (`read at the base commit 1a2b3c4d5e`).
     pub reason: String,
+}
+
+impl PolicyInfo {
+    /// What the policy extends, when that is worth saying: anything but the built-in
+    /// policy alone, which every policy extends unless it says otherwise.
+    pub fn extends(&self) -> Option<&[String]> {
+        match self.chain.get(1..) {
+            None | Some([]) => None,
+            Some([only]) if only == "built-in" => None,
+            Some(parents) => Some(parents),
+        }
+    }
 }
 
 /// Where the policy in force was looked for (SPEC §7, §11). Never the judged change:
@@ -157,4 +223,93 @@ pub struct PolicyChange {
     pub status: &'static str,
     pub valid: bool,
     pub errors: Vec<String>,
+}
+
+/// One of the handbook's checks (SPEC §16), by its stable id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    Size,
+    IssueLink,
+    Leftovers,
+    Tests,
+    FlagRefs,
+    Review,
+}
+
+impl CheckId {
+    /// Every check, in the order reports list them.
+    pub const ALL: [CheckId; 6] = [
+        CheckId::Size,
+        CheckId::IssueLink,
+        CheckId::Leftovers,
+        CheckId::Tests,
+        CheckId::FlagRefs,
+        CheckId::Review,
+    ];
+
+    /// What the handbook asks, in a few words.
+    pub fn description(self) -> &'static str {
+        match self {
+            CheckId::Size => "a pull request doable in one day",
+            CheckId::IssueLink => "the issue tagged in a commit (`Closes #289`)",
+            CheckId::Leftovers => "no debug leftovers (\"remove that console.log please\")",
+            CheckId::Tests => "tests with the change",
+            CheckId::FlagRefs => "new features behind feature flags",
+            CheckId::Review => "a review requested, no self-merge",
+        }
+    }
+}
+
+/// What one check found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub description: String,
+    /// `required` blocks on a finding; `warn` reports it. Checks that are off at the stage
+    /// are not listed.
+    pub level: Level,
+    pub status: CheckStatus,
+    pub findings: Vec<Finding>,
+    /// What the check says besides its findings: what it counted, or that it could not
+    /// look and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// False when the check could not look at what it needs (no token, no lines); the
+    /// note says why. Such a check finds nothing.
+    #[serde(skip)]
+    pub looked: bool,
+}
+
+impl CheckResult {
+    /// Whether the check stops the change: required, with findings.
+    pub fn blocks(&self) -> bool {
+        self.level == Level::Required && self.status == CheckStatus::Findings
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Ok,
+    Findings,
+}
+
+/// One finding, at a file and a line when it is about one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub message: String,
+    /// A path at head, or `null` for a finding about the whole change.
+    pub path: Option<String>,
+    /// 1-based, in the file at head.
+    pub line: Option<u32>,
+    /// Whether `path` is the file's name exactly as git has it, which a path shown with
+    /// escapes (not UTF-8, or holding a backslash) is not: only such a path is linked to
+    /// or given to a CI system as a file.
+    #[serde(skip)]
+    pub path_exact: bool,
+    /// What tells this finding apart from the check's others, wherever its line moves (the
+    /// matched text, a flag key): Code Quality fingerprints are made from it.
+    #[serde(skip)]
+    pub key: String,
 }

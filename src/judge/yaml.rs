@@ -14,12 +14,18 @@ use serde_saphyr::Spanned;
 /// Files over this size are refused before parsing (SPEC §7).
 pub(crate) const MAX_BYTES: usize = 256 * 1024;
 
-/// Where a node starts: 1-based line and column.
+/// Where a node starts: 1-based line and column, in which file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Pos {
     pub(crate) line: u64,
     pub(crate) column: u64,
+    /// Which file of a policy chain the node comes from (0 for a file read alone), so
+    /// that a tree merged from several files still says where each value was written.
+    pub(crate) file: FileId,
 }
+
+/// The index of a file among those a tree was merged from.
+pub(crate) type FileId = u16;
 
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -50,6 +56,28 @@ pub(crate) enum Value {
 pub(crate) struct Key {
     pub(crate) pos: Pos,
     pub(crate) name: String,
+}
+
+impl Node {
+    /// This node, every node below it and every key, marked as coming from `file`.
+    pub(crate) fn in_file(mut self, file: FileId) -> Node {
+        self.set_file(file);
+        self
+    }
+
+    fn set_file(&mut self, file: FileId) {
+        self.pos.file = file;
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.set_file(file)),
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    key.pos.file = file;
+                    value.set_file(file);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Value {
@@ -108,7 +136,11 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     // An empty file is a valid, empty policy; saphyr reports it as end of input.
     if text.trim().is_empty() {
         return Ok(Node {
-            pos: Pos { line: 1, column: 1 },
+            pos: Pos {
+                line: 1,
+                column: 1,
+                file: 0,
+            },
             value: Value::Null,
         });
     }
@@ -117,6 +149,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
             (l.line() > 0).then(|| Pos {
                 line: l.line(),
                 column: l.column(),
+                file: 0,
             })
         }),
         message: message(&e),
@@ -130,6 +163,7 @@ impl<'de> Deserialize<'de> for Node {
             pos: Pos {
                 line: spanned.referenced.line(),
                 column: spanned.referenced.column(),
+                file: 0,
             },
             value: spanned.value,
         })
@@ -153,6 +187,7 @@ impl<'de> Deserialize<'de> for Key {
             pos: Pos {
                 line: spanned.referenced.line(),
                 column: spanned.referenced.column(),
+                file: 0,
             },
             name,
         })
@@ -282,12 +317,17 @@ mod tests {
             panic!("not a map")
         };
         assert_eq!(entries[0].0.name, "a");
-        assert_eq!(entries[0].0.pos, Pos { line: 1, column: 1 });
-        assert_eq!(entries[1].0.pos, Pos { line: 2, column: 1 });
+        let at = |line, column| Pos {
+            line,
+            column,
+            file: 0,
+        };
+        assert_eq!(entries[0].0.pos, at(1, 1));
+        assert_eq!(entries[1].0.pos, at(2, 1));
         let Value::Seq(items) = &entries[1].1.value else {
             panic!("not a seq")
         };
-        assert_eq!(items[1].pos, Pos { line: 4, column: 5 });
+        assert_eq!(items[1].pos, at(4, 5));
         assert_eq!(items[1].value, Value::Str("y".into()));
     }
 

@@ -2,17 +2,36 @@
 
 use std::fmt::Write as _;
 
-use crate::judge::policy::{Policy, VersionKind};
+use crate::judge::policy::checks::CheckLevel;
+use crate::judge::policy::compose::provenance;
+use crate::judge::policy::{BUILTIN_ORIGIN, Composed, Drafts, PathSet, Policy, VersionKind};
 use crate::judge::requirements::hint;
+use crate::judge::verdict::CheckId;
+use crate::names::name;
 
-pub(crate) fn render(policy: &Policy, source: &str) -> String {
+/// The policy in force (`source`), merged from its chain, in words; then, unless it is the
+/// built-in policy alone, the file and line each of its values comes from. `notes` are
+/// what reading the chain found worth saying.
+pub(crate) fn render(composed: &Composed, source: &str, notes: &[String]) -> String {
     let mut out = String::new();
-    let _ = write(&mut out, policy, source);
+    let _ = write(&mut out, composed, source, notes);
     out
 }
 
-fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
+fn write(out: &mut String, c: &Composed, source: &str, notes: &[String]) -> std::fmt::Result {
+    let p = &c.policy;
     writeln!(out, "policy: {source}")?;
+    let builtin_alone = c.chain == [BUILTIN_ORIGIN];
+    if !builtin_alone {
+        let extends = match &c.chain[1..] {
+            [] => "nothing (`extends: none`)".to_owned(),
+            rest => rest.join(" -> "),
+        };
+        writeln!(out, "extends: {extends}")?;
+    }
+    for note in notes {
+        writeln!(out, "note: {note}")?;
+    }
     writeln!(out)?;
     writeln!(
         out,
@@ -74,12 +93,28 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
         writeln!(out, "  {:width$}  evidence: {text}", "")?;
     }
     writeln!(out)?;
+    settings(out, p)?;
+    if !builtin_alone {
+        writeln!(out)?;
+        writeln!(out, "where each value comes from:")?;
+        let values = provenance(&c.tree);
+        let width = values.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
+        for (key, file, line) in values {
+            let origin = c.chain.get(usize::from(file)).map_or("?", String::as_str);
+            writeln!(out, "  {key:width$}  {origin}:{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The settings, one to a line, their values lined up.
+fn settings(out: &mut String, p: &Policy) -> std::fmt::Result {
     writeln!(
         out,
-        "release tags: tags matching `{}` whose `version` group is semver",
+        "release tags:  tags matching `{}` whose `version` group is semver",
         p.signals.tag_pattern.as_str()
     )?;
-    writeln!(out, "manifests:    {}", p.signals.manifests.join(", "))?;
+    writeln!(out, "manifests:     {}", p.signals.manifests.join(", "))?;
     writeln!(
         out,
         "flag registry: {} (entry stages: {})",
@@ -94,15 +129,97 @@ fn write(out: &mut String, p: &Policy, source: &str) -> std::fmt::Result {
                 .iter()
                 .map(|t| format!("trailer `{t}: <reason>`")),
         );
+        ways.extend(o.authors.iter().map(|a| format!("author `{a}`")));
         writeln!(
             out,
-            "overrides:    {} (turn blocked into overridden)",
+            "overrides:     {} (turn blocked into overridden)",
             ways.join(", ")
         )?;
     } else {
-        writeln!(out, "overrides:    off")?;
+        writeln!(out, "overrides:     off")?;
+    }
+    match p.drafts {
+        Drafts::Warn => writeln!(
+            out,
+            "drafts:        warn (a draft pull request is judged and passes; its report says what would block)"
+        ),
+        Drafts::Judge => writeln!(
+            out,
+            "drafts:        judge (a draft is judged like any change)"
+        ),
+    }?;
+    write_checks(out, p)
+}
+
+/// The handbook's checks: what each finds, and its level at each stage.
+fn write_checks(out: &mut String, p: &Policy) -> std::fmt::Result {
+    let c = &p.checks;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "checks (findings at a file and a line; a `required` check with findings blocks, a `warn` one reports them; `shipgate:allow <id>` on a line keeps it out):"
+    )?;
+    let quoted = |patterns: &PathSet| {
+        patterns
+            .patterns()
+            .map(|(p, _)| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let languages: Vec<&str> = c
+        .leftovers
+        .languages
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect();
+    for id in CheckId::ALL {
+        let finds = match id {
+            CheckId::Size => format!(
+                "more than {} added + deleted lines (binary files and {} excluded patterns not counted)",
+                c.size.max_lines,
+                c.size.exclude.patterns().count()
+            ),
+            CheckId::IssueLink => format!(
+                "no commit message or pull-request body matching one of {} patterns",
+                c.issue_link.patterns.len()
+            ),
+            CheckId::Leftovers => format!(
+                "an added line with a debug call, in {} files",
+                languages.join(", ")
+            ),
+            CheckId::Tests => format!(
+                "source files ({}) changed and no test file ({})",
+                quoted(&c.tests.sources),
+                quoted(&c.tests.tests)
+            ),
+            CheckId::FlagRefs => format!(
+                "an added line calling a flag (one of {} patterns) that {} lacks at head",
+                c.flag_refs.calls.len(),
+                p.flag_registry.path
+            ),
+            CheckId::Review => {
+                "with a GitHub token: no reviewer requested and no review by anyone but the author"
+                    .to_owned()
+            }
+        };
+        let levels: Vec<String> = p
+            .stages
+            .iter()
+            .map(|s| format!("{} {}", s.name, level_word(c.level(id, &s.name))))
+            .collect();
+        writeln!(out, "  {:10}  {}", name(&id), id.description())?;
+        writeln!(out, "  {:10}  finds: {finds}", "")?;
+        writeln!(out, "  {:10}  level: {}", "", levels.join(", "))?;
     }
     Ok(())
+}
+
+fn level_word(level: CheckLevel) -> &'static str {
+    match level {
+        CheckLevel::Off => "off",
+        CheckLevel::Warn => "warn",
+        CheckLevel::Required => "required",
+    }
 }
 
 /// `explain --keys`: every key of a policy file, from the same text as the policy types'

@@ -6,11 +6,14 @@
 //! and a line. The document is written by [`crate::report::output::json`], so text from the policy
 //! and the change (hints, override reasons) stays data.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::error::Code;
 use crate::judge::policy::POLICY_PATHS;
-use crate::judge::verdict::{Level, Report, Status, Verdict};
+use crate::judge::verdict::{CheckStatus, Level, Report, Status, Verdict};
+use crate::names::name;
 
 /// The file GitLab runs a project's pipelines from unless the project names another
 /// (`CI_CONFIG_PATH`).
@@ -36,7 +39,8 @@ struct Lines {
     begin: u32,
 }
 
-/// One issue per missing requirement; an empty array when nothing is missing.
+/// One issue per missing requirement and one per finding of a check; an empty array
+/// when nothing is missing and nothing was found.
 ///
 /// - `check_name` is `shipgate/<requirement-id>`.
 /// - `fingerprint` is the git blob id of `shipgate\0<check_name>\0<stage>`: the same
@@ -48,8 +52,10 @@ struct Lines {
 /// - `location`: `path` (from [`anchor`]), line 1. GitLab refuses an issue without a file
 ///   and line, but a missing requirement is about the change as a whole, not about a line
 ///   of it.
+///
+/// A check's finding ([`check_issues`]) is located at its own file and line.
 pub(crate) fn render(report: &Report, path: &str) -> String {
-    let issues: Vec<Issue> = report
+    let mut issues: Vec<Issue> = report
         .requirements
         .iter()
         .filter(|q| q.status == Status::Missing)
@@ -84,7 +90,69 @@ pub(crate) fn render(report: &Report, path: &str) -> String {
             }
         })
         .collect();
+    issues.extend(check_issues(report, path));
     crate::report::output::json::to_string(&issues)
+}
+
+/// One issue per finding of a check.
+///
+/// - `check_name` is `shipgate/<check-id>`; `severity` as for requirements: `blocker` for a
+///   required check, `major` when the gate was overridden, `minor` for one that warns.
+/// - `location`: the finding's file and line, a file the change adds or edits, so it exists
+///   at head; line 1 for a finding about a whole file. A finding about the whole change (a
+///   size, a missing issue link, a review) points where requirements point (`anchor`).
+/// - `fingerprint` is the git blob id of `shipgate\0<check_name>\0<path>\0<key>\0<n>`,
+///   where `key` is what the finding is about apart from its line (the line's text for a
+///   leftover, the flag key for a flag call, empty for the whole change) and `n` counts the
+///   earlier findings with the same path and key from 0: a finding keeps its fingerprint
+///   when lines above it come or go, and two equal ones still differ. The stage is not in
+///   it, since a leftover is the same leftover whichever stage the change is.
+fn check_issues(report: &Report, anchor: &str) -> Vec<Issue> {
+    let mut seen: BTreeMap<(String, &str, &str), usize> = BTreeMap::new();
+    let mut issues = Vec::new();
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Findings)
+    {
+        let id = name(&c.id);
+        let check_name = format!("shipgate/{id}");
+        let (severity, note) = match (c.level, report.verdict, &report.override_) {
+            (Level::Warn, ..) => ("minor", " (a warning: it does not block)".to_owned()),
+            (Level::Required, Verdict::Overridden, Some(o)) => {
+                ("major", format!(" (overridden: {})", o.reason))
+            }
+            (Level::Required, ..) => ("blocker", String::new()),
+        };
+        for f in &c.findings {
+            // A path shown with escapes is not the file's name.
+            let at = f.path.as_deref().filter(|_| f.path_exact);
+            let n = seen
+                .entry((check_name.clone(), at.unwrap_or(""), f.key.as_str()))
+                .or_default();
+            let fingerprint =
+                fingerprint_of(&[&check_name, at.unwrap_or(""), &f.key, &n.to_string()]);
+            *n += 1;
+            let place = match (&f.path, f.line) {
+                (Some(path), Some(line)) => format!(" at {path}:{line}"),
+                (Some(path), None) => format!(" at {path}"),
+                _ => String::new(),
+            };
+            issues.push(Issue {
+                description: format!("{id}{place}: {}{note}.", f.message.trim_end_matches('.')),
+                check_name: check_name.clone(),
+                fingerprint,
+                severity,
+                location: Location {
+                    path: at.unwrap_or(anchor).to_owned(),
+                    lines: Lines {
+                        begin: if at.is_some() { f.line.unwrap_or(1) } else { 1 },
+                    },
+                },
+            });
+        }
+    }
+    issues
 }
 
 /// What stdout holds when shipgate could not decide (exit 2): a valid report with one
@@ -161,7 +229,16 @@ fn repository_path(ci_config: Option<&str>) -> Option<String> {
 }
 
 fn fingerprint(check_name: &str, stage: &str) -> String {
-    let text = format!("shipgate\0{check_name}\0{stage}");
+    fingerprint_of(&[check_name, stage])
+}
+
+/// The git blob id of `shipgate`, then each part, each after a NUL byte.
+fn fingerprint_of(parts: &[&str]) -> String {
+    let mut text = String::from("shipgate");
+    for part in parts {
+        text.push('\0');
+        text.push_str(part);
+    }
     git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())
         .expect("hashing bytes in memory cannot fail")
         .to_string()
@@ -210,8 +287,12 @@ mod tests {
             },
             requirements: Vec::new(),
             override_: None,
+            draft: false,
+            checks: Vec::new(),
+            browse: None,
             policy: Some(PolicyInfo {
                 source: source.to_owned(),
+                chain: Vec::new(),
                 changed: None,
                 from: PolicyFrom::Base,
                 reason: String::new(),

@@ -12,7 +12,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::judge::change::short_id as short;
 use crate::judge::stage::Signal;
-use crate::judge::verdict::{Level, Report, Status, Verdict};
+use crate::judge::verdict::{CheckStatus, Level, Report, Status, Verdict};
 use crate::names::name;
 
 const BOLD: Style = Style::new().bold();
@@ -23,6 +23,9 @@ const DIM: Style = Style::new().dimmed();
 
 /// At most this many pieces of evidence are listed per requirement; JSON has them all.
 const EVIDENCE_SHOWN: usize = 3;
+
+/// At most this many findings are listed per check; JSON has them all.
+const FINDINGS_SHOWN: usize = 20;
 
 pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -69,6 +72,9 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
             write!(out, " ({})", clean(&policy.reason))?;
         }
         writeln!(out)?;
+        if let Some(parents) = policy.extends() {
+            writeln!(out, "         extends {}", clean(&parents.join(" -> ")))?;
+        }
         if let Some(changed) = &policy.changed {
             if changed.status == "deleted" {
                 writeln!(
@@ -128,10 +134,10 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
                     writeln!(out)?;
                 }
                 Status::Missing => {
-                    let what = if q.level == Level::Required {
-                        "missing"
-                    } else {
-                        "missing (not blocking)"
+                    let what = match q.level {
+                        Level::Required if drafted(r) => "missing (blocks once ready for review)",
+                        Level::Required => "missing",
+                        Level::Warn => "missing (not blocking)",
                     };
                     writeln!(out, "{what}: {}", clean(&q.description))?;
                     if let Some(hint) = &q.hint {
@@ -147,6 +153,8 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         }
     }
 
+    write_checks(out, r)?;
+
     if !r.notes.is_empty() {
         writeln!(out)?;
         for n in &r.notes {
@@ -155,18 +163,22 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
     }
 
     writeln!(out)?;
-    let missing: Vec<&str> = r
-        .requirements
-        .iter()
-        .filter(|q| q.level == Level::Required && q.status == Status::Missing)
-        .map(|q| q.id.as_str())
-        .collect();
-    let warnings = r
-        .requirements
-        .iter()
-        .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
-        .count();
+    let missing: Vec<&str> = r.missing_required().map(|q| q.id.as_str()).collect();
+    let warnings = r.warnings();
+    let needs = || clean(&needs(r, &missing)).into_owned();
+    // No commits means no files either (three dots): say why it passes.
+    let nothing = r.range.commits == 0 && r.range.files == 0;
     match r.verdict {
+        Verdict::Pass if drafted(r) => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#} (draft): {} would be blocked: it {}; a draft passes until it is marked ready for review",
+            clean(&r.stage_description),
+            needs()
+        )?,
+        Verdict::Pass if nothing && warnings == 0 => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#}: nothing to judge (no commits, no files)"
+        )?,
         Verdict::Pass if warnings > 0 => writeln!(
             out,
             "{GREEN}pass{GREEN:#}: {} may ship ({warnings} warning{})",
@@ -180,9 +192,9 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         )?,
         Verdict::Blocked => writeln!(
             out,
-            "{RED}blocked{RED:#}: {} needs {}",
+            "{RED}blocked{RED:#}: {} {}",
             clean(&r.stage_description),
-            clean(&missing.join(", "))
+            needs()
         )?,
         Verdict::Overridden => {
             let o = r
@@ -191,11 +203,101 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
                 .expect("an overridden report has an override");
             writeln!(
                 out,
-                "{YELLOW}overridden{YELLOW:#}: {} needs {}, but the gate was overridden: {}",
+                "{YELLOW}overridden{YELLOW:#}: {} {}, but the gate was overridden: {}",
                 clean(&r.stage_description),
-                clean(&missing.join(", ")),
+                needs(),
                 clean(&o.reason)
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// A draft that passes only for being a draft (`drafts: warn`): what is missing would
+/// block it.
+pub(crate) fn drafted(r: &Report) -> bool {
+    r.draft
+        && r.verdict == Verdict::Pass
+        && (r.missing_required().next().is_some() || r.blocking_checks().next().is_some())
+}
+
+/// What blocks: "needs template, marketing", "has findings of required checks: leftovers",
+/// or both.
+pub(crate) fn needs(r: &Report, missing: &[&str]) -> String {
+    let checks: Vec<&str> = r.blocking_checks().map(|c| name(&c.id)).collect();
+    match (missing.is_empty(), checks.is_empty()) {
+        (_, true) => format!("needs {}", missing.join(", ")),
+        (true, false) => format!("has findings of required checks: {}", checks.join(", ")),
+        (false, false) => format!(
+            "needs {}, and has findings of required checks: {}",
+            missing.join(", "),
+            checks.join(", ")
+        ),
+    }
+}
+
+/// The checks, one line each (its findings, or what it says), then each finding on a line
+/// of its own: `path:line: message`.
+fn write_checks(out: &mut String, r: &Report) -> std::fmt::Result {
+    if r.checks.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{BOLD}checks{BOLD:#}   the handbook's small rules")?;
+    let width = r
+        .checks
+        .iter()
+        .map(|c| name(&c.id).len())
+        .max()
+        .unwrap_or(0);
+    for c in &r.checks {
+        let (mark, style) = match (c.status, c.level, c.looked) {
+            (CheckStatus::Ok, _, false) => ("--  ", DIM),
+            (CheckStatus::Ok, _, true) => ("ok  ", GREEN),
+            (CheckStatus::Findings, Level::Required, _) => ("FAIL", RED),
+            (CheckStatus::Findings, Level::Warn, _) => ("warn", YELLOW),
+        };
+        write!(out, "  {style}{mark}{style:#}  {:width$}  ", name(&c.id))?;
+        match c.status {
+            CheckStatus::Ok => writeln!(
+                out,
+                "{}",
+                clean(c.note.as_deref().unwrap_or(&c.description))
+            )?,
+            CheckStatus::Findings => {
+                let n = c.findings.len();
+                writeln!(
+                    out,
+                    "{n} finding{}{}: {}",
+                    plural(n),
+                    if c.level == Level::Warn {
+                        " (not blocking)"
+                    } else {
+                        ""
+                    },
+                    clean(&c.description)
+                )?;
+                let pad = " ".repeat(width + 10);
+                for f in c.findings.iter().take(FINDINGS_SHOWN) {
+                    write!(out, "{pad}")?;
+                    match (&f.path, f.line) {
+                        (Some(path), Some(line)) => write!(out, "{}:{line}: ", clean(path))?,
+                        (Some(path), None) => write!(out, "{}: ", clean(path))?,
+                        _ => {}
+                    }
+                    writeln!(out, "{}", clean(&f.message))?;
+                }
+                if n > FINDINGS_SHOWN {
+                    writeln!(
+                        out,
+                        "{pad}{DIM}(+{} more; --format json lists them all){DIM:#}",
+                        n - FINDINGS_SHOWN
+                    )?;
+                }
+                if let Some(note) = &c.note {
+                    writeln!(out, "{pad}{DIM}{}{DIM:#}", clean(note))?;
+                }
+            }
         }
     }
     Ok(())

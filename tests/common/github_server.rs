@@ -440,7 +440,23 @@ pub fn pull_json(number: u64) -> Value {
             "repo": { "id": 10, "full_name": "octo-org/octo-repo", "fork": false }
         },
         "draft": false,
-        "merged": false
+        "merged": false,
+        "requested_reviewers": [],
+        "requested_teams": []
+    })
+}
+
+/// One entry of `GET .../pulls/{n}/reviews`: `state` is `APPROVED`, `CHANGES_REQUESTED`,
+/// `COMMENTED`, `DISMISSED` or `PENDING`.
+pub fn review_json(id: u64, login: &str, state: &str) -> Value {
+    json!({
+        "id": id,
+        "user": { "login": login, "id": 100 + id, "type": "User" },
+        "body": "",
+        "state": state,
+        "commit_id": "1111111111111111111111111111111111111111",
+        "author_association": "MEMBER",
+        "submitted_at": "2024-01-01T00:00:00Z"
     })
 }
 

@@ -11,13 +11,18 @@ use clap::Args;
 use crate::entry::{Checked, Outcome, github, gitlab};
 use crate::error::{Code, Tag as _};
 use crate::gather::NoLinks;
+use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
-use crate::judge::verdict::{Report, Verdict};
+use crate::gather::github::Access;
+use crate::judge::change::short_id;
+use crate::judge::policy;
+use crate::judge::verdict::{PolicyFrom, Report, Verdict};
+use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::pipeline;
 use crate::report::output::{Output, Stream};
 use crate::report::{self, Format};
-use crate::request::{self, CiContext, Flags};
+use crate::request::{self, CiContext, Flags, Request};
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
@@ -73,8 +78,13 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
     }
     let format = format.unwrap_or(Format::Text);
     let here = PathBuf::from(".");
+    // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
+    let github = Some(Access::from_env(env)?);
     if let Some(job) = gitlab::detect(env).code_unless_tagged(Code::BadEnvironment)? {
-        let request = request::build(flags, job.context.clone(), here);
+        let request = Request {
+            github,
+            ..request::build(flags, job.context.clone(), here)
+        };
         let report = gitlab::run(&request, &job)?;
         return Ok(Checked::new(
             Outcome::Judged(Box::new(report)),
@@ -82,8 +92,14 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
             request.repo,
         ));
     }
-    let request = request::build(flags, CiContext::default(), here);
-    let report = pipeline::run(&request, &NoLinks)?;
+    let request = Request {
+        github,
+        ..request::build(flags, CiContext::default(), here)
+    };
+    let mut report = pipeline::run(&request, &NoLinks)?;
+    if let Some(note) = working_tree_policy(&request, &report) {
+        report.notes.push(note);
+    }
     Ok(Checked::new(
         Outcome::Judged(Box::new(report)),
         format,
@@ -172,4 +188,59 @@ fn gitlab_anchor(report: &Report, repo: &Path, ci_config: Option<&str>) -> Strin
         ),
         _ => report::gitlab::anchor(report, ci_config, |_| false, || None),
     }
+}
+
+/// A note when the working tree holds a policy file that is not the one in force: one that
+/// `shipgate init` just wrote, or one being edited. The policy is read at the base commit
+/// (SPEC §7), so without a word a new user sees `policy built-in` and wonders where the
+/// file went. `None` when the file is the one in force, when the change itself brings it
+/// (the report says so already), with `--config`, and when there is no such file or it
+/// cannot be read (`validate` is where a broken working-tree policy is reported).
+fn working_tree_policy(request: &Request, report: &Report) -> Option<String> {
+    if request.config.is_some() {
+        return None;
+    }
+    let info = report.policy.as_ref()?;
+    let repo = Repo::open(&request.repo).ok()?;
+    let top = repo.git2().workdir()?.to_path_buf();
+    let spec = Spec {
+        what: "the policy",
+        cap: disk::POLICY_CAP,
+        links: Symlinks::Refuse,
+        fix: "",
+    };
+    // Two files are an error that `validate` reports; here they are no note.
+    let (path, bytes) = policy::locate(|p| Ok(disk::read(&top.join(p), &spec).ok()), "").ok()??;
+    let at = |commit: &str| {
+        let oid = git2::Oid::from_str(commit).ok()?;
+        repo.read_file(oid, path, MAX_YAML_BYTES).ok()?
+    };
+    let builtin = info.source == "built-in";
+    let place = match info.from {
+        PolicyFrom::Base if builtin => format!(
+            ", since the base commit {} holds no policy file",
+            short_id(&report.range.base)
+        ),
+        PolicyFrom::Base if at(&report.range.base).as_ref() == Some(&bytes) => return None,
+        PolicyFrom::Base => format!(" ({})", info.source),
+        PolicyFrom::DefaultBranch | PolicyFrom::BuiltIn if builtin => String::new(),
+        _ => return None,
+    };
+    if info.changed.is_some() && at(&report.range.head).as_ref() == Some(&bytes) {
+        return None;
+    }
+    let file = top.join(path);
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| file.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or(file);
+    let into = match info.from {
+        PolicyFrom::Base => "the base branch",
+        _ => "the default branch",
+    };
+    Some(format!(
+        "{path} in the working tree is not the policy in force{place}: a policy applies once it \
+         is committed and merged into {into}; `shipgate check --config {}` tries it now",
+        shown.display()
+    ))
 }

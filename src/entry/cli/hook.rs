@@ -38,16 +38,7 @@ pub(crate) enum HookCommand {
 
 /// What git passes to a pre-push hook, plus what the pre-commit framework passes instead.
 #[derive(Debug, Args)]
-#[command(after_help = "\
-Reads one line per pushed ref on stdin: <local-ref> <local-sha> <remote-ref> <remote-sha>.
-Labels do not exist before a push; SHIPGATE_STAGE and SHIPGATE_LABELS (comma-separated)
-stand in for them. SHIPGATE_BASE or `git config shipgate.base REV` sets the base of a new
-branch when the remote's default branch (refs/remotes/<remote>/HEAD) is not the one.
-
-Exit codes:
-  0  every ref passes or is overridden (warnings allowed)
-  1  a ref is blocked: git stops the push
-  2  could not decide (bad input, unknown revision, no base): git stops the push")]
+#[command(after_help = pre_push_help())]
 pub(crate) struct PrePushArgs {
     /// The remote's name, or its URL when the push named none (git's first argument).
     #[arg(required_unless_present = "from_env")]
@@ -62,6 +53,22 @@ pub(crate) struct PrePushArgs {
     /// The repository [default: $GIT_DIR when git sets it, else the current folder].
     #[arg(long, value_name = "DIR")]
     pub(crate) repo: Option<PathBuf>,
+}
+
+/// `pre-push --help`'s closing sections: what the hook reads, and its exit codes, which are
+/// a check's ([`super::EXIT_CODES`]) for the worst of the pushed refs.
+fn pre_push_help() -> String {
+    format!(
+        "\
+Reads one line per pushed ref on stdin: <local-ref> <local-sha> <remote-ref> <remote-sha>.
+Labels do not exist before a push; SHIPGATE_STAGE and SHIPGATE_LABELS (comma-separated)
+stand in for them. SHIPGATE_BASE or `git config shipgate.base REV` sets the base of a new
+branch when the remote's default branch (refs/remotes/<remote>/HEAD) is not the one.
+
+Exit codes, for the worst of the pushed refs (git stops the push on 1 and 2):
+{}",
+        super::EXIT_CODES
+    )
 }
 
 /// Runs `shipgate hook install | uninstall`.

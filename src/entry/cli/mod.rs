@@ -4,7 +4,9 @@
 //! else sees them.
 
 mod check;
+mod generated;
 mod hook;
+mod packages;
 mod policy;
 
 use std::ffi::OsString;
@@ -22,18 +24,29 @@ use check::CheckArgs;
 use hook::{HookCommand, PrePushArgs};
 use policy::PolicyArgs;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  pass, or overridden (warnings allowed)
+/// The exit codes, as every `--help` that lists them shows them. The README's list is the
+/// same text (tests/cli.rs compares them), so the two cannot drift apart.
+pub(crate) const EXIT_CODES: &str = "  0  pass, or overridden (warnings allowed)
   1  blocked: a required piece of evidence is missing
-  2  could not decide: bad arguments, bad policy, unknown revision, missing history";
+  2  could not decide: bad arguments, bad policy, unknown revision, missing history, a file
+     it needed that does not parse, an event it does not handle, an API answer it needed
+     and could not get (each error has a stable code, listed in the README)";
+
+/// `--help`'s closing section for a command whose exit code is a check's.
+fn exit_codes_help() -> String {
+    format!("Exit codes:\n{EXIT_CODES}")
+}
+
+/// The version `--version` prints, with the commit it was built from when the build knew
+/// it (build.rs).
+const VERSION: &str = env!("SHIPGATE_VERSION");
 
 #[derive(Debug, Parser)]
 #[command(
     name = "shipgate",
-    version,
+    version = VERSION,
     about = "Release gate: merge any time, but a full release ships with docs, a template, a feature flag and Marketing told.",
-    after_help = EXIT_CODES,
+    after_help = exit_codes_help(),
     propagate_version = true
 )]
 pub struct Cli {
@@ -54,13 +67,18 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Judge a change (the commits of BASE..HEAD and the diff since their merge-base).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes_help())]
     Check(CheckArgs),
     /// Write the built-in policy, with comments, to .shipgate.yml.
     Init {
         /// Replace an existing .shipgate.yml.
         #[arg(long)]
         force: bool,
+        /// Also write a `packages:` section: one package for each workspace member found in
+        /// the working tree (Cargo's [workspace] members, package.json's workspaces,
+        /// pnpm-workspace.yaml's packages).
+        #[arg(long)]
+        packages: bool,
         /// The repository to write into.
         #[arg(long, value_name = "DIR", default_value = ".")]
         repo: PathBuf,
@@ -82,6 +100,21 @@ pub(crate) enum Command {
     },
     /// Judge every ref of a push, as git's pre-push hook: reads git's stdin.
     PrePush(PrePushArgs),
+    /// Print the completion script for a shell.
+    #[command(after_help = generated::COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a manual page (roff): shipgate's, or one command's.
+    #[command(after_help = generated::MAN_HELP)]
+    Man {
+        /// The command whose page to print (`check`, `hook install`) [default: shipgate's own
+        /// page, which lists the commands].
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 /// Runs a command, writing everything through `out`; `Err` is "could not decide" and
@@ -89,12 +122,18 @@ pub(crate) enum Command {
 pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, out),
-        Command::Init { force, repo } => policy::init(&repo, force, out),
+        Command::Init {
+            force,
+            packages,
+            repo,
+        } => policy::init(&repo, force, packages, out),
         Command::Explain { keys: true, .. } => policy::keys(out),
         Command::Explain { policy, .. } => policy::explain(&policy, out),
         Command::Validate(args) => policy::validate(&args, out),
         Command::Hook { action } => hook::hook(action, out),
         Command::PrePush(args) => hook::pre_push(args, out),
+        Command::Completions { shell } => generated::completions(shell, out),
+        Command::Man { command } => generated::man(&command, out),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::git::{is_object_id, is_zero_id};
 use crate::gather::github::{DEFAULT_API_URL, DEFAULT_SERVER_URL};
+use crate::judge::change::Author;
 use crate::request::{Base, CiContext};
 
 /// The most bytes a string taken from the payload may hold: revisions, ref and branch
@@ -200,9 +201,9 @@ fn read_payload(path: &Path) -> Result<Value> {
 
 /// The payload with its file name, so that a missing field is named with where it was
 /// looked for.
-struct Payload<'a> {
-    path: &'a str,
-    value: &'a Value,
+pub(crate) struct Payload<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) value: &'a Value,
 }
 
 impl Payload<'_> {
@@ -327,13 +328,15 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn from_payload(
+pub(crate) fn from_payload(
     run: &mut GithubRun,
     event: &str,
     payload: &Payload<'_>,
     github_sha: Option<String>,
 ) -> Result<()> {
     let ctx = &mut run.context;
+    // Only a pull request has an author to match; a push or a release has none here.
+    ctx.author = Author::Unknown;
     match event {
         "pull_request" | "pull_request_target" => {
             let number = match payload.get("pull_request.number") {
@@ -347,6 +350,11 @@ fn from_payload(
             ctx.head = Some(payload.sha("pull_request.head.sha")?);
             ctx.labels = Some(payload.labels("pull_request.labels")?);
             ctx.body = payload.opt_str("pull_request.body")?.map(str::to_owned);
+            ctx.draft = payload.bool("pull_request.draft")?;
+            // A deleted account has no user; GitHub shows it as `ghost`, which no bot is.
+            ctx.author = payload
+                .opt_str("pull_request.user.login")?
+                .map_or(Author::Unknown, |login| Author::Login(login.to_owned()));
             // A fork whose repository was deleted has `head.repo: null`: still a fork.
             let head_repo = payload.opt_str("pull_request.head.repo.full_name")?;
             let base_repo = payload.opt_str("pull_request.base.repo.full_name")?;

@@ -13,10 +13,10 @@ use crate::error::{Code, Tag as _};
 use crate::gather::Links;
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
-use crate::gather::github::{Client, ClientConfig, PullLinks};
+use crate::gather::github::{Access, BUDGET, Client, ClientConfig, PullLinks};
 use crate::gather::http::{self, Deadline, is_permission_error};
-use crate::judge::change::short_id;
-use crate::judge::verdict::Report;
+use crate::judge::change::{Author, short_id};
+use crate::judge::verdict::{Browse, Report};
 use crate::pipeline::{self, Trusted};
 use crate::report::{self, Format};
 use crate::request::{self, Base, Body, Flags, Request};
@@ -46,11 +46,14 @@ pub(crate) fn run(
     trust_workspace(run, &request.repo)?;
     checked.repo = request.repo.clone();
 
-    let client = api_client(run, env)?;
+    let access = api_access(run, env)?;
+    let client = api_client(run, &access)?;
+    request.github = Some(access);
     // The payload is the event as it was when the run started (a re-run reuses it), and a
     // queue entry's payload has no labels or body at all: both come from the pull request
     // as it is now, unless the flags give them.
     let number = run.pull.as_ref().map(|p| p.number).or(run.queued);
+    let mut current = None;
     if let Some(number) = number
         && !(explicit_labels && explicit_body)
     {
@@ -59,11 +62,14 @@ pub(crate) fn run(
             Some(client) => match client.pull_request(number) {
                 Ok(pr) => {
                     if !explicit_labels {
-                        request.labels = pr.labels;
+                        request.labels = pr.labels.clone();
                     }
                     if !explicit_body {
-                        request.body = pr.body.map(Body::Text);
+                        request.body = pr.body.clone().map(Body::Text);
                     }
+                    // Marked ready for review (or back to draft) since the event, maybe.
+                    request.draft = pr.draft;
+                    request.author = Author::Login(pr.author.clone());
                     request.notes.push(if queued {
                         format!(
                             "merge_group: labels and body of #{number}, the queued pull request, as the GitHub API has them now"
@@ -71,6 +77,7 @@ pub(crate) fn run(
                     } else {
                         "labels and body as the GitHub API has them now".to_owned()
                     });
+                    current = Some(pr);
                 }
                 Err(e) if is_permission_error(&e) => {
                     checked.warnings.push(if queued {
@@ -94,13 +101,15 @@ pub(crate) fn run(
     let links = PullLinks {
         client: client.as_ref(),
         server_url: &run.server_url,
+        pull: number,
+        current: current.as_ref(),
     };
     // A base the event named is checked against the clone before the pipeline runs: it may
     // be missing for reasons only the event can explain, or be on the API's side.
     let clone = (!explicit_base)
         .then(|| Repo::open(&request.repo))
         .transpose()?;
-    let report = match (&client, &run.pull, &clone) {
+    let mut report = match (&client, &run.pull, &clone) {
         (Some(client), Some(pull), Some(repo)) if !history_present(repo, &request) => {
             judge_from_api(&request, client, pull, &links)?
         }
@@ -111,6 +120,11 @@ pub(crate) fn run(
             pipeline::run(&request, &links)?
         }
     };
+    // The summary and the comment link findings to their lines.
+    report.browse = run.repository.as_ref().map(|repository| Browse {
+        server: run.server_url.clone(),
+        repository: repository.clone(),
+    });
     if run.inputs.comment
         && let Some(warning) = sticky_comment(run, client.as_ref(), &report)
     {
@@ -120,21 +134,31 @@ pub(crate) fn run(
     Ok(checked)
 }
 
-/// A client when there is a token: the action's `token` input, else `GITHUB_TOKEN`.
-/// Without one, everything is decided from git and the payload.
-fn api_client(run: &GithubRun, env: &Env) -> Result<Option<Client>> {
+/// How the run reaches the API: the action's `token` input, else `GITHUB_TOKEN`, and the
+/// run's one budget for waiting on APIs, which every client it builds shares (the
+/// repository's, and those reading a shared policy of another repository).
+fn api_access(run: &GithubRun, env: &Env) -> Result<Access> {
     let token = match &run.inputs.token {
         Some(token) => Some(token.clone()),
         None => env.get("GITHUB_TOKEN")?.map(str::to_owned),
     };
-    let (Some(token), Some(repository)) = (token, &run.repository) else {
+    Ok(Access {
+        api_url: run.api_url.clone(),
+        token,
+        sleep: http::sleeper_from_env(env)?,
+        deadline: Deadline::new(BUDGET),
+    })
+}
+
+/// A client when there is a token. Without one, everything is decided from git and the
+/// payload.
+fn api_client(run: &GithubRun, access: &Access) -> Result<Option<Client>> {
+    let (Some(token), Some(repository)) = (&access.token, &run.repository) else {
         return Ok(None);
     };
-    let mut config = ClientConfig::new(&run.api_url, repository, Some(token));
-    config.sleep = http::sleeper_from_env(env)?;
-    // The run's one budget for waiting on APIs, which every client it builds shares.
-    let deadline = Deadline::new(config.deadline);
-    Ok(Some(Client::sharing(config, deadline)?))
+    let mut config = ClientConfig::new(&run.api_url, repository, Some(token.clone()));
+    config.sleep = access.sleep.clone();
+    Ok(Some(Client::sharing(config, access.deadline.clone())?))
 }
 
 /// Whether the clone holds the base, the head and where they meet.

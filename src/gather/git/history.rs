@@ -29,10 +29,17 @@ mod parse;
 pub(super) struct Fallback;
 
 /// The merge-base (when there is a base) and the commits of `base..head`, newest first,
-/// each with its message (as `git2::Commit::message_bytes` gives it).
+/// each with what the change keeps of it.
 pub(super) struct Range {
     pub(super) merge_base: Option<Oid>,
-    pub(super) commits: Vec<(Oid, Vec<u8>)>,
+    pub(super) commits: Vec<(Oid, Kept)>,
+}
+
+/// What a listed commit keeps: its message (as `git2::Commit::message_bytes` gives it)
+/// and its author's email (as `git2::Commit::author().email_bytes()` does).
+pub(super) struct Kept {
+    pub(super) message: Vec<u8>,
+    pub(super) author_email: Vec<u8>,
 }
 
 /// Walks `base..head` (everything reachable from `head` without a base). `Ok(None)`
@@ -56,7 +63,7 @@ pub(super) fn range(repo: &Repository, base: Option<Oid>, head: Oid) -> Result<R
         .into_iter()
         .map(|n| {
             let node = &mut graph.nodes[n as usize];
-            node.message.take().map(|m| (node.oid, m)).ok_or(Fallback)
+            node.kept.take().map(|k| (node.oid, k)).ok_or(Fallback)
         })
         .collect::<Result<_, _>>()?;
     Ok(Range {
@@ -96,7 +103,7 @@ struct Node {
     flags: u8,
     /// Entries of this node in the merge-base walk's queue.
     queued: u32,
-    message: Option<Vec<u8>>,
+    kept: Option<Kept>,
 }
 
 const PARENT1: u8 = 1 << 0;
@@ -157,7 +164,7 @@ impl<'r> Graph<'r> {
                 listed: 0,
                 flags: 0,
                 queued: 0,
-                message: None,
+                kept: None,
             });
             next
         })
@@ -182,14 +189,17 @@ impl<'r> Graph<'r> {
             return Ok(());
         }
         let keep = self.keep_messages && !self.node(n).uninteresting;
-        let (parents, time, message) = {
+        let (parents, time, kept) = {
             let object = self.odb.read(self.node(n).oid).map_err(|_| Fallback)?;
             if object.kind() != ObjectType::Commit {
                 return Err(Fallback);
             }
             let header = parse_commit(object.data()).ok_or(Fallback)?;
-            let message = keep.then(|| header.message.to_vec());
-            (header.parents, header.time, message)
+            let kept = keep.then(|| Kept {
+                message: header.message.to_vec(),
+                author_email: header.author_email.to_vec(),
+            });
+            (header.parents, header.time, kept)
         };
         let first = self.parents.len() as u32;
         for parent in &parents {
@@ -201,7 +211,7 @@ impl<'r> Graph<'r> {
         node.first = first;
         node.count = u16::try_from(parents.len()).map_err(|_| Fallback)?;
         node.parsed = true;
-        node.message = message;
+        node.kept = kept;
         Ok(())
     }
 }

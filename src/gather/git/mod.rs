@@ -7,8 +7,12 @@
 
 mod diff;
 mod history;
+mod lines;
 mod renames;
 mod walk;
+mod why;
+
+pub(crate) use why::Unresolved;
 
 use std::path::Path;
 
@@ -85,19 +89,13 @@ impl Repo {
         }
         match Repository::discover(dir) {
             Ok(repo) => Ok(Repo { repo }),
-            Err(e) if e.code() == ErrorCode::NotFound => bail!(
-                "`{}` is not in a git repository; run shipgate inside one or pass --repo DIR",
-                dir.display()
-            ),
-            Err(e) if e.code() == ErrorCode::Owner => bail!(
-                "git refuses to open `{}`: it is owned by another user ({}); if you trust it, \
-                 run `git config --global --add safe.directory {}`",
-                dir.display(),
-                e.message(),
-                dir.display()
-            ),
-            Err(e) => Err(anyhow!(e.message().to_owned()))
-                .with_context(|| format!("could not open the repository at `{}`", dir.display())),
+            Err(e) => match why::unopened(dir, &e) {
+                Some(message) => bail!(message),
+                None => bail!(
+                    "`{}` is not in a git repository; run shipgate inside one or pass --repo DIR",
+                    dir.display()
+                ),
+            },
         }
     }
 
@@ -122,46 +120,37 @@ impl Repo {
     }
 
     fn resolve_any(&self, rev: &str, what: &str) -> Result<Oid> {
-        let object = match self.repo.revparse_single(rev) {
-            Ok(o) => o,
-            Err(e) if e.code() == ErrorCode::UnbornBranch || self.is_unborn(rev) => bail!(
+        match self.commit_of(rev) {
+            Ok(oid) => Ok(oid),
+            Err(Unresolved::Unborn) => bail!(
                 "{what} `{rev}` has no commits yet (unborn branch); commit first, or pass --{what} with an existing revision"
             ),
-            Err(e) => {
-                let mut msg = format!("unknown revision `{rev}` for --{what}: {}", e.message());
-                if self.is_shallow() {
-                    msg.push_str(&format!("; {SHALLOW_HINT}"));
-                } else {
-                    let (remote, name) = self.split_remote(rev);
-                    msg.push_str(&format!(
-                        "; check the name, or fetch it first (`git fetch {remote} {name}`)"
-                    ));
-                }
-                bail!(msg)
-            }
-        };
-        let commit = object.peel_to_commit().map_err(|_| {
-            let kind = match object.kind() {
-                Some(git2::ObjectType::Tree) => "a tree",
-                Some(git2::ObjectType::Blob) => "a file (blob)",
-                _ => "an object that is no commit",
-            };
-            anyhow!(
+            Err(Unresolved::NotACommit(kind)) => bail!(
                 "--{what} `{rev}` does not name a commit but {kind}; pass a commit, branch or tag"
-            )
-        })?;
-        Ok(commit.id())
+            ),
+            Err(Unresolved::Nothing { why, fix }) => {
+                bail!("unknown revision `{rev}` for --{what}: {why}; {fix}")
+            }
+        }
     }
 
-    /// `origin/main` is branch `main` of remote `origin`; anything else is fetched from
-    /// `origin` as it is written.
-    fn split_remote<'r>(&self, rev: &'r str) -> (&'r str, &'r str) {
-        if let Some((remote, name)) = rev.split_once('/')
-            && (remote == "origin" || self.repo.find_remote(remote).is_ok())
-        {
-            return (remote, name);
+    /// The commit `rev` names, or why it names none, in shipgate's words rather than
+    /// libgit2's.
+    pub(crate) fn commit_of(&self, rev: &str) -> std::result::Result<Oid, Unresolved> {
+        let object = match self.repo.revparse_single(rev) {
+            Ok(o) => o,
+            Err(e) if e.code() == ErrorCode::UnbornBranch || self.is_unborn(rev) => {
+                return Err(Unresolved::Unborn);
+            }
+            Err(e) => {
+                let shallow = self.is_shallow().then_some(SHALLOW_HINT);
+                return Err(why::unresolved(&self.repo, rev, &e, shallow));
+            }
+        };
+        match object.peel_to_commit() {
+            Ok(commit) => Ok(commit.id()),
+            Err(_) => Err(Unresolved::NotACommit(why::kind(&object))),
         }
-        ("origin", rev)
     }
 
     fn is_unborn(&self, rev: &str) -> bool {
@@ -387,17 +376,24 @@ pub(crate) fn short(oid: Oid) -> String {
 
 impl From<&git2::Commit<'_>> for Commit {
     fn from(commit: &git2::Commit<'_>) -> Commit {
-        Commit::from_git(commit.id(), commit.message_bytes().to_vec())
+        Commit::from_git(
+            commit.id(),
+            commit.message_bytes().to_vec(),
+            commit.author().email_bytes(),
+        )
     }
 }
 
 impl Commit {
     /// Messages are bytes in git; an odd encoding is shown, not refused.
-    fn from_git(id: Oid, message: Vec<u8>) -> Commit {
+    fn from_git(id: Oid, message: Vec<u8>, author_email: &[u8]) -> Commit {
         // Valid UTF-8, the usual case, is taken as it is, without a copy.
         let message = String::from_utf8(message)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        Commit::new(id.to_string(), message)
+        Commit {
+            author_email: Some(String::from_utf8_lossy(author_email).into_owned()),
+            ..Commit::new(id.to_string(), message)
+        }
     }
 }
 

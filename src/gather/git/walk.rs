@@ -23,7 +23,7 @@ impl Repo {
             let commits = range
                 .commits
                 .into_iter()
-                .map(|(oid, message)| Commit::from_git(oid, message))
+                .map(|(oid, kept)| Commit::from_git(oid, kept.message, &kept.author_email))
                 .collect();
             return Ok((range.merge_base, commits));
         }

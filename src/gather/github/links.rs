@@ -3,9 +3,10 @@
 
 use anyhow::Result;
 
-use super::{Client, valid_owner, valid_repo};
+use super::{Client, PullRequest, valid_owner, valid_repo};
 use crate::gather::Links;
 use crate::gather::http::{is_permission_error, with_code};
+use crate::judge::checks::ReviewFacts;
 
 /// The pull request that `text` links to, as `(owner, repo, number)`, when `text` is
 /// exactly `SERVER/OWNER/REPO/pull/NUMBER` (one trailing `/` allowed) on `server_url`
@@ -42,11 +43,16 @@ fn parse_number(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
-/// Follows links to pull requests on this GitHub server, when there is a token.
+/// Follows links to pull requests on this GitHub server, and reads who reviews the run's
+/// pull request, when there is a token.
 pub(crate) struct PullLinks<'c> {
     pub(crate) client: Option<&'c Client>,
     /// `GITHUB_SERVER_URL`: only links to this server are followed.
     pub(crate) server_url: &'c str,
+    /// The number of the pull request the run judges (or the queued one), if any.
+    pub(crate) pull: Option<u64>,
+    /// That pull request as the run has read it already, to save asking again.
+    pub(crate) current: Option<&'c PullRequest>,
 }
 
 impl Links for PullLinks<'_> {
@@ -64,6 +70,22 @@ impl Links for PullLinks<'_> {
             // Coded before the context: a code shows its error's first line only.
             Err(e) => Err(with_code(e).context(format!("could not follow the link {text}"))),
         }
+    }
+
+    fn reviews(&self) -> Result<ReviewFacts> {
+        let Some(number) = self.pull else {
+            return Ok(ReviewFacts::Unknown(
+                "the run is not on a pull request".to_owned(),
+            ));
+        };
+        let Some(client) = self.client else {
+            return Ok(ReviewFacts::Unknown(
+                "no GitHub token; give the action one (the `token` input, or GITHUB_TOKEN) with `pull-requests: read`".to_owned(),
+            ));
+        };
+        client
+            .review_facts(number, self.current)
+            .map_err(|e| with_code(e).context(format!("could not read the reviews of #{number}")))
     }
 }
 

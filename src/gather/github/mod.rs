@@ -12,6 +12,8 @@
 
 mod links;
 mod pull;
+mod reviews;
+mod shared;
 mod wire;
 
 use std::fmt;
@@ -29,6 +31,7 @@ use super::http::{
     self, Answer, ApiError, Deadline, ErrorKind, Service, Sleeper, Transport, describe,
 };
 pub(crate) use links::PullLinks;
+pub(crate) use shared::{Access, BUDGET, SharedPolicies};
 pub use wire::{FileStatus, PullFile};
 use wire::{WireComment, WireCommit, WirePull};
 
@@ -120,7 +123,7 @@ impl ClientConfig {
             api_url: api_url.into(),
             repository: repository.into(),
             token,
-            deadline: Duration::from_secs(60),
+            deadline: BUDGET,
             request_timeout: Duration::from_secs(10),
             sleep: http::real_sleep(),
         }
@@ -152,10 +155,14 @@ pub struct PullRequest {
     pub base_sha: String,
     /// The author's login (`ghost` for a deleted account).
     pub author: String,
+    /// Whether it is a draft.
+    pub draft: bool,
     /// `owner/name` of the head branch's repository; `None` when that fork was deleted.
     pub head_repo: Option<String>,
     /// `owner/name` of the repository the pull request targets.
     pub base_repo: String,
+    /// Logins, and teams as `owner/slug`, asked for a review that have not given one yet.
+    pub requested_reviewers: Vec<String>,
 }
 
 impl PullRequest {
@@ -334,11 +341,22 @@ impl Client {
             author: wire
                 .user
                 .map_or_else(|| "ghost".to_owned(), |user| user.login),
+            draft: wire.draft,
             head_repo: wire.head.repo.map(|repo| repo.full_name),
             base_repo: wire.base.repo.map_or_else(
                 || format!("{}/{}", self.owner, self.name),
                 |repo| repo.full_name,
             ),
+            requested_reviewers: wire
+                .requested_reviewers
+                .into_iter()
+                .map(|user| user.login)
+                .chain(
+                    wire.requested_teams
+                        .into_iter()
+                        .map(|team| format!("{}/{}", self.owner, team.slug)),
+                )
+                .collect(),
         })
     }
 
@@ -393,6 +411,12 @@ impl Client {
         if !valid_sha(sha) {
             bail!("`{sha}` is not a commit id (40 or 64 lowercase hex digits)");
         }
+        self.contents(sha, path, max)
+    }
+
+    /// `GET /repos/{repo}/contents/{path}?ref={reference}`, raw, for a commit id or a
+    /// checked branch or tag name.
+    fn contents(&self, reference: &str, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
         let segments: Vec<&str> = path.split('/').collect();
         if segments
             .iter()
@@ -407,14 +431,14 @@ impl Client {
         url.path_segments_mut()
             .expect("an http(s) URL has path segments")
             .extend(&segments);
-        url.query_pairs_mut().append_pair("ref", sha);
+        url.query_pairs_mut().append_pair("ref", reference);
         let answer = self.http.get(&url, ACCEPT_RAW, max)?;
         if answer.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if answer.too_large {
             bail!(
-                "`{path}` at {sha} is over {max} bytes, more than shipgate reads; \
+                "`{path}` at {reference} is over {max} bytes, more than shipgate reads; \
                  make the file smaller"
             );
         }
@@ -430,7 +454,7 @@ impl Client {
                     .starts_with("application/json")
             });
         if is_json {
-            bail!("`{path}` at {sha} is a folder or a submodule, not a file");
+            bail!("`{path}` at {reference} is a folder or a submodule, not a file");
         }
         Ok(Some(answer.body))
     }

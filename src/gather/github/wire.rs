@@ -35,8 +35,30 @@ pub(super) struct WirePull {
     pub(super) body: Option<String>,
     pub(super) labels: Vec<WireLabel>,
     pub(super) user: Option<WireUser>,
+    /// GitHub Enterprise Server before 2.21 does not send it.
+    #[serde(default)]
+    pub(super) draft: bool,
     pub(super) head: WireRef,
     pub(super) base: WireRef,
+    /// People asked for a review who have not given one yet.
+    #[serde(default)]
+    pub(super) requested_reviewers: Vec<WireUser>,
+    #[serde(default)]
+    pub(super) requested_teams: Vec<WireTeam>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct WireTeam {
+    pub(super) slug: String,
+}
+
+/// One entry of `GET /repos/{repo}/pulls/{n}/reviews`.
+#[derive(Deserialize)]
+pub(super) struct WireReview {
+    /// `null` for a deleted account.
+    pub(super) user: Option<WireUser>,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`.
+    pub(super) state: String,
 }
 
 #[derive(Deserialize)]

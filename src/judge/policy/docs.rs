@@ -4,6 +4,8 @@
 
 macro_rules! key_doc {
     (version) => { "The policy format. The only version is 1." };
+    (extends) => { "What this policy builds on: left out, the built-in policy; `none`, nothing (the file is the whole policy); a path, a policy file of the same repository read at the same commit; `github:<owner>/<repo>/<path>@<ref>`, a shared policy read through the GitHub API (a commit sha as the ref cannot move; a branch can). Mappings merge by key (`stages` by `name`, `requirements` by id), a key set to null is removed (a requirement also from every stage's `require` and `warn`), lists and scalars replace." };
+    (drafts) => { "`warn` (a draft pull request is judged and passes, its report saying what would block) or `judge` (a draft is judged like any change)." };
     (stages) => { "Stages from weakest to strongest. The strongest stage that any signal names wins; a change that no signal names gets the first stage, which takes no signals." };
     (stages.name) => { "The stage's name (kebab-case), as reports, `--stage` and trailer values use it." };
     (stages.description) => { "A few words for people (\"a full release\")." };
@@ -37,11 +39,32 @@ macro_rules! key_doc {
     (overrides.enabled) => { "Whether overrides are honoured at all." };
     (overrides.labels) => { "Labels that override." };
     (overrides.trailers) => { "Trailer keys that override; the value is the reason and must not be empty." };
+    (overrides.authors) => { "Authors whose changes are overridden (`dependabot[bot]`, `*@bots.example.com`): the pull request's author in CI, else every commit's author email, all of which must match. Whole names, ASCII case ignored, `*` the only wildcard." };
+    (checks) => { "The handbook's small rules, as checks whose findings point at a file and a line. A check left out keeps its built-in settings, a field left out its built-in value. A finding on a line that is meant to be there is kept out by a comment on the line: `shipgate:allow <id>`." };
+    (checks.level) => { "`off`, `warn` (findings are reported, never blocking) or `required` (a finding blocks), for every stage; or a mapping from stage names to those, where a stage not named is off." };
+    (checks.exclude) => { "Gitignore-style patterns of files the check does not read." };
+    (checks.size) => { "A pull request doable in one day: more added + deleted lines than `max-lines` is a finding." };
+    (checks.size.max-lines) => { "The most added + deleted lines that a change may have." };
+    (checks.size.exclude) => { "Gitignore-style patterns of files whose lines are not counted (lockfiles); binary files never are." };
+    (checks.issue-link) => { "The issue tagged in a commit: no commit message and no pull-request body that matches a pattern is a finding." };
+    (checks.issue-link.patterns) => { "Regexes; a commit message or the pull-request body that matches one links an issue." };
+    (checks.leftovers) => { "No debug leftovers: an added line that matches a debug pattern of its kind of file is a finding." };
+    (checks.leftovers.languages) => { "Kinds of file by name, each with its `files` and debug `patterns`; merged by name with the built-in ones, and a kind set to `null` is dropped." };
+    (checks.leftovers.languages.files) => { "Gitignore-style patterns of the files of this kind." };
+    (checks.leftovers.languages.patterns) => { "Regexes matched against each added line of those files." };
+    (checks.tests) => { "Tests with the change: source files changed and no test file did is a finding." };
+    (checks.tests.sources) => { "Gitignore-style patterns of source files: adding to or editing one wants a test." };
+    (checks.tests.tests) => { "Gitignore-style patterns of test files; a file they match is a test, also under a source folder." };
+    (checks.flag-refs) => { "New features behind feature flags: an added line that calls a flag by a key the flag registry lacks at head is a finding." };
+    (checks.flag-refs.calls) => { "Regexes of flag calls, each with a named group `key` that holds the flag key." };
+    (checks.review) => { "A review requested, no self-merge: a pull request with no requested reviewer and no review by anyone but its author is a finding. Asked of the GitHub API when there is a token; without one the check says it could not look." };
 }
 
 /// Every key of a policy file with what it means, for `shipgate explain --keys`.
 pub(crate) const KEYS: &[(&str, &str)] = &[
     ("version", key_doc!(version)),
+    ("extends", key_doc!(extends)),
+    ("drafts", key_doc!(drafts)),
     ("stages", key_doc!(stages)),
     ("stages[].name", key_doc!(stages.name)),
     ("stages[].description", key_doc!(stages.description)),
@@ -99,4 +122,42 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("overrides.enabled", key_doc!(overrides.enabled)),
     ("overrides.labels", key_doc!(overrides.labels)),
     ("overrides.trailers", key_doc!(overrides.trailers)),
+    ("overrides.authors", key_doc!(overrides.authors)),
+    ("checks", key_doc!(checks)),
+    ("checks.size", key_doc!(checks.size)),
+    ("checks.size.level", key_doc!(checks.level)),
+    ("checks.size.max-lines", key_doc!(checks.size.max - lines)),
+    ("checks.size.exclude", key_doc!(checks.size.exclude)),
+    ("checks.issue-link", key_doc!(checks.issue - link)),
+    ("checks.issue-link.level", key_doc!(checks.level)),
+    (
+        "checks.issue-link.patterns",
+        key_doc!(checks.issue - link.patterns),
+    ),
+    ("checks.leftovers", key_doc!(checks.leftovers)),
+    ("checks.leftovers.level", key_doc!(checks.level)),
+    ("checks.leftovers.exclude", key_doc!(checks.exclude)),
+    (
+        "checks.leftovers.languages",
+        key_doc!(checks.leftovers.languages),
+    ),
+    (
+        "checks.leftovers.languages.<name>.files",
+        key_doc!(checks.leftovers.languages.files),
+    ),
+    (
+        "checks.leftovers.languages.<name>.patterns",
+        key_doc!(checks.leftovers.languages.patterns),
+    ),
+    ("checks.tests", key_doc!(checks.tests)),
+    ("checks.tests.level", key_doc!(checks.level)),
+    ("checks.tests.sources", key_doc!(checks.tests.sources)),
+    ("checks.tests.tests", key_doc!(checks.tests.tests)),
+    ("checks.tests.exclude", key_doc!(checks.exclude)),
+    ("checks.flag-refs", key_doc!(checks.flag - refs)),
+    ("checks.flag-refs.level", key_doc!(checks.level)),
+    ("checks.flag-refs.calls", key_doc!(checks.flag - refs.calls)),
+    ("checks.flag-refs.exclude", key_doc!(checks.exclude)),
+    ("checks.review", key_doc!(checks.review)),
+    ("checks.review.level", key_doc!(checks.level)),
 ];

@@ -6,9 +6,12 @@
 
 #[macro_use]
 mod docs;
+pub(crate) mod checks;
+pub(crate) mod compose;
 mod parse;
 mod paths;
 mod read;
+mod snippet;
 
 pub(crate) use docs::KEYS;
 
@@ -16,9 +19,10 @@ use regex::Regex;
 
 use crate::judge::trailers::Trailer;
 
+pub(crate) use compose::{Chain, Composed, GithubRef, Parent};
 pub(crate) use paths::PathSet;
 pub(crate) use read::parse_yaml;
-pub(crate) use read::{ConfigError, ConfigErrors, Document};
+pub(crate) use read::{BUILTIN_ORIGIN, ConfigError, ConfigErrors, Document, PolicyErrors};
 
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and
 /// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
@@ -62,6 +66,19 @@ pub(crate) struct Policy {
     pub(crate) requirements: Vec<Requirement>,
     #[doc = key_doc!(overrides)]
     pub(crate) overrides: Overrides,
+    #[doc = key_doc!(drafts)]
+    pub(crate) drafts: Drafts,
+    #[doc = key_doc!(checks)]
+    pub(crate) checks: checks::Checks,
+}
+
+/// What a draft pull request gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Drafts {
+    /// Judged in full, and passed: what would block is reported, not enforced.
+    Warn,
+    /// Judged like any change.
+    Judge,
 }
 
 #[derive(Debug, Clone)]
@@ -193,19 +210,77 @@ pub(crate) struct Overrides {
     pub(crate) labels: Vec<String>,
     #[doc = key_doc!(overrides.trailers)]
     pub(crate) trailers: Vec<String>,
+    #[doc = key_doc!(overrides.authors)]
+    pub(crate) authors: Vec<String>,
+}
+
+impl Overrides {
+    /// The first of `authors` that `who` matches: the whole name, ASCII letters in any
+    /// case (GitHub and GitLab logins are case-insensitive), `*` standing for any run of
+    /// characters and nothing else special, so `dependabot[bot]` matches itself.
+    pub(crate) fn author_pattern(&self, who: &str) -> Option<&str> {
+        self.authors
+            .iter()
+            .find(|pattern| wildcard_match(pattern, who))
+            .map(String::as_str)
+    }
+}
+
+/// Whether `text` is `pattern`, where `*` stands for any run of characters.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let text = text.as_bytes();
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default().as_bytes();
+    let Some(mut rest) = text
+        .get(..first.len())
+        .filter(|head| head.eq_ignore_ascii_case(first))
+        .map(|_| &text[first.len()..])
+    else {
+        return false;
+    };
+    let parts: Vec<&[u8]> = parts.map(str::as_bytes).collect();
+    let Some((last, middle)) = parts.split_last() else {
+        // No `*`: the whole text.
+        return rest.is_empty();
+    };
+    for part in middle {
+        match (0..=rest.len().saturating_sub(part.len()))
+            .find(|&i| rest[i..i + part.len()].eq_ignore_ascii_case(part))
+        {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest[rest.len() - last.len()..].eq_ignore_ascii_case(last)
 }
 
 impl Policy {
     /// The built-in policy (the handbook's rules).
+    #[cfg(test)]
     pub(crate) fn builtin() -> Policy {
-        Policy::from_yaml(BUILTIN_YAML, "built-in policy")
+        Policy::composed_builtin().policy
+    }
+
+    /// The built-in policy with its tree, for `explain`.
+    pub(crate) fn composed_builtin() -> Composed {
+        Chain::new()
+            .finish(true)
             .expect("the built-in policy is valid; a unit test guards this")
     }
 
-    /// Reads and validates a policy. `origin` names the file in messages
-    /// (`.shipgate.yml`, `.shipgate.yml@1a2b3c4`).
-    pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
-        parse::policy(text, origin)
+    /// Reads and validates one policy file that extends the built-in policy, or nothing
+    /// (`extends: none`). `origin` names the file in messages (`.shipgate.yml`,
+    /// `.shipgate.yml@1a2b3c4`). A file that extends another file is a chain, which the
+    /// gatherer reads file by file into a [`Chain`].
+    #[cfg(test)]
+    pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, PolicyErrors> {
+        let mut chain = Chain::new();
+        let builtin = match chain.add(origin.to_owned(), text.to_owned())? {
+            Parent::Builtin => true,
+            Parent::Nothing => false,
+            other => panic!("a chain to read: {other:?}"),
+        };
+        Ok(chain.finish(builtin)?.policy)
     }
 
     /// Whether any requirement needs the flag registry at head.
@@ -257,6 +332,34 @@ mod tests {
         let docs = p.requirement("docs").unwrap();
         assert!(docs.evidence.paths.is_match(b"docs/x.md"));
         assert!(!docs.evidence.paths.is_match(b"CHANGELOG.md"));
+    }
+
+    #[test]
+    fn author_patterns_are_whole_names_with_star_the_only_wildcard() {
+        let o = Overrides {
+            enabled: true,
+            labels: Vec::new(),
+            trailers: Vec::new(),
+            authors: ["dependabot[bot]", "renovate*", "*@bots.example", "a*b*c"]
+                .map(String::from)
+                .to_vec(),
+        };
+        let matched = |who: &str| o.author_pattern(who);
+        assert_eq!(matched("dependabot[bot]"), Some("dependabot[bot]"));
+        assert_eq!(matched("Dependabot[Bot]"), Some("dependabot[bot]"));
+        assert_eq!(matched("dependabotb"), None, "no character class");
+        assert_eq!(matched("dependabot[bot]x"), None, "the whole name");
+        assert_eq!(matched("renovate[bot]"), Some("renovate*"));
+        assert_eq!(matched("renovate"), Some("renovate*"));
+        assert_eq!(matched("deps@bots.example"), Some("*@bots.example"));
+        assert_eq!(matched("deps@bots.example.org"), None);
+        assert_eq!(matched("abc"), Some("a*b*c"));
+        assert_eq!(matched("axxbyyc"), Some("a*b*c"));
+        assert_eq!(matched("abbc"), Some("a*b*c"));
+        assert_eq!(matched("acb"), None);
+        assert_eq!(matched(""), None);
+        assert!(wildcard_match("*", ""));
+        assert!(!wildcard_match("ab*ba", "aba"), "the parts may not overlap");
     }
 
     #[test]

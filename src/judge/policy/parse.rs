@@ -5,44 +5,25 @@
 
 use regex::Regex;
 
-use super::read::{ConfigErrors, Cx, Document, bad_repo_path, closest, is_kebab, join, parse_yaml};
+use super::compose::item_label;
+use super::read::{Cx, bad_repo_path, closest, is_kebab, join};
 use super::{
-    Evidence, FlagRegistry, Overrides, PathSet, Policy, Requirement, Signals, Stage, StageSignals,
-    VersionKind,
+    Drafts, Evidence, FlagRegistry, Overrides, PathSet, Policy, Requirement, Signals, Stage,
+    StageSignals, VersionKind,
 };
 use crate::judge::manifest;
 use crate::judge::yaml::{Node, Pos, Value};
 
-pub(super) fn policy(text: &str, origin: &str) -> Result<Policy, ConfigErrors> {
-    let root = parse_yaml(text, origin).map_err(|e| ConfigErrors {
-        what: Document::Policy,
-        errors: vec![e],
-    })?;
-    let mut cx = Cx::new(origin);
-    let policy = cx.policy(&root);
-    match policy {
-        Some(p) if cx.errors.is_empty() => Ok(p),
-        _ => {
-            if cx.errors.is_empty() {
-                cx.err(root.pos, "", "the policy could not be read");
-            }
-            // In file order, as an editor would walk them.
-            cx.errors.sort_by_key(|e| e.pos.map(|p| (p.line, p.column)));
-            Err(ConfigErrors {
-                what: Document::Policy,
-                errors: cx.errors,
-            })
-        }
-    }
-}
-
 const TOP_KEYS: &[&str] = &[
     "version",
+    "extends",
+    "drafts",
     "stages",
     "signals",
     "flag-registry",
     "requirements",
     "overrides",
+    "checks",
 ];
 const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
 const STAGE_SIGNAL_KEYS: &[&str] = &["labels", "trailer", "tag", "version", "flag-stage"];
@@ -60,78 +41,67 @@ const REQUIREMENT_KEYS: &[&str] = &[
     "flag-trailers",
     "flag-label-prefix",
 ];
-const OVERRIDE_KEYS: &[&str] = &["enabled", "labels", "trailers"];
+const OVERRIDE_KEYS: &[&str] = &["enabled", "labels", "trailers", "authors"];
 
 impl<'o> Cx<'o> {
-    fn policy(&mut self, root: &Node) -> Option<Policy> {
-        if root.value == Value::Null {
-            // An empty file is the built-in policy: every section keeps its default.
-            return Some(Policy::builtin());
-        }
+    /// Validates a policy's tree: the tree merged from every file of its chain
+    /// ([`super::compose`]), in which a section left out means its defaults (`stages`
+    /// excepted: a policy needs them), since a policy that extends the built-in one has
+    /// every section already.
+    pub(super) fn policy(&mut self, root: &Node) -> Option<Policy> {
         let top = self.map(root, "", TOP_KEYS)?;
         if let Some(v) = top.get("version")
             && v.value != Value::Int(1)
         {
             self.err(v.pos, "version", "the only policy version is 1");
         }
-        // A section left out keeps its built-in value; one written out replaces it whole.
-        let builtin = (top.get("stages").is_none()
-            || top.get("requirements").is_none()
-            || top.get("signals").is_none()
-            || top.get("flag-registry").is_none()
-            || top.get("overrides").is_none())
-        .then(Policy::builtin);
-
+        let none = Node {
+            pos: root.pos,
+            value: Value::Map(Vec::new()),
+        };
         let requirements = match top.get("requirements") {
             Some(n) => self.requirements(n),
-            None => builtin.as_ref().map(|b| b.requirements.clone()),
+            None => Some(Vec::new()),
         };
-        // Stages are checked against the ids the file defines, even when a requirement
+        // Stages are checked against the ids the policy defines, even when a requirement
         // has problems of its own, so that one run reports both kinds.
         let ids: Option<Vec<String>> = match top.get("requirements").map(|n| &n.value) {
             Some(Value::Map(entries)) => {
                 Some(entries.iter().map(|(k, _)| k.name.clone()).collect())
             }
             Some(_) => None,
-            None => builtin
-                .as_ref()
-                .map(|b| b.requirements.iter().map(|r| r.id.clone()).collect()),
+            None => Some(Vec::new()),
         };
         let stages = match top.get("stages") {
-            Some(n) => self.stages(n, ids.as_deref()),
-            None => builtin.as_ref().map(|b| b.stages.clone()),
-        };
-        if let (None, Some(stages), Some(ids)) = (top.get("stages"), &stages, &ids) {
-            // Built-in stages against custom requirements: each id they name must exist.
-            let mut missing: Vec<&str> = Vec::new();
-            for id in stages.iter().flat_map(|s| s.require.iter().chain(&s.warn)) {
-                if !ids.contains(id) && !missing.contains(&id.as_str()) {
-                    missing.push(id);
-                }
-            }
-            if !missing.is_empty() {
-                let node = top.get("requirements").unwrap_or(root);
+            Some(n) => self.stages(n, top.key("stages").unwrap_or(n.pos), ids.as_deref()),
+            None => {
                 self.err(
-                    node.pos,
-                    "requirements",
-                    format!(
-                        "the built-in stages need `{}`; define them here or write out `stages`",
-                        missing.join("`, `")
-                    ),
+                    root.pos,
+                    "stages",
+                    "the policy has no stages; list them, or leave out `extends: none` (and \
+                     any `stages: null`) to keep the built-in ones",
                 );
+                None
             }
-        }
-        let signals = match top.get("signals") {
-            Some(n) => self.signals(n),
-            None => builtin.as_ref().map(|b| b.signals.clone()),
         };
-        let flag_registry = match top.get("flag-registry") {
-            Some(n) => self.flag_registry(n),
-            None => builtin.as_ref().map(|b| b.flag_registry.clone()),
-        };
-        let overrides = match top.get("overrides") {
-            Some(n) => self.overrides(n),
-            None => builtin.as_ref().map(|b| b.overrides.clone()),
+        let signals = self.signals(top.get("signals").unwrap_or(&none));
+        let flag_registry = self.flag_registry(top.get("flag-registry").unwrap_or(&none));
+        let overrides = self.overrides(top.get("overrides").unwrap_or(&none));
+        let drafts = match top.get("drafts") {
+            None => Some(Drafts::Warn),
+            Some(n) => match self.string(n, "drafts").as_deref() {
+                None => None,
+                Some("warn") => Some(Drafts::Warn),
+                Some("judge") => Some(Drafts::Judge),
+                Some(other) => {
+                    self.err(
+                        n.pos,
+                        "drafts",
+                        format!("`{other}` is not `warn` or `judge`"),
+                    );
+                    None
+                }
+            },
         };
         if let Some(registry) = &flag_registry {
             // A flag stage the registry cannot hold would make the signal silently dead.
@@ -148,27 +118,46 @@ impl<'o> Cx<'o> {
                 }
             }
         }
+        let checks = match top.get("checks") {
+            Some(n) => self.checks(n, Some(super::checks::builtin()), stages.as_deref()),
+            None => Some(super::checks::builtin().clone()),
+        };
         Some(Policy {
             stages: stages?,
             signals: signals?,
             flag_registry: flag_registry?,
             requirements: requirements?,
             overrides: overrides?,
+            drafts: drafts?,
+            checks: checks?,
         })
     }
 
-    fn stages(&mut self, node: &Node, requirements: Option<&[String]>) -> Option<Vec<Stage>> {
+    fn stages(
+        &mut self,
+        node: &Node,
+        key: Pos,
+        requirements: Option<&[String]>,
+    ) -> Option<Vec<Stage>> {
         let Value::Seq(items) = &node.value else {
             self.expected(node, "stages", "a list of stages");
             return None;
         };
         if items.is_empty() {
-            self.err(node.pos, "stages", "at least one stage is needed");
+            self.err(key, "stages", "at least one stage is needed");
             return None;
         }
         let mut stages: Vec<Stage> = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let path = format!("stages[{i}]");
+            // Named by name, as in every file of a chain, whatever its index there.
+            let name = match &item.value {
+                Value::Map(entries) => entries.iter().find_map(|(k, v)| match &v.value {
+                    Value::Str(name) if k.name == "name" => Some(name.as_str()),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            let path = format!("stages[{}]", item_label(name, i));
             let Some(stage) = self.stage(item, &path, i == 0, requirements) else {
                 continue;
             };
@@ -176,7 +165,7 @@ impl<'o> Cx<'o> {
                 self.err(
                     item.pos,
                     &join(&path, "name"),
-                    format!("stage `{}` is listed twice", stage.name),
+                    format!("`{}` is listed twice; keep one", stage.name),
                 );
             }
             stages.push(stage);
@@ -221,9 +210,11 @@ impl<'o> Cx<'o> {
                 let signals = self.stage_signals(n, &join(path, "signals"));
                 if first && signals.as_ref().is_some_and(|s| !s.is_empty()) {
                     self.err(
-                        n.pos,
+                        fields.key("signals").unwrap_or(n.pos),
                         &join(path, "signals"),
-                        "the first stage is what a change without any signal gets; it takes no signals",
+                        "the first stage is what a change without any signal gets; it takes no \
+                         signals (a stage added to a policy it extends goes right after the \
+                         stage listed before it: list that one first)",
                     );
                 }
                 signals
@@ -233,22 +224,23 @@ impl<'o> Cx<'o> {
         let require =
             self.requirement_refs(fields.get("require"), &join(path, "require"), requirements);
         let warn = self.requirement_refs(fields.get("warn"), &join(path, "warn"), requirements);
-        if let Some(n) = fields.get("warn") {
-            for id in warn.iter().filter(|id| require.contains(id)) {
+        for (i, (pos, id)) in warn.iter().enumerate() {
+            if require.iter().any(|(_, r)| r == id) {
                 self.err(
-                    n.pos,
-                    &join(path, "warn"),
+                    *pos,
+                    &format!("{}[{i}]", join(path, "warn")),
                     format!("`{id}` is both required and warned; list it once"),
                 );
             }
         }
+        let ids = |refs: Vec<(Pos, String)>| refs.into_iter().map(|(_, id)| id).collect();
         let name = name?;
         Some(Stage {
             description: description.unwrap_or_else(|| name.clone()),
             name,
             signals: signals?,
-            require,
-            warn,
+            require: ids(require),
+            warn: ids(warn),
         })
     }
 
@@ -257,7 +249,7 @@ impl<'o> Cx<'o> {
         node: Option<&Node>,
         path: &str,
         requirements: Option<&[String]>,
-    ) -> Vec<String> {
+    ) -> Vec<(Pos, String)> {
         let Some(node) = node else { return Vec::new() };
         let ids = self.strings(node, path);
         let mut seen: Vec<&str> = Vec::new();
@@ -278,7 +270,7 @@ impl<'o> Cx<'o> {
                 self.err(*pos, &key, format!("unknown requirement `{id}`{hint}"));
             }
         }
-        ids.into_iter().map(|(_, id)| id).collect()
+        ids
     }
 
     fn stage_signals(&mut self, node: &Node, path: &str) -> Option<StageSignals> {
@@ -500,6 +492,7 @@ impl<'o> Cx<'o> {
                 Some(n) => self.trailer_keys(Some(n), "overrides.trailers"),
                 None => vec![DEFAULT_OVERRIDE_TRAILER.to_owned()],
             },
+            authors: self.names(fields.get("authors"), "overrides.authors"),
         })
     }
 }
@@ -528,17 +521,20 @@ mod tests {
     fn errors(text: &str) -> Vec<String> {
         match Policy::from_yaml(text, "p.yml") {
             Ok(_) => Vec::new(),
-            Err(e) => e.errors.iter().map(ToString::to_string).collect(),
+            Err(e) => e.errors.errors.iter().map(ToString::to_string).collect(),
         }
     }
 
     #[test]
     fn field_defaults_agree_with_builtin_yaml() {
+        // A policy that extends nothing gets each left-out setting's default.
         let minimal = Policy::from_yaml(
-            "version: 1\nsignals: {}\nflag-registry: {}\noverrides: {}\n",
+            "extends: none\nstages: [{name: merge}]\nsignals: {}\nflag-registry: {}\n",
             "p.yml",
         )
         .unwrap();
+        assert!(minimal.requirements.is_empty());
+        assert_eq!(minimal.drafts, Drafts::Warn);
         let builtin = Policy::builtin();
         assert_eq!(minimal.signals.trailer, builtin.signals.trailer);
         assert_eq!(
@@ -563,7 +559,7 @@ requirements:
     paths: [\"docs/[\"]
     trailers: [\"Dócs\"]
   ship-it:
-    labels: yes-please
+    labels: {yes: please}
 signals:
   tag-pattern: '^v(?P<ver>'
 ";
@@ -571,11 +567,10 @@ signals:
             errors(text),
             [
                 "p.yml:2:1: `stagez`: unknown key; did you mean `stages`?",
-                "p.yml:4:3: `requirements`: the built-in stages need `template`, `feature-flag`, `marketing`; define them here or write out `stages`",
                 "p.yml:5:13: `requirements.docs.paths[0]`: invalid glob: unclosed character class; missing ']'",
                 "p.yml:6:16: `requirements.docs.trailers[0]`: `Dócs` cannot be a git trailer key: use ASCII letters, digits and `-`",
                 "p.yml:7:3: `requirements.ship-it`: names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes or flag evidence",
-                "p.yml:8:13: `requirements.ship-it.labels`: expected a list of strings, found a string",
+                "p.yml:8:13: `requirements.ship-it.labels`: expected a list of strings, found a mapping",
                 "p.yml:10:16: `signals.tag-pattern`: invalid regex: unclosed group",
             ]
         );
@@ -584,6 +579,7 @@ signals:
     #[test]
     fn stage_references_are_checked() {
         let text = "\
+extends: none
 stages:
   - name: merge
     signals: {labels: [x]}
@@ -591,15 +587,19 @@ stages:
     require: [docs, dosc]
     warn: [docs]
   - name: merge
+  - require: [docs]
+requirements:
+  docs: {trailers: [Docs]}
 ";
         assert_eq!(
             errors(text),
             [
-                "p.yml:3:14: `stages[0].signals`: the first stage is what a change without any signal gets; it takes no signals",
-                "p.yml:4:11: `stages[1].name`: `Full` is not a kebab-case name (lowercase letters, digits, `-`)",
-                "p.yml:5:21: `stages[1].require[1]`: unknown requirement `dosc`; did you mean `docs`?",
-                "p.yml:6:11: `stages[1].warn`: `docs` is both required and warned; list it once",
-                "p.yml:7:5: `stages[2].name`: stage `merge` is listed twice",
+                "p.yml:4:5: `stages[merge].signals`: the first stage is what a change without any signal gets; it takes no signals (a stage added to a policy it extends goes right after the stage listed before it: list that one first)",
+                "p.yml:5:11: `stages[Full].name`: `Full` is not a kebab-case name (lowercase letters, digits, `-`)",
+                "p.yml:6:21: `stages[Full].require[1]`: unknown requirement `dosc`; did you mean `docs`?",
+                "p.yml:7:12: `stages[Full].warn[0]`: `docs` is both required and warned; list it once",
+                "p.yml:8:5: `stages[merge].name`: `merge` is listed twice; keep one",
+                "p.yml:9:5: `stages[3]`: missing key `name`",
             ]
         );
     }
@@ -638,7 +638,7 @@ stages:
         assert!(errs[2].contains("`flag-registry.path`"));
         assert_eq!(
             errs[3],
-            "p.yml:8:28: `stages[1].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability"
+            "p.yml:8:28: `stages[full].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability"
         );
     }
 
@@ -694,6 +694,61 @@ stages:
         for key in OVERRIDE_KEYS {
             assert!(documented(format!("overrides.{key}")), "overrides.{key}");
         }
+        for (prefix, keys) in super::super::checks::KEY_GROUPS {
+            for key in keys {
+                assert!(documented(format!("{prefix}{key}")), "{prefix}{key}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_lone_string_is_a_list_of_one_wherever_a_list_goes() {
+        let p = Policy::from_yaml(
+            "requirements:\n  docs: {trailers: Docs2, labels: docs}\nstages:\n  - name: full\n    warn: docs\n    require: template\noverrides: {authors: \"dependabot[bot]\"}\n",
+            "p.yml",
+        )
+        .unwrap();
+        let docs = p.requirements.iter().find(|r| r.id == "docs").unwrap();
+        assert_eq!(docs.evidence.trailers, ["Docs2"]);
+        assert_eq!(docs.evidence.labels, ["docs"]);
+        let full = p.stages.iter().find(|s| s.name == "full").unwrap();
+        assert_eq!(
+            (&full.require[..], &full.warn[..]),
+            (&["template".to_owned()][..], &["docs".to_owned()][..])
+        );
+        assert_eq!(p.overrides.authors, ["dependabot[bot]"]);
+        // Each item is still checked.
+        assert_eq!(
+            errors("requirements:\n  docs: {trailers: \"D ocs\"}\n"),
+            [
+                "p.yml:2:20: `requirements.docs.trailers[0]`: `D ocs` cannot be a git trailer key: use ASCII letters, digits and `-`"
+            ]
+        );
+    }
+
+    #[test]
+    fn drafts_is_warn_or_judge() {
+        assert_eq!(
+            Policy::from_yaml("drafts: judge\n", "p.yml")
+                .unwrap()
+                .drafts,
+            Drafts::Judge
+        );
+        assert_eq!(Policy::builtin().drafts, Drafts::Warn);
+        assert_eq!(
+            errors("drafts: maybe\n"),
+            ["p.yml:1:9: `drafts`: `maybe` is not `warn` or `judge`"]
+        );
+    }
+
+    #[test]
+    fn a_policy_that_extends_nothing_needs_stages() {
+        assert_eq!(
+            errors("extends: none\nrequirements: {}\n"),
+            [
+                "p.yml:1:1: `stages`: the policy has no stages; list them, or leave out `extends: none` (and any `stages: null`) to keep the built-in ones"
+            ]
+        );
     }
 
     #[test]

@@ -93,6 +93,68 @@ impl fmt::Display for ConfigErrors {
     }
 }
 
+/// A policy's problems with the text of every file of its chain, so that each problem is
+/// shown with its line and a caret under the spot ([`super::snippet`]). The first line of
+/// each problem stays `file:line:col: `key`: message`, as [`ConfigError`] writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PolicyErrors {
+    pub(crate) errors: ConfigErrors,
+    /// The policy in force, then every file it extends, as the headline names them
+    /// (`.shipgate.yml@1a2b3c4d5e`, `base.yml@1a2b3c4d5e`, `built-in`).
+    pub(crate) chain: Vec<String>,
+    /// The origin and text of each file, for the snippets.
+    pub(crate) sources: Vec<(String, String)>,
+}
+
+impl fmt::Display for PolicyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.errors.len();
+        let origin = self
+            .chain
+            .first()
+            .or_else(|| self.errors.errors.first().map(|e| &e.origin))
+            .map_or("", String::as_str);
+        write!(
+            f,
+            "{} is not a valid {} ({n} problem{}",
+            visible(origin),
+            self.errors.what.name(),
+            if n == 1 { "" } else { "s" }
+        )?;
+        // A policy that extends only the built-in one, as every policy does unless it says
+        // otherwise, needs no word about it.
+        let rest = self.chain.get(1..).unwrap_or_default();
+        if !(rest.is_empty() || rest == [BUILTIN_ORIGIN]) {
+            write!(f, "; it extends {}", visible(&rest.join(" -> ")))?;
+        }
+        write!(f, ")")?;
+        for e in &self.errors.errors {
+            write!(f, "\n  {e}")?;
+            let text = self
+                .sources
+                .iter()
+                .find(|(origin, _)| *origin == e.origin)
+                .map(|(_, text)| text);
+            if let (Some(text), Some(pos)) = (text, e.pos)
+                && let Some(snippet) = super::snippet::render(text, pos, "    ")
+            {
+                write!(f, "\n{snippet}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `bad-policy`, like [`ConfigErrors`].
+impl From<PolicyErrors> for anyhow::Error {
+    fn from(errors: PolicyErrors) -> anyhow::Error {
+        Code::BadPolicy.tag(anyhow::Error::msg(errors))
+    }
+}
+
+/// How the built-in policy is named as a file of a chain.
+pub(crate) const BUILTIN_ORIGIN: &str = "built-in";
+
 /// Reads a YAML document and reports a syntax problem as a located [`ConfigError`].
 pub(crate) fn parse_yaml(text: &str, origin: &str) -> Result<Node, ConfigError> {
     yaml::parse(text).map_err(|e| ConfigError {
@@ -107,7 +169,9 @@ pub(crate) fn parse_yaml(text: &str, origin: &str) -> Result<Node, ConfigError> 
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 pub(super) struct Cx<'o> {
-    pub(super) origin: &'o str,
+    /// The files the tree was merged from, by [`Pos::file`]: each problem names the file
+    /// its node came from.
+    pub(super) origins: &'o [String],
     pub(super) errors: Vec<ConfigError>,
     /// `flag-stage` values seen in stages, checked against the registry's stages once
     /// both are read.
@@ -126,6 +190,15 @@ impl<'n> Fields<'n> {
             .find(|(k, _)| k.name == name)
             .map(|(_, v)| v)
     }
+
+    /// Where the key `name` is written: a problem with a whole section is shown there,
+    /// not at the section's first line (where a block mapping's value starts).
+    pub(super) fn key(&self, name: &str) -> Option<Pos> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.name == name)
+            .map(|(k, _)| k.pos)
+    }
 }
 
 pub(super) fn join(path: &str, key: &str) -> String {
@@ -137,17 +210,22 @@ pub(super) fn join(path: &str, key: &str) -> String {
 }
 
 impl<'o> Cx<'o> {
-    pub(super) fn new(origin: &'o str) -> Self {
+    pub(super) fn new(origins: &'o [String]) -> Self {
         Self {
-            origin,
+            origins,
             errors: Vec::new(),
             flag_stage_refs: Vec::new(),
         }
     }
 
     pub(super) fn err(&mut self, pos: Pos, key: &str, message: impl Into<String>) {
+        let origin = self
+            .origins
+            .get(usize::from(pos.file))
+            .or(self.origins.first())
+            .map_or("", String::as_str);
         self.errors.push(ConfigError {
-            origin: self.origin.to_owned(),
+            origin: origin.to_owned(),
             pos: Some(pos),
             key: key.to_owned(),
             message: message.into(),
@@ -221,17 +299,28 @@ impl<'o> Cx<'o> {
         }
     }
 
-    /// A list of non-empty strings, each with its position. A lone string is not
-    /// accepted as a list of one: being strict here keeps files uniform.
+    /// A list of non-empty strings, each with its position. A lone string is read as a
+    /// list of one (`trailers: Docs` is `trailers: [Docs]`): it cannot mean anything else,
+    /// and a string that was meant as several (`docs/**, *.md`) is one name or pattern
+    /// that matches less, never more, so nothing passes that the list would block.
     pub(super) fn strings(&mut self, node: &Node, path: &str) -> Vec<(Pos, String)> {
-        let Value::Seq(items) = &node.value else {
-            self.expected(node, path, "a list of strings");
-            return Vec::new();
+        let one;
+        let items = match &node.value {
+            Value::Seq(items) => items.as_slice(),
+            Value::Str(_) => {
+                one = [node.clone()];
+                &one[..]
+            }
+            _ => {
+                self.expected(node, path, "a list of strings");
+                return Vec::new();
+            }
         };
         items
             .iter()
             .enumerate()
             .filter_map(|(i, item)| {
+                // A lone string is item 0 of its list, as every caller names items.
                 let s = self.string(item, &format!("{path}[{i}]"))?;
                 Some((item.pos, s))
             })

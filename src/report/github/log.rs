@@ -8,8 +8,12 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use crate::escape::{lines_visible, visible};
-use crate::judge::verdict::{Level, PolicyChange, Report, RequirementResult, Status, Verdict};
+use crate::judge::verdict::{
+    CheckStatus, Level, PolicyChange, Report, RequirementResult, Status, Verdict,
+};
+use crate::names::name;
 use crate::report::output::{Command, Output, Stream};
+use crate::report::text::drafted;
 
 /// Annotation messages and titles are for reading at a glance; the full text is in the
 /// log lines above them and in the summary.
@@ -72,7 +76,8 @@ pub(super) struct Annotation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Location {
     pub(super) path: String,
-    pub(super) line: u64,
+    /// `None` for an annotation on a whole file.
+    pub(super) line: Option<u64>,
     pub(super) column: Option<u64>,
 }
 
@@ -98,9 +103,11 @@ impl Annotation {
         let mut props = vec![("title", self.title.clone())];
         if let Some(loc) = &self.file {
             props.push(("file", loc.path.clone()));
-            props.push(("line", loc.line.to_string()));
-            if let Some(col) = loc.column {
-                props.push(("col", col.to_string()));
+            if let Some(line) = loc.line {
+                props.push(("line", line.to_string()));
+                if let Some(col) = loc.column {
+                    props.push(("col", col.to_string()));
+                }
             }
         }
         props
@@ -126,6 +133,10 @@ pub(super) fn annotations(r: &Report) -> Vec<Annotation> {
     {
         let id = capped(&q.id);
         let (command, title) = match (q.level, overridden) {
+            (Level::Required, false) if drafted(r) => (
+                "warning",
+                format!("shipgate: {id} missing for {stage} (draft: blocks once ready for review)"),
+            ),
             (Level::Required, false) => ("error", format!("shipgate: {id} missing for {stage}")),
             (Level::Required, true) => (
                 "warning",
@@ -163,7 +174,102 @@ pub(super) fn annotations(r: &Report) -> Vec<Annotation> {
     {
         out.extend(policy_annotations(changed));
     }
+    out.extend(check_annotations(r));
+    within_shown(out)
+}
+
+/// GitHub shows at most this many annotations of each kind (`error`, `warning`) per step,
+/// and drops the others from the run's page.
+pub(super) const SHOWN_PER_KIND: usize = 10;
+
+/// One annotation per finding of a check, at its file and line when it has them: an
+/// `error` for a required check that blocks, a `warning` for one that warns or whose
+/// block was overridden.
+fn check_annotations(r: &Report) -> Vec<Annotation> {
+    let overridden = r.verdict == Verdict::Overridden;
+    let mut out = Vec::new();
+    for c in r
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Findings)
+    {
+        let id = name(&c.id);
+        let (command, title) = match (c.level, overridden) {
+            (Level::Required, false) => ("error", format!("shipgate: {id}")),
+            (Level::Required, true) => ("warning", format!("shipgate: {id} (overridden)")),
+            (Level::Warn, _) => ("warning", format!("shipgate: {id} (not blocking)")),
+        };
+        for f in &c.findings {
+            let file = f
+                .path
+                .as_deref()
+                .filter(|p| f.path_exact && annotatable(p))
+                .map(|path| Location {
+                    path: path.to_owned(),
+                    line: f.line.map(u64::from),
+                    column: None,
+                });
+            // Without a file to show it at, the message says where it is.
+            let place = match (&f.path, f.line, &file) {
+                (Some(path), Some(line), None) => format!("{}:{line}: ", capped(path)),
+                (Some(path), None, None) => format!("{}: ", capped(path)),
+                _ => String::new(),
+            };
+            out.push(Annotation {
+                file,
+                ..Annotation::new(
+                    command,
+                    title.clone(),
+                    format!("{place}{}", capped(&f.message)),
+                )
+            })
+        }
+    }
     out
+}
+
+/// Whether `path` can be an annotation's `file` as it is: the runner drops a leading `=`
+/// from a property value and trims whitespace around it, and a path that `visible`
+/// escapes names another file.
+fn annotatable(path: &str) -> bool {
+    !path.is_empty() && !path.starts_with('=') && path.trim() == path && visible(path) == path
+}
+
+/// At most [`SHOWN_PER_KIND`] annotations of each kind, in order: past that, the last one
+/// of the kind says how many more there are, which the step summary lists.
+fn within_shown(all: Vec<Annotation>) -> Vec<Annotation> {
+    let count = |kind: &str| all.iter().filter(|a| a.command == kind).count();
+    let over: Vec<(&'static str, usize)> = ["error", "warning"]
+        .into_iter()
+        .map(|kind| (kind, count(kind)))
+        .filter(|(_, n)| *n > SHOWN_PER_KIND)
+        .collect();
+    if over.is_empty() {
+        return all;
+    }
+    let mut kept = Vec::with_capacity(all.len());
+    let mut taken = [0usize; 2];
+    for a in all {
+        let Some(i) = over.iter().position(|(kind, _)| *kind == a.command) else {
+            kept.push(a);
+            continue;
+        };
+        taken[i] += 1;
+        if taken[i] < SHOWN_PER_KIND {
+            kept.push(a);
+        } else if taken[i] == SHOWN_PER_KIND {
+            let (kind, n) = over[i];
+            let more = n - (SHOWN_PER_KIND - 1);
+            kept.push(Annotation::new(
+                kind,
+                format!("shipgate: {more} more {kind}s"),
+                format!(
+                    "GitHub shows {SHOWN_PER_KIND} annotations of a kind per step; the step summary and the log above list all {n}"
+                ),
+            ));
+        }
+    }
+    kept
 }
 
 /// A policy file that the change breaks is not applied to this change (the policy comes
@@ -226,7 +332,7 @@ pub(super) fn locate<'e>(path: &str, error: &'e str) -> Option<(Location, &'e st
     Some((
         Location {
             path: path.to_owned(),
-            line,
+            line: Some(line),
             column,
         },
         problem,

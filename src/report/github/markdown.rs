@@ -11,9 +11,11 @@ use crate::escape::visible;
 use crate::judge::change::short_id as short;
 use crate::judge::stage::Signal;
 use crate::judge::verdict::{
-    EvidenceItem, Level, OverrideSource, Report, RequirementResult, Status, Verdict,
+    Browse, CheckResult, CheckStatus, EvidenceItem, Level, OverrideSource, Report,
+    RequirementResult, Status, Verdict,
 };
 use crate::names::name;
+use crate::report::text::drafted;
 
 /// The Markdown step summary: the verdict, the stage and the signals that named it, the
 /// range, a table of the requirements (id, level, status, evidence, what would satisfy
@@ -43,6 +45,8 @@ pub(super) struct Limits {
     list: usize,
     /// Evidence items per requirement.
     evidence: usize,
+    /// Findings listed per check.
+    findings: usize,
 }
 
 impl Limits {
@@ -52,6 +56,7 @@ impl Limits {
             field: 4_096,
             list: 50,
             evidence: 10,
+            findings: 100,
         }
     }
 
@@ -61,6 +66,7 @@ impl Limits {
             field: 1_024,
             list: 20,
             evidence: 5,
+            findings: 20,
         }
     }
 }
@@ -152,11 +158,8 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
     let mut d = Doc::new(head, lim.total);
     let stage = md(&r.stage_description, lim.field);
     let missing: Vec<&RequirementResult> = missing_required(r).collect();
-    let warnings = r
-        .requirements
-        .iter()
-        .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
-        .count();
+    let blocking: Vec<&CheckResult> = r.blocking_checks().collect();
+    let warnings = r.warnings();
 
     let (mark, verdict) = match r.verdict {
         Verdict::Pass => ("✅", "pass"),
@@ -175,17 +178,35 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             if missing.len() > lim.list {
                 ids.push(format!("and {} more", missing.len() - lim.list));
             }
-            ids.join(", ")
+            let checks: Vec<String> = blocking
+                .iter()
+                .map(|c| code(name(&c.id), lim.field))
+                .collect();
+            match (ids.is_empty(), checks.is_empty()) {
+                (_, true) => format!("needs {}", ids.join(", ")),
+                (true, false) => {
+                    format!("has findings of required checks: {}", checks.join(", "))
+                }
+                (false, false) => format!(
+                    "needs {}, and has findings of required checks: {}",
+                    ids.join(", "),
+                    checks.join(", ")
+                ),
+            }
         };
         match r.verdict {
+            Verdict::Pass if drafted(r) => format!(
+                "**pass** (draft): {stage} would be blocked: it {}; a draft passes until it is marked ready for review",
+                ids()
+            ),
             Verdict::Pass if warnings > 0 => format!(
                 "**pass**: {stage} may ship ({warnings} warning{})",
                 plural(warnings)
             ),
             Verdict::Pass => format!("**pass**: {stage} may ship"),
-            Verdict::Blocked => format!("**blocked**: {stage} needs {}", ids()),
+            Verdict::Blocked => format!("**blocked**: {stage} {}", ids()),
             Verdict::Overridden => format!(
-                "**overridden**: {stage} needs {}, but the gate was overridden: {}",
+                "**overridden**: {stage} {}, but the gate was overridden: {}",
                 ids(),
                 r.override_.as_ref().map_or_else(
                     || "no reason recorded".to_owned(),
@@ -249,9 +270,11 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
         d.line(|| "| Requirement | Level | Status | Evidence | To satisfy |".to_owned());
         d.line(|| "| --- | --- | --- | --- | --- |".to_owned());
         for q in &r.requirements {
-            d.line(|| requirement_row(q, r.verdict, lim));
+            d.line(|| requirement_row(q, r, lim));
         }
     }
+
+    write_checks(&mut d, r, lim);
 
     if let Some(o) = &r.override_ {
         d.blank();
@@ -262,6 +285,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
                     format!("trailer in commit {}", code(short(c), lim.field))
                 }
                 (OverrideSource::Trailer, None) => "trailer".to_owned(),
+                (OverrideSource::Author, _) => "author".to_owned(),
             };
             format!("**Override** {} ({from})", md(&o.reason, lim.field))
         });
@@ -273,6 +297,10 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             let mut line = format!("**Policy** {}", code(&policy.source, lim.field));
             if !policy.reason.is_empty() {
                 line.push_str(&format!(" ({})", md(&policy.reason, lim.field)));
+            }
+            if let Some(parents) = policy.extends() {
+                let parents: Vec<String> = parents.iter().map(|p| code(p, lim.field)).collect();
+                line.push_str(&format!(", extending {}", parents.join(" → ")));
             }
             line
         });
@@ -320,12 +348,135 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
     d.finish()
 }
 
-fn requirement_row(q: &RequirementResult, verdict: Verdict, lim: &Limits) -> String {
+/// The checks as a table (id, level, status, what each says), then each check's findings
+/// as a list, each at its file and line, linked to that line when the repository is known.
+fn write_checks(d: &mut Doc, r: &Report, lim: &Limits) {
+    if r.checks.is_empty() {
+        return;
+    }
+    d.blank();
+    d.line(|| "| Check | Level | Status | Note |".to_owned());
+    d.line(|| "| --- | --- | --- | --- |".to_owned());
+    for c in &r.checks {
+        d.line(|| {
+            let n = c.findings.len();
+            let status = match (c.status, c.level, c.looked) {
+                (CheckStatus::Ok, _, false) => "➖ not looked at".to_owned(),
+                (CheckStatus::Ok, _, true) => "✅ ok".to_owned(),
+                (CheckStatus::Findings, Level::Required, _) if r.verdict == Verdict::Overridden => {
+                    format!("⚠️ {n} finding{} (overridden)", plural(n))
+                }
+                (CheckStatus::Findings, Level::Required, _) => {
+                    format!("❌ {n} finding{}", plural(n))
+                }
+                (CheckStatus::Findings, Level::Warn, _) => {
+                    format!("⚠️ {n} finding{} (not blocking)", plural(n))
+                }
+            };
+            let note = c
+                .note
+                .as_deref()
+                .map_or_else(String::new, |n| md(n, lim.field));
+            format!(
+                "| {}<br>{} | {} | {status} | {note} |",
+                code(name(&c.id), lim.field),
+                md(&c.description, lim.field),
+                name(&c.level)
+            )
+        });
+    }
+    let links = r.browse.as_ref().and_then(|b| Links::new(b, &r.range.head));
+    for c in r.checks.iter().filter(|c| !c.findings.is_empty()) {
+        d.blank();
+        d.line(|| format!("{}:", code(name(&c.id), lim.field)));
+        d.blank();
+        d.list(&c.findings, lim.findings, "finding", |f| {
+            let place = match (&f.path, f.line) {
+                (Some(path), Some(line)) => Some(format!("{path}:{line}")),
+                (Some(path), None) => Some(path.clone()),
+                _ => None,
+            };
+            let place = place.map(|p| {
+                let shown = code(&p, lim.field);
+                match (&links, &f.path) {
+                    (Some(links), Some(path)) if f.path_exact => match links.to(path, f.line) {
+                        Some(url) => format!("<a href=\"{url}\">{shown}</a> "),
+                        None => format!("{shown} "),
+                    },
+                    _ => format!("{shown} "),
+                }
+            });
+            format!(
+                "- {}{}",
+                place.unwrap_or_default(),
+                md(&f.message, lim.field)
+            )
+        });
+    }
+}
+
+/// Links to lines of the head commit on the repository's server, built only from what is
+/// known to be inert in an HTML attribute: a server URL of plain characters, a GitHub
+/// repository name, a commit id, and a path whose every other byte is percent-encoded.
+struct Links {
+    /// `<server>/<repository>/blob/<head>/`.
+    base: String,
+}
+
+impl Links {
+    fn new(browse: &Browse, head: &str) -> Option<Links> {
+        let server = browse.server.trim().trim_end_matches('/');
+        let (scheme, host) = server.split_once("://")?;
+        let plain = |s: &str, extra: &[u8]| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b) || extra.contains(&b))
+        };
+        let (owner, repo) = browse.repository.split_once('/')?;
+        let ok = matches!(scheme, "http" | "https")
+            && plain(host, b":/")
+            && plain(owner, b"")
+            && plain(repo, b"")
+            && matches!(head.len(), 40 | 64)
+            && head.bytes().all(|b| b.is_ascii_hexdigit());
+        ok.then(|| Links {
+            base: format!("{scheme}://{host}/{owner}/{repo}/blob/{head}/"),
+        })
+    }
+
+    /// The page of `path` at head, at `line`. Every byte of the path but ASCII letters,
+    /// digits, `/` and `.` is percent-encoded, so that the link is as long whatever other
+    /// punctuation the path holds (the documents are cut by length). `None` for a path
+    /// with an empty, `.` or `..` part, which no git path has and which would lead out of
+    /// the repository (`%2E%2E` too is a step up in a URL).
+    fn to(&self, path: &str, line: Option<u32>) -> Option<String> {
+        if path.split('/').any(|p| matches!(p, "" | "." | "..")) {
+            return None;
+        }
+        let mut url = self.base.clone();
+        for b in path.bytes() {
+            if b.is_ascii_alphanumeric() || b == b'/' || b == b'.' {
+                url.push(char::from(b));
+            } else {
+                let _ = write!(url, "%{b:02X}");
+            }
+        }
+        if let Some(line) = line {
+            let _ = write!(url, "#L{line}");
+        }
+        Some(url)
+    }
+}
+
+fn requirement_row(q: &RequirementResult, r: &Report, lim: &Limits) -> String {
     let level = name(&q.level);
     let status = match (q.status, q.level) {
         (Status::Satisfied, _) => "✅ satisfied",
-        (Status::Missing, Level::Required) if verdict == Verdict::Overridden => {
+        (Status::Missing, Level::Required) if r.verdict == Verdict::Overridden => {
             "⚠️ missing (overridden)"
+        }
+        (Status::Missing, Level::Required) if drafted(r) => {
+            "⚠️ missing (blocks once ready for review)"
         }
         (Status::Missing, Level::Required) => "❌ missing",
         (Status::Missing, Level::Warn) => "⚠️ missing (not blocking)",

@@ -157,8 +157,12 @@ pub(crate) mod tests {
             },
             requirements,
             override_: None,
+            draft: false,
+            checks: Vec::new(),
+            browse: None,
             policy: Some(PolicyInfo {
                 source: "built-in".to_owned(),
+                chain: Vec::new(),
                 changed: None,
                 from: PolicyFrom::Base,
                 reason: String::new(),
@@ -197,6 +201,7 @@ pub(crate) mod tests {
         });
         r.policy = Some(PolicyInfo {
             source: ".shipgate.yml@0123456789".to_owned(),
+            chain: Vec::new(),
             from: PolicyFrom::Base,
             reason: String::new(),
             changed: Some(PolicyChange {
@@ -506,6 +511,7 @@ pass: a beta may ship (2 warnings)
         r.notes = vec!["::warning::not from us".to_owned()];
         r.policy = Some(PolicyInfo {
             source: "built-in".to_owned(),
+            chain: Vec::new(),
             from: PolicyFrom::Base,
             reason: String::new(),
             changed: Some(PolicyChange {
@@ -579,7 +585,9 @@ pass: a beta may ship (2 warnings)
 
     #[test]
     fn policy_problems_are_located_when_they_say_where() {
-        let at = |path: &str, e: &'static str| locate(path, e).map(|(l, p)| (l.line, l.column, p));
+        let at = |path: &str, e: &'static str| {
+            locate(path, e).map(|(l, p)| (l.line.unwrap(), l.column, p))
+        };
         assert_eq!(
             at(".shipgate.yml", ".shipgate.yml@0a1b:4:11: `x`: bad"),
             Some((4, Some(11), "`x`: bad"))
@@ -818,7 +826,8 @@ pass: a beta may ship (2 warnings)
         use super::super::runner::{self, Command, Matching, Names};
         use super::*;
         use crate::judge::verdict::{
-            EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
+            Browse, CheckId, CheckResult, CheckStatus, EvidenceSource, Finding, Override,
+            OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
         };
 
         /// Text from the change: anything, weighted towards what workflow commands,
@@ -979,6 +988,7 @@ pass: a beta may ship (2 warnings)
             prop::option::of((text(), prop::option::of(changed), text()).prop_map(
                 |(source, changed, reason)| PolicyInfo {
                     source,
+                    chain: Vec::new(),
                     changed,
                     from: PolicyFrom::Base,
                     reason,
@@ -998,7 +1008,87 @@ pass: a beta may ship (2 warnings)
             )
         }
 
+        fn finding() -> impl Strategy<Value = Finding> {
+            let path = prop_oneof![
+                Just("src/app.js".to_owned()),
+                Just("=x.js".to_owned()),
+                text(),
+            ];
+            (text(), prop::option::of(path), prop::option::of(1..500u32)).prop_map(
+                |(message, path, line)| Finding {
+                    message,
+                    line: line.filter(|_| path.is_some()),
+                    path_exact: path.as_deref().is_some_and(|p| !p.contains('\\')),
+                    path,
+                    key: String::new(),
+                },
+            )
+        }
+
+        fn check() -> impl Strategy<Value = CheckResult> {
+            (
+                0..CheckId::ALL.len(),
+                any::<bool>(),
+                prop::collection::vec(finding(), 0..4),
+                prop::option::of(text()),
+                any::<bool>(),
+            )
+                .prop_map(|(id, required, findings, note, looked)| {
+                    let id = CheckId::ALL[id];
+                    CheckResult {
+                        id,
+                        description: id.description().to_owned(),
+                        level: if required {
+                            Level::Required
+                        } else {
+                            Level::Warn
+                        },
+                        status: if findings.is_empty() {
+                            CheckStatus::Ok
+                        } else {
+                            CheckStatus::Findings
+                        },
+                        looked: looked || !findings.is_empty(),
+                        findings,
+                        note,
+                    }
+                })
+        }
+
+        /// A server and repository as a run would know them, or text from anywhere: only
+        /// the first makes links.
+        fn browse() -> impl Strategy<Value = Option<Browse>> {
+            prop::option::of(prop_oneof![
+                Just(Browse {
+                    server: "https://github.com".to_owned(),
+                    repository: "acme/hedgehog".to_owned(),
+                }),
+                (text(), text()).prop_map(|(server, repository)| Browse { server, repository }),
+            ])
+        }
+
         pub(crate) fn report() -> impl Strategy<Value = Report> {
+            (
+                report_without_checks(),
+                prop::collection::vec(check(), 0..4),
+                browse(),
+                // A head that is a commit id, for links.
+                any::<bool>(),
+            )
+                .prop_map(|(mut r, checks, browse, real_head)| {
+                    if checks.iter().any(CheckResult::blocks) && r.verdict == Verdict::Pass {
+                        r.verdict = Verdict::Blocked;
+                    }
+                    r.checks = checks;
+                    r.browse = browse;
+                    if real_head {
+                        r.range.head = "fedcba9876543210fedcba9876543210fedcba98".to_owned();
+                    }
+                    r
+                })
+        }
+
+        fn report_without_checks() -> impl Strategy<Value = Report> {
             let override_ =
                 prop::option::of((any::<bool>(), text(), prop::option::of(text())).prop_map(
                     |(label, reason, commit)| Override {
@@ -1052,6 +1142,9 @@ pass: a beta may ship (2 warnings)
                             range,
                             requirements,
                             override_,
+                            draft: false,
+                            checks: Vec::new(),
+                            browse: None,
                             policy,
                             notes,
                         }
@@ -1073,6 +1166,44 @@ pass: a beta may ship (2 warnings)
                     data: a.message,
                 })
                 .collect()
+        }
+
+        /// `doc` without the links the summary writes to lines, each of which must be
+        /// `<a href="https://github.com/acme/hedgehog/blob/<head>/<path>#L<n>">` with the
+        /// path percent-encoded but for ASCII letters, digits, `/` and `.`.
+        fn without_links(doc: &str) -> Result<String, String> {
+            const OPEN: &str = "<a href=\"";
+            let prefix =
+                "https://github.com/acme/hedgehog/blob/fedcba9876543210fedcba9876543210fedcba98/";
+            let mut out = String::new();
+            let mut rest = doc;
+            while let Some(at) = rest.find(OPEN) {
+                out.push_str(&rest[..at]);
+                let tail = &rest[at + OPEN.len()..];
+                let end = tail.find("\">").ok_or("an unclosed link")?;
+                let url = tail[..end].strip_prefix(prefix).ok_or("a link elsewhere")?;
+                let (path, line) = url.split_once("#L").unwrap_or((url, "1"));
+                let plain = path.bytes().enumerate().all(|(i, b)| {
+                    b.is_ascii_alphanumeric()
+                        || b == b'/'
+                        || b == b'.'
+                        || (b == b'%'
+                            && path.as_bytes().get(i + 1..i + 3).is_some_and(|h| {
+                                h.iter()
+                                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+                            }))
+                        || (b.is_ascii_hexdigit() && i > 0 && path.as_bytes()[..i].ends_with(b"%"))
+                });
+                if !plain || line.is_empty() || !line.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("a link to {url}"));
+                }
+                rest = &tail[end + 2..];
+                let close = rest.find("</a>").ok_or("a link not closed")?;
+                out.push_str(&rest[..close]);
+                rest = &rest[close + 4..];
+            }
+            out.push_str(rest);
+            Ok(out)
         }
 
         proptest! {
@@ -1157,7 +1288,9 @@ pass: a beta may ship (2 warnings)
                 prop_assert!(c.len() < COMMENT_LIMIT);
                 let body = c.strip_prefix(COMMENT_MARKER).unwrap();
                 for doc in [s.as_str(), body] {
-                    let bare = doc
+                    let bare = without_links(doc);
+                    prop_assert!(bare.is_ok(), "{:?} in {}", bare, doc);
+                    let bare = bare.unwrap()
                         .replace("<code>", "")
                         .replace("</code>", "")
                         .replace("<span>&#64;</span>", "")
@@ -1169,8 +1302,16 @@ pass: a beta may ship (2 warnings)
                     // Our own `⚠️` holds a variation selector; nothing else may hide.
                     let ours = doc.replace("⚠️", "");
                     prop_assert!(!ours.chars().any(|c| hidden(c) && c != '\n'));
-                    for row in doc.lines().filter(|l| l.starts_with("| <code>")) {
-                        prop_assert_eq!(row.matches('|').count(), 6, "{}", row);
+                    // Requirements have five columns, checks four.
+                    let mut columns = 0;
+                    for line in doc.lines() {
+                        if line.starts_with("| Requirement ") {
+                            columns = 5;
+                        } else if line.starts_with("| Check ") {
+                            columns = 4;
+                        } else if line.starts_with("| <code>") {
+                            prop_assert_eq!(line.matches('|').count(), columns + 1, "{}", line);
+                        }
                     }
                 }
             }

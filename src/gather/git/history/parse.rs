@@ -9,6 +9,8 @@ pub(super) struct Header<'a> {
     /// As `git_commit_message` gives it: after the header's blank line, up to a NUL,
     /// leading newlines dropped.
     pub(super) message: &'a [u8],
+    /// The first `author` line's email, as `git2::Signature::email_bytes` gives it.
+    pub(super) author_email: &'a [u8],
 }
 
 /// Parses a commit as libgit2's `commit_parse` does, both its quick form (the walks')
@@ -29,16 +31,20 @@ pub(super) fn parse_commit(data: &[u8]) -> Option<Header<'_>> {
     if !rest.starts_with(b"author ") {
         return None;
     }
+    // The full parse keeps the first author and passes over the others.
+    let (_, author_email, after) = signature(rest, b"author ")?;
+    rest = after;
     while rest.starts_with(b"author ") {
-        let (_, after) = signature(rest, b"author ")?;
+        let (_, _, after) = signature(rest, b"author ")?;
         rest = after;
     }
-    let (time, after) = signature(rest, b"committer ")?;
+    let (time, _, after) = signature(rest, b"committer ")?;
     let committer_end = data.len() - after.len();
     Some(Header {
         parents,
         time,
         message: message(data, committer_end),
+        author_email,
     })
 }
 
@@ -63,8 +69,8 @@ fn hex_digit(c: u8) -> Option<u8> {
 }
 
 /// `git_signature__parse` with its header and `\n` as the end: whether it succeeds, the
-/// time it reads, and what follows the line.
-fn signature<'a>(buffer: &'a [u8], header: &[u8]) -> Option<(i64, &'a [u8])> {
+/// time and email it reads, and what follows the line.
+fn signature<'a>(buffer: &'a [u8], header: &[u8]) -> Option<(i64, &'a [u8], &'a [u8])> {
     let end = memchr(b'\n', buffer)?;
     let line = &buffer[..end];
     // The header must be followed by something before the end of the line.
@@ -82,7 +88,26 @@ fn signature<'a>(buffer: &'a [u8], header: &[u8]) -> Option<(i64, &'a [u8])> {
         Some(digits) if !digits.is_empty() => strntol64(digits)?,
         _ => 0,
     };
-    Some((time, &buffer[end + 1..]))
+    Some((
+        time,
+        email(&body[email_start + 1..email_end]),
+        &buffer[end + 1..],
+    ))
+}
+
+/// The email between `<` and `>` as libgit2 keeps it (`extract_trimmed`: white space off
+/// both ends) and hands it out (a C string: up to its first NUL).
+fn email(raw: &[u8]) -> &[u8] {
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0c | b'\r' | 0x0b);
+    let start = raw.iter().take_while(|b| is_space(b)).count();
+    let end = raw.len()
+        - raw[start..]
+            .iter()
+            .rev()
+            .take_while(|b| is_space(b))
+            .count();
+    let trimmed = &raw[start..end];
+    &trimmed[..memchr(0, trimmed).unwrap_or(trimmed.len())]
 }
 
 /// `git__strntol64` in base 10: leading white space, a sign, then digits up to the first
@@ -201,6 +226,30 @@ mod tests {
         let bad_email = format!("{TREE}author A a@example.com> 1 +0000\n{COMMITTER}\nm\n");
         for text in [no_author, short_parent, bad_hex, bad_email] {
             assert_eq!(parse(&text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_author_email_is_the_one_libgit2_gives() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = git2::Repository::init_bare(dir.path()).unwrap();
+        let odb = repo.odb().unwrap();
+        for author in [
+            AUTHOR,
+            "author A < \t a@example.com \r> 1 +0000\n",
+            "author A <a@ex\0ample.com> 1 +0000\n",
+            "author A <b> <a@example.com> 1 +0000\n",
+            "author A <> 1 +0000\n",
+            "author A <first@example.com> 1 +0000\nauthor B <second@example.com> 2 +0000\n",
+        ] {
+            let text = format!("{TREE}{author}{COMMITTER}\nm\n");
+            let oid = odb
+                .write(git2::ObjectType::Commit, text.as_bytes())
+                .unwrap();
+            let commit = repo.find_commit(oid).unwrap();
+            let header = parse_commit(text.as_bytes()).unwrap();
+            let signature = commit.author();
+            assert_eq!(header.author_email, signature.email_bytes(), "{author:?}");
         }
     }
 }

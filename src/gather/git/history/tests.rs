@@ -15,7 +15,7 @@ fn the_heap_pops_newest_first_and_breaks_ties_as_libgit2_does() {
         listed: 0,
         flags: 0,
         queued: 0,
-        message: None,
+        kept: None,
     };
     let nodes: Vec<Node> = [5, 7, 5, 9, 5, 7].into_iter().map(node).collect();
     let mut queue = Pqueue::default();
@@ -128,9 +128,11 @@ mod against_libgit2 {
         prop_assert_eq!(ours.merge_base, expected_base.flatten());
         let listed: Vec<Oid> = ours.commits.iter().map(|(oid, _)| *oid).collect();
         prop_assert_eq!(listed, libgit2_walk(repo, base, head));
-        for (oid, message) in &ours.commits {
+        for (oid, kept) in &ours.commits {
             let commit = repo.find_commit(*oid).unwrap();
-            prop_assert_eq!(message.as_slice(), commit.message_bytes());
+            prop_assert_eq!(kept.message.as_slice(), commit.message_bytes());
+            let author = commit.author();
+            prop_assert_eq!(kept.author_email.as_slice(), author.email_bytes());
         }
         Ok(())
     }

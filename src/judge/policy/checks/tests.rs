@@ -1,0 +1,249 @@
+use super::*;
+use crate::judge::policy::Policy;
+
+fn errors(text: &str) -> Vec<String> {
+    match Policy::from_yaml(text, "p.yml") {
+        Ok(_) => Vec::new(),
+        Err(e) => e.errors.errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn checks(text: &str) -> Checks {
+    Policy::from_yaml(text, "p.yml").unwrap().checks
+}
+
+#[test]
+fn the_built_in_checks_warn_on_every_stage() {
+    let p = Policy::builtin();
+    for stage in &p.stages {
+        for id in CheckId::ALL {
+            assert_eq!(p.checks.level(id, &stage.name), CheckLevel::Warn, "{id:?}");
+        }
+    }
+    let c = &p.checks;
+    assert_eq!(c.size.max_lines, 400);
+    assert!(c.size.exclude.is_match(b"Cargo.lock"));
+    assert!(c.size.exclude.is_match(b"web/package-lock.json"));
+    assert!(!c.size.exclude.is_match(b"src/lib.rs"));
+    let names: Vec<&str> = c
+        .leftovers
+        .languages
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "javascript",
+            "python",
+            "ruby",
+            "go",
+            "rust",
+            "php",
+            "kotlin",
+            "swift"
+        ]
+    );
+    assert!(c.tests.sources.is_match(b"src/a.rs"));
+    assert!(c.tests.tests.is_match(b"src/test/App.java"));
+    assert!(c.tests.tests.is_match(b"pkg/x/x_test.go"));
+    assert!(c.tests.tests.is_match(b"web/app.test.ts"));
+    assert_eq!(c.flag_refs.calls.len(), 3);
+}
+
+#[test]
+fn the_built_in_patterns_find_what_the_handbook_names() {
+    let c = &Policy::builtin().checks;
+    let language = |name: &str| {
+        c.leftovers
+            .languages
+            .iter()
+            .find(|l| l.name == name)
+            .unwrap()
+    };
+    for (name, line, hit) in [
+        ("javascript", "  console.log(user);", true),
+        ("javascript", "  debugger;", true),
+        ("javascript", "  logger.log(user);", false),
+        ("javascript", "  const debuggerPanel = 1;", false),
+        ("python", "    breakpoint()", true),
+        ("python", "import pdb; pdb.set_trace()", true),
+        ("python", "    ipdb.set_trace()", true),
+        ("ruby", "    binding.pry", true),
+        ("go", "\truntime.Breakpoint()", true),
+        ("rust", "    let x = dbg!(a + b);", true),
+        ("rust", "    let x = add(a, b);", false),
+        ("php", "var_dump($x);", true),
+        ("php", "$this->add($x);", false),
+        ("kotlin", "    e.printStackTrace()", true),
+        ("swift", "    print(user)", true),
+        ("swift", "    let printer = Printer()", false),
+    ] {
+        assert_eq!(language(name).set.is_match(line), hit, "{name}: {line}");
+    }
+    let links = |text: &str| c.issue_link.patterns.iter().any(|p| p.is_match(text));
+    assert!(links("Closes #289 add posthog logo to website"));
+    assert!(links("feat: logo\n\nfixes: #12"));
+    assert!(links("Resolves posthog/posthog.com#77"));
+    assert!(links("see acme/hedgehog#3"));
+    assert!(links("https://github.com/acme/hedgehog/issues/12"));
+    assert!(links("https://gitlab.example/g/p/-/issues/5"));
+    assert!(!links("the #1 priority"));
+    assert!(!links("Close the door"));
+    let key = |line: &str| {
+        c.flag_refs
+            .calls
+            .iter()
+            .find_map(|re| re.captures(line))
+            .map(|cap| cap["key"].to_owned())
+    };
+    assert_eq!(
+        key("if (posthog.isFeatureEnabled('new-onboarding')) {").as_deref(),
+        Some("new-onboarding")
+    );
+    assert_eq!(
+        key(r#"const v = getFeatureFlag("exp-1")"#).as_deref(),
+        Some("exp-1")
+    );
+    assert_eq!(
+        key("const on = useFeatureFlagEnabled(`beta-x`)").as_deref(),
+        Some("beta-x")
+    );
+    assert_eq!(
+        key("if posthog.feature_enabled('k', 'user'):").as_deref(),
+        Some("k")
+    );
+    assert_eq!(
+        key(r#"<PostHogFeature flag="replay" match={true}>"#).as_deref(),
+        Some("replay")
+    );
+    assert_eq!(
+        key(r#"on, _ := client.IsFeatureEnabled(posthog.FeatureFlagPayload{Key: "go-flag", DistinctId: id})"#).as_deref(),
+        Some("go-flag")
+    );
+    assert_eq!(key("isFeatureEnabled(name)"), None);
+}
+
+#[test]
+fn a_check_written_in_part_keeps_the_rest() {
+    let c = checks(
+        "checks:\n  size:\n    max-lines: 100\n  leftovers:\n    level: {full: required, beta: warn}\n",
+    );
+    assert_eq!(c.size.max_lines, 100);
+    assert_eq!(c.size.level, Levels::All(CheckLevel::Warn));
+    assert!(c.size.exclude.is_match(b"yarn.lock"));
+    assert_eq!(c.leftovers.level.at("full"), CheckLevel::Required);
+    assert_eq!(c.leftovers.level.at("beta"), CheckLevel::Warn);
+    assert_eq!(
+        c.leftovers.level.at("merge"),
+        CheckLevel::Off,
+        "a stage not named is off"
+    );
+    assert_eq!(c.leftovers.languages.len(), 8);
+    assert_eq!(c.review.level, Levels::All(CheckLevel::Warn));
+    let off = checks("checks:\n  review: {level: off}\n");
+    assert_eq!(off.review.level, Levels::All(CheckLevel::Off));
+}
+
+#[test]
+fn languages_merge_by_name() {
+    let c = checks(
+        "checks:\n  leftovers:\n    languages:\n      python:\n        patterns: ['\\bprint\\(']\n      ruby: null\n      elixir:\n        files: ['*.ex', '*.exs']\n        patterns: ['\\bIO\\.inspect\\(']\n",
+    );
+    let names: Vec<&str> = c
+        .leftovers
+        .languages
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "javascript",
+            "python",
+            "go",
+            "rust",
+            "php",
+            "kotlin",
+            "swift",
+            "elixir"
+        ]
+    );
+    let python = &c.leftovers.languages[1];
+    assert!(python.files.is_match(b"a/b.py"), "files kept");
+    assert!(python.set.is_match("print(x)"));
+    assert!(!python.set.is_match("breakpoint()"), "patterns replaced");
+    assert!(c.leftovers.languages[7].set.is_match("IO.inspect(x)"));
+}
+
+#[test]
+fn problems_in_the_checks_are_located() {
+    let text = "\
+checks:
+  size:
+    level: warm
+    max-lines: 0
+    exclude: ['a/[b']
+  leftovers:
+    level: {ful: required}
+    languages:
+      elixir:
+        files: ['*.ex']
+      go:
+        patterns: []
+  flag-refs:
+    calls: ['isOn\\((?P<flag>\\w+)']
+  issue-link:
+    patterns: ['(']
+  reviews: {}
+";
+    assert_eq!(
+        errors(text),
+        [
+            "p.yml:3:12: `checks.size.level`: expected `off`, `warn` or `required`, found `warm`; did you mean `warn`?",
+            "p.yml:4:16: `checks.size.max-lines`: must be a positive whole number",
+            "p.yml:5:15: `checks.size.exclude[0]`: invalid glob: unclosed character class; missing ']'",
+            "p.yml:7:13: `checks.leftovers.level.ful`: `ful` is not a stage; did you mean `full`?",
+            "p.yml:10:9: `checks.leftovers.languages.elixir`: missing key `patterns`",
+            "p.yml:12:19: `checks.leftovers.languages.go.patterns`: must not be empty; set the language to `null` to drop it",
+            "p.yml:14:13: `checks.flag-refs.calls[0]`: the pattern needs a named group `(?P<key>...)`",
+            "p.yml:16:16: `checks.issue-link.patterns[0]`: invalid regex: unclosed group",
+            "p.yml:17:3: `checks.reviews`: unknown key; did you mean `review`?",
+        ]
+    );
+}
+
+#[test]
+fn levels_are_words_or_a_mapping_of_stages() {
+    assert_eq!(
+        errors("checks:\n  size:\n    level: true\n"),
+        [
+            "p.yml:3:12: `checks.size.level`: expected `off`, `warn` or `required`, or a mapping from stage names to them, found a boolean"
+        ]
+    );
+    assert_eq!(
+        errors("checks:\n  size:\n    level: {full: 1}\n"),
+        [
+            "p.yml:3:19: `checks.size.level.full`: expected `off`, `warn` or `required`, found an integer"
+        ]
+    );
+    // Stages the policy defines itself are known.
+    let c = checks(
+        "stages:\n  - name: merge\n  - name: ship\n    signals: {labels: [ship]}\nchecks:\n  tests:\n    level: {ship: required}\n",
+    );
+    assert_eq!(c.tests.level.at("ship"), CheckLevel::Required);
+}
+
+#[test]
+fn a_section_that_is_no_mapping_is_refused() {
+    assert_eq!(
+        errors("checks: [size]\n"),
+        ["p.yml:1:9: `checks`: expected a mapping, found a list"]
+    );
+    assert_eq!(
+        errors("checks:\n  leftovers:\n    languages: [python]\n"),
+        [
+            "p.yml:3:16: `checks.leftovers.languages`: expected a mapping from a language's name to its files and patterns, found a list"
+        ]
+    );
+}
