@@ -6,12 +6,12 @@
 //! an array of its own, and the walk reads every tree of the change once.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context as _, Result};
-use git2::{ObjectType, Odb, Oid};
+use git2::{FileMode, ObjectType, Odb, Oid};
 
-use super::{Kind, Repo, Side, renames};
+use super::{Diffed, Kind, Repo, Side, renames};
 use crate::judge::change::{FileChange, Status};
 
 impl Repo {
@@ -26,13 +26,19 @@ impl Repo {
         let mut raw = Vec::new();
         diff_trees(&odb, old, Some(new), &mut Vec::new(), &mut raw)
             .context("could not diff the change")?;
-        let mut files = self.pair_renames(raw)?;
+        let (mut files, blobs) = self.pair_renames(raw)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        *self.diffed.borrow_mut() = Some(Diffed { from, to, blobs });
         Ok(files)
     }
 
-    /// Turns raw deltas into file changes, pairing deleted and added files into renames.
-    fn pair_renames(&self, raw: Vec<RawDelta>) -> Result<Vec<FileChange>> {
+    /// Turns raw deltas into file changes, pairing deleted and added files into renames;
+    /// with each file's regular blobs before and after, by its path.
+    #[allow(clippy::type_complexity)]
+    fn pair_renames(
+        &self,
+        raw: Vec<RawDelta>,
+    ) -> Result<(Vec<FileChange>, HashMap<Vec<u8>, [Option<Oid>; 2]>)> {
         // Files, symlinks and submodules all go to `detect`, as git passes them all to its
         // rename detection: only regular files are paired by content, the others only
         // with an identical one, but all of them take part in git's tie-breaks.
@@ -68,6 +74,14 @@ impl Repo {
             consumed[del] = true;
         }
         let mut files = Vec::with_capacity(raw.len());
+        let mut blobs = HashMap::with_capacity(raw.len());
+        // What `Repo::lines` would find at the file's path on each side.
+        let regular = |side: Option<Side>| {
+            side.filter(|s| {
+                s.mode == i32::from(FileMode::Blob) || s.mode == i32::from(FileMode::BlobExecutable)
+            })
+            .map(|s| s.oid)
+        };
         for (i, d) in raw.iter().enumerate() {
             if consumed[i] {
                 continue;
@@ -84,6 +98,11 @@ impl Repo {
                 (Some(_), Some(_), None) => (Status::Modified, None),
                 (None, None, None) => continue,
             };
+            let before = match renamed_from[i] {
+                Some(from) => raw[from].old,
+                None => d.old,
+            };
+            blobs.insert(d.path.clone(), [regular(before), regular(d.new)]);
             files.push(FileChange {
                 path: d.path.clone(),
                 old_path,
@@ -91,7 +110,7 @@ impl Repo {
                 same_content,
             });
         }
-        Ok(files)
+        Ok((files, blobs))
     }
 }
 

@@ -14,6 +14,8 @@ mod why;
 
 pub(crate) use why::Unresolved;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -25,6 +27,17 @@ use crate::judge::change::Commit;
 
 pub struct Repo {
     repo: Repository,
+    /// The regular files' blobs on each side of the last [`Repo::diff`], which
+    /// [`Repo::lines`] reads instead of looking every path up again in both trees.
+    diffed: RefCell<Option<Diffed>>,
+}
+
+/// What [`Repo::diff`] found, by the path of each file it returned: the blob before and
+/// after, each when that side is a regular file.
+struct Diffed {
+    from: Option<Oid>,
+    to: Oid,
+    blobs: HashMap<Vec<u8>, [Option<Oid>; 2]>,
 }
 
 /// How much of a pack libgit2 maps at a time, and in all; see [`tune_for_one_run`].
@@ -88,7 +101,10 @@ impl Repo {
             );
         }
         match Repository::discover(dir) {
-            Ok(repo) => Ok(Repo { repo }),
+            Ok(repo) => Ok(Repo {
+                repo,
+                diffed: RefCell::new(None),
+            }),
             Err(e) => match why::unopened(dir, &e) {
                 Some(message) => bail!(message),
                 None => bail!(
