@@ -18,10 +18,8 @@ impl Repo {
     /// The files changed from `from` (the empty tree when `None`) to `to`, with renames
     /// paired as `git diff -M` does.
     pub fn diff(&self, from: Option<Oid>, to: Oid) -> Result<Vec<FileChange>> {
-        let old = from
-            .map(|from| self.repo.find_commit(from).map(|c| c.tree_id()))
-            .transpose()?;
-        let new = self.repo.find_commit(to)?.tree_id();
+        let old = from.map(|from| self.tree_id_of(from)).transpose()?;
+        let new = self.tree_id_of(to)?;
         let odb = self.repo.odb()?;
         let mut raw = Vec::new();
         diff_trees(&odb, old, Some(new), &mut Vec::new(), &mut raw)

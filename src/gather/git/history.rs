@@ -33,6 +33,8 @@ pub(super) struct Fallback;
 pub(super) struct Range {
     pub(super) merge_base: Option<Oid>,
     pub(super) commits: Vec<(Oid, Kept)>,
+    /// The trees of head and of the merge-base, by commit: the diff reads them next.
+    pub(super) trees: Vec<(Oid, Oid)>,
 }
 
 /// What a listed commit keeps: its message (as `git2::Commit::message_bytes` gives it)
@@ -66,9 +68,15 @@ pub(super) fn range(repo: &Repository, base: Option<Oid>, head: Oid) -> Result<R
             node.kept.take().map(|k| (node.oid, k)).ok_or(Fallback)
         })
         .collect::<Result<_, _>>()?;
+    let trees = std::iter::once(head)
+        .chain(merge_base)
+        .map(|n| graph.node(n))
+        .map(|node| (node.oid, node.tree))
+        .collect();
     Ok(Range {
         merge_base: merge_base.map(|n| graph.nodes[n as usize].oid),
         commits,
+        trees,
     })
 }
 
@@ -104,6 +112,7 @@ struct Node {
     /// Entries of this node in the merge-base walk's queue.
     queued: u32,
     kept: Option<Kept>,
+    tree: Oid,
 }
 
 const PARENT1: u8 = 1 << 0;
@@ -165,6 +174,7 @@ impl<'r> Graph<'r> {
                 flags: 0,
                 queued: 0,
                 kept: None,
+                tree: Oid::ZERO_SHA1,
             });
             next
         })
@@ -189,7 +199,7 @@ impl<'r> Graph<'r> {
             return Ok(());
         }
         let keep = self.keep_messages && !self.node(n).uninteresting;
-        let (parents, time, kept) = {
+        let (tree, parents, time, kept) = {
             let object = self.odb.read(self.node(n).oid).map_err(|_| Fallback)?;
             if object.kind() != ObjectType::Commit {
                 return Err(Fallback);
@@ -199,7 +209,7 @@ impl<'r> Graph<'r> {
                 message: header.message.to_vec(),
                 author_email: header.author_email.to_vec(),
             });
-            (header.parents, header.time, kept)
+            (header.tree, header.parents, header.time, kept)
         };
         let first = self.parents.len() as u32;
         for parent in &parents {
@@ -208,6 +218,7 @@ impl<'r> Graph<'r> {
         }
         let node = self.node_mut(n);
         node.time = time;
+        node.tree = tree;
         node.first = first;
         node.count = u16::try_from(parents.len()).map_err(|_| Fallback)?;
         node.parsed = true;

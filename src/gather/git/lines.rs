@@ -35,14 +35,10 @@ impl Repo {
         sink: &mut dyn LineSink,
     ) -> Result<()> {
         let old = from
-            .map(|from| self.repo.find_commit(from).and_then(|c| c.tree()))
+            .map(|from| self.tree_of(from))
             .transpose()
             .context("could not read the merge-base's tree")?;
-        let new = self
-            .repo
-            .find_commit(to)
-            .and_then(|c| c.tree())
-            .context("could not read head's tree")?;
+        let new = self.tree_of(to).context("could not read head's tree")?;
         // git does not hash an object again when it reads it; libgit2 does by default,
         // with SHA-1 collision detection, which is a fifth of the time it takes to read a
         // change's blobs. The lines are read as git reads them. (A process-wide setting:

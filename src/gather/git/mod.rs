@@ -30,6 +30,9 @@ pub struct Repo {
     /// The regular files' blobs on each side of the last [`Repo::diff`], which
     /// [`Repo::lines`] reads instead of looking every path up again in both trees.
     diffed: RefCell<Option<Diffed>>,
+    /// Commits' trees, as the range walk read them: a commit read again only for its
+    /// tree costs as much as its message, which can be megabytes.
+    trees: RefCell<HashMap<Oid, Oid>>,
 }
 
 /// What [`Repo::diff`] found, by the path of each file it returned: the blob before and
@@ -104,6 +107,7 @@ impl Repo {
             Ok(repo) => Ok(Repo {
                 repo,
                 diffed: RefCell::new(None),
+                trees: RefCell::new(HashMap::new()),
             }),
             Err(e) => match why::unopened(dir, &e) {
                 Some(message) => bail!(message),
@@ -241,11 +245,25 @@ impl Repo {
         }
     }
 
+    /// The tree of `commit`, whose object is read once.
+    fn tree_of(&self, commit: Oid) -> std::result::Result<Tree<'_>, git2::Error> {
+        self.repo.find_tree(self.tree_id_of(commit)?)
+    }
+
+    fn tree_id_of(&self, commit: Oid) -> std::result::Result<Oid, git2::Error> {
+        if let Some(&id) = self.trees.borrow().get(&commit) {
+            return Ok(id);
+        }
+        let id = self.repo.find_commit(commit)?.tree_id();
+        self.trees.borrow_mut().insert(commit, id);
+        Ok(id)
+    }
+
     /// The bytes of the file at `path` in `commit`, or `None` if there is no such file.
     /// Files come from the change, so a blob over `max` bytes is refused before it is
     /// loaded (the object database tells its size from the header alone).
     pub(crate) fn read_file(&self, commit: Oid, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
-        let tree = self.repo.find_commit(commit)?.tree()?;
+        let tree = self.tree_of(commit)?;
         let entry = match tree.get_path(Path::new(path)) {
             Ok(e) => e,
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
@@ -282,7 +300,7 @@ impl Repo {
 
     /// Whether `path` names a file (not a folder) at `commit`; false when unreadable.
     pub(crate) fn has_file(&self, commit: Oid, path: &str) -> bool {
-        let Ok(tree) = self.repo.find_commit(commit).and_then(|c| c.tree()) else {
+        let Ok(tree) = self.tree_of(commit) else {
             return false;
         };
         tree.get_path(Path::new(path))
@@ -293,7 +311,7 @@ impl Repo {
     /// git's order of names, else the first such file of the first folder that holds one;
     /// `None` when the tree holds no file at all.
     pub(crate) fn first_file(&self, commit: Oid) -> Option<String> {
-        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).ok()?;
+        let tree = self.tree_of(commit).ok()?;
         self.first_file_in(&tree, "")
     }
 

@@ -20,6 +20,7 @@ impl Repo {
     /// [`Repo::commits`].
     pub(crate) fn range(&self, base: Option<Oid>, head: Oid) -> Result<(Option<Oid>, Vec<Commit>)> {
         if let Ok(range) = history::range(&self.repo, base, head) {
+            self.trees.borrow_mut().extend(range.trees);
             let commits = range
                 .commits
                 .into_iter()

@@ -4,6 +4,7 @@ use git2::Oid;
 
 /// What the walks and the change take from a commit object.
 pub(super) struct Header<'a> {
+    pub(super) tree: Oid,
     pub(super) parents: Vec<Oid>,
     pub(super) time: i64,
     /// As `git_commit_message` gives it: after the header's blank line, up to a NUL,
@@ -19,7 +20,7 @@ pub(super) struct Header<'a> {
 /// `committer` line, other headers, a blank line, the message.
 pub(super) fn parse_commit(data: &[u8]) -> Option<Header<'_>> {
     let mut rest = data.strip_prefix(b"tree ")?;
-    let (_, after) = oid_line(rest)?;
+    let (tree, after) = oid_line(rest)?;
     rest = after;
     let mut parents = Vec::new();
     while let Some(line) = rest.strip_prefix(b"parent ") {
@@ -41,6 +42,7 @@ pub(super) fn parse_commit(data: &[u8]) -> Option<Header<'_>> {
     let (time, _, after) = signature(rest, b"committer ")?;
     let committer_end = data.len() - after.len();
     Some(Header {
+        tree,
         parents,
         time,
         message: message(data, committer_end),

@@ -16,6 +16,7 @@ fn the_heap_pops_newest_first_and_breaks_ties_as_libgit2_does() {
         flags: 0,
         queued: 0,
         kept: None,
+        tree: Oid::ZERO_SHA1,
     };
     let nodes: Vec<Node> = [5, 7, 5, 9, 5, 7].into_iter().map(node).collect();
     let mut queue = Pqueue::default();
@@ -84,10 +85,14 @@ mod against_libgit2 {
     /// Writes the commits as raw objects (so times and parents are exactly as drawn)
     /// and returns their ids.
     fn write(repo: &Repository, specs: &[Spec]) -> Vec<Oid> {
-        let tree = repo.treebuilder(None).unwrap().write().unwrap();
         let odb = repo.odb().unwrap();
         let mut ids: Vec<Oid> = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
+            // A tree of its own for each commit, so that a commit's tree tells which it is.
+            let blob = repo.blob(i.to_string().as_bytes()).unwrap();
+            let mut builder = repo.treebuilder(None).unwrap();
+            builder.insert("f", blob, 0o100_644).unwrap();
+            let tree = builder.write().unwrap();
             let mut text = format!("tree {tree}\n");
             for &p in &spec.parents {
                 text.push_str(&format!("parent {}\n", ids[p]));
@@ -134,6 +139,13 @@ mod against_libgit2 {
             let author = commit.author();
             prop_assert_eq!(kept.author_email.as_slice(), author.email_bytes());
         }
+        for (commit, tree) in &ours.trees {
+            prop_assert_eq!(*tree, repo.find_commit(*commit).unwrap().tree_id());
+        }
+        let mut with_trees = vec![head];
+        with_trees.extend(ours.merge_base);
+        let listed: Vec<Oid> = ours.trees.iter().map(|(commit, _)| *commit).collect();
+        prop_assert_eq!(listed, with_trees);
         Ok(())
     }
 
