@@ -14,6 +14,8 @@
 //! ([`trim_common_tail`]). The unit tests compare the added line numbers with `git diff -U0`
 //! on generated histories full of sliders and on this repository's own history.
 
+use std::path::Path;
+
 use anyhow::{Context as _, Result};
 use git2::{DiffOptions, FileMode, Oid, Patch, Repository, Tree};
 
@@ -262,11 +264,16 @@ fn diff_file(
     let (trimmed_old, trimmed_new) = trim_common_tail(old, new);
     // libgit2 hashes a buffer it diffs to give it an id, which costs as much as reading
     // it; a blob has its id already. So the blobs themselves when nothing was trimmed.
+    // An empty path, not none: libgit2 names a pathless side `file` and looks up the
+    // attributes of that name (the system's and the repository's attribute files, four
+    // look-ups on disk for every file diffed), while an empty path takes the default
+    // driver at once. Binary files were told apart above; no attribute applies.
+    let unnamed = Some(Path::new(""));
     let patch = match sides.blobs {
         Some((old_blob, new_blob)) if trimmed_old.len() == old.len() => {
-            Patch::from_blobs(old_blob, None, new_blob, None, Some(options))?
+            Patch::from_blobs(old_blob, unnamed, new_blob, unnamed, Some(options))?
         }
-        _ => Patch::from_buffers(trimmed_old, None, trimmed_new, None, Some(options))?,
+        _ => Patch::from_buffers(trimmed_old, unnamed, trimmed_new, unnamed, Some(options))?,
     };
     if need == Need::Counts {
         let (_, added, deleted) = patch.line_stats()?;
