@@ -23,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "flag-registry",
     "requirements",
     "overrides",
+    "packages",
 ];
 const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
 const STAGE_SIGNAL_KEYS: &[&str] = &["labels", "trailer", "tag", "version", "flag-stage"];
@@ -117,13 +118,21 @@ impl<'o> Cx<'o> {
                 }
             }
         }
+        let packages = match top.get("packages") {
+            Some(n) => self.packages(n),
+            None => Some(Vec::new()),
+        };
+        let requirements = requirements?;
+        let (packages, root_paths) = self.project_paths(packages?, &requirements)?;
         Some(Policy {
             stages: stages?,
             signals: signals?,
             flag_registry: flag_registry?,
-            requirements: requirements?,
+            requirements,
             overrides: overrides?,
             drafts: drafts?,
+            packages,
+            root_paths,
         })
     }
 
@@ -494,7 +503,8 @@ impl<'o> Cx<'o> {
 // Per-field defaults for the sections that may be written in part. A unit test checks
 // that they agree with builtin.yml.
 const DEFAULT_TAG_PATTERN: &str = r"^v?(?P<version>\d+\.\d+\.\d+.*)$";
-const DEFAULT_MANIFESTS: &[&str] = &["Cargo.toml", "package.json", "pyproject.toml", "VERSION"];
+pub(super) const DEFAULT_MANIFESTS: &[&str] =
+    &["Cargo.toml", "package.json", "pyproject.toml", "VERSION"];
 const DEFAULT_REGISTRY: &str = "feature-flags.yml";
 const DEFAULT_FLAG_STAGES: &[&str] = &["concept", "alpha", "beta", "general-availability"];
 const DEFAULT_OVERRIDE_LABEL: &str = "shipgate:skip";
@@ -687,6 +697,12 @@ stages:
         }
         for key in OVERRIDE_KEYS {
             assert!(documented(format!("overrides.{key}")), "overrides.{key}");
+        }
+        for key in super::super::packages::PACKAGE_KEYS {
+            assert!(
+                documented(format!("packages.<name>.{key}")),
+                "packages.{key}"
+            );
         }
     }
 
