@@ -5,6 +5,7 @@
 
 pub(crate) mod change;
 pub(crate) mod manifest;
+pub(crate) mod packages;
 pub(crate) mod policy;
 pub(crate) mod registry;
 pub(crate) mod requirements;

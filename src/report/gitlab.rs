@@ -191,7 +191,7 @@ fn policy_path(report: &Report) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::verdict::{PolicyFrom, PolicyInfo, RangeInfo};
+    use crate::judge::verdict::{PolicyFrom, PolicyInfo, RangeInfo, RangeKind};
 
     fn with_policy(source: &str) -> Report {
         Report {
@@ -207,6 +207,8 @@ mod tests {
                 merge_base: String::new(),
                 commits: 0,
                 files: 0,
+                kind: RangeKind::Change,
+                previous_release: None,
             },
             requirements: Vec::new(),
             override_: None,
@@ -219,6 +221,7 @@ mod tests {
                 reason: String::new(),
             }),
             notes: Vec::new(),
+            packages: Vec::new(),
         }
     }
 

@@ -73,7 +73,7 @@ pub(crate) mod tests {
     use crate::judge::stage::{Signal, SignalSource};
     use crate::judge::verdict::{
         EvidenceItem, EvidenceSource, Level, Override, OverrideSource, PolicyChange, PolicyFrom,
-        PolicyInfo, RangeInfo, Report, RequirementResult, Status, Verdict,
+        PolicyInfo, RangeInfo, RangeKind, Report, RequirementResult, Status, Verdict,
     };
     use crate::report::output::{Output, escape_data, escape_property};
 
@@ -154,6 +154,8 @@ pub(crate) mod tests {
                 merge_base: BASE.to_owned(),
                 commits: 3,
                 files: 12,
+                kind: RangeKind::Change,
+                previous_release: None,
             },
             requirements,
             override_: None,
@@ -166,6 +168,7 @@ pub(crate) mod tests {
                 reason: String::new(),
             }),
             notes: vec![],
+            packages: Vec::new(),
         }
     }
 
@@ -822,7 +825,7 @@ pass: a beta may ship (2 warnings)
         use super::super::runner::{self, Command, Matching, Names};
         use super::*;
         use crate::judge::verdict::{
-            EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
+            EvidenceSource, Override, OverrideSource, PolicyFrom, PolicyInfo, RangeInfo, RangeKind,
         };
 
         /// Text from the change: anything, weighted towards what workflow commands,
@@ -999,6 +1002,8 @@ pass: a beta may ship (2 warnings)
                     merge_base,
                     commits,
                     files,
+                    kind: RangeKind::Change,
+                    previous_release: None,
                 },
             )
         }
@@ -1060,6 +1065,7 @@ pass: a beta may ship (2 warnings)
                             draft: false,
                             policy,
                             notes,
+                            packages: Vec::new(),
                         }
                     },
                 )
