@@ -37,7 +37,7 @@ use gfm::{Element, Gfm, Mode, Node, Rendered};
 use shipgate::judge::stage::{Signal, SignalSource};
 use shipgate::judge::verdict::{
     EvidenceItem, EvidenceSource, Level, Override, OverrideSource, PolicyChange, PolicyFrom,
-    PolicyInfo, RangeInfo, Report, RequirementResult, Status, Verdict,
+    PolicyInfo, RangeInfo, RangeKind, Report, RequirementResult, Status, Verdict,
 };
 use shipgate::report::github::{COMMENT_MARKER, comment, summary};
 
@@ -186,6 +186,8 @@ fn full_report() -> Report {
             merge_base: COMMIT.to_owned(),
             commits: 2,
             files: 3,
+            kind: RangeKind::Change,
+            previous_release: None,
         },
         requirements: vec![
             RequirementResult {
@@ -233,6 +235,7 @@ fn full_report() -> Report {
             reason: "reason".to_owned(),
         }),
         notes: vec!["note".to_owned()],
+        packages: Vec::new(),
     }
 }
 
@@ -431,6 +434,7 @@ fn every_text_of_a_report_is_visited() {
         "renamed",
         "modified",
         "base",
+        "change",
     ];
     fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
@@ -513,7 +517,7 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     }
     let problem = format!(
         ".shipgate.yml@{short}:2:1: ops@evil.example: unknown key; expected one of: version, \
-         extends, drafts, stages, signals, flag-registry, requirements, overrides"
+         extends, drafts, stages, signals, flag-registry, requirements, overrides, packages"
     );
     assert!(texts(&doc, "li").contains(&problem), "{}", doc.html);
     let evidence = format!(
@@ -876,6 +880,8 @@ fn report(
         merge_base: COMMIT.to_owned(),
         commits: 1,
         files: 2,
+        kind: RangeKind::Change,
+        previous_release: None,
     });
     (
         (0..3usize, text.clone(), text.clone()),
@@ -910,6 +916,7 @@ fn report(
                 draft: false,
                 policy,
                 notes,
+                packages: Vec::new(),
             },
         )
 }

@@ -11,9 +11,7 @@ use regex::Regex;
 use crate::judge::change::{Change, FileChange};
 use crate::judge::policy::{Policy, Which};
 use crate::judge::stage::{Classification, Signal, SignalSource, tag_version};
-use crate::judge::verdict::{
-    PackageReport, RangeInfo, RangeKind, Report, RequirementResult, Verdict,
-};
+use crate::judge::verdict::{PackageReport, RangeInfo, Report, RequirementResult, Verdict};
 
 /// A tag of the repository and the commit it points at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -76,6 +76,7 @@ pub(crate) struct Subject<'a> {
 
 impl Subject<'_> {
     /// The repository as one whole: a policy without packages.
+    #[cfg(test)]
     pub(crate) fn whole() -> Subject<'static> {
         Subject {
             package: None,
@@ -85,6 +86,7 @@ impl Subject<'_> {
     }
 }
 
+#[cfg(test)]
 pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classification, SignalError> {
     classify_for(change, policy, &Subject::whole())
 }

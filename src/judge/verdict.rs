@@ -76,7 +76,7 @@ impl PackageReport {
 }
 
 /// The name of the root package.
-pub const ROOT_PACKAGE: &str = ".";
+pub const ROOT_PACKAGE: &str = crate::judge::policy::ROOT;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
