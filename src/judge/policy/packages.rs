@@ -150,9 +150,10 @@ impl Cx<'_> {
         let tag_pattern = match fields.get("tag-pattern") {
             Some(n) => self.regex(n, &p("tag-pattern"), Some("version")),
             None => Some(
+                // A name holds no regex syntax but `.`.
                 Regex::new(&format!(
                     r"^{}@v?(?P<version>\d+\.\d+\.\d+.*)$",
-                    regex::escape(name)
+                    name.replace('.', r"\.")
                 ))
                 .expect("an escaped name makes a valid pattern"),
             ),
