@@ -274,11 +274,15 @@ fn write_package(out: &mut String, r: &Report, p: &PackageReport) -> std::fmt::R
         Verdict::Blocked => ("blocked", RED),
         Verdict::Overridden => ("overridden", YELLOW),
     };
+    let folder = if p.is_root() {
+        "files outside every package".into()
+    } else {
+        clean(&p.path)
+    };
     writeln!(
         out,
-        "{BOLD}package{BOLD:#}  {} ({}): {style}{verdict}{style:#}",
-        clean(&p.name),
-        clean(&p.path)
+        "{BOLD}package{BOLD:#}  {} ({folder}): {style}{verdict}{style:#}",
+        clean(&p.name)
     )?;
     write_stage(
         out,
@@ -341,7 +345,7 @@ fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
             .collect();
         format!(
             "{} ({}) needs {}",
-            clean(&p.name),
+            package_name(p),
             clean(&p.stage_description),
             clean(&missing.join(", "))
         )
@@ -379,7 +383,7 @@ fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
                     };
                     format!(
                         "{} ({}){warned}",
-                        clean(&p.name),
+                        package_name(p),
                         clean(&p.stage_description)
                     )
                 })
@@ -400,6 +404,15 @@ fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
                 clean(reason)
             )
         }
+    }
+}
+
+/// How a verdict line names a package: by its name, the root package in words.
+fn package_name(p: &PackageReport) -> Cow<'_, str> {
+    if p.is_root() {
+        Cow::Borrowed("the root package")
+    } else {
+        clean(&p.name)
     }
 }
 

@@ -364,10 +364,14 @@ fn package_section(d: &mut Doc, r: &Report, p: &PackageReport, lim: &Limits) {
     d.blank();
     d.line(|| {
         let (mark, verdict) = verdict_words(p.verdict);
-        format!(
-            "### {mark} {} ({}): {verdict}",
-            code(&p.name, lim.field),
+        let folder = if p.is_root() {
+            "files outside every package".to_owned()
+        } else {
             code(&p.path, lim.field)
+        };
+        format!(
+            "### {mark} {} ({folder}): {verdict}",
+            code(&p.name, lim.field)
         )
     });
     d.blank();
@@ -418,7 +422,7 @@ fn headline_of_packages(r: &Report, lim: &Limits) -> String {
         }
         format!(
             "{} ({}) needs {}",
-            code(&p.name, lim.field),
+            package_name(p, lim),
             md(&p.stage_description, lim.field),
             ids.join(", ")
         )
@@ -462,7 +466,7 @@ fn headline_of_packages(r: &Report, lim: &Limits) -> String {
                     };
                     format!(
                         "{} ({}){warned}",
-                        code(&p.name, lim.field),
+                        package_name(p, lim),
                         md(&p.stage_description, lim.field)
                     )
                 })
@@ -481,6 +485,15 @@ fn headline_of_packages(r: &Report, lim: &Limits) -> String {
                 |o| md(&o.reason, lim.field)
             )
         ),
+    }
+}
+
+/// How a headline names a package: by its name, the root package in words.
+fn package_name(p: &PackageReport, lim: &Limits) -> String {
+    if p.is_root() {
+        "the root package".to_owned()
+    } else {
+        code(&p.name, lim.field)
     }
 }
 
