@@ -20,7 +20,7 @@ use crate::gather::{Files, Gathered, History, Links, SharedFiles, Span, utf8};
 use crate::judge::change::{Change, Range, short_id};
 use crate::judge::packages::ReleaseTag;
 use crate::judge::policy::{self, BUILTIN_ORIGIN, Composed, Policy};
-use crate::judge::verdict::{PolicyChange, PolicyFrom, PolicyInfo, RangeKind, Report};
+use crate::judge::verdict::{PolicyChange, PolicyFrom, PolicyInfo, Report};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::names::name;
 use crate::request::{Base, Body, Request};
@@ -32,7 +32,7 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
     let head = repo.resolve(&req.head, "head")?;
     let mut notes = req.notes.clone();
     // A pushed tag's change is a release: everything since the previous release.
-    let mut release = (RangeKind::Change, None);
+    let mut pushed = None;
     // The base, and the name its policy is reported by.
     let base = match &req.base {
         Base::Rev(rev) => Some((repo.resolve(rev, "base")?, None)),
@@ -57,14 +57,20 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
                 Some(ReleaseTag { name, commit }) => {
                     notes.push(format!("tag {tag}: the change is everything since {name}"));
                     let oid = repo.resolve(&commit, "base")?;
-                    release = (RangeKind::Release, Some(name.clone()));
+                    pushed = Some(packages::Pushed {
+                        tag: tag.clone(),
+                        previous: Some(name.clone()),
+                    });
                     Some((oid, Some(format!("the previous release {name}"))))
                 }
                 None => {
                     notes.push(format!(
                         "tag {tag}: no earlier release tag, so the change is the whole history"
                     ));
-                    release = (RangeKind::Release, None);
+                    pushed = Some(packages::Pushed {
+                        tag: tag.clone(),
+                        previous: None,
+                    });
                     None
                 }
             }
@@ -100,7 +106,7 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         links,
         shared: &shared,
     };
-    judge(req, &sources, gathered, (policy, origin), release)
+    judge(req, &sources, gathered, (policy, origin), pushed)
 }
 
 /// Where the judgement reads what the change alone does not hold.
@@ -132,7 +138,7 @@ pub(crate) fn judge_at(
         links,
         shared: &shared,
     };
-    judge(req, &sources, gathered, policy, (RangeKind::Change, None))
+    judge(req, &sources, gathered, policy, None)
 }
 
 /// The history of a clone too shallow to hold the change: a whole release cannot be
@@ -170,7 +176,7 @@ fn judge(
     sources: &Sources<'_>,
     gathered: Gathered,
     (policy, origin): (Policy, PolicyOrigin),
-    kind: (RangeKind, Option<String>),
+    pushed: Option<packages::Pushed>,
 ) -> Result<Report> {
     let body = match &req.body {
         Some(Body::File(path)) => Some(read_body(path)?),
@@ -221,7 +227,7 @@ fn judge(
         merge_base: gathered.merge_base.as_deref(),
         head: &gathered.head,
         base: gathered.base.as_deref(),
-        kind,
+        pushed: pushed.as_ref(),
     };
     let mut report = packages::judge(&mut change, &policy, &facts)?;
     let changed = policy_change(

@@ -33,9 +33,16 @@ pub(super) struct Facts<'a> {
     pub(super) head: &'a str,
     /// The change's base commit, `None` when it is the whole history.
     pub(super) base: Option<&'a str>,
-    /// What the change is: a change, or the release a pushed tag makes (since its previous
-    /// release, named here).
-    pub(super) kind: (RangeKind, Option<String>),
+    /// The tag a push or a release event judges, whose change is a release.
+    pub(super) pushed: Option<&'a Pushed>,
+}
+
+/// A pushed tag: its change is everything since the previous release of its package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Pushed {
+    pub(super) tag: String,
+    /// The previous release's tag; `None` for a first release.
+    pub(super) previous: Option<String>,
 }
 
 /// One package on its way through the judgement.
@@ -88,7 +95,7 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
     let tags: OnceCell<Vec<ReleaseTag>> = OnceCell::new();
     let mut notes = Vec::new();
     let mut units = Vec::new();
-    for (which, touched) in judged(change, policy)? {
+    for (which, touched) in judged(change, policy, facts.pushed)? {
         let projected = policy.projected(which);
         let tag_key = packages::tag_key(policy, which);
         let subject = Subject {
@@ -183,23 +190,36 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
     let (override_, override_notes) = requirements::find_override(change, policy);
     let outcome =
         requirements::conclude(change, policy, blocked, override_.as_ref(), override_notes);
-    let (kind, previous) = facts.kind.clone();
-    Ok(packages::combine(
-        policy,
-        judged,
-        range_of(change, kind, previous),
-        outcome,
-    ))
+    let range = match facts.pushed {
+        Some(p) => range_of(change, RangeKind::Release, p.previous.clone()),
+        None => range_of(change, RangeKind::Change, None),
+    };
+    Ok(packages::combine(policy, judged, range, outcome))
 }
 
 /// The packages judged, each with whether the change touches it: every package the change
 /// touches, and every other that a signal names (a label or trailer with its name, its
 /// release tag); the root package alone when neither finds one (a change with no files).
-fn judged(change: &Change, policy: &Policy) -> Result<Vec<(Which, bool)>> {
+/// A pushed tag's change is the release of the packages the tag is a release of, and them
+/// alone: another package's work in the same range was released, and judged, on its own.
+fn judged(change: &Change, policy: &Policy, pushed: Option<&Pushed>) -> Result<Vec<(Which, bool)>> {
     if policy.packages.is_empty() {
         return Ok(vec![(Which::Root, true)]);
     }
     let touched = packages::touched(policy, &change.files);
+    if let Some(pushed) = pushed {
+        let tagged: Vec<Which> = packages::releases_tagged(policy, &pushed.tag)
+            .into_iter()
+            .map(|(which, _)| which)
+            .collect();
+        let tagged: Vec<(Which, bool)> = packages::every(policy)
+            .filter(|w| tagged.contains(w))
+            .map(|w| (w, touched.contains(&w)))
+            .collect();
+        if !tagged.is_empty() {
+            return Ok(tagged);
+        }
+    }
     // What names a package that the change does not touch is in the change's labels,
     // trailers and tags (its manifests and registry are untouched), read before any
     // package's versions and flags are.
