@@ -145,14 +145,14 @@ impl PathSet {
             .set
             .matches(bytes_as_path(path))
             .into_iter()
-            .filter(|&i| self.patterns[i].anchored)
-            .last();
+            .rev()
+            .find(|&i| self.patterns[i].anchored);
         let relative = scope.relative(path).and_then(|rel| {
             self.set
                 .matches(bytes_as_path(rel))
                 .into_iter()
-                .filter(|&i| !self.patterns[i].anchored)
-                .last()
+                .rev()
+                .find(|&i| !self.patterns[i].anchored)
         });
         anchored
             .max(relative)
