@@ -38,6 +38,7 @@ pub fn policy(text: &str) -> Result<Vec<Judged>, Vec<Problem>> {
     let policy = Policy::from_yaml(text, ORIGIN).map_err(|errors| {
         errors
             .errors
+            .errors
             .iter()
             .map(|e| Problem {
                 pos: e.pos.map(|p| (p.line, p.column)),
