@@ -24,6 +24,7 @@ const TOP_KEYS: &[&str] = &[
     "requirements",
     "overrides",
     "checks",
+    "packages",
 ];
 const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
 const STAGE_SIGNAL_KEYS: &[&str] = &["labels", "trailer", "tag", "version", "flag-stage"];
@@ -111,7 +112,9 @@ impl<'o> Cx<'o> {
                         pos,
                         &key,
                         format!(
-                            "`{value}` is not a stage of the flag registry; it has: {}",
+                            "`{value}` is not a stage of the flag registry; it has: {}; add it to \
+                             `flag-registry.stages`, or name one of those here (a stage that the \
+                             built-in policy brings is changed under `stages` by its name)",
                             registry.stages.join(", ")
                         ),
                     );
@@ -122,14 +125,22 @@ impl<'o> Cx<'o> {
             Some(n) => self.checks(n, Some(super::checks::builtin()), stages.as_deref()),
             None => Some(super::checks::builtin().clone()),
         };
+        let packages = match top.get("packages") {
+            Some(n) => self.packages(n),
+            None => Some(Vec::new()),
+        };
+        let requirements = requirements?;
+        let (packages, root_paths) = self.project_paths(packages?, &requirements)?;
         Some(Policy {
             stages: stages?,
             signals: signals?,
             flag_registry: flag_registry?,
-            requirements: requirements?,
+            requirements,
             overrides: overrides?,
             drafts: drafts?,
             checks: checks?,
+            packages,
+            root_paths,
         })
     }
 
@@ -500,7 +511,8 @@ impl<'o> Cx<'o> {
 // Per-field defaults for the sections that may be written in part. A unit test checks
 // that they agree with builtin.yml.
 const DEFAULT_TAG_PATTERN: &str = r"^v?(?P<version>\d+\.\d+\.\d+.*)$";
-const DEFAULT_MANIFESTS: &[&str] = &["Cargo.toml", "package.json", "pyproject.toml", "VERSION"];
+pub(super) const DEFAULT_MANIFESTS: &[&str] =
+    &["Cargo.toml", "package.json", "pyproject.toml", "VERSION"];
 const DEFAULT_REGISTRY: &str = "feature-flags.yml";
 const DEFAULT_FLAG_STAGES: &[&str] = &["concept", "alpha", "beta", "general-availability"];
 const DEFAULT_OVERRIDE_LABEL: &str = "shipgate:skip";
@@ -638,7 +650,7 @@ requirements:
         assert!(errs[2].contains("`flag-registry.path`"));
         assert_eq!(
             errs[3],
-            "p.yml:8:28: `stages[full].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability"
+            "p.yml:8:28: `stages[full].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability; add it to `flag-registry.stages`, or name one of those here (a stage that the built-in policy brings is changed under `stages` by its name)"
         );
     }
 
@@ -698,6 +710,12 @@ stages:
             for key in keys {
                 assert!(documented(format!("{prefix}{key}")), "{prefix}{key}");
             }
+        }
+        for key in super::super::packages::PACKAGE_KEYS {
+            assert!(
+                documented(format!("packages.<name>.{key}")),
+                "packages.{key}"
+            );
         }
     }
 
