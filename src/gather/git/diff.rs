@@ -328,14 +328,13 @@ fn parse_mode(data: &[u8]) -> Option<(u32, &[u8])> {
 
 /// `normalize_filemode` in tree.c, which `git_tree_entry_filemode` applies.
 fn normalize_filemode(mode: u32) -> i32 {
-    let normal = match mode & 0o170_000 {
+    match mode & 0o170_000 {
         0o040_000 => 0o040_000,
         _ if mode & 0o100 != 0 => 0o100_755,
         0o160_000 => 0o160_000,
         0o120_000 => 0o120_000,
         _ => 0o100_644,
-    };
-    normal as i32
+    }
 }
 
 /// Git's order of tree entries (`base_name_compare`): by name, a folder's name as if it
