@@ -38,6 +38,7 @@ pub fn policy(text: &str) -> Result<Vec<Judged>, Vec<Problem>> {
     let policy = Policy::from_yaml(text, ORIGIN).map_err(|errors| {
         errors
             .errors
+            .errors
             .iter()
             .map(|e| Problem {
                 pos: e.pos.map(|p| (p.line, p.column)),
@@ -70,7 +71,7 @@ pub fn policy(text: &str) -> Result<Vec<Judged>, Vec<Problem>> {
         let Ok(class) = stage::classify(change, &policy) else {
             continue;
         };
-        for r in requirements::evaluate(change, &class, &policy).requirements {
+        for r in requirements::evaluate(change, &class, &policy, Vec::new()).requirements {
             judged.push((r.id, name(&r.status), r.hint));
         }
     }

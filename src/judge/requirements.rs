@@ -812,7 +812,7 @@ flag-registry: {path: flags.yml}
             forced_stage: Some("ship".into()),
             ..Change::default()
         };
-        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p, Vec::new());
         let hints: Vec<_> = r
             .requirements
             .iter()
@@ -1084,7 +1084,7 @@ flag-registry: {path: flags.yml}
             )],
             ..Change::default()
         };
-        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p, Vec::new());
         assert_eq!(r.verdict, Verdict::Blocked);
         assert_eq!(r.override_, None);
         assert_eq!(
