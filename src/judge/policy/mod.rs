@@ -8,6 +8,7 @@
 mod docs;
 pub(crate) mod checks;
 pub(crate) mod compose;
+mod integrations;
 mod parse;
 mod paths;
 mod read;
@@ -20,6 +21,7 @@ use regex::Regex;
 use crate::judge::trailers::Trailer;
 
 pub(crate) use compose::{Chain, Composed, GithubRef, Parent};
+pub(crate) use integrations::{Notify, PostHog, SLACK_WEBHOOK_VAR};
 pub(crate) use paths::PathSet;
 pub(crate) use read::parse_yaml;
 pub(crate) use read::{BUILTIN_ORIGIN, ConfigError, ConfigErrors, Document, PolicyErrors};
@@ -70,6 +72,8 @@ pub(crate) struct Policy {
     pub(crate) drafts: Drafts,
     #[doc = key_doc!(checks)]
     pub(crate) checks: checks::Checks,
+    #[doc = key_doc!(notify)]
+    pub(crate) notify: Notify,
 }
 
 /// What a draft pull request gets.
@@ -144,6 +148,18 @@ pub(crate) struct FlagRegistry {
     pub(crate) path: String,
     #[doc = key_doc!(flag-registry.stages)]
     pub(crate) stages: Vec<String>,
+    #[doc = key_doc!(flag-registry.posthog)]
+    pub(crate) posthog: Option<PostHog>,
+}
+
+impl FlagRegistry {
+    /// What messages call the registry: its file, or the PostHog project.
+    pub(crate) fn describe(&self) -> String {
+        match &self.posthog {
+            Some(posthog) => posthog.describe(),
+            None => self.path.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +192,8 @@ pub(crate) struct Evidence {
     pub(crate) flag_trailers: Vec<String>,
     #[doc = key_doc!(requirements.flag-label-prefix)]
     pub(crate) flag_label_prefix: Option<String>,
+    #[doc = key_doc!(requirements.mentions)]
+    pub(crate) mentions: Vec<String>,
 }
 
 impl Evidence {
