@@ -132,6 +132,9 @@ pub struct EvidenceItem {
     /// For a renamed file: where it came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_path: Option<String>,
+    /// For an issue's mention: the comment (or the issue) where it was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl EvidenceItem {
@@ -142,6 +145,7 @@ impl EvidenceItem {
             commit: commit.map(str::to_owned),
             status: None,
             old_path: None,
+            url: None,
         }
     }
 }
@@ -154,6 +158,8 @@ pub enum EvidenceSource {
     Label,
     Body,
     FlagRegistry,
+    /// A mention on an issue that the change closes (`requirements.<id>.mentions`).
+    Issue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
