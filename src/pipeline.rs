@@ -30,6 +30,8 @@ use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::names::name;
 use crate::request::{Base, Body, Request};
 
+mod services;
+
 /// Judges the change that `req` names in its repository, following links to pull requests
 /// with `links`; `Err` means it could not be judged (exit 2).
 pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
@@ -187,8 +189,11 @@ fn judge(
     let class = stage::classify(&change, &policy)?;
     let stage = &policy.stages[class.stage];
     change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
+    let flag_keys = services::FlagKeys::new(req);
+    services::posthog_keys(&mut change, stage, &policy, &sides, &flag_keys, &mut notes)?;
+    services::issue_mentions(&mut change, stage, &policy, links, &mut notes)?;
     change.notes.append(&mut notes);
-    let checks = run_checks(repo, links, &sides, &policy, &stage.name, &mut change)?;
+    let checks = run_checks(repo, links, &sides, &policy, stage, &mut change, &flag_keys)?;
     let mut report = requirements::evaluate(&change, &class, &policy, checks);
     let changed = policy_change(
         files,
@@ -239,9 +244,11 @@ fn run_checks(
     links: &dyn Links,
     sides: &Sides<'_>,
     policy: &Policy,
-    stage: &str,
+    stage: &Stage,
     change: &mut Change,
+    flag_keys: &services::FlagKeys<'_>,
 ) -> Result<Vec<CheckResult>> {
+    let stage = stage.name.as_str();
     // No commits and no files: nothing to judge, and so nothing for a check to find.
     if change.commits.is_empty() && change.files.is_empty() {
         return Ok(Vec::new());
@@ -263,7 +270,7 @@ fn run_checks(
     if run.called_flags() {
         registry = match &change.flags.keys_at_head {
             Some(keys) => Ok(Some(keys.clone())),
-            None => ends::registry_keys(sides, policy),
+            None => flag_keys.at_head(sides, policy),
         }
         .or_else(|e| match run.level(CheckId::FlagRefs) {
             Some(Level::Required) => Err(e),

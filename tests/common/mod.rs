@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod github_server;
+pub mod posthog_server;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};

@@ -10,11 +10,13 @@ use clap::Args;
 
 use crate::entry::{Checked, Outcome, github, gitlab};
 use crate::error::{Code, Tag as _};
-use crate::gather::NoLinks;
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
 use crate::gather::github::Access;
+use crate::gather::github::{Client, ClientConfig, IssueLinks};
+use crate::gather::secret::{self, Secret};
+use crate::gather::{Links, NoLinks, posthog};
 use crate::judge::change::short_id;
 use crate::judge::policy;
 use crate::judge::verdict::{PolicyFrom, Report, Verdict};
@@ -80,9 +82,11 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
     let here = PathBuf::from(".");
     // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
     let github = Some(Access::from_env(env)?);
+    let posthog_key = posthog::key_from_env(env)?.map(Secret::new);
     if let Some(job) = gitlab::detect(env).code_unless_tagged(Code::BadEnvironment)? {
         let request = Request {
             github,
+            posthog_key,
             ..request::build(flags, job.context.clone(), here)
         };
         let report = gitlab::run(&request, &job)?;
@@ -92,11 +96,17 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
             request.repo,
         ));
     }
+    let issues = issue_links(env, github.as_ref())?;
     let request = Request {
         github,
+        posthog_key,
         ..request::build(flags, CiContext::default(), here)
     };
-    let mut report = pipeline::run(&request, &NoLinks)?;
+    let links: &dyn Links = match &issues {
+        Some(issues) => issues,
+        None => &NoLinks,
+    };
+    let mut report = pipeline::run(&request, links)?;
     if let Some(note) = working_tree_policy(&request, &report) {
         report.notes.push(note);
     }
@@ -107,9 +117,29 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
     ))
 }
 
+/// Outside a CI system, issues (for `mentions`) are read from the repository that
+/// `GITHUB_REPOSITORY` names, with `GITHUB_TOKEN` when it is set; nothing else is asked.
+fn issue_links(env: &Env, access: Option<&Access>) -> Result<Option<IssueLinks>> {
+    let (Some(repository), Some(access)) = (env.get("GITHUB_REPOSITORY")?, access) else {
+        return Ok(None);
+    };
+    let mut config = ClientConfig::new(&access.api_url, repository, access.token.clone());
+    config.sleep = access.sleep.clone();
+    let client = Client::sharing(config, access.deadline.clone()).code(Code::BadEnvironment)?;
+    Ok(Some(IssueLinks { client }))
+}
+
 /// Runs `shipgate check`: the flags, over what a CI system says, judged and shown.
 pub(super) fn run(args: CheckArgs, out: &mut Output<'_>) -> Result<ExitCode> {
     let env = Env::from_process();
+    if env.is_true("GITHUB_ACTIONS") {
+        // Before anything else is written, so that the runner hides these wherever they
+        // might show up; on stderr, which the runner reads for commands too, so that a
+        // JSON report on stdout stays one document.
+        for value in secret::to_mask(&env) {
+            out.command(Stream::Stderr, &report::github::mask_command(&value))?;
+        }
+    }
     let (flags, format) = args.into_flags();
     let checked = judge(flags, format, &env)?;
     let ci_config = match checked.format {

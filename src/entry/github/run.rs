@@ -15,6 +15,8 @@ use crate::gather::env::Env;
 use crate::gather::git::Repo;
 use crate::gather::github::{Access, BUDGET, Client, ClientConfig, PullLinks};
 use crate::gather::http::{self, Deadline, is_permission_error};
+use crate::gather::posthog;
+use crate::gather::secret::Secret;
 use crate::judge::change::{Author, short_id};
 use crate::judge::verdict::{Browse, Report};
 use crate::pipeline::{self, Trusted};
@@ -49,6 +51,7 @@ pub(crate) fn run(
     let access = api_access(run, env)?;
     let client = api_client(run, &access)?;
     request.github = Some(access);
+    request.posthog_key = posthog::key_from_env(env)?.map(Secret::new);
     // The payload is the event as it was when the run started (a re-run reuses it), and a
     // queue entry's payload has no labels or body at all: both come from the pull request
     // as it is now, unless the flags give them.
