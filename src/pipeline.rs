@@ -209,6 +209,7 @@ fn judge(
         from: origin.from,
         reason: origin.reason,
     });
+    report.notify_slack_var = policy.notify.slack_webhook.clone();
     Ok(report)
 }
 

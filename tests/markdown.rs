@@ -197,6 +197,7 @@ fn full_report() -> Report {
         commit: commit.map(str::to_owned),
         status: None,
         old_path: None,
+        url: None,
     };
     Report {
         schema: 1,
@@ -297,6 +298,7 @@ fn full_report() -> Report {
             repository: "acme/hedgehog".to_owned(),
         }),
         notes: vec!["note".to_owned()],
+        notify_slack_var: None,
     }
 }
 
@@ -944,6 +946,7 @@ fn evidence(text: BoxedStrategy<String>) -> impl Strategy<Value = EvidenceItem> 
             commit,
             status,
             old_path,
+            url: None,
         })
 }
 
@@ -1059,6 +1062,7 @@ fn report(
                 browse: None,
                 policy,
                 notes,
+                notify_slack_var: None,
             },
         )
 }

@@ -12,6 +12,7 @@ pub mod github;
 pub mod http;
 pub(crate) mod posthog;
 pub(crate) mod secret;
+pub(crate) mod slack;
 pub(crate) mod workspace;
 
 use anyhow::{Result, anyhow};

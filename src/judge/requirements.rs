@@ -86,6 +86,7 @@ pub(crate) fn evaluate(
         policy: None,
         browse: None,
         notes,
+        notify_slack_var: None,
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Report {
     pub browse: Option<Browse>,
     /// Things worth knowing that change nothing in the verdict.
     pub notes: Vec<String>,
+    /// The environment variable that the policy's `notify.slack-webhook` names, if any.
+    #[serde(skip)]
+    pub notify_slack_var: Option<String>,
 }
 
 /// A repository on a GitHub server, as its pages are addressed:

@@ -298,6 +298,7 @@ mod tests {
                 reason: String::new(),
             }),
             notes: Vec::new(),
+            notify_slack_var: None,
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod github_server;
 pub mod posthog_server;
+pub mod slack_server;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};

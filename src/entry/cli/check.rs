@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
+use crate::entry::heads_up::{self, Memory};
 use crate::entry::{Checked, Outcome, github, gitlab};
 use crate::error::{Code, Tag as _};
 use crate::gather::disk::{self, Spec, Symlinks};
@@ -23,7 +24,7 @@ use crate::judge::verdict::{PolicyFrom, Report, Verdict};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::pipeline;
 use crate::report::output::{Output, Stream};
-use crate::report::{self, Format};
+use crate::report::{self, Format, slack};
 use crate::request::{self, CiContext, Flags, Request};
 
 #[derive(Debug, Args)]
@@ -110,11 +111,43 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
     if let Some(note) = working_tree_policy(&request, &report) {
         report.notes.push(note);
     }
-    Ok(Checked::new(
-        Outcome::Judged(Box::new(report)),
-        format,
-        request.repo,
-    ))
+    let change = cli_change(env, &request, &report)?;
+    let warning = heads_up::send(
+        &mut report,
+        env,
+        &change,
+        Memory::Nowhere,
+        request.github.as_ref(),
+    );
+    let mut checked = Checked::new(Outcome::Judged(Box::new(report)), format, request.repo);
+    checked.warnings.extend(warning);
+    Ok(checked)
+}
+
+/// How the heads-up names a change judged outside CI: the head as given (a branch name,
+/// say) and its commit, linked when `GITHUB_REPOSITORY` says where it lives.
+fn cli_change(env: &Env, request: &Request, report: &Report) -> Result<slack::Change> {
+    let head = short_id(&report.range.head);
+    let name = if request.head == head || request.head == report.range.head {
+        head.to_owned()
+    } else {
+        format!("{} ({head})", request.head)
+    };
+    let server = env
+        .get("GITHUB_SERVER_URL")?
+        .unwrap_or("https://github.com")
+        .trim_end_matches('/')
+        .to_owned();
+    Ok(match env.get("GITHUB_REPOSITORY")? {
+        Some(repository) => slack::Change {
+            name: format!("{repository} {name}"),
+            link: Some(format!(
+                "{server}/{repository}/commit/{}",
+                report.range.head
+            )),
+        },
+        None => slack::Change { name, link: None },
+    })
 }
 
 /// Outside a CI system, issues (for `mentions`) are read from the repository that

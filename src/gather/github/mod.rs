@@ -12,6 +12,7 @@
 
 mod issues;
 mod links;
+mod memory;
 mod pull;
 mod reviews;
 mod shared;

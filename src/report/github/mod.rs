@@ -168,6 +168,7 @@ pub(crate) mod tests {
                 reason: String::new(),
             }),
             notes: vec![],
+            notify_slack_var: None,
         }
     }
 
@@ -1148,6 +1149,7 @@ pass: a beta may ship (2 warnings)
                             browse: None,
                             policy,
                             notes,
+                            notify_slack_var: None,
                         }
                     },
                 )
