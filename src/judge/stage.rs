@@ -409,6 +409,7 @@ mod tests {
     fn a_policy_without_trailer_values_ignores_the_trailer() {
         let p = Policy::from_yaml(
             "\
+extends: none
 stages:
   - name: merge
   - name: full
