@@ -3,6 +3,8 @@
 //! 127.0.0.1 (tests/common/posthog_server.rs) answering in PostHog's shapes and failures.
 
 mod common;
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use assert_cmd::Command as BinCommand;
 use common::posthog_server::{PosthogServer, Reply, error_reply, first_page, flag_json};
@@ -411,4 +413,39 @@ fn under_actions_the_input_key_is_masked_first_and_used() {
         s.posthog.requests()[0].header("authorization"),
         Some(format!("Bearer {CANARY}").as_str())
     );
+}
+
+#[test]
+fn explain_describes_a_posthog_registry_mentions_and_the_heads_up() {
+    let repo = Repo::with_base();
+    repo.write(
+        ".shipgate.yml",
+        "flag-registry:\n  posthog: {host: 'https://eu.posthog.com', project: 12345}\nrequirements:\n  marketing:\n    mentions: ['@acme/marketing']\nnotify:\n  slack-webhook: env:SLACK_RELEASES\n",
+    );
+    let out = repo.shipgate().arg("explain").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let folder = repo.path().to_str().unwrap();
+    snapshot::assert_snapshot("posthog__explain.txt", &text, &[("[REPO]", folder)]);
+}
+
+#[test]
+fn a_policy_that_gets_the_new_keys_wrong_is_told_where() {
+    let repo = Repo::with_base();
+    repo.write(
+        ".shipgate.yml",
+        "flag-registry:\n  posthog: {host: eu.posthog.com, project: 0}\nrequirements:\n  marketing:\n    mentions: [marketing]\nnotify:\n  slack-webhook: 'https://hooks.slack.com/services/T0/B0/CANARYinpolicy'\n",
+    );
+    let out = repo.shipgate().arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("CANARYinpolicy"), "{stderr}");
+    for located in [
+        "/.shipgate.yml:2:19: `flag-registry.posthog.host`: `eu.posthog.com` is not a URL",
+        "/.shipgate.yml:2:44: `flag-registry.posthog.project`: is not a project id",
+        "/.shipgate.yml:5:16: `requirements.marketing.mentions[0]`: `marketing` is not a GitHub handle",
+        "/.shipgate.yml:7:18: `notify.slack-webhook`: a webhook URL in the policy is a secret committed to the repository",
+    ] {
+        assert!(stderr.contains(located), "{located} not in:\n{stderr}");
+    }
 }
