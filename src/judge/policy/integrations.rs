@@ -12,6 +12,9 @@ use crate::judge::yaml::{Node, Value};
 
 pub(super) const POSTHOG_KEYS: &[&str] = &["host", "project"];
 pub(super) const NOTIFY_KEYS: &[&str] = &["slack-webhook"];
+/// Keys whose value may be a secret written where it should not be: their line is never
+/// quoted under an error.
+pub(super) const SECRET_KEYS: &[&str] = &["notify.slack-webhook", "flag-registry.posthog.host"];
 
 /// A PostHog project whose feature flags are the registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
