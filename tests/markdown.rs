@@ -661,7 +661,8 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     }
     let problem = format!(
         ".shipgate.yml@{short}:2:1: ops@evil.example: unknown key; expected one of: version, \
-         extends, drafts, stages, signals, flag-registry, requirements, overrides, checks"
+         extends, drafts, stages, signals, flag-registry, requirements, overrides, checks, \
+         notify"
     );
     assert!(texts(&doc, "li").contains(&problem), "{}", doc.html);
     let evidence = format!(
