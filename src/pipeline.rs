@@ -5,7 +5,9 @@
 //! Every entry (the command line, GitHub Actions, GitLab CI, the pre-push hook) runs a
 //! change through here, so all of them judge alike.
 
-use std::collections::BTreeMap;
+mod packages;
+mod services;
+
 use std::path::Path;
 
 use anyhow::Result;
@@ -14,15 +16,14 @@ use git2::Oid;
 use crate::error::{Code, Tag as _};
 use crate::gather::chain::{self, ChainInfo, Place, top_folder};
 use crate::gather::disk::{self, Spec, Symlinks};
-use crate::gather::ends::{self, Sides};
-use crate::gather::git::{EMPTY_TREE, Repo, previous_release_tag, short};
+use crate::gather::ends::Sides;
+use crate::gather::git::{EMPTY_TREE, Repo, short};
 use crate::gather::github::{Access, SharedPolicies};
-use crate::gather::{Files, Gathered, Links, SharedFiles, utf8};
+use crate::gather::{Files, Gathered, History, Links, SharedFiles, Span, utf8};
 use crate::judge::change::{Change, Range, short_id};
 use crate::judge::checks::{self, ReviewFacts};
-use crate::judge::policy::{self, BUILTIN_ORIGIN, Composed, Policy, Stage};
-use crate::judge::requirements;
-use crate::judge::stage;
+use crate::judge::packages::ReleaseTag;
+use crate::judge::policy::{self, BUILTIN_ORIGIN, Composed, Policy};
 use crate::judge::verdict::{
     CheckId, CheckResult, Level, PolicyChange, PolicyFrom, PolicyInfo, Report,
 };
@@ -30,14 +31,14 @@ use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::names::name;
 use crate::request::{Base, Body, Request};
 
-mod services;
-
 /// Judges the change that `req` names in its repository, following links to pull requests
 /// with `links`; `Err` means it could not be judged (exit 2).
 pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
     let head = repo.resolve(&req.head, "head")?;
     let mut notes = req.notes.clone();
+    // A pushed tag's change is a release: everything since the previous release.
+    let mut pushed = None;
     // The base, and the name its policy is reported by.
     let base = match &req.base {
         Base::Rev(rev) => Some((repo.resolve(rev, "base")?, None)),
@@ -51,22 +52,31 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         Base::Root => None,
         Base::PreviousRelease { tag } => {
             // The tag's own commit could name a pattern that no tag matches, or one that
-            // skips the real previous release; the pattern comes from a trusted policy.
-            let (pattern, _) = release_tag_pattern(
+            // skips the real previous release; the patterns come from a trusted policy.
+            let (policy, _) = release_policy(
                 &repo,
                 req.config.as_deref(),
                 &req.default_branch,
                 req.github.as_ref(),
             )?;
-            match previous_release_tag(&repo, &pattern, tag)? {
-                Some((name, oid)) => {
+            match packages::previous_of_pushed_tag(&policy, tag, &repo.release_tags()?)? {
+                Some(ReleaseTag { name, commit }) => {
                     notes.push(format!("tag {tag}: the change is everything since {name}"));
+                    let oid = repo.resolve(&commit, "base")?;
+                    pushed = Some(packages::Pushed {
+                        tag: tag.clone(),
+                        previous: Some(name.clone()),
+                    });
                     Some((oid, Some(format!("the previous release {name}"))))
                 }
                 None => {
                     notes.push(format!(
                         "tag {tag}: no earlier release tag, so the change is the whole history"
                     ));
+                    pushed = Some(packages::Pushed {
+                        tag: tag.clone(),
+                        previous: None,
+                    });
                     None
                 }
             }
@@ -96,15 +106,27 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         tags: repo.tags_at(head)?,
         notes,
     };
-    judge(
-        req,
-        &repo,
-        Some(&repo),
+    let sources = Sources {
+        files: &repo,
+        lines: Some(&repo),
+        history: &repo,
         links,
-        &shared,
-        gathered,
-        (policy, origin),
-    )
+        shared: &shared,
+    };
+    judge(req, &sources, gathered, (policy, origin), pushed)
+}
+
+/// Where the judgement reads what the change alone does not hold.
+struct Sources<'a> {
+    /// Files at a commit: manifests, the flag registry, the policy at head.
+    files: &'a dyn Files,
+    /// The change's lines, for the checks that read them; `None` for a change read
+    /// through the API, which does not give them.
+    lines: Option<&'a Repo>,
+    /// Tags and other ranges, for a whole release.
+    history: &'a dyn History,
+    links: &'a dyn Links,
+    shared: &'a SharedPolicies,
 }
 
 /// Judges facts gathered elsewhere (a pull request's change through the GitHub API, when
@@ -120,20 +142,52 @@ pub(crate) fn judge_at(
     let shared = shared_policies(req);
     let top = top_folder(&req.repo);
     let policy = load_policy(files, req.config.as_deref(), place, &shared, &top)?;
-    judge(req, files, None, links, &shared, gathered, policy)
+    let sources = Sources {
+        files,
+        lines: None,
+        history: &ShallowClone,
+        links,
+        shared: &shared,
+    };
+    judge(req, &sources, gathered, policy, None)
 }
 
-/// Judges gathered facts with the request's context under `policy`. `repo` reads the
-/// change's lines; without it (a change read through the API) the checks that read lines
-/// say they could not.
+/// The history of a clone too shallow to hold the change: a whole release cannot be
+/// judged from it, and says so.
+struct ShallowClone;
+
+impl ShallowClone {
+    fn refuse(what: &str) -> anyhow::Error {
+        Code::MissingHistory.tag(anyhow::anyhow!(
+            "the clone is shallow, so {what} cannot be read from it; check out with \
+             `fetch-depth: 0` (actions/checkout), which fetches the history and the tags"
+        ))
+    }
+}
+
+impl History for ShallowClone {
+    fn tags(&self) -> Result<Vec<ReleaseTag>> {
+        Err(ShallowClone::refuse("the release tags"))
+    }
+
+    fn since(&self, _: Option<&str>, _: &str) -> Result<Span> {
+        Err(ShallowClone::refuse(
+            "the commits since the previous release",
+        ))
+    }
+
+    fn has_folder(&self, _: &str, _: &str) -> Result<Option<bool>> {
+        Ok(None)
+    }
+}
+
+/// Judges gathered facts with the request's context under `policy`, package by package.
 fn judge(
     req: &Request,
-    files: &dyn Files,
-    repo: Option<&Repo>,
-    links: &dyn Links,
-    shared: &SharedPolicies,
+    sources: &Sources<'_>,
     gathered: Gathered,
     (policy, origin): (Policy, PolicyOrigin),
+    pushed: Option<packages::Pushed>,
 ) -> Result<Report> {
     let body = match &req.body {
         Some(Body::File(path)) => Some(read_body(path)?),
@@ -148,7 +202,10 @@ fn judge(
     }
     let mut change = Change {
         range: Range {
-            base: gathered.base.unwrap_or_else(|| EMPTY_TREE.to_owned()),
+            base: gathered
+                .base
+                .clone()
+                .unwrap_or_else(|| EMPTY_TREE.to_owned()),
             head: gathered.head.clone(),
             merge_base: gathered
                 .merge_base
@@ -173,34 +230,25 @@ fn judge(
         ..Change::default()
     };
     change.notes.extend(origin.info.notes.iter().cloned());
-    let sides = Sides {
-        files,
+    change.notes.extend(nothing_to_judge(&change));
+    let facts = packages::Facts {
+        files: sources.files,
+        history: sources.history,
+        links: sources.links,
+        lines: sources.lines,
         merge_base: gathered.merge_base.as_deref(),
         head: &gathered.head,
+        base: gathered.base.as_deref(),
+        pushed: pushed.as_ref(),
+        flag_keys: &services::FlagKeys::new(req),
     };
-    let mut notes = Vec::new();
-    notes.extend(nothing_to_judge(&change));
-    change.versions = ends::versions(&sides, &policy, &change, &mut notes)?;
-    change.flags = ends::flags(&sides, &policy, &change, &mut notes)?;
-    change.notes.append(&mut notes);
-
-    // The stage first: it decides which requirements are judged, and so which links
-    // are worth a look-up (a merge needs none).
-    let class = stage::classify(&change, &policy)?;
-    let stage = &policy.stages[class.stage];
-    change.dead_links = dead_links(&change, stage, &policy, links, &mut notes)?;
-    let flag_keys = services::FlagKeys::new(req);
-    services::posthog_keys(&mut change, stage, &policy, &sides, &flag_keys, &mut notes)?;
-    services::issue_mentions(&mut change, stage, &policy, links, &mut notes)?;
-    change.notes.append(&mut notes);
-    let checks = run_checks(repo, links, &sides, &policy, stage, &mut change, &flag_keys)?;
-    let mut report = requirements::evaluate(&change, &class, &policy, checks);
+    let mut report = packages::judge(&mut change, &policy, &facts)?;
     let changed = policy_change(
-        files,
+        sources.files,
         &change,
         &gathered.head,
         &origin,
-        &shared.already_read(),
+        &sources.shared.already_read(),
     )?;
     report.policy = Some(PolicyInfo {
         source: origin.source,
@@ -213,17 +261,17 @@ fn judge(
     Ok(report)
 }
 
-/// The pattern that decides whether a pushed tag is a release, and finds the release
-/// before it: that of `--config`, else of the policy at the default branch's tip
-/// (`default_branch`, see [`Request::default_branch`]), else the built-in one. Never
-/// the tag's own commit's: there is no base yet, and a tag must not decide for itself
-/// whether it is a release (a pattern that it does not match) or where its release starts.
-pub(crate) fn release_tag_pattern(
+/// The policy whose tag patterns decide whether a pushed tag is a release, and find the
+/// release before it: `--config`, else the policy at the default branch's tip
+/// (`default_branch`, see [`Request::default_branch`]), else the built-in one. Never the
+/// tag's own commit's: there is no base yet, and a tag must not decide for itself whether
+/// it is a release (a pattern that it does not match) or where its release starts.
+pub(crate) fn release_policy(
     repo: &Repo,
     config: Option<&Path>,
     default_branch: &[String],
     github: Option<&Access>,
-) -> Result<(regex::Regex, PolicyOrigin)> {
+) -> Result<(Policy, PolicyOrigin)> {
     let place = default_branch_tip(repo, default_branch);
     let shared = SharedPolicies::new(github.cloned().unwrap_or_else(Access::public));
     let top = repo
@@ -231,8 +279,7 @@ pub(crate) fn release_tag_pattern(
         .workdir()
         .unwrap_or(repo.git2().path())
         .to_path_buf();
-    let (policy, origin) = load_policy(repo, config, &place, &shared, &top)?;
-    Ok((policy.signals.tag_pattern, origin))
+    load_policy(repo, config, &place, &shared, &top)
 }
 
 /// The stage's checks (SPEC §16). Line-level facts are read only when a check that runs
@@ -245,11 +292,10 @@ fn run_checks(
     links: &dyn Links,
     sides: &Sides<'_>,
     policy: &Policy,
-    stage: &Stage,
+    stage: &str,
     change: &mut Change,
     flag_keys: &services::FlagKeys<'_>,
 ) -> Result<Vec<CheckResult>> {
-    let stage = stage.name.as_str();
     // No commits and no files: nothing to judge, and so nothing for a check to find.
     if change.commits.is_empty() && change.files.is_empty() {
         return Ok(Vec::new());
@@ -301,45 +347,7 @@ fn run_checks(
     Ok(run.finish(&ctx))
 }
 
-/// Values of evidence trailers and body lines that link to a pull request which does
-/// not exist, among the evidence of the requirements that `stage` evaluates, and no
-/// other: what the stage does not judge is never looked up. Each distinct link is asked
-/// about once. A look-up that fails stops the check (exit 2) when a required requirement
-/// rests on the link; when only requirements that are warned about do, a note says so and
-/// the link is taken at its word, as it is without a token, since a warning cannot block.
-fn dead_links(
-    change: &Change,
-    stage: &Stage,
-    policy: &Policy,
-    links: &dyn Links,
-    notes: &mut Vec<String>,
-) -> Result<Vec<String>> {
-    // Each link, whether a required requirement rests on it, and which requirements do.
-    let mut wanted: BTreeMap<String, (bool, Vec<&str>)> = BTreeMap::new();
-    for (req, level) in requirements::evaluated(policy, stage) {
-        for value in requirements::link_values(change, &req.evidence) {
-            let (required, ids) = wanted.entry(value).or_default();
-            *required |= level == Level::Required;
-            if !ids.contains(&req.id.as_str()) {
-                ids.push(&req.id);
-            }
-        }
-    }
-    let mut dead = Vec::new();
-    for (value, (required, ids)) in wanted {
-        match links.pull_exists(&value) {
-            Ok(Some(false)) => dead.push(value),
-            Ok(_) => {}
-            Err(e) if required => return Err(e),
-            Err(e) => notes.push(format!(
-                "{} is only warned about at stage {}, so the link is taken at its word: {e:#}",
-                ids.join(", "),
-                stage.name
-            )),
-        }
-    }
-    Ok(dead)
-}
+pub(crate) use packages::release_patterns;
 
 /// Where the policy in force came from and why: what the report says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,8 @@
 //! variables, real repositories and the real binary.
 
 mod common;
+#[path = "common/monorepo.rs"]
+mod monorepo;
 #[path = "common/snapshot.rs"]
 mod snapshot;
 
@@ -654,4 +656,152 @@ fn a_tag_pushed_into_a_shallow_clone_is_not_judged_on_a_cut_history() {
         "{err}"
     );
     assert!(err.contains("fetch-depth: 0"), "{err}");
+}
+
+// ---- monorepos (SPEC §12, §13) -----------------------------------------------------------
+
+/// The monorepo on `main`, which the clone knows as the default branch, with what `merged`
+/// brings on top, and release-please's pull request for web 1.1.0 checked out on a branch
+/// of its own.
+fn monorepo_release(merged: fn(&Repo) -> String) -> (Action, monorepo::Monorepo, String) {
+    let a = Action::new();
+    a.repo.git(&["checkout", "-q", "main"]);
+    let mono = monorepo::lay_out(&a.repo);
+    let main = merged(&a.repo);
+    a.repo
+        .git(&["update-ref", "refs/remotes/origin/main", &main]);
+    a.repo
+        .git(&["checkout", "-q", "-b", "release-please--branches--main"]);
+    monorepo::release_pr(&a.repo, "1.1.0");
+    (a, mono, main)
+}
+
+/// release-please's pull request event: no release label, a body of release notes.
+fn release_pull_event(a: &Action, base: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/events/pull_request_opened.json");
+    let mut event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["pull_request"]["base"]["sha"] = base.into();
+    event["pull_request"]["head"]["sha"] = a.head().into();
+    event["pull_request"]["title"] = "chore(main): release web 1.1.0".into();
+    event["pull_request"]["labels"] = serde_json::json!([{"name": "autorelease: pending"}]);
+    event["pull_request"]["body"] = ":robot: I have created a release *beep* *boop*".into();
+    a.repo.tmp_file("event.json", &event.to_string())
+}
+
+fn package<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no package {name} in {report:#}"))
+}
+
+#[test]
+fn a_release_pull_request_of_a_monorepo_passes_over_its_release() {
+    let (a, mono, main) = monorepo_release(monorepo::web_features);
+    let event = release_pull_event(&a, &main);
+    let (code, report) = a.json_with(a.step_with("pull_request", event, &a.head()));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["range"]["base"], main.as_str());
+    assert_eq!(report["range"]["commits"], 1);
+    let web = package(&report, "web");
+    assert_eq!(web["stage"], "full");
+    assert_eq!(web["range"]["kind"], "release");
+    assert_eq!(web["range"]["previous_release"], "web@1.0.0");
+    assert_eq!(web["range"]["base"], mono.web_1_0_0.as_str());
+    assert_eq!(
+        web["requirements"][3]["evidence"][0]["detail"],
+        "Marketing-Notified: #launch-replay"
+    );
+    // The policy is the one at the pull request's base, as for any change.
+    assert_eq!(
+        report["policy"]["reason"],
+        format!("read at the base commit {}", &main[..10])
+    );
+}
+
+/// The step as the runner runs it, for a release that lacks its evidence: the `missing`
+/// output names web's requirements as `web/<id>`, the annotations name the package, and
+/// the summary shows each package.
+#[test]
+fn a_blocked_monorepo_release_names_its_package_in_outputs_annotations_and_summary() {
+    let (a, _, main) = monorepo_release(monorepo::web_fix);
+    let output = a.repo.tmp_file("output", "");
+    let summary = a.repo.tmp_file("summary", "");
+    let mut cmd = a.step_with("pull_request", release_pull_event(&a, &main), &a.head());
+    cmd.env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("\n::error title=shipgate%3A web%3A docs missing for a full release::"),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(&output).unwrap();
+    snapshot::assert_snapshot(
+        "action__monorepo_release_outputs.txt",
+        &written,
+        &[("[RANDOM]", snapshot::delimiter(&written))],
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    let (base, head) = (&main[..10], &a.head()[..10]);
+    let web = a.repo.git(&["rev-parse", "web@1.0.0"]);
+    snapshot::assert_snapshot(
+        "action__monorepo_release_summary.md",
+        &summary,
+        &[("[BASE]", base), ("[HEAD]", head), ("[WEBONE]", &web[..10])],
+    );
+}
+
+/// A pushed tag of a package and a release event of it: everything since that package's
+/// previous release, never since another package's later tag.
+#[test]
+fn a_package_s_tag_is_judged_since_that_package_s_previous_release() {
+    let (a, mono, _) = monorepo_release(monorepo::web_features);
+    // The release pull request merged; main tagged.
+    a.repo.git(&["checkout", "-q", "main"]);
+    a.repo
+        .git(&["merge", "-q", "--ff-only", "release-please--branches--main"]);
+    a.repo.git(&["tag", "web@1.1.0"]);
+    let head = a.head();
+    a.repo
+        .git(&["update-ref", "refs/remotes/origin/main", &head]);
+    for (event, fixture) in [
+        ("push", "push_tag.json"),
+        ("release", "release_published.json"),
+    ] {
+        let (code, report) = a.json(event, fixture, "web@1.1.0");
+        assert_eq!(code, 0, "{event}: {report:#}");
+        assert_eq!(report["range"]["base"], mono.web_1_0_0.as_str(), "{event}");
+        assert_eq!(report["range"]["kind"], "release");
+        assert_eq!(report["range"]["previous_release"], "web@1.0.0");
+        assert!(
+            report["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n == "tag web@1.1.0: the change is everything since web@1.0.0"),
+            "{report:#}"
+        );
+        // The policy is read at the previous release.
+        assert_eq!(
+            report["policy"]["reason"],
+            format!("read at the previous release web@1.0.0")
+        );
+        let web = package(&report, "web");
+        assert_eq!(web["stage_signals"][0]["detail"], "web@1.1.0");
+        assert_eq!(web["range"]["base"], mono.web_1_0_0.as_str());
+        assert_eq!(web["verdict"], "pass");
+    }
+    // A tag that no package's pattern picks is no release.
+    a.repo.git(&["tag", "nightly@1.1.0"]);
+    let err = a.error(a.step("push", "push_tag.json", "nightly@1.1.0"));
+    assert!(
+        err.contains("tag `nightly@1.1.0` is not a release tag (signals.tag-pattern `^v?(?P<version>\\d+\\.\\d+\\.\\d+.*)$`, packages.web.tag-pattern `^web@"),
+        "{err}"
+    );
 }

@@ -681,3 +681,55 @@ fn the_look_ups_of_a_run_share_one_deadline() {
         "{warnings:#?}"
     );
 }
+
+/// A release (a version bump) in a shallow clone is judged over the whole release since
+/// the previous release tag, which the API-read change cannot give: the step says how to
+/// get the history instead of judging the release on its last commits alone.
+#[test]
+fn a_release_in_a_shallow_clone_asks_for_the_history() {
+    let s = labelled_release();
+    let dir = shallow_clone(&s);
+    let clone = dir.path().join("clone");
+    let (base, head) = (&s.base, &s.head);
+    s.server.on(
+        "GET",
+        PULL,
+        Reply::json(s.pull(&["marketing-notified"], None)),
+    );
+    s.server.on(
+        "GET",
+        &format!("/repos/acme/hedgehog/compare/{base}...{head}?per_page=1"),
+        Reply::json(json!({"merge_base_commit": {"sha": base}, "status": "ahead"})),
+    );
+    s.server.paginate(
+        &format!("{PULL}/commits"),
+        vec![commit_json(head, "Session replay v2")],
+        100,
+    );
+    s.server.paginate(
+        &format!("{PULL}/files"),
+        vec![file_json("Cargo.toml", "modified")],
+        100,
+    );
+    for (sha, version) in [(base, "1.0.0"), (head, "1.1.0")] {
+        s.server.on(
+            "GET",
+            &format!("/repos/acme/hedgehog/contents/Cargo.toml?ref={sha}"),
+            Reply::raw(
+                format!("[package]\nname = \"hedgehog\"\nversion = \"{version}\"\n").as_bytes(),
+            ),
+        );
+    }
+    let (code, report, stderr) = s.run(s.command("pull_request_opened.json", &clone));
+    assert_eq!(code, 2, "{report:#} {stderr}");
+    assert!(
+        stderr.contains(
+            "the change is judged over its whole release, which needs the repository's tags"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the clone is shallow, so the release tags cannot be read from it; check out with `fetch-depth: 0`"),
+        "{stderr}"
+    );
+}

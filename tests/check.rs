@@ -471,7 +471,7 @@ fn the_range_reports_full_ids_and_counts() {
     let (_, report) = repo.check_json(&[]);
     assert_eq!(
         report["range"],
-        json!({"base": base, "head": head, "merge_base": base, "commits": 2, "files": 2})
+        json!({"base": base, "head": head, "merge_base": base, "commits": 2, "files": 2, "kind": "change"})
     );
     assert_eq!(report["schema"], 1);
 }

@@ -2,6 +2,8 @@
 //! and the Code Quality report of `--format gitlab`.
 
 mod common;
+#[path = "common/monorepo.rs"]
+mod monorepo;
 #[path = "common/snapshot.rs"]
 mod snapshot;
 
@@ -663,4 +665,107 @@ fn the_code_quality_report_is_empty_for_an_ordinary_merge_and_points_at_a_commit
         says(issue["description"].as_str().unwrap(), &["(overridden: "]);
     }
     says(&text(&out.stderr), &["overridden"]);
+}
+
+// ---- monorepos (SPEC §12, §13) -----------------------------------------------------------
+
+/// The monorepo with web's fix on `main` (also as `origin/main`), and release-please's
+/// merge request for web 1.1.0 on top: (repo, main, head).
+fn monorepo_release() -> (Repo, String, String) {
+    let repo = Repo::with_base();
+    monorepo::lay_out(&repo);
+    let main = monorepo::web_fix(&repo);
+    repo.git(&["update-ref", "refs/remotes/origin/main", &main]);
+    repo.git(&["checkout", "-q", "-b", "release-please--branches--main"]);
+    let head = monorepo::release_pr(&repo, "1.1.0");
+    (repo, main, head)
+}
+
+#[test]
+fn a_monorepo_merge_request_reports_findings_per_package() {
+    let (repo, main, head) = monorepo_release();
+    let vars = merge_request(&main, &head, "autorelease: pending");
+    let out = run(&repo, &vars, &["--format", "gitlab"]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    // Web's findings carry its name in their check name, and so in their fingerprint:
+    // `printf 'shipgate\0shipgate/web/docs\0full' | git hash-object --stdin`.
+    snapshot::assert_snapshot(
+        "gitlab__monorepo_merge_request.json",
+        &text(&out.stdout),
+        &[],
+    );
+    let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let docs = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_name"] == "shipgate/web/docs")
+        .unwrap();
+    let hashed =
+        git2::Oid::hash_object(git2::ObjectType::Blob, b"shipgate\0shipgate/web/docs\0full")
+            .unwrap()
+            .to_string();
+    assert_eq!(docs["fingerprint"], hashed.as_str());
+    let log = text(&out.stderr);
+    says(
+        &log,
+        &[
+            "package  web (packages/web): blocked\n",
+            "range    the whole release since web@1.0.0, as a version bump names the stage: ",
+            "blocked: web (a full release) needs docs, template, feature-flag, marketing\n",
+        ],
+    );
+    // The same release, with its evidence merged, passes.
+    let repo = Repo::with_base();
+    monorepo::lay_out(&repo);
+    let main = monorepo::web_features(&repo);
+    repo.git(&["checkout", "-q", "-b", "release"]);
+    let head = monorepo::release_pr(&repo, "1.1.0");
+    let out = run(
+        &repo,
+        &merge_request(&main, &head, ""),
+        &["--format", "gitlab"],
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    // No requirement is missing; what is left is the change's own hygiene (its commits
+    // link no issue), a warning that names no package.
+    let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let left: Vec<(&str, &str)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["check_name"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(left, [("shipgate/issue-link", "minor")]);
+}
+
+#[test]
+fn a_tag_pipeline_of_a_package_judges_its_release_since_its_previous_tag() {
+    let repo = Repo::with_base();
+    let mono = monorepo::lay_out(&repo);
+    monorepo::web_features(&repo);
+    let head = monorepo::release_pr(&repo, "1.1.0");
+    repo.git(&["tag", "web@1.1.0"]);
+    repo.git(&["update-ref", "refs/remotes/origin/main", &head]);
+    let vars = tag_vars("web@1.1.0", &head);
+    let (code, report) = judge(&repo, &vars, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(range(&report), (mono.web_1_0_0.clone(), head.clone(), 5));
+    assert_eq!(report["range"]["previous_release"], "web@1.0.0");
+    let names: Vec<&str> = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["web"], "api's release in the same range is api's");
+    assert_eq!(
+        report["packages"][0]["range"]["base"],
+        mono.web_1_0_0.as_str()
+    );
 }

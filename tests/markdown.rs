@@ -42,8 +42,8 @@ use gfm::{Element, Gfm, Mode, Node, Rendered};
 use shipgate::judge::stage::{Signal, SignalSource};
 use shipgate::judge::verdict::{
     Browse, CheckId, CheckResult, CheckStatus, EvidenceItem, EvidenceSource, Finding, Level,
-    Override, OverrideSource, PolicyChange, PolicyFrom, PolicyInfo, RangeInfo, Report,
-    RequirementResult, Status, Verdict,
+    Override, OverrideSource, PackageReport, PolicyChange, PolicyFrom, PolicyInfo, RangeInfo,
+    RangeKind, Report, RequirementResult, Status, Verdict,
 };
 use shipgate::report::github::{COMMENT_MARKER, comment, summary};
 
@@ -67,42 +67,19 @@ enum Kind {
 /// Calls `f` on every piece of text in the report that comes from the change or from the
 /// policy, in a fixed order.
 fn each_text(r: &mut Report, f: &mut dyn FnMut(Kind, &mut String)) {
+    // With packages, each package shows its own requirements, the root's among them, and
+    // the report's own are the root's: not shown twice.
+    let grouped = r.has_packages();
     f(Kind::Code, &mut r.stage);
     f(Kind::Prose, &mut r.stage_description);
-    for (s, deciding) in r
-        .stage_signals
-        .iter_mut()
-        .map(|s| (s, true))
-        .chain(r.other_signals.iter_mut().map(|s| (s, false)))
-    {
-        f(Kind::Code, &mut s.detail);
-        f(
-            if deciding { Kind::Unshown } else { Kind::Code },
-            &mut s.stage,
-        );
-        if let Some(c) = &mut s.commit {
-            f(Kind::Commit, c);
-        }
-    }
+    signals(&mut r.stage_signals, &mut r.other_signals, true, f);
     f(Kind::Commit, &mut r.range.base);
     f(Kind::Commit, &mut r.range.head);
     f(Kind::Unshown, &mut r.range.merge_base);
-    for q in &mut r.requirements {
-        f(Kind::Code, &mut q.id);
-        f(Kind::Prose, &mut q.description);
-        for e in &mut q.evidence {
-            f(Kind::Code, &mut e.detail);
-            if let Some(c) = &mut e.commit {
-                f(Kind::Commit, c);
-            }
-            if let Some(old) = &mut e.old_path {
-                f(Kind::Code, old);
-            }
-        }
-        if let Some(h) = &mut q.hint {
-            f(Kind::Prose, h);
-        }
+    if let Some(tag) = &mut r.range.previous_release {
+        f(Kind::Unshown, tag);
     }
+    requirements(&mut r.requirements, !grouped, f);
     for c in &mut r.checks {
         f(Kind::Prose, &mut c.description);
         for finding in &mut c.findings {
@@ -137,6 +114,74 @@ fn each_text(r: &mut Report, f: &mut dyn FnMut(Kind, &mut String)) {
     }
     for n in &mut r.notes {
         f(Kind::Prose, n);
+    }
+    for p in &mut r.packages {
+        let shown = |kind| if grouped { kind } else { Kind::Unshown };
+        // The root package's `.` is the report's own word for it, not text.
+        if !p.is_root() {
+            f(shown(Kind::Code), &mut p.name);
+            f(shown(Kind::Code), &mut p.path);
+        }
+        f(shown(Kind::Code), &mut p.stage);
+        f(shown(Kind::Prose), &mut p.stage_description);
+        signals(&mut p.stage_signals, &mut p.other_signals, grouped, f);
+        // A release range is shown, the root's too when it is the only package.
+        let release = p.range.kind == RangeKind::Release;
+        let range = |kind| if release { kind } else { Kind::Unshown };
+        f(range(Kind::Commit), &mut p.range.base);
+        f(range(Kind::Commit), &mut p.range.head);
+        f(Kind::Unshown, &mut p.range.merge_base);
+        if let Some(tag) = &mut p.range.previous_release {
+            f(range(Kind::Code), tag);
+        }
+        requirements(&mut p.requirements, grouped, f);
+    }
+}
+
+fn signals(
+    deciding: &mut [Signal],
+    other: &mut [Signal],
+    shown: bool,
+    f: &mut dyn FnMut(Kind, &mut String),
+) {
+    let or_unshown = |kind| if shown { kind } else { Kind::Unshown };
+    for (s, decides) in deciding
+        .iter_mut()
+        .map(|s| (s, true))
+        .chain(other.iter_mut().map(|s| (s, false)))
+    {
+        f(or_unshown(Kind::Code), &mut s.detail);
+        f(
+            if decides {
+                Kind::Unshown
+            } else {
+                or_unshown(Kind::Code)
+            },
+            &mut s.stage,
+        );
+        if let Some(c) = &mut s.commit {
+            f(or_unshown(Kind::Commit), c);
+        }
+    }
+}
+
+fn requirements(list: &mut [RequirementResult], shown: bool, f: &mut dyn FnMut(Kind, &mut String)) {
+    let or_unshown = |kind| if shown { kind } else { Kind::Unshown };
+    for q in list {
+        f(or_unshown(Kind::Code), &mut q.id);
+        f(or_unshown(Kind::Prose), &mut q.description);
+        for e in &mut q.evidence {
+            f(or_unshown(Kind::Code), &mut e.detail);
+            if let Some(c) = &mut e.commit {
+                f(or_unshown(Kind::Commit), c);
+            }
+            if let Some(old) = &mut e.old_path {
+                f(or_unshown(Kind::Code), old);
+            }
+        }
+        if let Some(h) = &mut q.hint {
+            f(or_unshown(Kind::Prose), h);
+        }
     }
 }
 
@@ -199,7 +244,7 @@ fn full_report() -> Report {
         old_path: None,
         url: None,
     };
-    Report {
+    let mut r = Report {
         schema: 1,
         verdict: Verdict::Overridden,
         stage: "full".to_owned(),
@@ -212,6 +257,8 @@ fn full_report() -> Report {
             merge_base: COMMIT.to_owned(),
             commits: 2,
             files: 3,
+            kind: RangeKind::Change,
+            previous_release: None,
         },
         requirements: vec![
             RequirementResult {
@@ -298,16 +345,68 @@ fn full_report() -> Report {
             repository: "acme/hedgehog".to_owned(),
         }),
         notes: vec!["note".to_owned()],
+        packages: Vec::new(),
         notify_slack_var: None,
+    };
+    // Without packages the root is the only package, and its range, a release here, is
+    // what the report shows of it.
+    let root = package(&r, ".", ".", Some("previous"));
+    r.packages = vec![root];
+    r
+}
+
+/// The same report with packages: the root's judged over the change, another's over its
+/// release.
+fn full_report_with_packages() -> Report {
+    let mut r = full_report();
+    let root = package(&r, ".", ".", None);
+    let mut web = package(&r, "web", "packages/web", Some("web@1.0.0"));
+    web.stage_signals = vec![Signal {
+        source: SignalSource::Version,
+        detail: "version".to_owned(),
+        stage: "full".to_owned(),
+        commit: None,
+    }];
+    web.other_signals = vec![Signal {
+        source: SignalSource::Trailer,
+        detail: "beta".to_owned(),
+        stage: "beta".to_owned(),
+        commit: Some(COMMIT.to_owned()),
+    }];
+    r.packages = vec![root, web];
+    r
+}
+
+/// A package with the report's stage and requirements, judged over the change or, with
+/// a previous release, over the release since it.
+fn package(r: &Report, name: &str, path: &str, previous: Option<&str>) -> PackageReport {
+    PackageReport {
+        name: name.to_owned(),
+        path: path.to_owned(),
+        stage: r.stage.clone(),
+        stage_description: r.stage_description.clone(),
+        stage_signals: r.stage_signals.clone(),
+        other_signals: r.other_signals.clone(),
+        range: RangeInfo {
+            kind: if previous.is_some() {
+                RangeKind::Release
+            } else {
+                RangeKind::Change
+            },
+            previous_release: previous.map(str::to_owned),
+            ..r.range.clone()
+        },
+        requirements: r.requirements.clone(),
+        verdict: r.verdict,
     }
 }
 
 // ---- The checks ------------------------------------------------------------------------
 
 /// The elements the report itself writes.
-const ALLOWED: [&str; 15] = [
-    "h2", "p", "strong", "em", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "code",
-    "br", "span",
+const ALLOWED: [&str; 16] = [
+    "h2", "h3", "p", "strong", "em", "ul", "li", "table", "thead", "tbody", "tr", "th", "td",
+    "code", "br", "span",
 ];
 
 /// Every element is one the report writes, without attributes; a `<span>` holds one `@`
@@ -552,8 +651,13 @@ fn a_neutral_twin_keeps_lengths_and_the_markup_we_make() {
 /// `each_text` reaches every string of a report that is not one of the report's own words.
 #[test]
 fn every_text_of_a_report_is_visited() {
-    let mut r = full_report();
-    each_text(&mut r, &mut |_, s| *s = "~".to_owned());
+    for (mut r, texts) in [(full_report(), 55), (full_report_with_packages(), 77)] {
+        every_text_is_visited(&mut r, texts);
+    }
+}
+
+fn every_text_is_visited(r: &mut Report, texts: usize) {
+    each_text(r, &mut |_, s| *s = "~".to_owned());
     assert_eq!(r.stage_description, "~", "not in the JSON");
     let ours = [
         "leftovers",
@@ -572,6 +676,10 @@ fn every_text_of_a_report_is_visited() {
         "renamed",
         "modified",
         "base",
+        "change",
+        "release",
+        "version",
+        ".",
     ];
     fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
@@ -582,13 +690,13 @@ fn every_text_of_a_report_is_visited() {
         }
     }
     let mut all = Vec::new();
-    strings(&serde_json::to_value(&r).unwrap(), &mut all);
+    strings(&serde_json::to_value(&*r).unwrap(), &mut all);
     let left: Vec<&String> = all
         .iter()
         .filter(|s| *s != "~" && !ours.contains(&s.as_str()))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    assert_eq!(all.iter().filter(|s| *s == "~").count(), 34);
+    assert_eq!(all.iter().filter(|s| *s == "~").count(), texts);
 }
 
 // ---- The findings ------------------------------------------------------------------------
@@ -662,7 +770,7 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     let problem = format!(
         ".shipgate.yml@{short}:2:1: ops@evil.example: unknown key; expected one of: version, \
          extends, drafts, stages, signals, flag-registry, requirements, overrides, checks, \
-         notify"
+         packages, notify"
     );
     assert!(texts(&doc, "li").contains(&problem), "{}", doc.html);
     let evidence = format!(
@@ -733,11 +841,17 @@ fn every_field_shows_links_mentions_and_markup_as_text() {
         "`ops@evil.example`",
         "    indented",
     ];
+    for full in [full_report, full_report_with_packages] {
+        every_field_shows(&mut gfm, full, &nasty);
+    }
+}
+
+fn every_field_shows(gfm: &mut Gfm, full: fn() -> Report, nasty: &[&str]) {
     let mut count = 0;
-    each_text(&mut full_report(), &mut |_, _| count += 1);
-    for s in nasty {
+    each_text(&mut full(), &mut |_, _| count += 1);
+    for &s in nasty {
         for field in 0..count {
-            let mut r = full_report();
+            let mut r = full();
             let mut at = 0;
             let mut kind = Kind::Code;
             each_text(&mut r, &mut |k, t| {
@@ -755,7 +869,7 @@ fn every_field_shows_links_mentions_and_markup_as_text() {
             };
             // A table cell and the start of a list item do not show leading spaces.
             let shown = shown.trim_start();
-            let docs = render_inert(&mut gfm, &r)
+            let docs = render_inert(gfm, &r)
                 .unwrap_or_else(|e| panic!("{s:?} in field {field} ({kind:?}): {e}"));
             for doc in &docs {
                 assert!(
@@ -980,6 +1094,58 @@ fn requirement(text: BoxedStrategy<String>) -> impl Strategy<Value = Requirement
         )
 }
 
+/// A package judged over the change or its release, named by `text` or the root's `.`.
+fn package_of(text: BoxedStrategy<String>) -> impl Strategy<Value = PackageReport> {
+    let name = prop_oneof![1 => Just(".".to_owned()), 3 => text.clone()];
+    let range = (
+        any::<bool>(),
+        commit(text.clone()),
+        commit(text.clone()),
+        prop::option::of(text.clone()),
+    )
+        .prop_map(|(release, base, head, previous)| RangeInfo {
+            base: base.unwrap_or_default(),
+            head: head.unwrap_or_default(),
+            merge_base: COMMIT.to_owned(),
+            commits: 3,
+            files: 4,
+            kind: if release {
+                RangeKind::Release
+            } else {
+                RangeKind::Change
+            },
+            previous_release: previous.filter(|_| release),
+        });
+    (
+        (name, text.clone(), 0..3usize),
+        (text.clone(), text.clone()),
+        prop::collection::vec(signal(text.clone()), 0..3),
+        prop::collection::vec(signal(text.clone()), 0..2),
+        range,
+        prop::collection::vec(requirement(text), 0..3),
+    )
+        .prop_map(
+            |(
+                (name, path, verdict),
+                (stage, stage_description),
+                stage_signals,
+                other_signals,
+                range,
+                requirements,
+            )| PackageReport {
+                name,
+                path,
+                stage,
+                stage_description,
+                stage_signals,
+                other_signals,
+                range,
+                requirements,
+                verdict: [Verdict::Pass, Verdict::Blocked, Verdict::Overridden][verdict],
+            },
+        )
+}
+
 /// A report with `text` in every field and as many requirements as `requirements` says.
 fn report(
     text: BoxedStrategy<String>,
@@ -1027,6 +1193,8 @@ fn report(
         merge_base: COMMIT.to_owned(),
         commits: 1,
         files: 2,
+        kind: RangeKind::Change,
+        previous_release: None,
     });
     (
         (0..3usize, text.clone(), text.clone()),
@@ -1036,7 +1204,8 @@ fn report(
         prop::collection::vec(requirement(text.clone()), requirements),
         override_,
         policy,
-        prop::collection::vec(text, 0..4),
+        prop::collection::vec(text.clone(), 0..4),
+        prop::collection::vec(package_of(text), 0..3),
     )
         .prop_map(
             |(
@@ -1048,6 +1217,7 @@ fn report(
                 override_,
                 policy,
                 notes,
+                packages,
             )| Report {
                 schema: 1,
                 verdict: [Verdict::Pass, Verdict::Blocked, Verdict::Overridden][verdict],
@@ -1063,6 +1233,7 @@ fn report(
                 browse: None,
                 policy,
                 notes,
+                packages,
                 notify_slack_var: None,
             },
         )

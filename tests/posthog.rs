@@ -449,3 +449,55 @@ fn a_policy_that_gets_the_new_keys_wrong_is_told_where() {
         assert!(stderr.contains(located), "{located} not in:\n{stderr}");
     }
 }
+
+#[test]
+fn a_package_of_a_monorepo_takes_its_flags_from_its_own_posthog_project() {
+    let posthog = PosthogServer::start();
+    posthog.flags(7, vec![flag_json(70, "web-onboarding", false)], 100);
+    let repo = Repo::new();
+    repo.write("packages/web/package.json", "{\"name\": \"web\"}\n");
+    repo.write(
+        ".shipgate.yml",
+        &format!(
+            "packages:\n  web:\n    path: packages/web\n    flag-registry:\n      posthog: {{host: '{}', project: 7}}\n",
+            posthog.url()
+        ),
+    );
+    repo.commit("policy");
+    repo.git(&["branch", "base"]);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("packages/web/docs/onboarding.md", "# Onboarding\n");
+    repo.write("packages/web/templates/onboarding.json", "{}\n");
+    repo.commit("Web onboarding\n\nFeature-Flag: web-onboarding");
+    let out = repo
+        .shipgate()
+        .env("POSTHOG_PERSONAL_API_KEY", CANARY)
+        .env("SHIPGATE_API_RETRY_SCALE", "0")
+        .args(["check", "--base", "base", "--stage", "full"])
+        .args(["--label", "marketing-notified", "--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY));
+    assert_eq!(out.status.code(), Some(0), "{stdout} {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let web = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "web")
+        .unwrap_or_else(|| panic!("no package web in {report:#}"));
+    let flag = web["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "feature-flag")
+        .unwrap();
+    assert_eq!(flag["status"], "satisfied", "{web:#}");
+    assert_eq!(
+        flag["evidence"][0]["detail"],
+        "Feature-Flag: web-onboarding (PostHog: inactive)"
+    );
+    assert_eq!(posthog.requests().len(), 1);
+}

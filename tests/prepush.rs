@@ -3,6 +3,8 @@
 //! pre-push` fed git's protocol directly where git cannot be made to send bad input.
 
 mod common;
+#[path = "common/monorepo.rs"]
+mod monorepo;
 #[path = "common/push.rs"]
 mod push;
 #[path = "common/snapshot.rs"]
@@ -1044,4 +1046,69 @@ fn uninstall_also_removes_its_hook_kept_by_pre_commit_as_legacy() {
     );
     assert!(!legacy.exists());
     assert_eq!(std::fs::read_to_string(&hook).unwrap(), theirs);
+}
+
+// ---- monorepos (SPEC §12, §13) -----------------------------------------------------------
+
+/// The monorepo on `main`, `merged` and web's release pull request on top, pushed without
+/// the hook (the packages' own releases are not what these tests push), then tagged
+/// `web@1.1.0`.
+fn monorepo_clone(merged: fn(&common::Repo) -> String) -> Clone {
+    let clone = Clone::with_hook();
+    monorepo::lay_out(&clone.repo);
+    merged(&clone.repo);
+    monorepo::release_pr(&clone.repo, "1.1.0");
+    pushed(&clone.push(&["--no-verify", "origin", "main"]));
+    clone.repo.git(&["tag", "web@1.1.0"]);
+    clone
+}
+
+#[test]
+fn a_package_s_tag_is_pushed_when_its_release_carries_the_evidence() {
+    let clone = monorepo_clone(monorepo::web_features);
+    let err = pushed(&clone.push(&["origin", "web@1.1.0"]));
+    for line in [
+        "shipgate: refs/tags/web@1.1.0 -> origin refs/tags/web@1.1.0\n",
+        "package  web (packages/web): pass\n",
+        "         tag web@1.1.0\n",
+        "  ok    docs          file packages/web/docs/replay.md\n",
+        "note: tag web@1.1.0: the change is everything since web@1.0.0\n",
+        "pass: web (a full release) may ship\n",
+    ] {
+        assert!(err.contains(line), "{line:?} in\n{err}");
+    }
+    // api's release in the same range was api's own: not judged again here.
+    assert!(!err.contains("package  api"), "{err}");
+    assert!(clone.remote_sha("refs/tags/web@1.1.0").is_some());
+}
+
+#[test]
+fn a_package_s_tag_is_refused_when_its_release_lacks_the_evidence() {
+    let clone = monorepo_clone(monorepo::web_fix);
+    let err = refused(&clone.push(&["origin", "web@1.1.0"]));
+    assert!(
+        err.contains(
+            "range    the whole release since web@1.0.0, as a tag and a version bump name the stage: "
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "blocked: web (a full release) needs docs, template, feature-flag, marketing\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("shipgate: the push is stopped: refs/tags/web@1.1.0 (blocked)\n"),
+        "{err}"
+    );
+    assert_eq!(clone.remote_sha("refs/tags/web@1.1.0"), None);
+    // A tag that no package's pattern picks is no release: nothing to check.
+    clone.repo.git(&["tag", "preview-1"]);
+    let err = pushed(&clone.push(&["origin", "preview-1"]));
+    assert!(
+        err.contains("not a release tag (signals.tag-pattern `"),
+        "{err}"
+    );
+    assert!(err.contains("packages.web.tag-pattern `^web@"), "{err}");
 }

@@ -454,11 +454,12 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
     };
 
     if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-        let (pattern, origin) =
-            pipeline::release_tag_pattern(push.repo, None, &default_branch, Some(&github))?;
-        if crate::judge::stage::tag_version(&pattern, tag).is_none() {
+        let (policy, origin) =
+            pipeline::release_policy(push.repo, None, &default_branch, Some(&github))?;
+        if crate::judge::packages::releases_tagged(&policy, tag).is_empty() {
             return Ok(Plan::Skip(format!(
-                "not a release tag (signals.tag-pattern `{pattern}`, policy {}); nothing to check",
+                "not a release tag ({}, policy {}); nothing to check",
+                pipeline::release_patterns(&policy),
                 origin.source
             )));
         }

@@ -19,6 +19,7 @@ use anyhow::{Result, anyhow};
 
 use crate::judge::change::{Commit, FileChange, IssueText};
 use crate::judge::checks::ReviewFacts;
+use crate::judge::packages::ReleaseTag;
 
 /// Reads a file as it is at a commit: from git, or from the GitHub API when the clone
 /// lacks the commits.
@@ -65,6 +66,28 @@ pub(crate) trait SharedFiles {
         path: &str,
         max: usize,
     ) -> Result<Option<Vec<u8>>>;
+}
+
+/// What judging a whole release needs of the repository beyond the change (SPEC §13):
+/// its tags, and the commits and files since a previous release.
+pub(crate) trait History {
+    /// Every tag that points at a commit, with the commit's id.
+    fn tags(&self) -> Result<Vec<ReleaseTag>>;
+    /// Everything since `base` (`None`: the whole history) up to `head` (full hex ids), as
+    /// a change is gathered: the commits of `base..head` and the diff from their
+    /// merge-base.
+    fn since(&self, base: Option<&str>, head: &str) -> Result<Span>;
+    /// Whether `path` is a folder at `commit`; `None` when that cannot be told here.
+    fn has_folder(&self, commit: &str, path: &str) -> Result<Option<bool>>;
+}
+
+/// The commits and files of a range.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Span {
+    /// `None` when the range is the whole history.
+    pub(crate) merge_base: Option<String>,
+    pub(crate) commits: Vec<Commit>,
+    pub(crate) files: Vec<FileChange>,
 }
 
 /// No way to follow links: every link is taken at its word, and no pull request is known.

@@ -12,34 +12,82 @@ use crate::judge::policy::{Drafts, Evidence, Policy, Requirement, Stage, same_na
 use crate::judge::stage::Classification;
 use crate::judge::trailers::Trailer;
 use crate::judge::verdict::{
-    CheckResult, EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, Report,
+    EvidenceItem, EvidenceSource, Level, Override, OverrideSource, RangeInfo, RangeKind, Report,
     RequirementResult, Status, Verdict,
 };
 use crate::names::name;
 
-/// Evaluates every requirement that the stage names, in policy order; `checks` are what
-/// the stage's checks found (`judge::checks`), and a required one with findings blocks too.
-pub(crate) fn evaluate(
+/// Evaluates every requirement that the stage names, in policy order.
+pub(crate) fn evaluate(change: &Change, class: &Classification, policy: &Policy) -> Report {
+    evaluate_over(change, change, class, policy)
+}
+
+/// Evaluates the requirements over `evidence`: the change itself, or the whole release a
+/// tag or a version bump names (SPEC §13). The override, the draft, the notes and the
+/// range reported are the change's: the wider range widens the evidence, not what may
+/// overrule the gate.
+pub(crate) fn evaluate_over(
     change: &Change,
+    evidence: &Change,
     class: &Classification,
     policy: &Policy,
-    checks: Vec<CheckResult>,
 ) -> Report {
     let stage = &policy.stages[class.stage];
     let requirements: Vec<_> = evaluated(policy, stage)
-        .map(|(req, level)| requirement(change, req, level, policy))
+        .map(|(req, level)| requirement(evidence, req, level, policy))
         .collect();
 
-    let blocked = requirements
-        .iter()
-        .any(|r| r.level == Level::Required && r.status == Status::Missing)
-        || checks.iter().any(CheckResult::blocks);
+    let blocked = blocks(&requirements);
     let (override_, override_notes) = find_override(change, policy);
+    let (verdict, notes) = conclude(change, policy, blocked, override_.as_ref(), override_notes);
+
+    Report {
+        schema: 1,
+        verdict,
+        stage: stage.name.clone(),
+        stage_description: stage.description.clone(),
+        stage_signals: class.deciding.clone(),
+        other_signals: class.other.clone(),
+        range: RangeInfo {
+            base: change.range.base.clone(),
+            head: change.range.head.clone(),
+            merge_base: change.range.merge_base.clone(),
+            commits: change.commits.len(),
+            files: change.files.len(),
+            kind: RangeKind::Change,
+            previous_release: None,
+        },
+        requirements,
+        override_,
+        draft: change.draft,
+        checks: Vec::new(),
+        policy: None,
+        browse: None,
+        notes,
+        packages: Vec::new(),
+        notify_slack_var: None,
+    }
+}
+
+/// Whether a required requirement is missing.
+pub(crate) fn blocks(requirements: &[RequirementResult]) -> bool {
+    requirements.iter().any(RequirementResult::missing_required)
+}
+
+/// The verdict, given whether a required requirement is missing and what overrides, and
+/// the change's notes with what the override and a draft make worth saying.
+pub(crate) fn conclude(
+    change: &Change,
+    policy: &Policy,
+    blocked: bool,
+    override_: Option<&Override>,
+    override_notes: Vec<String>,
+) -> (Verdict, Vec<String>) {
     let mut notes = change.notes.clone();
     notes.extend(override_notes);
     // An override is said out loud, so it goes first; a draft then passes, saying what
     // would block it (the requirements keep their level and status).
-    let verdict = match (blocked, &override_) {
+    let verdict = match (blocked, override_) {
         (false, _) => Verdict::Pass,
         (true, Some(_)) => Verdict::Overridden,
         (true, None) if change.draft && policy.drafts == Drafts::Warn => Verdict::Pass,
@@ -58,36 +106,13 @@ pub(crate) fn evaluate(
             .to_owned(),
         );
     }
-    if let Some(o) = override_.as_ref().filter(|_| !blocked) {
+    if let Some(o) = override_.filter(|_| !blocked) {
         notes.push(format!(
             "override present ({}) but nothing was blocked",
             o.reason
         ));
     }
-
-    Report {
-        schema: 1,
-        verdict,
-        stage: stage.name.clone(),
-        stage_description: stage.description.clone(),
-        stage_signals: class.deciding.clone(),
-        other_signals: class.other.clone(),
-        range: RangeInfo {
-            base: change.range.base.clone(),
-            head: change.range.head.clone(),
-            merge_base: change.range.merge_base.clone(),
-            commits: change.commits.len(),
-            files: change.files.len(),
-        },
-        requirements,
-        override_,
-        draft: change.draft,
-        checks,
-        policy: None,
-        browse: None,
-        notes,
-        notify_slack_var: None,
-    }
+    (verdict, notes)
 }
 
 /// The requirements that `stage` evaluates, with their level, in policy order. The others
@@ -473,7 +498,9 @@ pub(crate) fn hint(ev: &Evidence, policy: &Policy) -> String {
     }
 }
 
-fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<String>) {
+/// The override the change carries (a label, a trailer, its author), and notes on
+/// overrides that do not count.
+pub(crate) fn find_override(change: &Change, policy: &Policy) -> (Option<Override>, Vec<String>) {
     let o = &policy.overrides;
     let mut notes = Vec::new();
     let mut found = None;
@@ -670,7 +697,7 @@ mod tests {
     fn run(change: &Change) -> Report {
         let p = Policy::builtin();
         let c = classify(change, &p).unwrap();
-        evaluate(change, &c, &p, Vec::new())
+        evaluate(change, &c, &p)
     }
 
     fn file(path: &str, status: FileStatus) -> FileChange {
@@ -696,7 +723,7 @@ mod tests {
     fn with_policy(change: &Change, yaml: &str) -> Report {
         let p = Policy::from_yaml(yaml, "p.yml").unwrap();
         let c = classify(change, &p).unwrap();
-        evaluate(change, &c, &p, Vec::new())
+        evaluate(change, &c, &p)
     }
 
     fn by(email: &str) -> Commit {
@@ -877,7 +904,7 @@ flag-registry: {path: flags.yml}
             forced_stage: Some("ship".into()),
             ..Change::default()
         };
-        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p, Vec::new());
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
         let hints: Vec<_> = r
             .requirements
             .iter()
@@ -1150,7 +1177,7 @@ flag-registry: {path: flags.yml}
             )],
             ..Change::default()
         };
-        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p, Vec::new());
+        let r = evaluate(&change, &classify(&change, &p).unwrap(), &p);
         assert_eq!(r.verdict, Verdict::Blocked);
         assert_eq!(r.override_, None);
         assert_eq!(
@@ -1279,8 +1306,8 @@ flag-registry: {path: flags.yml}
                 let p = Policy::builtin();
                 // A `Release:` value the policy does not know is an error, not a verdict.
                 let Ok(class) = classify(&change, &p) else { return Ok(()) };
-                let r = evaluate(&change, &class, &p, Vec::new());
-                let missing_required = r.requirements.iter().any(|q| q.level == Level::Required && q.status == Status::Missing);
+                let r = evaluate(&change, &class, &p);
+                let missing_required = r.requirements.iter().any(RequirementResult::missing_required);
                 let expected = match (missing_required, r.override_.is_some()) {
                     (false, _) => Verdict::Pass,
                     (true, true) => Verdict::Overridden,

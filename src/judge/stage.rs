@@ -61,7 +61,43 @@ impl From<SignalError> for anyhow::Error {
     }
 }
 
+/// Which package a change is classified for (SPEC §12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Subject<'a> {
+    /// The package's name; `None` for a policy without packages, where the repository is
+    /// one whole and a signal names no package.
+    pub(crate) package: Option<&'a str>,
+    /// Whether the change touches the package: a signal that names no package (label
+    /// `release:full`, trailer `Release: full`, the flag registry) counts only then.
+    pub(crate) touched: bool,
+    /// The policy key of the tag pattern, for messages (`signals.tag-pattern`).
+    pub(crate) tag_key: &'a str,
+}
+
+impl Subject<'_> {
+    /// The repository as one whole: a policy without packages.
+    pub(crate) fn whole() -> Subject<'static> {
+        Subject {
+            package: None,
+            touched: true,
+            tag_key: "signals.tag-pattern",
+        }
+    }
+}
+
+/// The stage of the change as a whole (a policy without packages).
 pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classification, SignalError> {
+    classify_for(change, policy, &Subject::whole())
+}
+
+/// The stage of the change for one package: `policy` is the policy as that package
+/// reads it ([`Policy::projected`]), so tags, manifests and the flag registry are the
+/// package's own.
+pub(crate) fn classify_for(
+    change: &Change,
+    policy: &Policy,
+    subject: &Subject<'_>,
+) -> Result<Classification, SignalError> {
     let stage_names = || {
         policy
             .stages
@@ -93,6 +129,27 @@ pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classificatio
         });
     }
 
+    let found = signals(change, policy, subject)?;
+    let stage = found.iter().map(|(i, _)| *i).max().unwrap_or(0);
+    let (deciding, other): (Vec<_>, Vec<_>) = found.into_iter().partition(|(i, _)| *i == stage);
+    let mut other = other;
+    // Strongest first, so the record reads from what nearly decided downwards.
+    other.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+    Ok(Classification {
+        stage,
+        deciding: deciding.into_iter().map(|(_, s)| s).collect(),
+        other: other.into_iter().map(|(_, s)| s).collect(),
+    })
+}
+
+/// Every signal in the change for `subject`, with the index of the stage it names; `--stage`
+/// aside. A package that the change does not touch is judged when this finds a signal
+/// that names it.
+pub(crate) fn signals(
+    change: &Change,
+    policy: &Policy,
+    subject: &Subject<'_>,
+) -> Result<Vec<(usize, Signal)>, SignalError> {
     // (stage index, signal) for every signal found.
     let mut found: Vec<(usize, Signal)> = Vec::new();
     let mut push = |index: usize, source, detail: String, commit: Option<String>| {
@@ -107,10 +164,30 @@ pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classificatio
         ));
     };
     let stages = || policy.stages.iter().enumerate();
+    // A signal that names no package counts for a package the change touches.
+    let unnamed = subject.package.is_none() || subject.touched;
 
     for label in &change.labels {
         for (i, stage) in stages() {
             if stage.signals.labels.iter().any(|l| same_name(l, label)) {
+                if unnamed {
+                    push(i, SignalSource::Label, label.clone(), None);
+                }
+                continue;
+            }
+            let Some(package) = subject.package else {
+                continue;
+            };
+            let Some(named) = stage
+                .signals
+                .labels
+                .iter()
+                .find_map(|l| label_package(label, l))
+            else {
+                continue;
+            };
+            known_package(policy, named, &format!("label `{label}`"))?;
+            if same_name(named, package) {
                 push(i, SignalSource::Label, label.clone(), None);
             }
         }
@@ -126,6 +203,11 @@ pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classificatio
             .filter(|t| t.key_is(&policy.signals.trailer))
         {
             let value = trailer.value.trim();
+            // Without packages the whole value names the stage, as it always has.
+            let (value, names) = match subject.package {
+                Some(_) => split_release_value(value, policy),
+                None => (value, ""),
+            };
             let named: Vec<usize> = stages()
                 .filter(|(_, s)| s.signals.trailer.iter().any(|v| same_name(v, value)))
                 .map(|(i, _)| i)
@@ -138,6 +220,28 @@ pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classificatio
                     trailer.value,
                     known_trailer_values(policy)
                 )));
+            }
+            let names: Vec<&str> = names
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|n| !n.is_empty())
+                .collect();
+            let what = || {
+                format!(
+                    "commit {}: trailer `{}: {}`",
+                    commit.short_id(),
+                    trailer.key,
+                    trailer.value
+                )
+            };
+            for name in &names {
+                known_package(policy, name, &what())?;
+            }
+            let counts = match subject.package {
+                Some(package) if !names.is_empty() => names.iter().any(|n| same_name(n, package)),
+                _ => unnamed,
+            };
+            if !counts {
+                continue;
             }
             for i in named {
                 push(
@@ -161,7 +265,8 @@ pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classificatio
         };
         let version = semver::Version::parse(version.as_str()).map_err(|e| {
             SignalError(format!(
-                "tag `{tag}` matches signals.tag-pattern but `{}` is not a semver version ({e}); fix the tag or narrow the pattern",
+                "tag `{tag}` matches {} but `{}` is not a semver version ({e}); fix the tag or narrow the pattern",
+                subject.tag_key,
                 version.as_str()
             ))
         })?;
@@ -202,7 +307,12 @@ pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classificatio
         }
     }
 
-    for flag in &change.flags.changes {
+    let flags = if unnamed {
+        &change.flags.changes[..]
+    } else {
+        &[]
+    };
+    for flag in flags {
         let Some(new) = &flag.new_stage else { continue };
         if flag.old_stage.as_ref() == Some(new) {
             continue;
@@ -219,17 +329,56 @@ pub(crate) fn classify(change: &Change, policy: &Policy) -> Result<Classificatio
             }
         }
     }
+    Ok(found)
+}
 
-    let stage = found.iter().map(|(i, _)| *i).max().unwrap_or(0);
-    let (deciding, other): (Vec<_>, Vec<_>) = found.into_iter().partition(|(i, _)| *i == stage);
-    let mut other = other;
-    // Strongest first, so the record reads from what nearly decided downwards.
-    other.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
-    Ok(Classification {
-        stage,
-        deciding: deciding.into_iter().map(|(_, s)| s).collect(),
-        other: other.into_iter().map(|(_, s)| s).collect(),
-    })
+/// The package a label names after a stage label (`release:full:web` after
+/// `release:full`), the prefix compared as labels are.
+fn label_package<'l>(label: &'l str, stage_label: &str) -> Option<&'l str> {
+    let head = label.get(..stage_label.len())?;
+    let rest = label[stage_label.len()..].strip_prefix(':')?;
+    (same_name(head, stage_label) && !rest.is_empty()).then_some(rest)
+}
+
+/// `Release: <stage> <package>[, <package>…]` as the stage value and the names after
+/// it: the longest trailer value of the policy that the value starts with, followed by
+/// the end or a space. A value that starts with none is returned whole, to be reported
+/// as naming no stage.
+fn split_release_value<'v>(value: &'v str, policy: &Policy) -> (&'v str, &'v str) {
+    let first = policy.stages[0].name.as_str();
+    let known = policy
+        .stages
+        .iter()
+        .flat_map(|s| s.signals.trailer.iter().map(String::as_str))
+        .chain([first]);
+    let mut best: Option<usize> = None;
+    for v in known {
+        let fits = value.get(..v.len()).is_some_and(|head| same_name(head, v))
+            && value[v.len()..]
+                .chars()
+                .next()
+                .is_none_or(char::is_whitespace);
+        if fits && best.is_none_or(|b| v.len() > b) {
+            best = Some(v.len());
+        }
+    }
+    match best {
+        Some(n) => (&value[..n], value[n..].trim()),
+        None => (value, ""),
+    }
+}
+
+/// A name in a label or trailer must be one of the policy's packages: a misspelt one
+/// would otherwise let a release through as a merge.
+fn known_package(policy: &Policy, name: &str, what: &str) -> Result<(), SignalError> {
+    if policy.package_named(name).is_some() {
+        return Ok(());
+    }
+    let names: Vec<&str> = policy.packages.iter().map(|p| p.name.as_str()).collect();
+    Err(SignalError(format!(
+        "{what} names package `{name}`, which the policy does not define; its packages are: {}",
+        names.join(", ")
+    )))
 }
 
 /// The version a release tag names, if `pattern` picks the tag and its `version` group

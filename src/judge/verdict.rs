@@ -36,6 +36,10 @@ pub struct Report {
     pub browse: Option<Browse>,
     /// Things worth knowing that change nothing in the verdict.
     pub notes: Vec<String>,
+    /// Every package judged (SPEC §12), the root package `.` first; a policy without
+    /// packages has the root package alone, whose stage, requirements and verdict are
+    /// those above.
+    pub packages: Vec<PackageReport>,
     /// The environment variable that the policy's `notify.slack-webhook` names, if any.
     #[serde(skip)]
     pub notify_slack_var: Option<String>,
@@ -54,9 +58,7 @@ pub struct Browse {
 impl Report {
     /// The ids of the missing required requirements, in policy order.
     pub fn missing_required(&self) -> impl Iterator<Item = &RequirementResult> {
-        self.requirements
-            .iter()
-            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+        self.requirements.iter().filter(|q| q.missing_required())
     }
 
     /// The required checks with findings: what blocks besides missing requirements.
@@ -70,7 +72,7 @@ impl Report {
         let requirements = self
             .requirements
             .iter()
-            .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
+            .filter(|q| q.missing_warned())
             .count();
         let checks = self
             .checks
@@ -80,6 +82,61 @@ impl Report {
         requirements + checks
     }
 }
+
+impl Report {
+    /// Whether the report speaks of packages: more than the root package alone, or one
+    /// other than it. Renderings without packages stay as they were before packages.
+    pub fn has_packages(&self) -> bool {
+        match &self.packages[..] {
+            [] => false,
+            [only] => !only.is_root(),
+            _ => true,
+        }
+    }
+}
+
+/// One package's judgement: its stage, the range its evidence was taken from and its
+/// requirements.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageReport {
+    /// The package's name; `.` for the root package (the files outside every package).
+    pub name: String,
+    /// Its folder; `.` for the root package.
+    pub path: String,
+    pub stage: String,
+    #[serde(skip)]
+    pub stage_description: String,
+    /// The signals that named its stage.
+    pub stage_signals: Vec<Signal>,
+    /// Signals that named weaker stages.
+    pub other_signals: Vec<Signal>,
+    /// The range its requirements were judged over: the change, or the whole release.
+    pub range: RangeInfo,
+    pub requirements: Vec<RequirementResult>,
+    pub verdict: Verdict,
+}
+
+impl PackageReport {
+    pub fn is_root(&self) -> bool {
+        self.name == ROOT_PACKAGE
+    }
+
+    /// Its missing required requirements, in policy order.
+    pub fn missing_required(&self) -> impl Iterator<Item = &RequirementResult> {
+        self.requirements.iter().filter(|q| q.missing_required())
+    }
+
+    /// How many of its requirements are missing at `warn`.
+    pub fn warnings(&self) -> usize {
+        self.requirements
+            .iter()
+            .filter(|q| q.missing_warned())
+            .count()
+    }
+}
+
+/// The name of the root package.
+pub const ROOT_PACKAGE: &str = crate::judge::policy::ROOT;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -96,6 +153,23 @@ pub struct RangeInfo {
     pub merge_base: String,
     pub commits: usize,
     pub files: usize,
+    /// The change itself, or a whole release (SPEC §13).
+    pub kind: RangeKind,
+    /// For a release: the previous release's tag, which `base` is; absent for a first
+    /// release (judged from the empty tree) and for a change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_release: Option<String>,
+}
+
+/// What a range is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RangeKind {
+    /// The change: its commits and its three-dot diff.
+    Change,
+    /// A whole release: everything since the package's previous release, because a tag
+    /// or a version bump named its stage.
+    Release,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,6 +181,18 @@ pub struct RequirementResult {
     pub evidence: Vec<EvidenceItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+impl RequirementResult {
+    /// Missing at `required`: it blocks, unless overridden or a draft.
+    pub fn missing_required(&self) -> bool {
+        self.level == Level::Required && self.status == Status::Missing
+    }
+
+    /// Missing at `warn`: reported, never blocking.
+    pub fn missing_warned(&self) -> bool {
+        self.level == Level::Warn && self.status == Status::Missing
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -15,7 +15,7 @@ use crate::gather::ends::{self, Sides};
 use crate::gather::github::BUDGET;
 use crate::gather::http::{self, Deadline};
 use crate::gather::{Links, posthog};
-use crate::judge::change::Change;
+use crate::judge::change::{Change, IssueText};
 use crate::judge::mentions::closed_issues;
 use crate::judge::policy::{Policy, Stage};
 use crate::judge::requirements::evaluated;
@@ -24,46 +24,46 @@ use crate::request::Request;
 
 type Keys = BTreeMap<String, Option<String>>;
 
-/// The flag registry's keys at head: the file's, or the PostHog project's, read from
-/// PostHog at most once a run.
+/// The flag registry's keys at head: the file's, or the PostHog project's, each project
+/// read from PostHog at most once a run (packages may share one).
 pub(super) struct FlagKeys<'r> {
     req: &'r Request,
-    /// What PostHog answered, or why it could not: asked once, whoever asks again.
-    posthog: RefCell<Option<Result<Keys, String>>>,
+    /// What each project answered, or why it could not: asked once, whoever asks again.
+    posthog: RefCell<BTreeMap<(String, u64), Result<Keys, String>>>,
 }
 
 impl<'r> FlagKeys<'r> {
     pub(super) fn new(req: &'r Request) -> FlagKeys<'r> {
         FlagKeys {
             req,
-            posthog: RefCell::new(None),
+            posthog: RefCell::default(),
         }
     }
 
     /// The keys at head, `None` when there is no registry file there.
     pub(super) fn at_head(&self, sides: &Sides<'_>, policy: &Policy) -> Result<Option<Keys>> {
-        match &policy.flag_registry.posthog {
-            None => ends::registry_keys(sides, policy),
-            Some(project) => {
-                let mut slot = self.posthog.borrow_mut();
-                let answer = slot.get_or_insert_with(|| {
-                    let (deadline, sleep) = match &self.req.github {
-                        Some(access) => (access.deadline.clone(), access.sleep.clone()),
-                        None => (Deadline::new(BUDGET), http::real_sleep()),
-                    };
-                    let config = http::Config {
-                        deadline,
-                        request_timeout: Duration::from_secs(10),
-                        sleep,
-                    };
-                    let key = self.req.posthog_key.as_ref().map(|k| k.expose());
-                    posthog::flags(project, key, config).map_err(|e| format!("{e:#}"))
-                });
-                match answer {
-                    Ok(keys) => Ok(Some(keys.clone())),
-                    Err(why) => Err(Code::Posthog.tag(anyhow!("{why}"))),
-                }
-            }
+        let Some(project) = &policy.flag_registry.posthog else {
+            return ends::registry_keys(sides, policy);
+        };
+        let mut asked = self.posthog.borrow_mut();
+        let answer = asked
+            .entry((project.host.clone(), project.project))
+            .or_insert_with(|| {
+                let (deadline, sleep) = match &self.req.github {
+                    Some(access) => (access.deadline.clone(), access.sleep.clone()),
+                    None => (Deadline::new(BUDGET), http::real_sleep()),
+                };
+                let config = http::Config {
+                    deadline,
+                    request_timeout: Duration::from_secs(10),
+                    sleep,
+                };
+                let key = self.req.posthog_key.as_ref().map(|k| k.expose());
+                posthog::flags(project, key, config).map_err(|e| format!("{e:#}"))
+            });
+        match answer {
+            Ok(keys) => Ok(Some(keys.clone())),
+            Err(why) => Err(Code::Posthog.tag(anyhow!("{why}"))),
         }
     }
 }
@@ -118,56 +118,108 @@ pub(super) fn posthog_keys(
     Ok(())
 }
 
-/// The bodies and comments of the issues the change closes, when a requirement that the
-/// stage judges counts mentions.
-pub(super) fn issue_mentions(
-    change: &mut Change,
-    stage: &Stage,
-    policy: &Policy,
+/// The issues that changes close, read for mentions, and the repository they are of.
+pub(super) struct IssueTexts {
+    repository: Option<String>,
+    texts: BTreeMap<u64, Vec<IssueText>>,
+}
+
+impl IssueTexts {
+    /// Gives `change` the texts of the issues it closes, for its requirements' mentions.
+    pub(super) fn attach(&self, change: &mut Change) {
+        let Some(repository) = &self.repository else {
+            return;
+        };
+        change.issues = closed(change, repository)
+            .iter()
+            .filter_map(|n| self.texts.get(n))
+            .flatten()
+            .cloned()
+            .collect();
+    }
+}
+
+/// The issues a change closes: in its commits' messages and its body (what an HTML
+/// comment hides closes nothing).
+fn closed(change: &Change, repository: &str) -> Vec<u64> {
+    let texts = change
+        .commits
+        .iter()
+        .map(|c| c.message.as_str())
+        .chain(change.body.as_deref());
+    closed_issues(texts, repository)
+}
+
+/// The bodies and comments of the issues that `views` (each package's evidence, with its
+/// stage and policy) close, when a requirement that a stage judges counts mentions; each
+/// issue read once.
+pub(super) fn issue_texts(
+    views: &[(&Change, &Stage, &Policy)],
     links: &dyn Links,
     notes: &mut Vec<String>,
-) -> Result<()> {
-    let mut required = false;
-    let mut ids: Vec<&str> = Vec::new();
-    for (req, level) in evaluated(policy, stage) {
-        if !req.evidence.mentions.is_empty() {
-            required |= level == Level::Required;
-            ids.push(&req.id);
+) -> Result<IssueTexts> {
+    let mut out = IssueTexts {
+        repository: None,
+        texts: BTreeMap::new(),
+    };
+    // Each issue, whether a required requirement rests on it, and which requirements do.
+    let mut wanted: BTreeMap<u64, (bool, Vec<&str>, &str)> = BTreeMap::new();
+    let mut asking: Vec<&str> = Vec::new();
+    for (view, stage, policy) in views {
+        for (req, level) in evaluated(policy, stage) {
+            if req.evidence.mentions.is_empty() {
+                continue;
+            }
+            if !asking.contains(&req.id.as_str()) {
+                asking.push(&req.id);
+            }
+            let Some(repository) = links.repository() else {
+                continue;
+            };
+            for number in closed(view, &repository) {
+                let (required, ids, stage_name) =
+                    wanted
+                        .entry(number)
+                        .or_insert((false, Vec::new(), &stage.name));
+                *required |= level == Level::Required;
+                if level == Level::Required {
+                    *stage_name = &stage.name;
+                }
+                if !ids.contains(&req.id.as_str()) {
+                    ids.push(&req.id);
+                }
+            }
         }
     }
-    if ids.is_empty() {
-        return Ok(());
+    if asking.is_empty() {
+        return Ok(out);
     }
     let Some(repository) = links.repository() else {
         notes.push(format!(
             "{}: mentions on the issues a change closes are read through the GitHub API, \
              which this run cannot ask; under GitHub Actions give shipgate a token, \
              elsewhere set GITHUB_REPOSITORY (and GITHUB_TOKEN for a private repository)",
-            ids.join(", ")
+            asking.join(", ")
         ));
-        return Ok(());
+        return Ok(out);
     };
-    // The body as a reader sees it: what an HTML comment hides closes nothing.
-    let texts = change
-        .commits
-        .iter()
-        .map(|c| c.message.as_str())
-        .chain(change.body.as_deref());
-    for number in closed_issues(texts, &repository) {
+    for (number, (required, ids, stage)) in wanted {
         match links.issue(number) {
-            Ok(Some(texts)) => change.issues.extend(texts),
+            Ok(Some(texts)) => {
+                out.texts.insert(number, texts);
+            }
             Ok(None) => notes.push(format!(
                 "the change closes #{number}, which {repository} has no issue of, so its \
                  mentions are not read"
             )),
             Err(e) if required => return Err(e),
             Err(e) => notes.push(format!(
-                "{} is only warned about at stage {}, so issue #{number} is not read for \
+                "{} is only warned about at stage {stage}, so issue #{number} is not read for \
                  mentions: {e:#}",
-                ids.join(", "),
-                stage.name
+                ids.join(", ")
             )),
         }
     }
-    Ok(())
+    out.repository = Some(repository);
+    Ok(out)
 }

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use crate::judge::policy::checks::CheckLevel;
 use crate::judge::policy::compose::provenance;
-use crate::judge::policy::{BUILTIN_ORIGIN, Composed, Drafts, PathSet, Policy, VersionKind};
+use crate::judge::policy::{
+    BUILTIN_ORIGIN, Composed, Drafts, PackageRegistry, PathSet, Policy, ROOT, VersionKind,
+};
 use crate::judge::requirements::hint;
 use crate::judge::verdict::CheckId;
 use crate::names::name;
@@ -94,6 +96,7 @@ fn write(out: &mut String, c: &Composed, source: &str, notes: &[String]) -> std:
     }
     writeln!(out)?;
     settings(out, p)?;
+    packages(out, p)?;
     if !builtin_alone {
         writeln!(out)?;
         writeln!(out, "where each value comes from:")?;
@@ -240,6 +243,52 @@ fn level_word(level: CheckLevel) -> &'static str {
         CheckLevel::Warn => "warn",
         CheckLevel::Required => "required",
     }
+}
+
+/// The packages, when the policy has any: each with its folder, release tags, manifests
+/// and flag registry, and what the root package is.
+fn packages(out: &mut String, p: &Policy) -> std::fmt::Result {
+    if p.packages.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "packages (each judged on its own; a file belongs to the package whose folder is its longest prefix):"
+    )?;
+    let width = p
+        .packages
+        .iter()
+        .map(|k| k.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(ROOT.len());
+    let pad = " ".repeat(width + 4);
+    for k in &p.packages {
+        writeln!(out, "  {:width$}  {}", k.name, k.path)?;
+        writeln!(
+            out,
+            "{pad}release tags: `{}`; manifests: {}; flag registry: {}",
+            k.tag_pattern.as_str(),
+            k.manifests.join(", "),
+            match &k.flag_registry {
+                Some(PackageRegistry::File(path)) => path.clone(),
+                Some(PackageRegistry::PostHog(posthog)) => posthog.describe(),
+                None => p.flag_registry.describe(),
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "  {ROOT:width$}  every file outside these folders, with the release tags, manifests and flag registry above"
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "a package is judged when the change touches it, or when a label `release:<stage>:<package>`, a trailer `{}: <stage> <package>, ...`, its release tag or a bump of its manifest names it; a signal without a name counts for every package the change touches; a stage named by a tag or a version bump is judged over the whole release since the package's previous release tag",
+        p.signals.trailer
+    )?;
+    Ok(())
 }
 
 /// `explain --keys`: every key of a policy file, from the same text as the policy types'

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::Code;
 use crate::judge::policy::POLICY_PATHS;
-use crate::judge::verdict::{CheckStatus, Level, Report, Status, Verdict};
+use crate::judge::verdict::{CheckStatus, Level, Report, RequirementResult, Status, Verdict};
 use crate::names::name;
 
 /// The file GitLab runs a project's pipelines from unless the project names another
@@ -42,11 +42,14 @@ struct Lines {
 /// One issue per missing requirement and one per finding of a check; an empty array
 /// when nothing is missing and nothing was found.
 ///
-/// - `check_name` is `shipgate/<requirement-id>`.
+/// - `check_name` is `shipgate/<requirement-id>`, and `shipgate/<package>/<requirement-id>`
+///   for a package other than the root (SPEC §12).
 /// - `fingerprint` is the git blob id of `shipgate\0<check_name>\0<stage>`: the same
 ///   finding keeps its fingerprint across runs and commits, so GitLab can tell a
 ///   finding that is still there from a new one, and anyone can recompute it with
-///   `printf 'shipgate\0shipgate/docs\0full' | git hash-object --stdin`.
+///   `printf 'shipgate\0shipgate/docs\0full' | git hash-object --stdin`. A package's
+///   name is in its check name, so two packages missing the same requirement are two
+///   findings.
 /// - `severity`: `blocker` for a required piece that blocks, `major` for one whose
 ///   absence was overridden, `minor` for a warning.
 /// - `location`: `path` (from [`anchor`]), line 1. GitLab refuses an issue without a file
@@ -55,41 +58,32 @@ struct Lines {
 ///
 /// A check's finding ([`check_issues`]) is located at its own file and line.
 pub(crate) fn render(report: &Report, path: &str) -> String {
-    let mut issues: Vec<Issue> = report
-        .requirements
-        .iter()
-        .filter(|q| q.status == Status::Missing)
-        .map(|q| {
-            let check_name = format!("shipgate/{}", q.id);
-            let (severity, note) = match (q.level, report.verdict, &report.override_) {
-                (Level::Warn, ..) => ("minor", " (a warning: it does not block)".to_owned()),
-                (Level::Required, Verdict::Overridden, Some(o)) => {
-                    ("major", format!(" (overridden: {})", o.reason))
-                }
-                (Level::Required, ..) => ("blocker", String::new()),
+    let mut issues: Vec<Issue> = Vec::new();
+    if report.has_packages() {
+        for p in &report.packages {
+            let (check, of) = if p.is_root() {
+                (String::new(), String::new())
+            } else {
+                (format!("{}/", p.name), format!(" of package {}", p.name))
             };
-            // Policies may end their texts with a full stop or not; the sentence ends once.
-            let mut description = format!(
-                "{} missing for {}: {}{note}.",
-                q.id,
-                report.stage_description,
-                q.description.trim_end_matches('.')
+            let stage = (p.stage.as_str(), format!("{}{of}", p.stage_description));
+            issues.extend(
+                p.requirements
+                    .iter()
+                    .filter(|q| q.status == Status::Missing)
+                    .map(|q| issue(report, q, &check, (stage.0, &stage.1), path)),
             );
-            if let Some(hint) = &q.hint {
-                description.push_str(&format!(" To satisfy: {}.", hint.trim_end_matches('.')));
-            }
-            Issue {
-                fingerprint: fingerprint(&check_name, &report.stage),
-                description,
-                check_name,
-                severity,
-                location: Location {
-                    path: path.to_owned(),
-                    lines: Lines { begin: 1 },
-                },
-            }
-        })
-        .collect();
+        }
+    } else {
+        let stage = (report.stage.as_str(), report.stage_description.as_str());
+        issues.extend(
+            report
+                .requirements
+                .iter()
+                .filter(|q| q.status == Status::Missing)
+                .map(|q| issue(report, q, "", stage, path)),
+        );
+    }
     issues.extend(check_issues(report, path));
     crate::report::output::json::to_string(&issues)
 }
@@ -153,6 +147,44 @@ fn check_issues(report: &Report, anchor: &str) -> Vec<Issue> {
         }
     }
     issues
+}
+
+/// The finding of one missing requirement of the package whose check names start with
+/// `package` (`web/`, empty for the root), judged at `stage` (its name and description).
+fn issue(
+    report: &Report,
+    q: &RequirementResult,
+    package: &str,
+    (stage, description): (&str, &str),
+    path: &str,
+) -> Issue {
+    let check_name = format!("shipgate/{package}{}", q.id);
+    let (severity, note) = match (q.level, report.verdict, &report.override_) {
+        (Level::Warn, ..) => ("minor", " (a warning: it does not block)".to_owned()),
+        (Level::Required, Verdict::Overridden, Some(o)) => {
+            ("major", format!(" (overridden: {})", o.reason))
+        }
+        (Level::Required, ..) => ("blocker", String::new()),
+    };
+    // Policies may end their texts with a full stop or not; the sentence ends once.
+    let mut text = format!(
+        "{} missing for {description}: {}{note}.",
+        q.id,
+        q.description.trim_end_matches('.')
+    );
+    if let Some(hint) = &q.hint {
+        text.push_str(&format!(" To satisfy: {}.", hint.trim_end_matches('.')));
+    }
+    Issue {
+        fingerprint: fingerprint(&check_name, stage),
+        description: text,
+        check_name,
+        severity,
+        location: Location {
+            path: path.to_owned(),
+            lines: Lines { begin: 1 },
+        },
+    }
 }
 
 /// What stdout holds when shipgate could not decide (exit 2): a valid report with one
@@ -268,7 +300,7 @@ fn policy_path(report: &Report) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::verdict::{PolicyFrom, PolicyInfo, RangeInfo};
+    use crate::judge::verdict::{PolicyFrom, PolicyInfo, RangeInfo, RangeKind};
 
     fn with_policy(source: &str) -> Report {
         Report {
@@ -284,6 +316,8 @@ mod tests {
                 merge_base: String::new(),
                 commits: 0,
                 files: 0,
+                kind: RangeKind::Change,
+                previous_release: None,
             },
             requirements: Vec::new(),
             override_: None,
@@ -298,6 +332,7 @@ mod tests {
                 reason: String::new(),
             }),
             notes: Vec::new(),
+            packages: Vec::new(),
             notify_slack_var: None,
         }
     }

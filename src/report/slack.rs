@@ -122,7 +122,7 @@ mod tests {
             ..Default::default()
         };
         let class = crate::judge::stage::classify(&change, &policy).unwrap();
-        crate::judge::requirements::evaluate(&change, &class, &policy, Vec::new())
+        crate::judge::requirements::evaluate(&change, &class, &policy)
     }
 
     #[test]

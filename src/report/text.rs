@@ -11,8 +11,11 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use crate::judge::change::short_id as short;
-use crate::judge::stage::Signal;
-use crate::judge::verdict::{CheckStatus, Level, Report, Status, Verdict};
+use crate::judge::stage::{Signal, SignalSource};
+use crate::judge::verdict::{
+    CheckStatus, Level, PackageReport, RangeInfo, RangeKind, Report, RequirementResult, Status,
+    Verdict,
+};
 use crate::names::name;
 
 const BOLD: Style = Style::new().bold();
@@ -34,26 +37,12 @@ pub(crate) fn render(report: &Report) -> String {
 }
 
 fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
-    writeln!(
+    write_stage(
         out,
-        "{BOLD}stage{BOLD:#}    {} ({})",
-        clean(&r.stage),
-        clean(&r.stage_description)
+        (&r.stage, &r.stage_description),
+        &r.stage_signals,
+        &r.other_signals,
     )?;
-    if r.stage_signals.is_empty() {
-        writeln!(out, "         {DIM}no release signal{DIM:#}")?;
-    }
-    for s in &r.stage_signals {
-        writeln!(out, "         {}", signal(s))?;
-    }
-    for s in &r.other_signals {
-        writeln!(
-            out,
-            "         {DIM}also {} (names {}){DIM:#}",
-            signal(s),
-            clean(&s.stage)
-        )?;
-    }
     let range = &r.range;
     writeln!(
         out,
@@ -65,6 +54,14 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         range.files,
         plural(range.files)
     )?;
+    // Without packages, the root's requirements are the report's: say when they were
+    // judged over a whole release rather than the change.
+    if !r.has_packages()
+        && let Some(root) = r.packages.first()
+        && let Some(line) = release_line(&root.range, &root.stage_signals)
+    {
+        writeln!(out, "         {line}")?;
+    }
     if let Some(policy) = &r.policy {
         write!(out, "{BOLD}policy{BOLD:#}   {}", clean(&policy.source))?;
         // Why this policy and not another: the change never brings its own.
@@ -105,52 +102,13 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         writeln!(out, "{BOLD}override{BOLD:#} {}", clean(&o.reason))?;
     }
 
-    if !r.requirements.is_empty() {
-        writeln!(out)?;
-        let width = r.requirements.iter().map(|q| q.id.len()).max().unwrap_or(0);
-        for q in &r.requirements {
-            let (mark, style) = match (q.status, q.level) {
-                (Status::Satisfied, _) => ("ok  ", GREEN),
-                (Status::Missing, Level::Required) => ("FAIL", RED),
-                (Status::Missing, Level::Warn) => ("warn", YELLOW),
-            };
-            write!(out, "  {style}{mark}{style:#}  {:width$}  ", clean(&q.id))?;
-            match q.status {
-                Status::Satisfied => {
-                    let shown: Vec<String> = q
-                        .evidence
-                        .iter()
-                        .take(EVIDENCE_SHOWN)
-                        .map(|e| format!("{} {}", name(&e.source), clean(&e.detail)))
-                        .collect();
-                    write!(out, "{}", shown.join("; "))?;
-                    if q.evidence.len() > EVIDENCE_SHOWN {
-                        write!(
-                            out,
-                            " {DIM}(+{} more){DIM:#}",
-                            q.evidence.len() - EVIDENCE_SHOWN
-                        )?;
-                    }
-                    writeln!(out)?;
-                }
-                Status::Missing => {
-                    let what = match q.level {
-                        Level::Required if drafted(r) => "missing (blocks once ready for review)",
-                        Level::Required => "missing",
-                        Level::Warn => "missing (not blocking)",
-                    };
-                    writeln!(out, "{what}: {}", clean(&q.description))?;
-                    if let Some(hint) = &q.hint {
-                        writeln!(
-                            out,
-                            "  {:width$}        {DIM}to satisfy:{DIM:#} {}",
-                            "",
-                            clean(hint)
-                        )?;
-                    }
-                }
-            }
+    if r.has_packages() {
+        for p in &r.packages {
+            write_package(out, r, p)?;
         }
+    } else if !r.requirements.is_empty() {
+        writeln!(out)?;
+        write_requirements(out, &r.requirements, drafted(r), "")?;
     }
 
     write_checks(out, r)?;
@@ -163,6 +121,9 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
     }
 
     writeln!(out)?;
+    if r.has_packages() {
+        return write_verdict_of_packages(out, r);
+    }
     let missing: Vec<&str> = r.missing_required().map(|q| q.id.as_str()).collect();
     let warnings = r.warnings();
     let needs = || clean(&needs(r, &missing)).into_owned();
@@ -211,6 +172,253 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+fn write_stage(
+    out: &mut String,
+    (stage, description): (&str, &str),
+    deciding: &[Signal],
+    other: &[Signal],
+) -> std::fmt::Result {
+    writeln!(
+        out,
+        "{BOLD}stage{BOLD:#}    {} ({})",
+        clean(stage),
+        clean(description)
+    )?;
+    if deciding.is_empty() {
+        writeln!(out, "         {DIM}no release signal{DIM:#}")?;
+    }
+    for s in deciding {
+        writeln!(out, "         {}", signal(s))?;
+    }
+    for s in other {
+        writeln!(
+            out,
+            "         {DIM}also {} (names {}){DIM:#}",
+            signal(s),
+            clean(&s.stage)
+        )?;
+    }
+    Ok(())
+}
+
+/// One line per requirement: satisfied with its evidence, or missing with what would
+/// satisfy it. `drafted`: a draft that passes for being one, whose missing required
+/// requirements block once it is ready for review.
+fn write_requirements(
+    out: &mut String,
+    requirements: &[RequirementResult],
+    drafted: bool,
+    indent: &str,
+) -> std::fmt::Result {
+    let width = requirements.iter().map(|q| q.id.len()).max().unwrap_or(0);
+    for q in requirements {
+        let (mark, style) = match (q.status, q.level) {
+            (Status::Satisfied, _) => ("ok  ", GREEN),
+            (Status::Missing, Level::Required) => ("FAIL", RED),
+            (Status::Missing, Level::Warn) => ("warn", YELLOW),
+        };
+        write!(
+            out,
+            "{indent}  {style}{mark}{style:#}  {:width$}  ",
+            clean(&q.id)
+        )?;
+        match q.status {
+            Status::Satisfied => {
+                let shown: Vec<String> = q
+                    .evidence
+                    .iter()
+                    .take(EVIDENCE_SHOWN)
+                    .map(|e| format!("{} {}", name(&e.source), clean(&e.detail)))
+                    .collect();
+                write!(out, "{}", shown.join("; "))?;
+                if q.evidence.len() > EVIDENCE_SHOWN {
+                    write!(
+                        out,
+                        " {DIM}(+{} more){DIM:#}",
+                        q.evidence.len() - EVIDENCE_SHOWN
+                    )?;
+                }
+                writeln!(out)?;
+            }
+            Status::Missing => {
+                let what = match q.level {
+                    Level::Required if drafted => "missing (blocks once ready for review)",
+                    Level::Required => "missing",
+                    Level::Warn => "missing (not blocking)",
+                };
+                writeln!(out, "{what}: {}", clean(&q.description))?;
+                if let Some(hint) = &q.hint {
+                    writeln!(
+                        out,
+                        "{indent}  {:width$}        {DIM}to satisfy:{DIM:#} {}",
+                        "",
+                        clean(hint)
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One package: its verdict, stage and signals, the range its requirements were judged
+/// over and why, and the requirements.
+fn write_package(out: &mut String, r: &Report, p: &PackageReport) -> std::fmt::Result {
+    writeln!(out)?;
+    let (verdict, style) = match p.verdict {
+        Verdict::Pass => ("pass", GREEN),
+        Verdict::Blocked => ("blocked", RED),
+        Verdict::Overridden => ("overridden", YELLOW),
+    };
+    let folder = if p.is_root() {
+        "files outside every package".into()
+    } else {
+        clean(&p.path)
+    };
+    writeln!(
+        out,
+        "{BOLD}package{BOLD:#}  {} ({folder}): {style}{verdict}{style:#}",
+        clean(&p.name)
+    )?;
+    write_stage(
+        out,
+        (&p.stage, &p.stage_description),
+        &p.stage_signals,
+        &p.other_signals,
+    )?;
+    match release_line(&p.range, &p.stage_signals) {
+        Some(line) => writeln!(out, "{BOLD}range{BOLD:#}    {line}")?,
+        None => writeln!(out, "{BOLD}range{BOLD:#}    the change")?,
+    }
+    if !p.requirements.is_empty() {
+        writeln!(out)?;
+        write_requirements(out, &p.requirements, drafted_package(r, p), "")?;
+    }
+    Ok(())
+}
+
+/// For a range that is a whole release (SPEC §13): which release, why, and what it holds.
+pub(crate) fn release_line(range: &RangeInfo, signals: &[Signal]) -> Option<String> {
+    if range.kind != RangeKind::Release {
+        return None;
+    }
+    let since = match &range.previous_release {
+        Some(tag) => format!("since {}", clean(tag)),
+        None => "since the first commit (a first release)".to_owned(),
+    };
+    let why = release_reason(signals);
+    Some(format!(
+        "the whole release {since}{why}: {}..{}, {} commit{}, {} file{}",
+        short(&range.base),
+        short(&range.head),
+        range.commits,
+        plural(range.commits),
+        range.files,
+        plural(range.files)
+    ))
+}
+
+/// Why a package's requirements were judged over its whole release: the kind of signal
+/// that named its stage.
+pub(crate) fn release_reason(signals: &[Signal]) -> &'static str {
+    let by = |source| signals.iter().any(|s| s.source == source);
+    match (by(SignalSource::Tag), by(SignalSource::Version)) {
+        (true, true) => ", as a tag and a version bump name the stage",
+        (true, false) => ", as a tag names the stage",
+        (false, true) => ", as a version bump names the stage",
+        (false, false) => "",
+    }
+}
+
+/// The verdict line of a report with packages: the packages that decide it.
+fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
+    let needs = |p: &PackageReport| {
+        let missing: Vec<&str> = p.missing_required().map(|q| q.id.as_str()).collect();
+        format!(
+            "{} ({}) needs {}",
+            package_name(p),
+            clean(&p.stage_description),
+            clean(&missing.join(", "))
+        )
+    };
+    let blocking: Vec<String> = r
+        .packages
+        .iter()
+        .filter(|p| p.missing_required().next().is_some())
+        .map(needs)
+        .chain(
+            // The required checks with findings are the change's as a whole.
+            Some(r.blocking_checks().map(|c| name(&c.id)).collect::<Vec<_>>())
+                .filter(|ids| !ids.is_empty())
+                .map(|ids| {
+                    format!(
+                        "the change has findings of required checks: {}",
+                        ids.join(", ")
+                    )
+                }),
+        )
+        .collect();
+    match r.verdict {
+        Verdict::Pass if !blocking.is_empty() => writeln!(
+            out,
+            "{GREEN}pass{GREEN:#} (draft): {}; a draft passes until it is marked ready for review",
+            blocking.join("; ")
+        ),
+        Verdict::Pass => {
+            let shipping: Vec<String> = r
+                .packages
+                .iter()
+                .map(|p| {
+                    let warnings = p.warnings();
+                    let warned = if warnings > 0 {
+                        format!(" ({warnings} warning{})", plural(warnings))
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{} ({}){warned}",
+                        package_name(p),
+                        clean(&p.stage_description)
+                    )
+                })
+                .collect();
+            writeln!(
+                out,
+                "{GREEN}pass{GREEN:#}: {} may ship",
+                shipping.join(", ")
+            )
+        }
+        Verdict::Blocked => writeln!(out, "{RED}blocked{RED:#}: {}", blocking.join("; ")),
+        Verdict::Overridden => {
+            let reason = r.override_.as_ref().map_or("", |o| o.reason.as_str());
+            writeln!(
+                out,
+                "{YELLOW}overridden{YELLOW:#}: {}, but the gate was overridden: {}",
+                blocking.join("; "),
+                clean(reason)
+            )
+        }
+    }
+}
+
+/// How a verdict line names a package: by its name, the root package in words.
+fn package_name(p: &PackageReport) -> Cow<'_, str> {
+    if p.is_root() {
+        Cow::Borrowed("the root package")
+    } else {
+        clean(&p.name)
+    }
+}
+
+/// A package of a draft that passes only for being a draft.
+pub(crate) fn drafted_package(r: &Report, p: &PackageReport) -> bool {
+    r.draft
+        && p.verdict == Verdict::Pass
+        && p.requirements
+            .iter()
+            .any(RequirementResult::missing_required)
 }
 
 /// A draft that passes only for being a draft (`drafts: warn`): what is missing would

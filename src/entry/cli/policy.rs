@@ -58,8 +58,13 @@ pub(super) fn validate(args: &PolicyArgs, out: &mut Output<'_>) -> Result<ExitCo
         [only] if only == BUILTIN_ORIGIN => String::new(),
         rest => format!("; it extends {}", rest.join(" -> ")),
     };
+    let packages = match policy.packages.len() {
+        0 => String::new(),
+        1 => ", 1 package".to_owned(),
+        n => format!(", {n} packages"),
+    };
     let mut text = format!(
-        "{}: valid ({} stages, {} requirements{extends})\n",
+        "{}: valid ({} stages, {} requirements{packages}{extends})\n",
         source,
         policy.stages.len(),
         policy.requirements.len()

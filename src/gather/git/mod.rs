@@ -18,9 +18,10 @@ use std::path::Path;
 use anyhow::{Context as _, Result, anyhow, bail};
 use git2::{ErrorCode, FileMode, Oid, Repository, Tree, TreeEntry};
 
-use super::Files;
+use super::{Files, History, Span};
 use crate::error::{Code, Tag as _};
 use crate::judge::change::Commit;
+use crate::judge::packages::ReleaseTag;
 
 pub struct Repo {
     repo: Repository,
@@ -36,6 +37,35 @@ impl Files for Repo {
         let oid =
             Oid::from_str(commit).with_context(|| format!("`{commit}` is not a commit id"))?;
         self.read_file(oid, path, max)
+    }
+}
+
+impl History for Repo {
+    fn tags(&self) -> Result<Vec<ReleaseTag>> {
+        self.release_tags()
+    }
+
+    fn since(&self, base: Option<&str>, head: &str) -> Result<Span> {
+        let oid =
+            |id: &str| Oid::from_str(id).with_context(|| format!("`{id}` is not a commit id"));
+        let head = oid(head)?;
+        let base = base.map(oid).transpose()?;
+        let merge_base = base.map(|b| self.merge_base(b, head)).transpose()?;
+        Ok(Span {
+            merge_base: merge_base.map(|m| m.to_string()),
+            commits: self.commits(base, head)?,
+            files: self.diff(merge_base, head)?,
+        })
+    }
+
+    fn has_folder(&self, commit: &str, path: &str) -> Result<Option<bool>> {
+        let commit =
+            Oid::from_str(commit).with_context(|| format!("`{commit}` is not a commit id"))?;
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        Ok(Some(
+            tree.get_path(Path::new(path))
+                .is_ok_and(|entry| Side::of(&entry).kind == Kind::Tree),
+        ))
     }
 }
 
@@ -291,39 +321,23 @@ impl Repo {
     }
 }
 
-/// The latest release tag before `tag` in semver order: for a stable version the latest
-/// stable one (a full release answers for everything since the last full release), for
-/// a pre-release any lower version. `None` when `tag` is the first.
-/// Release tags are those `pattern` (the policy's `signals.tag-pattern`) picks.
-pub(crate) fn previous_release_tag(
-    repo: &Repo,
-    pattern: &regex::Regex,
-    tag: &str,
-) -> Result<Option<(String, Oid)>> {
-    let Some(version) = crate::judge::stage::tag_version(pattern, tag) else {
-        return Err(Code::BadSignal.tag(anyhow!(
-            "tag `{tag}` is not a release tag (signals.tag-pattern `{pattern}` with a semver version), so there is no previous release to compare it with; pass --base"
-        )));
-    };
-    let mut best: Option<(semver::Version, String, Oid)> = None;
-    for reference in repo.repo.references_glob("refs/tags/*")? {
-        let reference = reference?;
-        let (Ok(name), Ok(commit)) = (reference.shorthand(), reference.peel_to_commit()) else {
-            continue;
-        };
-        let Some(v) = crate::judge::stage::tag_version(pattern, name) else {
-            continue;
-        };
-        let earlier = v.cmp_precedence(&version).is_lt();
-        let eligible = version.pre.is_empty() <= v.pre.is_empty();
-        let better = best
-            .as_ref()
-            .is_none_or(|(b, bn, _)| v.cmp_precedence(b).then_with(|| name.cmp(bn)).is_gt());
-        if earlier && eligible && better {
-            best = Some((v, name.to_owned(), commit.id()));
+impl Repo {
+    /// Every tag that points at a commit (a tag of a tree or a blob is no release), with
+    /// the commit's id, listed once for every package's release to be found in.
+    pub(crate) fn release_tags(&self) -> Result<Vec<ReleaseTag>> {
+        let mut tags = Vec::new();
+        for reference in self.repo.references_glob("refs/tags/*")? {
+            let reference = reference?;
+            let (Ok(name), Ok(commit)) = (reference.shorthand(), reference.peel_to_commit()) else {
+                continue;
+            };
+            tags.push(ReleaseTag {
+                name: name.to_owned(),
+                commit: commit.id().to_string(),
+            });
         }
+        Ok(tags)
     }
-    Ok(best.map(|(_, name, oid)| (name, oid)))
 }
 
 /// A full object name as CI systems and git's hook protocol write it: 40 hex digits

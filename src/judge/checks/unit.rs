@@ -1,7 +1,7 @@
 use super::lines::AddedLine;
 use super::*;
 use crate::judge::change::{Commit, Status};
-use crate::judge::requirements::evaluate;
+use crate::judge::requirements::{blocks, conclude, evaluate, find_override};
 use crate::judge::stage::classify;
 use crate::judge::verdict::Verdict;
 
@@ -415,7 +415,14 @@ fn levels_follow_the_stage_and_required_findings_block() {
         let mut run = Run::new(&policy, &policy.stages[class.stage].name);
         feed(&mut run, &app, added, 0);
         let checks = finish(run, &c, &policy, &unknown());
-        evaluate(&c, &class, &policy, checks)
+        // As the pipeline concludes: a required check with findings blocks too.
+        let mut r = evaluate(&c, &class, &policy);
+        let blocked = blocks(&r.requirements) || checks.iter().any(CheckResult::blocks);
+        let (found, notes) = find_override(&c, &policy);
+        (r.verdict, r.notes) = conclude(&c, &policy, blocked, found.as_ref(), notes);
+        r.override_ = found;
+        r.checks = checks;
+        r
     };
     let leftover = [(1, "console.log(1)")];
     let r = judge(None, &leftover, false);

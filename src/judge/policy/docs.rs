@@ -45,6 +45,11 @@ macro_rules! key_doc {
     (overrides.enabled) => { "Whether overrides are honoured at all." };
     (overrides.labels) => { "Labels that override." };
     (overrides.trailers) => { "Trailer keys that override; the value is the reason and must not be empty." };
+    (packages) => { "The packages of a monorepo, by name: each is judged on its own, with its files, tags, manifests and flag registry; files outside every package belong to the root package `.`, which takes `signals` and `flag-registry`. A name is ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit (an npm name like `@acme/web` goes in `tag-pattern`); labels `release:<stage>:<name>` and trailers `Release: <stage> <name>, <name>` name packages, ASCII case ignored. Requirements' `paths` match, in a package, the paths relative to its folder; a pattern starting with `/` matches repository paths, with `{package}` replaced by the package's name." };
+    (packages.path) => { "The package's folder, relative to the repository root; it must exist at head. A file belongs to the package whose folder is its longest prefix, by whole path components." };
+    (packages.tag-pattern) => { "A regex that picks the package's release tags; its named group `version` must hold a semver version. Default: `^<name>@v?(?P<version>\\d+\\.\\d+\\.\\d+.*)$`. The previous release is the greatest earlier tag that it matches, never another package's tag." };
+    (packages.manifests) => { "Manifests whose version is compared, relative to `path` (default: Cargo.toml, package.json, pyproject.toml, VERSION); a bump names the package." };
+    (packages.flag-registry) => { "The package's own flag registry: a file relative to `path`, or a PostHog project in the shape of `flag-registry.posthog` (`{posthog: {host, project}}`); left out, the repository's registry." };
     (overrides.authors) => { "Authors whose changes are overridden (`dependabot[bot]`, `*@bots.example.com`): the pull request's author in CI, else every commit's author email, all of which must match. Whole names, ASCII case ignored, `*` the only wildcard." };
     (checks) => { "The handbook's small rules, as checks whose findings point at a file and a line. A check left out keeps its built-in settings, a field left out its built-in value. A finding on a line that is meant to be there is kept out by a comment on the line: `shipgate:allow <id>`." };
     (checks.level) => { "`off`, `warn` (findings are reported, never blocking) or `required` (a finding blocks), for every stage; or a mapping from stage names to those, where a stage not named is off." };
@@ -179,6 +184,17 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("checks.flag-refs.exclude", key_doc!(checks.exclude)),
     ("checks.review", key_doc!(checks.review)),
     ("checks.review.level", key_doc!(checks.level)),
+    ("packages", key_doc!(packages)),
+    ("packages.<name>.path", key_doc!(packages.path)),
+    (
+        "packages.<name>.tag-pattern",
+        key_doc!(packages.tag - pattern),
+    ),
+    ("packages.<name>.manifests", key_doc!(packages.manifests)),
+    (
+        "packages.<name>.flag-registry",
+        key_doc!(packages.flag - registry),
+    ),
     ("notify", key_doc!(notify)),
     ("notify.slack-webhook", key_doc!(notify.slack - webhook)),
 ];

@@ -16,6 +16,11 @@ pub(super) const NOTIFY_KEYS: &[&str] = &["slack-webhook"];
 /// quoted under an error.
 pub(super) const SECRET_KEYS: &[&str] = &["notify.slack-webhook", "flag-registry.posthog.host"];
 
+/// Whether `key` may quote a secret (a package's PostHog host too).
+pub(super) fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key) || key.ends_with(".flag-registry.posthog.host")
+}
+
 /// A PostHog project whose feature flags are the registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PostHog {
@@ -43,10 +48,46 @@ pub(crate) struct Notify {
 /// Action's `slack-webhook` input comes before it.
 pub(crate) const SLACK_WEBHOOK_VAR: &str = "SHIPGATE_SLACK_WEBHOOK";
 
+/// A package's own flag registry (`packages.<name>.flag-registry`): a file in its folder
+/// (a repository path here), or a PostHog project, in the same shape as the repository's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PackageRegistry {
+    File(String),
+    PostHog(PostHog),
+}
+
 impl Cx<'_> {
+    /// `packages.<name>.flag-registry`: a path relative to the package's folder, or
+    /// `{posthog: {host, project}}`.
+    pub(super) fn package_registry(&mut self, node: &Node, path: &str) -> Option<PackageRegistry> {
+        match &node.value {
+            Value::Map(_) => {
+                let fields = self.map(node, path, &["posthog"])?;
+                match fields.get("posthog") {
+                    Some(n) => Some(PackageRegistry::PostHog(
+                        self.posthog_at(n, &join(path, "posthog"))?,
+                    )),
+                    None => {
+                        self.err(
+                            node.pos,
+                            path,
+                            "a registry given as a mapping is `{posthog: {host, project}}`; \
+                             a file is given as its path",
+                        );
+                        None
+                    }
+                }
+            }
+            _ => self.repo_path(node, path).map(PackageRegistry::File),
+        }
+    }
+
     /// `flag-registry.posthog: {host, project}`.
     pub(super) fn posthog(&mut self, node: &Node) -> Option<PostHog> {
-        let path = "flag-registry.posthog";
+        self.posthog_at(node, "flag-registry.posthog")
+    }
+
+    fn posthog_at(&mut self, node: &Node, path: &str) -> Option<PostHog> {
         let fields = self.map(node, path, POSTHOG_KEYS)?;
         let host = match fields.get("host") {
             Some(n) => {
@@ -281,6 +322,38 @@ mod tests {
             [
                 "p.yml:1:26: `flag-registry.posthog`: missing key `project`: the project's id, the number in its URL (`/project/12345`)",
                 "p.yml:1:33: `flag-registry.posthog.host`: the URL holds a user name or password; take them out (the key comes from POSTHOG_PERSONAL_API_KEY) and write PostHog's address, `https://us.posthog.com`, `https://eu.posthog.com` or your own instance's (`https://posthog.example.com`)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_package_registry_is_a_file_or_a_posthog_project() {
+        let p = Policy::from_yaml(
+            "packages:\n  web:\n    path: packages/web\n    flag-registry: {posthog: {host: 'https://us.posthog.com', project: 9}}\n  api:\n    path: packages/api\n    flag-registry: flags.yml\n",
+            "p.yml",
+        )
+        .unwrap();
+        assert_eq!(
+            p.packages[0].flag_registry,
+            Some(PackageRegistry::PostHog(PostHog {
+                host: "https://us.posthog.com".into(),
+                project: 9
+            }))
+        );
+        assert_eq!(
+            p.packages[1].flag_registry,
+            Some(PackageRegistry::File("packages/api/flags.yml".into()))
+        );
+        let web = p.projected(super::super::Which::Package(0));
+        assert_eq!(web.flag_registry.posthog.as_ref().unwrap().project, 9);
+        let api = p.projected(super::super::Which::Package(1));
+        assert_eq!(api.flag_registry.posthog, None);
+        assert_eq!(api.flag_registry.path, "packages/api/flags.yml");
+        assert_eq!(
+            errors("packages:\n  web:\n    path: packages/web\n    flag-registry: {postgres: 1}\n"),
+            [
+                "p.yml:4:20: `packages.web.flag-registry`: a registry given as a mapping is `{posthog: {host, project}}`; a file is given as its path",
+                "p.yml:4:21: `packages.web.flag-registry.postgres`: unknown key; expected one of: posthog",
             ]
         );
     }

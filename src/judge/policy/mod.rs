@@ -9,6 +9,7 @@ mod docs;
 pub(crate) mod checks;
 pub(crate) mod compose;
 mod integrations;
+mod packages;
 mod parse;
 mod paths;
 mod read;
@@ -21,8 +22,9 @@ use regex::Regex;
 use crate::judge::trailers::Trailer;
 
 pub(crate) use compose::{Chain, Composed, GithubRef, Parent};
-pub(crate) use integrations::{Notify, PostHog, SLACK_WEBHOOK_VAR};
-pub(crate) use paths::PathSet;
+pub(crate) use integrations::{Notify, PackageRegistry, PostHog, SLACK_WEBHOOK_VAR};
+pub(crate) use packages::{ROOT, Which};
+pub(crate) use paths::{PathSet, Scope};
 pub(crate) use read::parse_yaml;
 pub(crate) use read::{BUILTIN_ORIGIN, ConfigError, ConfigErrors, Document, PolicyErrors};
 
@@ -74,6 +76,40 @@ pub(crate) struct Policy {
     pub(crate) checks: checks::Checks,
     #[doc = key_doc!(notify)]
     pub(crate) notify: Notify,
+    #[doc = key_doc!(packages)]
+    pub(crate) packages: Vec<Package>,
+    /// Each requirement's `paths` as the root package reads them when there are packages
+    /// (the files outside every package), in the order of `requirements`; empty without
+    /// packages, where the requirements' own paths apply to the whole repository.
+    pub(crate) root_paths: Vec<PathSet>,
+}
+
+/// One package of a monorepo (SPEC §12), judged on its own.
+#[derive(Debug, Clone)]
+pub(crate) struct Package {
+    /// Its key under `packages`: how labels, trailers and reports name it.
+    pub(crate) name: String,
+    #[doc = key_doc!(packages.path)]
+    pub(crate) path: String,
+    #[doc = key_doc!(packages.tag-pattern)]
+    pub(crate) tag_pattern: Regex,
+    /// `manifests`, as repository paths (`packages/web/package.json`).
+    pub(crate) manifests: Vec<String>,
+    /// `flag-registry`: a file as a repository path, or a PostHog project; `None`: the repository's registry.
+    pub(crate) flag_registry: Option<PackageRegistry>,
+    /// Each requirement's `paths` as this package reads them, in the order of
+    /// `Policy::requirements`.
+    pub(crate) paths: Vec<PathSet>,
+    /// Where `path` is written, for a problem that only head can show (no such folder).
+    pub(crate) written: Written,
+}
+
+/// Where a value of a policy is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Written {
+    /// The file, as problems name it (`.shipgate.yml@1a2b3c4d5e`).
+    pub(crate) origin: String,
+    pub(crate) pos: crate::judge::yaml::Pos,
 }
 
 /// What a draft pull request gets.
@@ -289,6 +325,7 @@ impl Policy {
     /// (`extends: none`). `origin` names the file in messages (`.shipgate.yml`,
     /// `.shipgate.yml@1a2b3c4`). A file that extends another file is a chain, which the
     /// gatherer reads file by file into a [`Chain`].
+    #[cfg(test)]
     pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, PolicyErrors> {
         let mut chain = Chain::new();
         let builtin = match chain.add(origin.to_owned(), text.to_owned())? {

@@ -24,6 +24,7 @@ const TOP_KEYS: &[&str] = &[
     "requirements",
     "overrides",
     "checks",
+    "packages",
     "notify",
 ];
 const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
@@ -125,15 +126,23 @@ impl<'o> Cx<'o> {
             Some(n) => self.checks(n, Some(super::checks::builtin()), stages.as_deref()),
             None => Some(super::checks::builtin().clone()),
         };
+        let packages = match top.get("packages") {
+            Some(n) => self.packages(n),
+            None => Some(Vec::new()),
+        };
+        let requirements = requirements?;
+        let (packages, root_paths) = self.project_paths(packages?, &requirements)?;
         Some(Policy {
             stages: stages?,
             signals: signals?,
             flag_registry: flag_registry?,
-            requirements: requirements?,
+            requirements,
             overrides: overrides?,
             drafts: drafts?,
             checks: checks?,
             notify: notify?,
+            packages,
+            root_paths,
         })
     }
 
@@ -514,7 +523,8 @@ impl<'o> Cx<'o> {
 // Per-field defaults for the sections that may be written in part. A unit test checks
 // that they agree with builtin.yml.
 const DEFAULT_TAG_PATTERN: &str = r"^v?(?P<version>\d+\.\d+\.\d+.*)$";
-const DEFAULT_MANIFESTS: &[&str] = &["Cargo.toml", "package.json", "pyproject.toml", "VERSION"];
+pub(super) const DEFAULT_MANIFESTS: &[&str] =
+    &["Cargo.toml", "package.json", "pyproject.toml", "VERSION"];
 const DEFAULT_REGISTRY: &str = "feature-flags.yml";
 const DEFAULT_FLAG_STAGES: &[&str] = &["concept", "alpha", "beta", "general-availability"];
 const DEFAULT_OVERRIDE_LABEL: &str = "shipgate:skip";
@@ -717,6 +727,12 @@ stages:
             for key in keys {
                 assert!(documented(format!("{prefix}{key}")), "{prefix}{key}");
             }
+        }
+        for key in super::super::packages::PACKAGE_KEYS {
+            assert!(
+                documented(format!("packages.<name>.{key}")),
+                "packages.{key}"
+            );
         }
     }
 

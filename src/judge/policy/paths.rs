@@ -4,6 +4,11 @@
 //! leading `/` anchors it at the root, a trailing `/` means everything below a folder, and a
 //! later `!pattern` takes back what earlier patterns matched. Matching is done by globset,
 //! with `*` never crossing a `/`.
+//!
+//! For a package of a monorepo (SPEC §12) the same patterns are read from the package's
+//! folder: a pattern matches the path *relative to the folder* of a file inside the
+//! package, while a pattern that starts with `/` matches repository paths, with
+//! `{package}` replaced by the package's name ([`PathSet::scoped`]).
 
 use std::path::Path;
 
@@ -14,12 +19,58 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 pub(crate) struct PathSet {
     patterns: Vec<Pattern>,
     set: GlobSet,
+    /// For a package's patterns: which files are the package's, and how patterns are
+    /// shown. `None`: every pattern matches repository paths, as written.
+    scope: Option<Scope>,
 }
 
 #[derive(Debug, Clone)]
 struct Pattern {
+    /// As hints and `explain` show it.
     text: String,
     negated: bool,
+    /// Starts with `/`: matches repository paths even in a package's scope.
+    anchored: bool,
+}
+
+/// The files of one package: those under `folder` (every file, for the root package),
+/// except those under a folder of another package (a package nested inside, or every
+/// package, for the root), since a file belongs to the package whose folder is its longest
+/// prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Scope {
+    /// `packages/web/`, with its slash; `None` for the root package.
+    folder: Option<Vec<u8>>,
+    /// Folders of the packages that take files away from this one, each with its slash.
+    carved: Vec<Vec<u8>>,
+}
+
+impl Scope {
+    /// The scope of the package in `folder` (`None`: the root package) among packages in
+    /// `all` folders (itself included, or not).
+    pub(crate) fn new(folder: Option<&str>, all: &[&str]) -> Scope {
+        let with_slash = |f: &str| format!("{f}/").into_bytes();
+        let folder = folder.map(with_slash);
+        let carved = all
+            .iter()
+            .map(|f| with_slash(f))
+            .filter(|other| match &folder {
+                Some(own) => other != own && other.starts_with(own),
+                None => true,
+            })
+            .collect();
+        Scope { folder, carved }
+    }
+
+    /// The path of a file relative to the package's folder, if the file is the package's.
+    pub(crate) fn relative<'p>(&self, path: &'p [u8]) -> Option<&'p [u8]> {
+        let rest = match &self.folder {
+            Some(folder) => path.strip_prefix(folder.as_slice())?,
+            None => path,
+        };
+        let taken = self.carved.iter().any(|c| path.starts_with(c));
+        (!taken && !rest.is_empty()).then_some(rest)
+    }
 }
 
 impl PathSet {
@@ -34,13 +85,38 @@ impl PathSet {
             compiled.push(Pattern {
                 text: text.to_owned(),
                 negated,
+                anchored: text.trim_start_matches('!').starts_with('/'),
             });
         }
         let set = builder.build().map_err(|e| (0, e.to_string()))?;
         Ok(Self {
             patterns: compiled,
             set,
+            scope: None,
         })
+    }
+
+    /// The same patterns read for one package: `{package}` replaced by `name` in every
+    /// pattern, a pattern that starts with `/` matching repository paths, any other the
+    /// path relative to the package's folder of a file in `scope`. Hints show each
+    /// pattern as a repository path (`packages/web/docs/**`).
+    pub(crate) fn scoped(&self, scope: Scope, name: &str) -> Result<Self, (usize, String)> {
+        let texts: Vec<String> = self
+            .patterns
+            .iter()
+            .map(|p| p.text.replace("{package}", name))
+            .collect();
+        let mut set = PathSet::new(&texts)?;
+        if let Some(folder) = &scope.folder {
+            let folder = String::from_utf8_lossy(folder);
+            for p in &mut set.patterns {
+                if !p.anchored {
+                    p.text = shown_in(&folder, &p.text, p.negated);
+                }
+            }
+        }
+        set.scope = Some(scope);
+        Ok(set)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -57,12 +133,46 @@ impl PathSet {
         if self.patterns.is_empty() {
             return false;
         }
-        let path = bytes_as_path(path);
-        self.set
-            .matches(path)
-            .last()
-            .is_some_and(|&i| !self.patterns[i].negated)
+        let Some(scope) = &self.scope else {
+            return self
+                .set
+                .matches(bytes_as_path(path))
+                .last()
+                .is_some_and(|&i| !self.patterns[i].negated);
+        };
+        // The last pattern that matches decides, whichever path it reads.
+        let anchored = self
+            .set
+            .matches(bytes_as_path(path))
+            .into_iter()
+            .rev()
+            .find(|&i| self.patterns[i].anchored);
+        let relative = scope.relative(path).and_then(|rel| {
+            self.set
+                .matches(bytes_as_path(rel))
+                .into_iter()
+                .rev()
+                .find(|&i| !self.patterns[i].anchored)
+        });
+        anchored
+            .max(relative)
+            .is_some_and(|i| !self.patterns[i].negated)
     }
+}
+
+/// A package's pattern as the repository path it matches: `docs/**` in `packages/web/` as
+/// `packages/web/docs/**`, `*.md` (any depth) as `packages/web/**/*.md`.
+fn shown_in(folder: &str, text: &str, negated: bool) -> String {
+    let rest = if negated { &text[1..] } else { text };
+    // As `translate` reads it: a trailing `/` means everything below, and a pattern with
+    // no other slash matches at any depth.
+    let (inner, below) = match rest.strip_suffix('/') {
+        Some(inner) => (inner, "/**"),
+        None => (rest, ""),
+    };
+    let deep = if inner.contains('/') { "" } else { "**/" };
+    let not = if negated { "!" } else { "" };
+    format!("{not}{folder}{deep}{inner}{below}")
 }
 
 #[cfg(unix)]
@@ -164,6 +274,60 @@ mod tests {
         assert_eq!(err.0, 1);
         assert!(err.1.contains("unclosed"), "{}", err.1);
         assert_eq!(PathSet::new(&["!"]).unwrap_err().0, 0);
+    }
+
+    #[test]
+    fn a_package_reads_relative_paths_and_anchored_ones() {
+        let all = ["packages/web", "packages/web/plugins/x", "packages/api"];
+        let web = set(&[
+            "docs/**",
+            "templates/",
+            "*.md",
+            "!CHANGELOG.md",
+            "/site/{package}/",
+        ])
+        .scoped(Scope::new(Some("packages/web"), &all), "web")
+        .unwrap();
+        assert!(web.is_match(b"packages/web/docs/a.txt"));
+        assert!(web.is_match(b"packages/web/src/templates/t.json"));
+        assert!(web.is_match(b"packages/web/a/b.md"));
+        assert!(web.is_match(b"site/web/index.html"));
+        assert!(!web.is_match(b"packages/web/a/CHANGELOG.md"));
+        assert!(
+            !web.is_match(b"packages/web/plugins/x/docs/a.txt"),
+            "nested package"
+        );
+        assert!(
+            !web.is_match(b"packages/web"),
+            "the folder itself is no file of it"
+        );
+        assert!(!web.is_match(b"packages/webapp/docs/a.txt"));
+        let shown: Vec<_> = web.patterns().map(|(p, _)| p).collect();
+        assert_eq!(
+            shown,
+            [
+                "packages/web/docs/**",
+                "packages/web/**/templates/**",
+                "packages/web/**/*.md",
+                "!packages/web/**/CHANGELOG.md",
+                "/site/web/"
+            ]
+        );
+        let root = set(&["docs/**"])
+            .scoped(Scope::new(None, &all), ".")
+            .unwrap();
+        assert!(root.is_match(b"docs/a.md"));
+        assert!(!root.is_match(b"packages/api/docs/a.md"));
+        // A later anchored exclusion beats an earlier relative match, and the reverse.
+        let s = set(&["*.md", "!/packages/web/x.md"])
+            .scoped(Scope::new(Some("packages/web"), &all), "web")
+            .unwrap();
+        assert!(!s.is_match(b"packages/web/x.md"));
+        assert!(s.is_match(b"packages/web/y.md"));
+        let s = set(&["!/packages/web/x.md", "*.md"])
+            .scoped(Scope::new(Some("packages/web"), &all), "web")
+            .unwrap();
+        assert!(s.is_match(b"packages/web/x.md"));
     }
 
     fn path_strategy() -> impl Strategy<Value = String> {

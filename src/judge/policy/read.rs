@@ -138,7 +138,7 @@ impl fmt::Display for PolicyErrors {
             // A line that may hold a secret (a webhook URL, a password in a URL) is not
             // shown: the error is what refuses to keep it.
             if let (Some(text), Some(pos)) = (text, e.pos)
-                && !super::integrations::SECRET_KEYS.contains(&e.key.as_str())
+                && !super::integrations::is_secret_key(&e.key)
                 && let Some(snippet) = super::snippet::render(text, pos, "    ")
             {
                 write!(f, "\n{snippet}")?;

@@ -13,7 +13,7 @@ use crate::judge::verdict::{
 };
 use crate::names::name;
 use crate::report::output::{Command, Output, Stream};
-use crate::report::text::drafted;
+use crate::report::text::{drafted, drafted_package};
 
 /// Annotation messages and titles are for reading at a glance; the full text is in the
 /// log lines above them and in the summary.
@@ -134,41 +134,53 @@ impl Annotation {
 pub(super) fn annotations(r: &Report) -> Vec<Annotation> {
     let mut out = Vec::new();
     let overridden = r.verdict == Verdict::Overridden;
-    let stage = capped(&r.stage_description);
-    for q in r
-        .requirements
-        .iter()
-        .filter(|q| q.status == Status::Missing)
-    {
-        let id = capped(&q.id);
-        let (command, title) = match (q.level, overridden) {
-            (Level::Required, false) if drafted(r) => (
-                "warning",
-                format!("shipgate: {id} missing for {stage} (draft: blocks once ready for review)"),
-            ),
-            (Level::Required, false) => ("error", format!("shipgate: {id} missing for {stage}")),
-            (Level::Required, true) => (
-                "warning",
-                format!("shipgate: {id} missing for {stage} (overridden)"),
-            ),
-            (Level::Warn, _) => (
-                "warning",
-                format!("shipgate: {id} missing for {stage} (not blocking)"),
-            ),
-        };
-        let mut message = capped(&q.description).into_owned();
-        if let Some(hint) = &q.hint {
-            let _ = write!(message, "\nto satisfy: {}", capped(hint));
+    if r.has_packages() {
+        for p in &r.packages {
+            // The root package's findings read as they do without packages.
+            let package = if p.is_root() {
+                String::new()
+            } else {
+                format!("{}: ", capped(&p.name))
+            };
+            let drafted = drafted_package(r, p);
+            let stage = capped(&p.stage_description);
+            for q in p
+                .requirements
+                .iter()
+                .filter(|q| q.status == Status::Missing)
+            {
+                out.push(missing_annotation(
+                    q,
+                    &format!("{package}{}", capped(&q.id)),
+                    &stage,
+                    (overridden, drafted),
+                ));
+            }
         }
-        out.push(Annotation::new(command, title, message));
+    } else {
+        let stage = capped(&r.stage_description);
+        for q in r
+            .requirements
+            .iter()
+            .filter(|q| q.status == Status::Missing)
+        {
+            out.push(missing_annotation(
+                q,
+                &capped(&q.id),
+                &stage,
+                (overridden, drafted(r)),
+            ));
+        }
     }
     if overridden {
+        let stage = capped(&r.stage_description);
         let reason = r
             .override_
             .as_ref()
             .map_or(Cow::Borrowed("no reason recorded"), |o| capped(&o.reason));
-        let missing = missing_required(r)
-            .map(|q| capped(&q.id).into_owned())
+        let missing = missing_ids(r)
+            .iter()
+            .map(|id| capped(id).into_owned())
             .collect::<Vec<_>>()
             .join(", ");
         out.push(Annotation::new(
@@ -281,6 +293,54 @@ fn within_shown(all: Vec<Annotation>) -> Vec<Annotation> {
     kept
 }
 
+/// The annotation of a missing requirement, `id` as the title shows it (`web: docs`).
+fn missing_annotation(
+    q: &RequirementResult,
+    id: &str,
+    stage: &str,
+    (overridden, drafted): (bool, bool),
+) -> Annotation {
+    let (command, title) = match (q.level, overridden) {
+        (Level::Required, false) if drafted => (
+            "warning",
+            format!("shipgate: {id} missing for {stage} (draft: blocks once ready for review)"),
+        ),
+        (Level::Required, false) => ("error", format!("shipgate: {id} missing for {stage}")),
+        (Level::Required, true) => (
+            "warning",
+            format!("shipgate: {id} missing for {stage} (overridden)"),
+        ),
+        (Level::Warn, _) => (
+            "warning",
+            format!("shipgate: {id} missing for {stage} (not blocking)"),
+        ),
+    };
+    let mut message = capped(&q.description).into_owned();
+    if let Some(hint) = &q.hint {
+        let _ = write!(message, "\nto satisfy: {}", capped(hint));
+    }
+    Annotation::new(command, title, message)
+}
+
+/// The missing required requirements, as the `missing` output lists them: the root
+/// package's by id, another package's as `<package>/<id>` (SPEC §12).
+pub(super) fn missing_ids(r: &Report) -> Vec<String> {
+    if !r.has_packages() {
+        return missing_required(r).map(|q| q.id.clone()).collect();
+    }
+    let mut ids = Vec::new();
+    for p in &r.packages {
+        for q in p.requirements.iter().filter(|q| q.missing_required()) {
+            ids.push(if p.is_root() {
+                q.id.clone()
+            } else {
+                format!("{}/{}", p.name, q.id)
+            });
+        }
+    }
+    ids
+}
+
 /// A policy file that the change breaks is not applied to this change (the policy comes
 /// from the base), but every run after the merge would stop with these errors, so they
 /// are errors on the lines that cause them.
@@ -371,7 +431,5 @@ pub(super) fn head(s: &str, n: usize) -> &str {
 }
 
 pub(super) fn missing_required(r: &Report) -> impl Iterator<Item = &RequirementResult> {
-    r.requirements
-        .iter()
-        .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+    r.requirements.iter().filter(|q| q.missing_required())
 }

@@ -11,11 +11,11 @@ use crate::escape::visible;
 use crate::judge::change::short_id as short;
 use crate::judge::stage::Signal;
 use crate::judge::verdict::{
-    Browse, CheckResult, CheckStatus, EvidenceItem, Level, OverrideSource, Report,
-    RequirementResult, Status, Verdict,
+    Browse, CheckResult, CheckStatus, EvidenceItem, Level, OverrideSource, PackageReport,
+    RangeInfo, RangeKind, Report, RequirementResult, Status, Verdict,
 };
 use crate::names::name;
-use crate::report::text::drafted;
+use crate::report::text::{drafted, drafted_package, release_reason};
 
 /// The Markdown step summary: the verdict, the stage and the signals that named it, the
 /// range, a table of the requirements (id, level, status, evidence, what would satisfy
@@ -161,23 +161,15 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
     let blocking: Vec<&CheckResult> = r.blocking_checks().collect();
     let warnings = r.warnings();
 
-    let (mark, verdict) = match r.verdict {
-        Verdict::Pass => ("✅", "pass"),
-        Verdict::Blocked => ("❌", "blocked"),
-        Verdict::Overridden => ("⚠️", "overridden"),
-    };
+    let (mark, verdict) = verdict_words(r.verdict);
     d.line(|| format!("## {mark} shipgate: {verdict}"));
     d.blank();
     d.line(|| {
+        if r.has_packages() {
+            return headline_of_packages(r, lim);
+        }
         let ids = || {
-            let mut ids: Vec<String> = missing
-                .iter()
-                .take(lim.list)
-                .map(|q| code(&q.id, lim.field))
-                .collect();
-            if missing.len() > lim.list {
-                ids.push(format!("and {} more", missing.len() - lim.list));
-            }
+            let ids = missing_ids(&missing, lim);
             let checks: Vec<String> = blocking
                 .iter()
                 .map(|c| code(name(&c.id), lim.field))
@@ -228,50 +220,30 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             }
         )
     });
-    if !r.stage_signals.is_empty() || !r.other_signals.is_empty() {
-        d.blank();
-    }
-    let signals: Vec<(&Signal, bool)> = r
-        .stage_signals
-        .iter()
-        .map(|s| (s, true))
-        .chain(r.other_signals.iter().map(|s| (s, false)))
-        .collect();
-    d.list(&signals, lim.list, "signal", |(s, deciding)| {
-        if *deciding {
-            format!("- {}", signal(s, lim))
-        } else {
-            format!(
-                "- also {} (names {})",
-                signal(s, lim),
-                code(&s.stage, lim.field)
-            )
-        }
-    });
+    signal_list(&mut d, &r.stage_signals, &r.other_signals, lim);
     d.blank();
 
     let range = &r.range;
     d.line(|| {
-        format!(
-            "**Range** {}, {} commit{}, {} file{}",
-            code(
-                &format!("{}..{}", short(&range.base), short(&range.head)),
-                lim.field
-            ),
-            range.commits,
-            plural(range.commits),
-            range.files,
-            plural(range.files)
-        )
+        let mut line = format!("**Range** {}", range_words(range.base.as_str(), range, lim));
+        // Without packages, the root's requirements are the report's: say when they were
+        // judged over a whole release rather than the change.
+        if !r.has_packages()
+            && let Some(root) = r.packages.first()
+            && let Some(release) = release_words(root, lim)
+        {
+            let _ = write!(line, "; the requirements are judged over {release}");
+        }
+        line
     });
 
-    if !r.requirements.is_empty() {
-        d.blank();
-        d.line(|| "| Requirement | Level | Status | Evidence | To satisfy |".to_owned());
-        d.line(|| "| --- | --- | --- | --- | --- |".to_owned());
-        for q in &r.requirements {
-            d.line(|| requirement_row(q, r, lim));
+    if r.has_packages() {
+        for p in &r.packages {
+            package_section(&mut d, r, p, lim);
         }
+    } else if !r.requirements.is_empty() {
+        d.blank();
+        requirement_table(&mut d, &r.requirements, (overridden(r), drafted(r)), lim);
     }
 
     write_checks(&mut d, r, lim);
@@ -468,14 +440,221 @@ impl Links {
     }
 }
 
-fn requirement_row(q: &RequirementResult, r: &Report, lim: &Limits) -> String {
+/// `base..head, N commits, M files`.
+fn range_words(base: &str, range: &RangeInfo, lim: &Limits) -> String {
+    format!(
+        "{}, {} commit{}, {} file{}",
+        code(
+            &format!("{}..{}", short(base), short(&range.head)),
+            lim.field
+        ),
+        range.commits,
+        plural(range.commits),
+        range.files,
+        plural(range.files)
+    )
+}
+
+/// `the whole release since <tag>, as …: <range>` for a package judged over its release.
+fn release_words(p: &PackageReport, lim: &Limits) -> Option<String> {
+    let range = &p.range;
+    if range.kind != RangeKind::Release {
+        return None;
+    }
+    let since = match &range.previous_release {
+        Some(tag) => format!("since {}", code(tag, lim.field)),
+        None => "since the first commit (a first release)".to_owned(),
+    };
+    Some(format!(
+        "the whole release {since}{}: {}",
+        release_reason(&p.stage_signals),
+        range_words(&range.base, range, lim)
+    ))
+}
+
+fn overridden(r: &Report) -> bool {
+    r.verdict == Verdict::Overridden
+}
+
+fn requirement_table(
+    d: &mut Doc,
+    requirements: &[RequirementResult],
+    (overridden, drafted): (bool, bool),
+    lim: &Limits,
+) {
+    d.line(|| "| Requirement | Level | Status | Evidence | To satisfy |".to_owned());
+    d.line(|| "| --- | --- | --- | --- | --- |".to_owned());
+    for q in requirements {
+        d.line(|| requirement_row(q, (overridden, drafted), lim));
+    }
+}
+
+/// One package of a report with packages: its verdict, stage, range and requirements.
+fn package_section(d: &mut Doc, r: &Report, p: &PackageReport, lim: &Limits) {
+    d.blank();
+    d.line(|| {
+        let (mark, verdict) = verdict_words(p.verdict);
+        let folder = if p.is_root() {
+            "files outside every package".to_owned()
+        } else {
+            code(&p.path, lim.field)
+        };
+        format!(
+            "### {mark} {} ({folder}): {verdict}",
+            code(&p.name, lim.field)
+        )
+    });
+    d.blank();
+    d.line(|| {
+        format!(
+            "**Stage** {} ({}){}",
+            code(&p.stage, lim.field),
+            md(&p.stage_description, lim.field),
+            if p.stage_signals.is_empty() {
+                ": no release signal"
+            } else {
+                ", named by:"
+            }
+        )
+    });
+    signal_list(d, &p.stage_signals, &p.other_signals, lim);
+    d.blank();
+    d.line(|| match release_words(p, lim) {
+        Some(release) => format!("**Range** {release}"),
+        None => "**Range** the change".to_owned(),
+    });
+    if !p.requirements.is_empty() {
+        d.blank();
+        requirement_table(
+            d,
+            &p.requirements,
+            (overridden(r), drafted_package(r, p)),
+            lim,
+        );
+    }
+}
+
+/// The ids of `missing` as code, at most `lim.list` of them and then how many more.
+fn missing_ids(missing: &[&RequirementResult], lim: &Limits) -> Vec<String> {
+    let mut ids: Vec<String> = missing
+        .iter()
+        .take(lim.list)
+        .map(|q| code(&q.id, lim.field))
+        .collect();
+    if missing.len() > lim.list {
+        ids.push(format!("and {} more", missing.len() - lim.list));
+    }
+    ids
+}
+
+/// The headline of a report with packages: what each package that decides it needs.
+fn headline_of_packages(r: &Report, lim: &Limits) -> String {
+    let needs = |p: &&PackageReport| {
+        let missing: Vec<&RequirementResult> = p.missing_required().collect();
+        let ids = missing_ids(&missing, lim);
+        format!(
+            "{} ({}) needs {}",
+            package_name(p, lim),
+            md(&p.stage_description, lim.field),
+            ids.join(", ")
+        )
+    };
+    let blocking: Vec<&PackageReport> = r
+        .packages
+        .iter()
+        .filter(|p| p.missing_required().next().is_some())
+        .collect();
+    let listed = |items: Vec<String>| {
+        let more = items.len().saturating_sub(lim.list);
+        let mut shown: Vec<String> = items.into_iter().take(lim.list).collect();
+        if more > 0 {
+            shown.push(format!("and {more} more package{}", plural(more)));
+        }
+        shown.join("; ")
+    };
+    // What blocks: the packages' missing requirements, then the required checks with
+    // findings, which are the change's as a whole.
+    let checks: Vec<String> = r
+        .blocking_checks()
+        .map(|c| code(name(&c.id), lim.field))
+        .collect();
+    let blocks = || {
+        let mut parts = Vec::new();
+        if !blocking.is_empty() {
+            parts.push(listed(blocking.iter().map(needs).collect()));
+        }
+        if !checks.is_empty() {
+            parts.push(format!(
+                "the change has findings of required checks: {}",
+                checks.join(", ")
+            ));
+        }
+        parts.join("; ")
+    };
+    match r.verdict {
+        Verdict::Pass if !blocking.is_empty() || !checks.is_empty() => format!(
+            "**pass** (draft): {}; a draft passes until it is marked ready for review",
+            blocks()
+        ),
+        Verdict::Pass => {
+            let shipping = r
+                .packages
+                .iter()
+                .map(|p| {
+                    let warnings = p.warnings();
+                    let warned = if warnings > 0 {
+                        format!(" ({warnings} warning{})", plural(warnings))
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{} ({}){warned}",
+                        package_name(p, lim),
+                        md(&p.stage_description, lim.field)
+                    )
+                })
+                .collect();
+            format!("**pass**: {} may ship", listed(shipping))
+        }
+        Verdict::Blocked => format!("**blocked**: {}", blocks()),
+        Verdict::Overridden => format!(
+            "**overridden**: {}, but the gate was overridden: {}",
+            blocks(),
+            r.override_.as_ref().map_or_else(
+                || "no reason recorded".to_owned(),
+                |o| md(&o.reason, lim.field)
+            )
+        ),
+    }
+}
+
+/// How a headline names a package: by its name, the root package in words.
+fn package_name(p: &PackageReport, lim: &Limits) -> String {
+    if p.is_root() {
+        "the root package".to_owned()
+    } else {
+        code(&p.name, lim.field)
+    }
+}
+
+fn verdict_words(verdict: Verdict) -> (&'static str, &'static str) {
+    match verdict {
+        Verdict::Pass => ("✅", "pass"),
+        Verdict::Blocked => ("❌", "blocked"),
+        Verdict::Overridden => ("⚠️", "overridden"),
+    }
+}
+
+fn requirement_row(
+    q: &RequirementResult,
+    (overridden, drafted): (bool, bool),
+    lim: &Limits,
+) -> String {
     let level = name(&q.level);
     let status = match (q.status, q.level) {
         (Status::Satisfied, _) => "✅ satisfied",
-        (Status::Missing, Level::Required) if r.verdict == Verdict::Overridden => {
-            "⚠️ missing (overridden)"
-        }
-        (Status::Missing, Level::Required) if drafted(r) => {
+        (Status::Missing, Level::Required) if overridden => "⚠️ missing (overridden)",
+        (Status::Missing, Level::Required) if drafted => {
             "⚠️ missing (blocks once ready for review)"
         }
         (Status::Missing, Level::Required) => "❌ missing",
@@ -514,6 +693,29 @@ fn evidence_item(e: &EvidenceItem, lim: &Limits) -> String {
         let _ = write!(out, " in commit {}", code(short(c), lim.field));
     }
     out
+}
+
+/// The signals that named a stage, then those that named weaker ones.
+fn signal_list(d: &mut Doc, deciding: &[Signal], other: &[Signal], lim: &Limits) {
+    if !deciding.is_empty() || !other.is_empty() {
+        d.blank();
+    }
+    let signals: Vec<(&Signal, bool)> = deciding
+        .iter()
+        .map(|s| (s, true))
+        .chain(other.iter().map(|s| (s, false)))
+        .collect();
+    d.list(&signals, lim.list, "signal", |(s, deciding)| {
+        if *deciding {
+            format!("- {}", signal(s, lim))
+        } else {
+            format!(
+                "- also {} (names {})",
+                signal(s, lim),
+                code(&s.stage, lim.field)
+            )
+        }
+    });
 }
 
 fn signal(s: &Signal, lim: &Limits) -> String {

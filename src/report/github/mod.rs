@@ -73,7 +73,7 @@ pub(crate) mod tests {
     use crate::judge::stage::{Signal, SignalSource};
     use crate::judge::verdict::{
         EvidenceItem, EvidenceSource, Level, Override, OverrideSource, PolicyChange, PolicyFrom,
-        PolicyInfo, RangeInfo, Report, RequirementResult, Status, Verdict,
+        PolicyInfo, RangeInfo, RangeKind, Report, RequirementResult, Status, Verdict,
     };
     use crate::report::output::{Output, escape_data, escape_property};
 
@@ -154,6 +154,8 @@ pub(crate) mod tests {
                 merge_base: BASE.to_owned(),
                 commits: 3,
                 files: 12,
+                kind: RangeKind::Change,
+                previous_release: None,
             },
             requirements,
             override_: None,
@@ -168,6 +170,7 @@ pub(crate) mod tests {
                 reason: String::new(),
             }),
             notes: vec![],
+            packages: Vec::new(),
             notify_slack_var: None,
         }
     }
@@ -828,7 +831,7 @@ pass: a beta may ship (2 warnings)
         use super::*;
         use crate::judge::verdict::{
             Browse, CheckId, CheckResult, CheckStatus, EvidenceSource, Finding, Override,
-            OverrideSource, PolicyFrom, PolicyInfo, RangeInfo,
+            OverrideSource, PackageReport, PolicyFrom, PolicyInfo, RangeInfo, RangeKind,
         };
 
         /// Text from the change: anything, weighted towards what workflow commands,
@@ -999,15 +1002,59 @@ pass: a beta may ship (2 warnings)
         }
 
         fn range() -> impl Strategy<Value = RangeInfo> {
-            (text(), text(), text(), 0..3usize, 0..3usize).prop_map(
-                |(base, head, merge_base, commits, files)| RangeInfo {
-                    base,
-                    head,
-                    merge_base,
-                    commits,
-                    files,
-                },
+            (
+                (text(), text(), text(), 0..3usize, 0..3usize),
+                any::<bool>(),
+                prop::option::of(text()),
             )
+                .prop_map(
+                    |((base, head, merge_base, commits, files), release, previous)| RangeInfo {
+                        base,
+                        head,
+                        merge_base,
+                        commits,
+                        files,
+                        kind: if release {
+                            RangeKind::Release
+                        } else {
+                            RangeKind::Change
+                        },
+                        previous_release: previous.filter(|_| release),
+                    },
+                )
+        }
+
+        /// A package, now and then the root `.`.
+        fn package() -> impl Strategy<Value = PackageReport> {
+            (
+                (prop_oneof![Just(".".to_owned()), text()], text(), 0..3usize),
+                (name(), text()),
+                prop::collection::vec(signal(), 0..3),
+                range(),
+                prop::collection::vec(requirement(), 0..3),
+            )
+                .prop_map(
+                    |(
+                        (name, path, verdict),
+                        (stage, stage_description),
+                        signals,
+                        range,
+                        requirements,
+                    )| {
+                        PackageReport {
+                            name,
+                            path,
+                            stage,
+                            stage_description,
+                            stage_signals: signals,
+                            other_signals: Vec::new(),
+                            range,
+                            requirements,
+                            verdict: [Verdict::Pass, Verdict::Blocked, Verdict::Overridden]
+                                [verdict],
+                        }
+                    },
+                )
         }
 
         fn finding() -> impl Strategy<Value = Finding> {
@@ -1114,6 +1161,7 @@ pass: a beta may ship (2 warnings)
                 override_,
                 policy(),
                 prop::collection::vec(text(), 0..3),
+                prop::collection::vec(package(), 0..3),
             )
                 .prop_map(
                     |(
@@ -1127,6 +1175,7 @@ pass: a beta may ship (2 warnings)
                         override_,
                         policy,
                         notes,
+                        packages,
                     )| {
                         let mut verdict =
                             [Verdict::Pass, Verdict::Blocked, Verdict::Overridden][verdict];
@@ -1149,6 +1198,7 @@ pass: a beta may ship (2 warnings)
                             browse: None,
                             policy,
                             notes,
+                            packages,
                             notify_slack_var: None,
                         }
                     },
@@ -1254,7 +1304,20 @@ pass: a beta may ship (2 warnings)
                     Some(d) => d,
                     None => delimiter().unwrap(),
                 };
-                let ids: Vec<&str> = missing_required(&r).map(|q| q.id.as_str()).collect();
+                // The root's ids, and another package's as `<package>/<id>`, package after
+                // package; without packages, the report's own.
+                let missing_of = |p: &PackageReport| -> Vec<String> {
+                    p.requirements
+                        .iter()
+                        .filter(|q| q.missing_required())
+                        .map(|q| if p.is_root() { q.id.clone() } else { format!("{}/{}", p.name, q.id) })
+                        .collect()
+                };
+                let ids: Vec<String> = if r.has_packages() {
+                    r.packages.iter().flat_map(missing_of).collect()
+                } else {
+                    missing_required(&r).map(|q| q.id.clone()).collect()
+                };
                 let missing = ids.join(",");
                 let values = [
                     ("stage", r.stage.as_str()),

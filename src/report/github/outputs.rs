@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::SUMMARY_LIMIT;
-use super::log::missing_required;
+use super::log::missing_ids;
 use super::markdown::{Limits, markdown};
 use crate::escape::visible;
 use crate::judge::verdict::Report;
@@ -22,24 +22,24 @@ use crate::names::name;
 /// `missing` is the comma-separated ids of the missing *required* requirements, in policy
 /// order, also when the gate was overridden; it is empty for a pass. Warn-level ones are
 /// left out: `missing` answers "what stops this release", and a warning stops nothing
-/// (the summary and the annotations list them).
+/// (the summary and the annotations list them). With packages, a package other than the
+/// root names its own as `<package>/<id>` (`web/docs`), package after package.
 ///
 /// Refuses, like `@actions/core`, a name or value that contains the delimiter; and,
 /// because all three outputs are single-line, a value with a line break (a Windows runner
 /// would drop a `\r` before the delimiter line), or an id that is empty or holds the `,`
 /// that separates ids. A valid policy never produces any of these.
 pub(crate) fn outputs(report: &Report, delimiter: &str) -> Result<String> {
-    let mut ids = Vec::new();
-    for q in missing_required(report) {
-        if q.id.is_empty() || q.id.contains(',') {
+    let ids = missing_ids(report);
+    for id in &ids {
+        if id.is_empty() || id.contains(',') {
             bail!(
                 "cannot write the `missing` output: requirement id {:?} is empty or holds a \
                  comma, which separates ids there; requirement ids in a valid policy are \
                  kebab-case",
-                visible(&q.id)
+                visible(id)
             );
         }
-        ids.push(q.id.as_str());
     }
     let missing = ids.join(",");
     heredoc(
