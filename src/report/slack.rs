@@ -21,12 +21,13 @@ pub(crate) struct Change {
     pub(crate) link: Option<String>,
 }
 
-/// The marketing requirement, when the stage judges it and the change lacks it: the
-/// only case that warrants a heads-up (a merge judges no marketing requirement).
+/// The marketing requirement, when a stage judges it and the change lacks it: the only
+/// case that warrants a heads-up (a merge judges no marketing requirement). The root
+/// package's first, then any other package's, whose stage is then part of the message.
 pub(crate) fn missing_marketing(report: &Report) -> Option<&RequirementResult> {
-    report
-        .requirements
-        .iter()
+    std::iter::once(&report.requirements)
+        .chain(report.packages.iter().map(|p| &p.requirements))
+        .flatten()
         .find(|r| r.id == MARKETING && r.status == Status::Missing)
 }
 
