@@ -137,6 +137,21 @@ mod tests {
             missing_marketing(&report("full")).unwrap().level,
             Level::Required
         );
+        // A package released while the root package merges.
+        let full = report("full");
+        let mut merge = report("merge");
+        merge.packages.push(crate::judge::verdict::PackageReport {
+            name: "web".into(),
+            path: "packages/web".into(),
+            stage: "full".into(),
+            stage_description: String::new(),
+            stage_signals: Vec::new(),
+            other_signals: Vec::new(),
+            range: full.range.clone(),
+            requirements: full.requirements.clone(),
+            verdict: full.verdict,
+        });
+        assert_eq!(missing_marketing(&merge).unwrap().id, "marketing");
     }
 
     #[test]
