@@ -215,6 +215,39 @@ mod tests {
     }
 
     #[test]
+    fn a_posthog_that_does_not_answer_gives_up_at_the_deadline_without_the_key() {
+        // A server that takes connections and never answers.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().take(4) {
+                held.push(stream);
+            }
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        });
+        let project = PostHog {
+            host: format!("http://127.0.0.1:{port}"),
+            project: 42,
+        };
+        let config = http::Config {
+            deadline: http::Deadline::new(std::time::Duration::from_secs(1)),
+            request_timeout: std::time::Duration::from_millis(200),
+            sleep: std::sync::Arc::new(|_| {}),
+        };
+        let err = flags(&project, Some("phx_CANARY_unit"), config).unwrap_err();
+        let text = format!("{err:#}");
+        assert_eq!(Code::of(&err), Code::Posthog);
+        assert!(
+            text.starts_with(
+                "PostHog API GET /api/projects/42/feature_flags/?limit=100: no answer within 0.2 s; gave up after 1 try, since waiting 1 s more would pass the 1 s deadline"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("CANARY"));
+    }
+
+    #[test]
     fn the_key_comes_from_the_input_before_the_variable() {
         let env = Env::from_pairs([("INPUT_POSTHOG-API-KEY", "phx_a"), (KEY_VAR, "phx_b")]);
         assert_eq!(key_from_env(&env).unwrap().as_deref(), Some("phx_a"));

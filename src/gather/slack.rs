@@ -163,6 +163,30 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_that_does_not_answer_is_one_try_and_keeps_its_path() {
+        // A server that takes the connection and never answers.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let held = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            std::thread::sleep(Duration::from_millis(800));
+            drop(stream);
+        });
+        let config = http::Config {
+            deadline: http::Deadline::new(Duration::from_secs(5)),
+            request_timeout: Duration::from_millis(200),
+            sleep: http::real_sleep(),
+        };
+        let secret = Secret::new(format!("http://127.0.0.1:{port}/services/T0/B0/CANARYslow"));
+        let err = post(&secret, "SHIPGATE_SLACK_WEBHOOK", &Value::Null, config).unwrap_err();
+        held.join().unwrap();
+        assert_eq!(
+            err,
+            "Slack webhook POST <webhook>: no answer within 0.2 s; not retried, since the write may have happened; re-run the job"
+        );
+    }
+
+    #[test]
     fn a_webhook_that_is_no_url_is_refused_without_being_quoted() {
         let config = http::Config {
             deadline: http::Deadline::new(Duration::from_secs(1)),
