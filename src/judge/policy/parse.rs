@@ -115,7 +115,9 @@ impl<'o> Cx<'o> {
                         pos,
                         &key,
                         format!(
-                            "`{value}` is not a stage of the flag registry; it has: {}",
+                            "`{value}` is not a stage of the flag registry; it has: {}; add it to \
+                             `flag-registry.stages`, or name one of those here (a stage that the \
+                             built-in policy brings is changed under `stages` by its name)",
                             registry.stages.join(", ")
                         ),
                     );
@@ -662,7 +664,7 @@ requirements:
         assert!(errs[2].contains("`flag-registry.path`"));
         assert_eq!(
             errs[3],
-            "p.yml:8:28: `stages[full].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability"
+            "p.yml:8:28: `stages[full].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability; add it to `flag-registry.stages`, or name one of those here (a stage that the built-in policy brings is changed under `stages` by its name)"
         );
     }
 
