@@ -46,7 +46,7 @@ mod outputs;
 
 #[cfg(test)]
 pub(crate) use log::commands;
-pub(crate) use log::{error_command, notice_command, warning_command, write};
+pub(crate) use log::{error_command, mask_command, notice_command, warning_command, write};
 pub use markdown::{comment, summary};
 pub(crate) use outputs::{write_files, write_nothing_outputs};
 
@@ -171,6 +171,7 @@ pub(crate) mod tests {
             }),
             notes: vec![],
             packages: Vec::new(),
+            notify_slack_var: None,
         }
     }
 
@@ -929,6 +930,7 @@ pass: a beta may ship (2 warnings)
                     commit,
                     status,
                     old_path,
+                    url: None,
                 })
         }
 
@@ -1197,6 +1199,7 @@ pass: a beta may ship (2 warnings)
                             policy,
                             notes,
                             packages,
+                            notify_slack_var: None,
                         }
                     },
                 )
