@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, anyhow};
 use git2::Oid;
 
+use super::packages::previous_of_pushed_tag;
 use super::{Listed, PolicyOrigin, release_patterns, release_policy, run_in};
 use crate::error::Code;
 use crate::gather::git::Repo;
@@ -39,10 +40,12 @@ pub(crate) struct AuditRequest {
     pub(crate) github: Option<Access>,
 }
 
-/// A release tag to judge, and the names of the packages it is a release of.
+/// A release tag to judge, the names of the packages it is a release of, and the release
+/// before it (as a push of the tag finds it), for messages.
 struct Planned {
     tag: ReleaseTag,
     packages: Vec<String>,
+    previous: Option<String>,
 }
 
 /// The releases of a history in the order they are judged, ready to be judged one by one
@@ -121,6 +124,7 @@ pub(crate) fn plan(req: &AuditRequest) -> Result<Plan> {
                 .iter()
                 .map(|(w, _)| policy.package_name(*w).to_owned())
                 .collect(),
+            previous: previous_of_pushed_tag(&policy, &tag.name, &tags)?.map(|t| t.name),
         };
         releases.push((commit, place, version, planned));
     }
@@ -189,15 +193,19 @@ impl Plan {
             github: self.request.github.clone(),
             ..Request::default()
         };
+        let which = if planned.packages.len() == 1 {
+            "package"
+        } else {
+            "packages"
+        };
+        let since = planned
+            .previous
+            .as_ref()
+            .map_or("a first release".to_owned(), |p| format!("since {p}"));
         let report =
             run_in(&self.repo, &request, links, Some(&self.listed)).with_context(|| {
                 format!(
-                    "release {name} ({} {}) could not be judged",
-                    if planned.packages.len() == 1 {
-                        "package"
-                    } else {
-                        "packages"
-                    },
+                    "release {name} of {which} {} ({since}) could not be judged",
                     planned.packages.join(", ")
                 )
             })?;
