@@ -40,10 +40,15 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
 
 /// What a run over many tags of one repository reads once rather than for every tag
 /// (`shipgate audit`): the policy whose tag patterns make a tag a release
-/// ([`release_policy`]), and the repository's tags.
+/// ([`release_policy`]), the repository's tags, its top folder, and the `--config`
+/// policy, which is the same file for every tag.
 pub(crate) struct Listed {
     pub(crate) policy: Policy,
     pub(crate) tags: Vec<ReleaseTag>,
+    /// [`top_folder`] of the request's repository.
+    pub(crate) top: std::path::PathBuf,
+    /// [`load_policy`] of the request's `--config`, when it has one.
+    pub(crate) config: Option<(Policy, PolicyOrigin)>,
 }
 
 /// [`run`] in a repository already open, with its release policy and tags already read
@@ -121,8 +126,14 @@ fn run_in(
     let base = base.map(|(oid, _)| oid);
 
     let shared = shared_policies(req);
-    let top = top_folder(&req.repo);
-    let (policy, origin) = load_policy(repo, req.config.as_deref(), &place, &shared, &top)?;
+    let top = match listed {
+        Some(l) => l.top.clone(),
+        None => top_folder(&req.repo),
+    };
+    let (policy, origin) = match listed.and_then(|l| l.config.as_ref()) {
+        Some(config) if req.config.is_some() => config.clone(),
+        _ => load_policy(repo, req.config.as_deref(), &place, &shared, &top)?,
+    };
     let merge_base = base.map(|base| repo.merge_base(base, head)).transpose()?;
     let gathered = Gathered {
         base: base.map(|b| b.to_string()),

@@ -14,10 +14,12 @@ use anyhow::{Context as _, Result, anyhow};
 use git2::Oid;
 
 use super::packages::previous_of_pushed_tag;
-use super::{Listed, PolicyOrigin, release_patterns, release_policy, run_in};
+use super::{Listed, PolicyOrigin, Trusted, load_policy, release_patterns, release_policy, run_in};
 use crate::error::Code;
+use crate::gather::chain::top_folder;
 use crate::gather::git::Repo;
 use crate::gather::github::Access;
+use crate::gather::github::SharedPolicies;
 use crate::gather::{History, Links, Span};
 use crate::judge::packages::{self, ReleaseTag};
 use crate::judge::policy::Which;
@@ -99,6 +101,16 @@ pub(crate) fn plan(req: &AuditRequest) -> Result<Plan> {
                 })?,
         ),
     };
+    let top = top_folder(&req.repo);
+    // `--config` is one file for every release: read once, as each run would read it.
+    let config = match &req.config {
+        Some(path) => {
+            let shared = SharedPolicies::new(req.github.clone().unwrap_or_else(Access::public));
+            let nowhere = Trusted::Nothing { tried: Vec::new() };
+            Some(load_policy(&repo, Some(path), &nowhere, &shared, &top)?)
+        }
+        None => None,
+    };
     let tags = repo.release_tags()?;
     let hidden = match &req.since {
         None => None,
@@ -141,7 +153,12 @@ pub(crate) fn plan(req: &AuditRequest) -> Result<Plan> {
     Ok(Plan {
         repo,
         request: req.clone(),
-        listed: Listed { policy, tags },
+        listed: Listed {
+            policy,
+            tags,
+            top,
+            config,
+        },
         releases: releases.into_iter().map(|(.., p)| p).collect(),
     })
 }
