@@ -15,10 +15,22 @@ run one after the other and timed together as one sample. The pairs are read fro
 audit's own JSON, so both sides read the same ranges; the commit and file counts of
 every row are then checked against git's, and a difference is printed as a note.
 
-Each iteration runs shipgate then the floor (one warm-up, then --runs timed), so noise
-lands on both. The floor pays two process starts per release; the line `spawn` shows
-what 2N starts of `git --version` cost alone, for scale. Peak RSS is taken from one
-extra shipgate run (ru_maxrss of that child; see timeit.py).
+Four cases run in every iteration, one after the other (one warm-up, then --runs
+timed), so noise lands on all of them:
+
+- `shipgate`: `shipgate audit --format json`, the built-in policy's checks on (they read
+  every changed text file's lines, as `check` does);
+- `shipgate, checks off`: the same with `--config` of a policy that turns every check
+  off (the same policy as the built-in one otherwise, which is what a history without
+  a policy file is judged by);
+- `git floor`: the two commands above per release;
+- `git floor + lines`: the floor and `git diff -U0 P...T` per release, the lines the
+  checks read.
+
+Each case's wall time and CPU time (user + system of its processes) are kept. The
+floor pays a process start per command: `spawn` times as many `git -C REPO rev-parse
+--git-dir` as the floor runs commands, for scale. Peak RSS is taken from one extra
+shipgate run (ru_maxrss of that child; see timeit.py).
 
 Git and shipgate see no system or user config and no inherited GIT_* variables, and
 `CI` is unset (stderr is not a terminal either, so no progress bar is drawn).
@@ -27,6 +39,7 @@ Git and shipgate see no system or user config and no inherited GIT_* variables, 
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timeit import peak_rss_kib  # noqa: E402
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+CHECKS = ["size", "issue-link", "leftovers", "tests", "flag-refs", "review"]
 
 
 def clean_env(home: str) -> dict[str, str]:
@@ -80,11 +94,29 @@ def floor_commands(repo: str, rows: list[dict]) -> list[list[str]]:
     return cmds
 
 
-def run_all(cmds: list[list[str]], env: dict[str, str]) -> float:
+def run_all(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float]:
+    """Runs the commands one after the other; their wall and CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for argv in cmds:
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+        proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            sys.stderr.write(f"audit.py: exit {proc.returncode}: {' '.join(argv)}\n")
+            sys.stderr.buffer.write(proc.stderr)
+            sys.exit(2)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def lines_commands(repo: str, rows: list[dict]) -> list[list[str]]:
+    cmds = []
+    for row in rows:
+        tag, prev = row["tag"], row["previous"]
+        span = [EMPTY_TREE, tag] if prev is None else [f"{prev}...{tag}"]
+        cmds.append(["git", "-C", repo, "diff", "-U0", "--no-color", *span, "--"])
+    return cmds
 
 
 def check_counts(repo: str, rows: list[dict], env: dict[str, str]) -> int:
@@ -142,28 +174,51 @@ def main() -> None:
         print(f"binary     {binary}")
         print(f"git        {git_version}; {len(floor)} git commands in the floor")
 
-        sg_samples, floor_samples = [], []
+        off_policy = Path(home) / "checks-off.yml"
+        off_policy.write_text(
+            "checks:\n" + "".join(f"  {c}: {{level: off}}\n" for c in CHECKS)
+        )
+        cases = {
+            "shipgate": [audit],
+            "shipgate, checks off": [audit + ["--config", str(off_policy)]],
+            "git floor": floor,
+            "git floor + lines": floor + lines_commands(repo, rows),
+            "spawn": [["git", "-C", repo, "rev-parse", "--git-dir"]] * len(floor),
+        }
+        wall: dict[str, list[float]] = {name: [] for name in cases}
+        cpu: dict[str, list[float]] = {name: [] for name in cases}
         for iteration in range(1 + args.runs):
-            sg = run_all([audit], env)
-            fl = run_all(floor, env)
-            if iteration:
-                sg_samples.append(sg * 1000)
-                floor_samples.append(fl * 1000)
-            print(f"run {iteration}{' (warm-up)' if not iteration else ''}: shipgate {sg * 1000:.0f} ms, floor {fl * 1000:.0f} ms", file=sys.stderr)
-        spawn = run_all([["git", "--version"]] * len(floor), env) * 1000
+            line = []
+            for name, cmds in cases.items():
+                w, c = run_all(cmds, env)
+                if iteration:
+                    wall[name].append(w * 1000)
+                    cpu[name].append(c * 1000)
+                line.append(f"{name} {w * 1000:.0f}")
+            label = "warm-up" if not iteration else f"run {iteration}"
+            print(f"{label}: " + ", ".join(line) + " ms", file=sys.stderr)
         sg_rss = peak_rss_kib(audit, {0}) / 1024
         probe = peak_rss_kib(["true"], {0}) / 1024
         differ = check_counts(repo, rows, env)
 
-        sg_med, fl_med = statistics.median(sg_samples), statistics.median(floor_samples)
+        med = {name: statistics.median(v) for name, v in wall.items()}
+        cmed = {name: statistics.median(v) for name, v in cpu.items()}
         print()
-        print(f"{'':10} {'median ms':>10} {'min-max':>14}")
-        print(f"{'shipgate':10} {sg_med:10.0f} {min(sg_samples):7.0f}-{max(sg_samples):<6.0f}")
-        print(f"{'git floor':10} {fl_med:10.0f} {min(floor_samples):7.0f}-{max(floor_samples):<6.0f}")
-        print(f"{'spawn':10} {spawn:10.0f} {'(once)':>14}")
+        print(f"{'case':22} {'wall ms':>8} {'min-max':>13} {'cpu ms':>8}")
+        for name in cases:
+            print(
+                f"{name:22} {med[name]:8.0f} {min(wall[name]):6.0f}-{max(wall[name]):<6.0f} {cmed[name]:8.0f}"
+            )
         print()
-        print(f"ratio      {sg_med / fl_med:.2f}x the floor ({sg_med / max(fl_med - spawn, 1e-9):.2f}x the floor without its process starts)")
-        print(f"per release shipgate {sg_med / max(len(rows), 1):.2f} ms, git {fl_med / max(len(rows), 1):.2f} ms")
+
+        def ratio(a: str, b: str) -> str:
+            return f"{med[a] / med[b]:.2f}x wall, {cmed[a] / cmed[b]:.2f}x cpu"
+
+        print(f"shipgate against the floor + lines:            {ratio('shipgate', 'git floor + lines')}")
+        print(f"shipgate, checks off, against the floor:       {ratio('shipgate, checks off', 'git floor')}")
+        print(f"per release: shipgate {med['shipgate'] / max(len(rows), 1):.2f} ms, "
+              f"checks off {med['shipgate, checks off'] / max(len(rows), 1):.2f} ms, "
+              f"floor {med['git floor'] / max(len(rows), 1):.2f} ms")
         print(f"peak RSS   {sg_rss:.1f} MiB (the probe reads at least {probe:.1f})")
         print(f"counts     {len(rows) - differ} of {len(rows)} releases have git's commits and files")
         if differ:
