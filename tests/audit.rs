@@ -569,3 +569,24 @@ fn the_progress_bar_is_drawn_on_a_terminal_outside_ci_only() {
     assert!(!in_ci.contains("judging releases"), "{in_ci:?}");
     assert_eq!(in_ci.replace("\r\n", "\n"), PLAIN_TEXT);
 }
+
+#[test]
+fn help_and_manual_list_the_audit_s_own_exit_codes() {
+    let repo = Repo::new();
+    let help = audit_ok(&repo, &["--help"], 0);
+    assert!(
+        help.ends_with(
+            "Exit codes:\n  0  the report, whatever the releases' verdicts\n  1  with --fail-on-blocked: a release was blocked\n  2  could not judge: bad arguments (a --package the policy lacks, a --since that is not a\n     release tag), a policy at some release that does not parse, missing history\n"
+        ),
+        "{help}"
+    );
+    let out = repo.shipgate().args(["man", "audit"]).output().unwrap();
+    let page = text(&out.stdout);
+    assert!(
+        page.contains(
+            "\n.SH \"EXIT STATUS\"\n.TP\n\\fB0\\fR\nthe report, whatever the releases\\*(Aq verdicts\n.TP\n\\fB1\\fR\nwith \\-\\-fail\\-on\\-blocked: a release was blocked\n.TP\n\\fB2\\fR\n"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("\\fB\\-\\-since\\fR"), "{page}");
+}

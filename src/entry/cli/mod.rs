@@ -72,8 +72,7 @@ pub(crate) enum Command {
     /// Judge a change (the commits of BASE..HEAD and the diff since their merge-base).
     #[command(after_help = exit_codes_help())]
     Check(CheckArgs),
-    /// Judge every release tag in history, oldest first, as a push of each tag is judged,
-    /// and print one row per release.
+    /// Judge every release tag in history as a push of it is judged: one row per release.
     #[command(after_help = audit::EXIT_CODES_HELP)]
     Audit(AuditArgs),
     /// Write the built-in policy, with comments, to .shipgate.yml.
