@@ -590,3 +590,53 @@ fn help_and_manual_list_the_audit_s_own_exit_codes() {
     );
     assert!(page.contains("\\fB\\-\\-since\\fR"), "{page}");
 }
+
+#[test]
+fn an_override_and_a_required_check_show_in_the_row() {
+    let p = plain();
+    p.repo
+        .write("src/lib.rs", "pub fn replay() { /* fixed */ }\n");
+    p.repo
+        .commit("fix: the outage\n\nShipgate-Skip: the outage of the first of January");
+    p.repo.git(&["tag", "v1.2.1"]);
+    let doc = audit_json(&p.repo, &["--since", "v1.2.0"]);
+    let all = ["docs", "template", "feature-flag", "marketing"];
+    assert_eq!(doc["releases"][0]["verdict"], "overridden");
+    assert_eq!(doc["releases"][0]["missing"], json!(all));
+    rows_match_tag_pushes(&p.repo, &doc);
+    audit_ok(&p.repo, &["--since", "v1.2.0", "--fail-on-blocked"], 0);
+
+    // A required check with findings blocks a release whose requirements are all there;
+    // an override turns blocked into overridden only, and v1.2.1 is not blocked here.
+    let policy = p.repo.tmp_file(
+        "size.yml",
+        "stages:\n  - name: full\n    require: []\nchecks:\n  size:\n    level: required\n    max-lines: 2\n",
+    );
+    let out = audit_ok(
+        &p.repo,
+        &[
+            "--config",
+            policy.to_str().unwrap(),
+            "--package",
+            ".",
+            "--fail-on-blocked",
+        ],
+        1,
+    );
+    assert_eq!(
+        out,
+        "\
+package  tag          stage  verdict  missing     commits  files
+.        v1.0.0       full   blocked  check size        1      4
+.        v1.0.1       full   pass     -                 1      1
+.        v1.1.0       full   blocked  check size        2      3
+.        v1.2.0-rc.1  beta   pass     -                 1      1
+.        v1.2.0       full   pass     -                 2      2
+.        v1.2.1       full   pass     -                 1      1
+6 releases: 4 pass, 2 blocked
+"
+    );
+    let doc = audit_json(&p.repo, &["--config", policy.to_str().unwrap()]);
+    assert_eq!(doc["releases"][0]["blocking_checks"], json!(["size"]));
+    assert_eq!(doc["releases"][0]["missing"], json!([]));
+}
