@@ -11,7 +11,7 @@ use crate::entry::pre_push;
 use crate::error::Code;
 use crate::judge::change::{Change, Commit};
 use crate::judge::manifest::{self, Kind};
-use crate::judge::policy::Policy;
+use crate::judge::policy::{Chain, Parent, Policy, PolicyErrors};
 use crate::judge::registry::Registry;
 use crate::judge::{requirements, stage, trailers};
 use crate::names::name;
@@ -35,7 +35,7 @@ pub type Judged = (String, &'static str, Option<String>);
 /// nothing (forced into each stage in turn) and on one that carries a signal of each kind,
 /// or every problem of the file.
 pub fn policy(text: &str) -> Result<Vec<Judged>, Vec<Problem>> {
-    let policy = Policy::from_yaml(text, ORIGIN).map_err(|errors| {
+    let problems = |errors: PolicyErrors| {
         errors
             .errors
             .errors
@@ -45,7 +45,19 @@ pub fn policy(text: &str) -> Result<Vec<Judged>, Vec<Problem>> {
                 shown: e.to_string(),
             })
             .collect::<Vec<_>>()
-    })?;
+    };
+    let mut chain = Chain::new();
+    let builtin = match chain
+        .add(ORIGIN.to_owned(), text.to_owned())
+        .map_err(problems)?
+    {
+        Parent::Builtin => true,
+        Parent::Nothing => false,
+        // A file that extends another file is read and checked up to there; what it
+        // extends is read by the gatherer, which a fuzzed text does not reach.
+        _ => return Ok(Vec::new()),
+    };
+    let policy = chain.finish(builtin).map_err(problems)?.policy;
     let mut changes: Vec<Change> = policy
         .stages
         .iter()
@@ -210,6 +222,23 @@ mod tests {
         assert_eq!(problems[0].pos, Some((1, 10)));
         assert!(
             problems[0].shown.starts_with("fuzz.yml:1:10: "),
+            "{problems:?}"
+        );
+    }
+
+    /// The first input the policy target found: a file that extends a shared policy
+    /// once panicked here, where a run reads the shared file instead.
+    #[test]
+    fn a_policy_that_extends_a_file_is_read_up_to_there() {
+        let text = "extends: github:acme/policies/shipgate.yml@3f7c2a1d0b9e8f7a6c5d4e3b2a1f0e9d8c7b6a5f\n\
+                    requirements:\n  docs: {paths: [\"site/**\"]}\n";
+        assert_eq!(policy(text).unwrap(), Vec::new());
+        let problems = policy("extends: github:acme\n").unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].shown.starts_with("fuzz.yml:1:"), "{problems:?}");
+        let problems = policy("extends: none\n").unwrap_err();
+        assert!(
+            problems[0].shown.contains("the policy has no stages"),
             "{problems:?}"
         );
     }

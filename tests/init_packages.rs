@@ -648,3 +648,41 @@ fn a_policy_over_its_cap_is_not_written() {
     );
     assert!(!policy_file(&repo).exists());
 }
+
+/// What `init --packages` writes is a policy that `validate` accepts as it is, and that
+/// `explain` reads its packages from.
+#[test]
+fn the_policy_written_validates_and_explains_its_packages() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"name\": \"root\", \"private\": true, \"workspaces\": [\"packages/*\"]}\n",
+    );
+    repo.write("packages/web/package.json", "{\"name\": \"@acme/web\"}\n");
+    repo.write("packages/api/package.json", "{\"name\": \"@acme/api\"}\n");
+    let run = init_packages(&repo, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let out = repo.shipgate().arg("validate").output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        format!(
+            "{}: valid (3 stages, 4 requirements, 2 packages)\n",
+            policy_file(&repo).display()
+        )
+    );
+
+    let out = repo.shipgate().arg("explain").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let explained = String::from_utf8(out.stdout).unwrap();
+    for folder in ["packages/web", "packages/api"] {
+        assert!(explained.contains(folder), "{folder} in {explained}");
+    }
+}

@@ -514,3 +514,51 @@ fn explain_shows_the_packages() {
         format!("{root}/.shipgate.yml: valid (3 stages, 4 requirements, 3 packages)\n")
     );
 }
+
+/// The checks are the change's as a whole: with packages they run once, and a required
+/// one with findings blocks the change while every package's requirements are met.
+#[test]
+fn a_required_check_blocks_a_monorepo_change_as_a_whole() {
+    let repo = Repo::with_base();
+    let m = lay_out(&repo);
+    repo.write(
+        "packages/web/src/index.ts",
+        "export const web = 2;\nconsole.log(web);\n",
+    );
+    repo.commit("fix(web): a typo (#14)");
+    std::fs::write(
+        repo.path().join("strict.yml"),
+        format!(
+            "{}checks:\n  leftovers: {{level: required}}\n  tests: {{level: off}}\n",
+            monorepo::POLICY
+        ),
+    )
+    .unwrap();
+    let config = repo.path().join("strict.yml");
+    let config = config.to_str().unwrap();
+
+    let (code, report) = judge(&repo, &m.api_1_0_5, &["--config", config]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["verdict"], "blocked");
+    assert_eq!(names(&report), ["web"]);
+    assert_eq!(package(&report, "web")["verdict"], "pass");
+    let leftovers = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "leftovers")
+        .unwrap();
+    assert_eq!(leftovers["level"], "required");
+    assert_eq!(
+        leftovers["findings"][0]["path"],
+        "packages/web/src/index.ts"
+    );
+    assert_eq!(leftovers["findings"][0]["line"], 2);
+
+    let (code, text) = judge_text(&repo, &m.api_1_0_5, &["--config", config]);
+    assert_eq!(code, 1);
+    assert!(
+        text.ends_with("\n\nblocked: the change has findings of required checks: leftovers\n"),
+        "{text}"
+    );
+}

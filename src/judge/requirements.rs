@@ -69,9 +69,7 @@ pub(crate) fn evaluate_over(
 
 /// Whether a required requirement is missing.
 pub(crate) fn blocks(requirements: &[RequirementResult]) -> bool {
-    requirements
-        .iter()
-        .any(|r| r.level == Level::Required && r.status == Status::Missing)
+    requirements.iter().any(RequirementResult::missing_required)
 }
 
 /// The verdict, given whether a required requirement is missing and what overrides, and
@@ -1242,7 +1240,7 @@ flag-registry: {path: flags.yml}
                 // A `Release:` value the policy does not know is an error, not a verdict.
                 let Ok(class) = classify(&change, &p) else { return Ok(()) };
                 let r = evaluate(&change, &class, &p);
-                let missing_required = r.requirements.iter().any(|q| q.level == Level::Required && q.status == Status::Missing);
+                let missing_required = r.requirements.iter().any(RequirementResult::missing_required);
                 let expected = match (missing_required, r.override_.is_some()) {
                     (false, _) => Verdict::Pass,
                     (true, true) => Verdict::Overridden,

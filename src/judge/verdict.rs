@@ -55,9 +55,7 @@ pub struct Browse {
 impl Report {
     /// The ids of the missing required requirements, in policy order.
     pub fn missing_required(&self) -> impl Iterator<Item = &RequirementResult> {
-        self.requirements
-            .iter()
-            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+        self.requirements.iter().filter(|q| q.missing_required())
     }
 
     /// The required checks with findings: what blocks besides missing requirements.
@@ -71,7 +69,7 @@ impl Report {
         let requirements = self
             .requirements
             .iter()
-            .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
+            .filter(|q| q.missing_warned())
             .count();
         let checks = self
             .checks
@@ -118,6 +116,19 @@ pub struct PackageReport {
 impl PackageReport {
     pub fn is_root(&self) -> bool {
         self.name == ROOT_PACKAGE
+    }
+
+    /// Its missing required requirements, in policy order.
+    pub fn missing_required(&self) -> impl Iterator<Item = &RequirementResult> {
+        self.requirements.iter().filter(|q| q.missing_required())
+    }
+
+    /// How many of its requirements are missing at `warn`.
+    pub fn warnings(&self) -> usize {
+        self.requirements
+            .iter()
+            .filter(|q| q.missing_warned())
+            .count()
     }
 }
 
@@ -167,6 +178,18 @@ pub struct RequirementResult {
     pub evidence: Vec<EvidenceItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+impl RequirementResult {
+    /// Missing at `required`: it blocks, unless overridden or a draft.
+    pub fn missing_required(&self) -> bool {
+        self.level == Level::Required && self.status == Status::Missing
+    }
+
+    /// Missing at `warn`: reported, never blocking.
+    pub fn missing_warned(&self) -> bool {
+        self.level == Level::Warn && self.status == Status::Missing
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -335,12 +335,7 @@ pub(crate) fn release_reason(signals: &[Signal]) -> &'static str {
 /// The verdict line of a report with packages: the packages that decide it.
 fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
     let needs = |p: &PackageReport| {
-        let missing: Vec<&str> = p
-            .requirements
-            .iter()
-            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
-            .map(|q| q.id.as_str())
-            .collect();
+        let missing: Vec<&str> = p.missing_required().map(|q| q.id.as_str()).collect();
         format!(
             "{} ({}) needs {}",
             package_name(p),
@@ -351,11 +346,7 @@ fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
     let blocking: Vec<String> = r
         .packages
         .iter()
-        .filter(|p| {
-            p.requirements
-                .iter()
-                .any(|q| q.level == Level::Required && q.status == Status::Missing)
-        })
+        .filter(|p| p.missing_required().next().is_some())
         .map(needs)
         .chain(
             // The required checks with findings are the change's as a whole.
@@ -380,11 +371,7 @@ fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
                 .packages
                 .iter()
                 .map(|p| {
-                    let warnings = p
-                        .requirements
-                        .iter()
-                        .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
-                        .count();
+                    let warnings = p.warnings();
                     let warned = if warnings > 0 {
                         format!(" ({warnings} warning{})", plural(warnings))
                     } else {
@@ -431,7 +418,7 @@ pub(crate) fn drafted_package(r: &Report, p: &PackageReport) -> bool {
         && p.verdict == Verdict::Pass
         && p.requirements
             .iter()
-            .any(|q| q.level == Level::Required && q.status == Status::Missing)
+            .any(RequirementResult::missing_required)
 }
 
 /// A draft that passes only for being a draft (`drafts: warn`): what is missing would

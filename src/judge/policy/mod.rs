@@ -315,6 +315,7 @@ impl Policy {
     /// (`extends: none`). `origin` names the file in messages (`.shipgate.yml`,
     /// `.shipgate.yml@1a2b3c4`). A file that extends another file is a chain, which the
     /// gatherer reads file by file into a [`Chain`].
+    #[cfg(test)]
     pub(crate) fn from_yaml(text: &str, origin: &str) -> Result<Policy, PolicyErrors> {
         let mut chain = Chain::new();
         let builtin = match chain.add(origin.to_owned(), text.to_owned())? {

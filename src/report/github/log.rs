@@ -321,11 +321,7 @@ pub(super) fn missing_ids(r: &Report) -> Vec<String> {
     }
     let mut ids = Vec::new();
     for p in &r.packages {
-        for q in p
-            .requirements
-            .iter()
-            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
-        {
+        for q in p.requirements.iter().filter(|q| q.missing_required()) {
             ids.push(if p.is_root() {
                 q.id.clone()
             } else {
@@ -426,7 +422,5 @@ pub(super) fn head(s: &str, n: usize) -> &str {
 }
 
 pub(super) fn missing_required(r: &Report) -> impl Iterator<Item = &RequirementResult> {
-    r.requirements
-        .iter()
-        .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+    r.requirements.iter().filter(|q| q.missing_required())
 }

@@ -169,14 +169,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             return headline_of_packages(r, lim);
         }
         let ids = || {
-            let mut ids: Vec<String> = missing
-                .iter()
-                .take(lim.list)
-                .map(|q| code(&q.id, lim.field))
-                .collect();
-            if missing.len() > lim.list {
-                ids.push(format!("and {} more", missing.len() - lim.list));
-            }
+            let ids = missing_ids(&missing, lim);
             let checks: Vec<String> = blocking
                 .iter()
                 .map(|c| code(name(&c.id), lim.field))
@@ -541,22 +534,24 @@ fn package_section(d: &mut Doc, r: &Report, p: &PackageReport, lim: &Limits) {
     }
 }
 
+/// The ids of `missing` as code, at most `lim.list` of them and then how many more.
+fn missing_ids(missing: &[&RequirementResult], lim: &Limits) -> Vec<String> {
+    let mut ids: Vec<String> = missing
+        .iter()
+        .take(lim.list)
+        .map(|q| code(&q.id, lim.field))
+        .collect();
+    if missing.len() > lim.list {
+        ids.push(format!("and {} more", missing.len() - lim.list));
+    }
+    ids
+}
+
 /// The headline of a report with packages: what each package that decides it needs.
 fn headline_of_packages(r: &Report, lim: &Limits) -> String {
     let needs = |p: &&PackageReport| {
-        let missing: Vec<&RequirementResult> = p
-            .requirements
-            .iter()
-            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
-            .collect();
-        let mut ids: Vec<String> = missing
-            .iter()
-            .take(lim.list)
-            .map(|q| code(&q.id, lim.field))
-            .collect();
-        if missing.len() > lim.list {
-            ids.push(format!("and {} more", missing.len() - lim.list));
-        }
+        let missing: Vec<&RequirementResult> = p.missing_required().collect();
+        let ids = missing_ids(&missing, lim);
         format!(
             "{} ({}) needs {}",
             package_name(p, lim),
@@ -567,11 +562,7 @@ fn headline_of_packages(r: &Report, lim: &Limits) -> String {
     let blocking: Vec<&PackageReport> = r
         .packages
         .iter()
-        .filter(|p| {
-            p.requirements
-                .iter()
-                .any(|q| q.level == Level::Required && q.status == Status::Missing)
-        })
+        .filter(|p| p.missing_required().next().is_some())
         .collect();
     let listed = |items: Vec<String>| {
         let more = items.len().saturating_sub(lim.list);
@@ -610,11 +601,7 @@ fn headline_of_packages(r: &Report, lim: &Limits) -> String {
                 .packages
                 .iter()
                 .map(|p| {
-                    let warnings = p
-                        .requirements
-                        .iter()
-                        .filter(|q| q.level == Level::Warn && q.status == Status::Missing)
-                        .count();
+                    let warnings = p.warnings();
                     let warned = if warnings > 0 {
                         format!(" ({warnings} warning{})", plural(warnings))
                     } else {

@@ -1308,7 +1308,7 @@ pass: a beta may ship (2 warnings)
                 let missing_of = |p: &PackageReport| -> Vec<String> {
                     p.requirements
                         .iter()
-                        .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+                        .filter(|q| q.missing_required())
                         .map(|q| if p.is_root() { q.id.clone() } else { format!("{}/{}", p.name, q.id) })
                         .collect()
                 };
