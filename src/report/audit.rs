@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::judge::verdict::{Level, Report, Status, Verdict};
+use crate::judge::verdict::{Report, Verdict};
 use crate::names::name;
 use crate::report::github::{code, md};
 use crate::report::text::clean;
@@ -58,7 +58,7 @@ pub(crate) fn row(package: &str, tag: &str, commit: &str, report: &Report) -> Ro
         verdict: report.verdict,
         missing: requirements
             .iter()
-            .filter(|q| q.level == Level::Required && q.status == Status::Missing)
+            .filter(|q| q.missing_required())
             .map(|q| q.id.clone())
             .collect(),
         blocking_checks: report
