@@ -25,7 +25,10 @@ timed), so noise lands on all of them:
   a policy file is judged by);
 - `git floor`: the two commands above per release;
 - `git floor + lines`: the floor and `git diff -U0 P...T` per release, the lines the
-  checks read.
+  checks read;
+- `shipgate check each`: one `shipgate check` per release, as a GitLab tag pipeline of
+  its tag runs it (`CI_COMMIT_TAG`): the same judgements, each in a process of its own
+  that opens the repository, lists the tags and reads the policy afresh.
 
 Each case's wall time and CPU time (user + system of its processes) are kept. The
 floor pays a process start per command: `spawn` times as many `git -C REPO rev-parse
@@ -94,13 +97,13 @@ def floor_commands(repo: str, rows: list[dict]) -> list[list[str]]:
     return cmds
 
 
-def run_all(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float]:
+def run_all(cmds: list[list[str]], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """Runs the commands one after the other; their wall and CPU seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for argv in cmds:
         proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if proc.returncode != 0:
+        if proc.returncode not in ok:
             sys.stderr.write(f"audit.py: exit {proc.returncode}: {' '.join(argv)}\n")
             sys.stderr.buffer.write(proc.stderr)
             sys.exit(2)
@@ -108,6 +111,24 @@ def run_all(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
+
+
+def check_commands(binary: str, repo: str, rows: list[dict], env: dict[str, str]) -> list[list[str]]:
+    """`shipgate check` of each release as a GitLab tag pipeline of its tag runs it: one
+    process per release, each reading the repository afresh."""
+    head = subprocess.run(
+        ["git", "-C", repo, "symbolic-ref", "--short", "refs/remotes/origin/HEAD"],
+        env=env, capture_output=True, text=True,
+    ).stdout.strip()
+    default = head.removeprefix("origin/") or "main"
+    return [
+        [
+            "env", "GITLAB_CI=true", "CI_PIPELINE_SOURCE=push", f"CI_COMMIT_TAG={row['tag']}",
+            f"CI_COMMIT_SHA={row['commit']}", f"CI_COMMIT_BEFORE_SHA={'0' * 40}",
+            f"CI_DEFAULT_BRANCH={default}", binary, "check", "--repo", repo, "--format", "json",
+        ]
+        for row in rows
+    ]
 
 
 def lines_commands(repo: str, rows: list[dict]) -> list[list[str]]:
@@ -184,13 +205,16 @@ def main() -> None:
             "git floor": floor,
             "git floor + lines": floor + lines_commands(repo, rows),
             "spawn": [["git", "-C", repo, "rev-parse", "--git-dir"]] * len(floor),
+            "shipgate check each": check_commands(binary, repo, rows, env),
         }
+        # `check` exits 1 for a blocked release.
+        ok = {"shipgate check each": (0, 1)}
         wall: dict[str, list[float]] = {name: [] for name in cases}
         cpu: dict[str, list[float]] = {name: [] for name in cases}
         for iteration in range(1 + args.runs):
             line = []
             for name, cmds in cases.items():
-                w, c = run_all(cmds, env)
+                w, c = run_all(cmds, env, ok.get(name, (0,)))
                 if iteration:
                     wall[name].append(w * 1000)
                     cpu[name].append(c * 1000)
@@ -216,6 +240,7 @@ def main() -> None:
 
         print(f"shipgate against the floor + lines:            {ratio('shipgate', 'git floor + lines')}")
         print(f"shipgate, checks off, against the floor:       {ratio('shipgate, checks off', 'git floor')}")
+        print(f"shipgate against a check per release:          {ratio('shipgate', 'shipgate check each')}")
         print(f"per release: shipgate {med['shipgate'] / max(len(rows), 1):.2f} ms, "
               f"checks off {med['shipgate, checks off'] / max(len(rows), 1):.2f} ms, "
               f"floor {med['git floor'] / max(len(rows), 1):.2f} ms")
