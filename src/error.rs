@@ -57,6 +57,10 @@ pub(crate) enum Code {
     /// The GitHub API failed past its retries, refused the token, or answered what
     /// shipgate could not read.
     Api,
+    /// The PostHog API, the flag registry of a policy (`flag-registry.posthog`), failed past
+    /// its retries, refused the key, was not given one, or answered what shipgate could not
+    /// read, when a stage needed its flags.
+    Posthog,
     /// Reading the repository or writing the report failed (permissions, a full disk, a
     /// damaged clone).
     Io,
@@ -67,7 +71,7 @@ pub(crate) enum Code {
 impl Code {
     /// Every code, in the order the README lists them.
     #[cfg(test)]
-    pub(crate) const ALL: [Code; 16] = [
+    pub(crate) const ALL: [Code; 17] = [
         Code::BadArguments,
         Code::BadRepository,
         Code::UnknownRevision,
@@ -82,6 +86,7 @@ impl Code {
         Code::UnsupportedEvent,
         Code::BadEnvironment,
         Code::Api,
+        Code::Posthog,
         Code::Io,
         Code::Other,
     ];

@@ -7,6 +7,7 @@
 
 pub(crate) mod audit;
 mod packages;
+mod services;
 
 use std::path::Path;
 
@@ -16,7 +17,7 @@ use git2::Oid;
 use crate::error::{Code, Tag as _};
 use crate::gather::chain::{self, ChainInfo, Place, top_folder};
 use crate::gather::disk::{self, Spec, Symlinks};
-use crate::gather::ends::{self, Sides};
+use crate::gather::ends::Sides;
 use crate::gather::git::{EMPTY_TREE, Repo, short};
 use crate::gather::github::{Access, SharedPolicies};
 use crate::gather::{Files, Gathered, History, Links, SharedFiles, Span, utf8};
@@ -288,6 +289,7 @@ fn judge(
         head: &gathered.head,
         base: gathered.base.as_deref(),
         pushed: pushed.as_ref(),
+        flag_keys: &services::FlagKeys::new(req),
     };
     let mut report = packages::judge(&mut change, &policy, &facts)?;
     let changed = policy_change(
@@ -304,6 +306,7 @@ fn judge(
         from: origin.from,
         reason: origin.reason,
     });
+    report.notify_slack_var = policy.notify.slack_webhook.clone();
     Ok(report)
 }
 
@@ -340,6 +343,7 @@ fn run_checks(
     policy: &Policy,
     stage: &str,
     change: &mut Change,
+    flag_keys: &services::FlagKeys<'_>,
 ) -> Result<Vec<CheckResult>> {
     // No commits and no files: nothing to judge, and so nothing for a check to find.
     if change.commits.is_empty() && change.files.is_empty() {
@@ -362,7 +366,7 @@ fn run_checks(
     if run.called_flags() {
         registry = match &change.flags.keys_at_head {
             Some(keys) => Ok(Some(keys.clone())),
-            None => ends::registry_keys(sides, policy),
+            None => flag_keys.at_head(sides, policy),
         }
         .or_else(|e| match run.level(CheckId::FlagRefs) {
             Some(Level::Required) => Err(e),

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::gather::github::Access;
+use crate::gather::secret::Secret;
 use crate::judge::change::Author;
 
 /// What the pipeline is asked to judge: one change, with its context.
@@ -34,6 +35,8 @@ pub(crate) struct Request {
     /// How to reach the GitHub API for a shared policy (`extends: github:...`); `None`
     /// asks the public API without a token.
     pub(crate) github: Option<Access>,
+    /// The PostHog personal API key, for a policy whose flag registry is PostHog.
+    pub(crate) posthog_key: Option<Secret>,
 }
 
 /// Where the change starts.
@@ -123,5 +126,6 @@ pub(crate) fn build(flags: Flags, ctx: CiContext, default_repo: PathBuf) -> Requ
         draft: ctx.draft,
         author: ctx.author,
         github: None,
+        posthog_key: None,
     }
 }

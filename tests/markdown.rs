@@ -242,6 +242,7 @@ fn full_report() -> Report {
         commit: commit.map(str::to_owned),
         status: None,
         old_path: None,
+        url: None,
     };
     let mut r = Report {
         schema: 1,
@@ -345,6 +346,7 @@ fn full_report() -> Report {
         }),
         notes: vec!["note".to_owned()],
         packages: Vec::new(),
+        notify_slack_var: None,
     };
     // Without packages the root is the only package, and its range, a release here, is
     // what the report shows of it.
@@ -767,7 +769,8 @@ fn addresses_in_the_change_show_as_text_in_the_step_summary() {
     }
     let problem = format!(
         ".shipgate.yml@{short}:2:1: ops@evil.example: unknown key; expected one of: version, \
-         extends, drafts, stages, signals, flag-registry, requirements, overrides, checks, packages"
+         extends, drafts, stages, signals, flag-registry, requirements, overrides, checks, \
+         packages, notify"
     );
     assert!(texts(&doc, "li").contains(&problem), "{}", doc.html);
     let evidence = format!(
@@ -1058,6 +1061,7 @@ fn evidence(text: BoxedStrategy<String>) -> impl Strategy<Value = EvidenceItem> 
             commit,
             status,
             old_path,
+            url: None,
         })
 }
 
@@ -1230,6 +1234,7 @@ fn report(
                 policy,
                 notes,
                 packages,
+                notify_slack_var: None,
             },
         )
 }

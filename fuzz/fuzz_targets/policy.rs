@@ -39,6 +39,12 @@ fuzz_target!(|data: &[u8]| {
             for problem in problems {
                 let shown = &problem.shown;
                 assert!(!shown.contains(['\n', '\r']), "not one line: {shown:?}");
+                // The fuzzed file extends the built-in policy, and a value of the file can
+                // break one of the built-in's (a flag stage the file's registry lacks): that
+                // problem is where the built-in says it.
+                if shown.starts_with("built-in:") {
+                    continue;
+                }
                 match problem.pos {
                     Some((line, column)) => {
                         assert!(

@@ -7,6 +7,7 @@
 pub mod cli;
 pub(crate) mod github;
 pub(crate) mod gitlab;
+pub(crate) mod heads_up;
 pub(crate) mod hook_install;
 pub(crate) mod pre_push;
 

@@ -17,6 +17,8 @@ use crate::gather::env::Env;
 use crate::gather::git::{Repo, Unresolved, short};
 use crate::gather::git::{is_object_id, is_zero_id as is_zero};
 use crate::gather::github::Access;
+use crate::gather::posthog;
+use crate::gather::secret::Secret;
 use crate::judge::verdict::Verdict;
 use crate::pipeline;
 use crate::report::text::{self, clean};
@@ -434,6 +436,7 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
         .collect();
     // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
     let github = Access::from_env(push.env)?;
+    let posthog_key = posthog::key_from_env(push.env)?.map(Secret::new);
     let request = |base: Base, tags: Vec<String>, notes: Vec<String>| {
         Plan::Judge(Box::new(Request {
             repo: push.repo_path.clone(),
@@ -445,6 +448,7 @@ fn plan(push: &Push<'_>, update: &RefUpdate) -> Result<Plan> {
             notes,
             default_branch: default_branch.clone(),
             github: Some(github.clone()),
+            posthog_key: posthog_key.clone(),
             ..Request::default()
         }))
     };

@@ -125,6 +125,11 @@ pub(crate) fn flags(
     notes: &mut Vec<String>,
 ) -> Result<FlagRegistryState> {
     let reg = &policy.flag_registry;
+    // A PostHog project is asked only once the stage is known (`pipeline`), and no change
+    // edits it: there is no file to read.
+    if reg.posthog.is_some() {
+        return Ok(FlagRegistryState::default());
+    }
     let parse = |bytes: &[u8], origin: &str| -> Result<Registry> {
         let text = utf8(bytes, origin).code(Code::BadRegistry)?;
         Ok(Registry::parse(text, origin, &reg.stages)?)

@@ -10,11 +10,14 @@ pub(crate) mod env;
 pub mod git;
 pub mod github;
 pub mod http;
+pub(crate) mod posthog;
+pub(crate) mod secret;
+pub(crate) mod slack;
 pub(crate) mod workspace;
 
 use anyhow::{Result, anyhow};
 
-use crate::judge::change::{Commit, FileChange};
+use crate::judge::change::{Commit, FileChange, IssueText};
 use crate::judge::checks::ReviewFacts;
 use crate::judge::packages::ReleaseTag;
 
@@ -35,6 +38,19 @@ pub(crate) trait Links {
     /// The requested reviewers and the reviews of the pull request the run judges, or why
     /// they cannot be known; asked only when the `review` check runs.
     fn reviews(&self) -> Result<ReviewFacts>;
+
+    /// `owner/name` of the repository whose issues [`Links::issue`] reads; `None` when
+    /// no issue can be read.
+    fn repository(&self) -> Option<String> {
+        None
+    }
+
+    /// The body and comments of issue `number` of [`Links::repository`]; `None` when there
+    /// is no such issue or nobody can tell. Asked only for a requirement with `mentions`
+    /// that the stage judges.
+    fn issue(&self, _number: u64) -> Result<Option<Vec<IssueText>>> {
+        Ok(None)
+    }
 }
 
 /// Reads files of other repositories: a shared policy that a policy extends

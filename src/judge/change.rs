@@ -39,6 +39,22 @@ pub(crate) struct Change {
     pub(crate) draft: bool,
     /// Who wrote the change, for `overrides.authors`.
     pub(crate) author: Author,
+    /// The bodies and comments of the issues the change closes, read only when a
+    /// requirement that the stage judges counts mentions (`requirements.<id>.mentions`).
+    pub(crate) issues: Vec<IssueText>,
+}
+
+/// An issue's body or one of its comments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IssueText {
+    pub(crate) issue: u64,
+    /// `None` for the issue's body, else the comment's id.
+    pub(crate) comment: Option<u64>,
+    /// Where a person reads it (`html_url`).
+    pub(crate) url: String,
+    /// Who wrote it (`ghost` for a deleted account).
+    pub(crate) author: String,
+    pub(crate) text: String,
 }
 
 /// Who wrote a change, as `overrides.authors` matches it.
@@ -147,6 +163,9 @@ pub(crate) struct FlagRegistryState {
     pub(crate) keys_at_head: Option<BTreeMap<String, Option<String>>>,
     /// Entries added, changed or removed between the merge-base and head.
     pub(crate) changes: Vec<FlagChange>,
+    /// Why the keys could not be looked up, when the registry (PostHog) could not be asked
+    /// and the requirements that name keys are only warned about.
+    pub(crate) unchecked: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 pub(crate) mod change;
 pub(crate) mod checks;
 pub(crate) mod manifest;
+pub(crate) mod mentions;
 pub(crate) mod packages;
 pub(crate) mod policy;
 pub(crate) mod registry;

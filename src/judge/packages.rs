@@ -265,6 +265,7 @@ pub(crate) fn combine(
         browse: None,
         notes,
         packages,
+        notify_slack_var: None,
     }
 }
 

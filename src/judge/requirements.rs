@@ -7,6 +7,7 @@
 //! same way as the built-in four.
 
 use crate::judge::change::{Author, Change, Commit, FlagChangeKind, display_path};
+use crate::judge::mentions::mentioned;
 use crate::judge::policy::{Drafts, Evidence, Policy, Requirement, Stage, same_name};
 use crate::judge::stage::Classification;
 use crate::judge::trailers::Trailer;
@@ -64,6 +65,7 @@ pub(crate) fn evaluate_over(
         browse: None,
         notes,
         packages: Vec::new(),
+        notify_slack_var: None,
     }
 }
 
@@ -160,22 +162,37 @@ fn requirement(
     from_trailers(change, ev, &mut found);
     from_labels(change, ev, &mut found);
     from_body(change, ev, &mut found);
-    from_flags(change, ev, &mut found);
+    from_flags(change, ev, policy, &mut found);
+    from_issues(change, ev, &mut found);
 
     let Found {
         evidence,
         unknown_keys,
+        unchecked_keys,
         dead_links,
     } = found;
     // A named flag key must exist at head, or the requirement is missing whatever else
     // is there: a typo in a flag key is exactly the mistake this gate exists to catch.
     let satisfied = !evidence.is_empty() && unknown_keys.is_empty();
     let hint = (!satisfied).then(|| {
-        if !unknown_keys.is_empty() {
+        if !unknown_keys.is_empty() && policy.flag_registry.posthog.is_some() {
+            format!(
+                "flag key {} not in {}: create the flag in PostHog or fix the key",
+                unknown_keys.join(", "),
+                policy.flag_registry.describe()
+            )
+        } else if !unknown_keys.is_empty() {
             format!(
                 "flag key {} not in {} at head: add the flag to the registry or fix the key",
                 unknown_keys.join(", "),
                 policy.flag_registry.path
+            )
+        } else if let (false, Some(why)) = (unchecked_keys.is_empty(), &change.flags.unchecked) {
+            format!(
+                "flag key {} could not be looked up in {} ({why}); {}",
+                unchecked_keys.join(", "),
+                policy.flag_registry.describe(),
+                req.hint.clone().unwrap_or_else(|| hint(ev, policy))
             )
         } else if !dead_links.is_empty() {
             format!(
@@ -207,6 +224,8 @@ struct Found {
     evidence: Vec<EvidenceItem>,
     /// Flag keys named by a trailer or label that the registry does not hold.
     unknown_keys: Vec<String>,
+    /// Flag keys named by a trailer or label that could not be looked up.
+    unchecked_keys: Vec<String>,
     /// Trailers and body lines whose link to a pull request leads nowhere.
     dead_links: Vec<String>,
 }
@@ -298,7 +317,7 @@ fn from_body(change: &Change, ev: &Evidence, found: &mut Found) {
 
 /// Registry entries the change adds or edits, and flag keys named by trailers and
 /// labels, which count only when the registry holds them at head.
-fn from_flags(change: &Change, ev: &Evidence, found: &mut Found) {
+fn from_flags(change: &Change, ev: &Evidence, policy: &Policy, found: &mut Found) {
     if ev.flag_registry {
         for c in &change.flags.changes {
             if c.kind != FlagChangeKind::Removed {
@@ -311,12 +330,13 @@ fn from_flags(change: &Change, ev: &Evidence, found: &mut Found) {
             }
         }
     }
-    let known = |key: &str| {
-        change
-            .flags
-            .keys_at_head
-            .as_ref()
-            .is_some_and(|keys| keys.contains_key(key))
+    let keys = change.flags.keys_at_head.as_ref();
+    let known = |key: &str| keys.is_some_and(|keys| keys.contains_key(key));
+    let unchecked = keys.is_none() && change.flags.unchecked.is_some();
+    // A PostHog flag's state is worth seeing: an inactive flag ships a feature nobody sees.
+    let state = |key: &str| match (&policy.flag_registry.posthog, keys.and_then(|k| k.get(key))) {
+        (Some(_), Some(Some(state))) => format!(" (PostHog: {state})"),
+        _ => String::new(),
     };
     for commit in &change.commits {
         for t in &commit.trailers {
@@ -326,9 +346,13 @@ fn from_flags(change: &Change, ev: &Evidence, found: &mut Found) {
             if known(key) {
                 found.evidence.push(EvidenceItem::new(
                     EvidenceSource::Trailer,
-                    format!("{}: {}", t.key, t.value),
+                    format!("{}: {}{}", t.key, t.value, state(key)),
                     Some(&commit.id),
                 ));
+            } else if unchecked {
+                found
+                    .unchecked_keys
+                    .push(format!("`{key}` (trailer in commit {})", commit.short_id()));
             } else {
                 found
                     .unknown_keys
@@ -343,12 +367,42 @@ fn from_flags(change: &Change, ev: &Evidence, found: &mut Found) {
         if known(key) {
             found.evidence.push(EvidenceItem::new(
                 EvidenceSource::Label,
-                label.clone(),
+                format!("{label}{}", state(key)),
                 None,
             ));
+        } else if unchecked {
+            found
+                .unchecked_keys
+                .push(format!("`{key}` (label {label})"));
         } else {
             found.unknown_keys.push(format!("`{key}` (label {label})"));
         }
+    }
+}
+
+/// Mentions of the requirement's handles in the issues the change closes, one piece of
+/// evidence for each text that mentions any, pointing at that text.
+fn from_issues(change: &Change, ev: &Evidence, found: &mut Found) {
+    if ev.mentions.is_empty() {
+        return;
+    }
+    for text in &change.issues {
+        let handles = mentioned(&text.text, &ev.mentions);
+        if handles.is_empty() {
+            continue;
+        }
+        let place = match text.comment {
+            None => format!("#{} (by {})", text.issue, text.author),
+            Some(_) => format!("#{}, a comment by {}", text.issue, text.author),
+        };
+        found.evidence.push(EvidenceItem {
+            url: Some(text.url.clone()),
+            ..EvidenceItem::new(
+                EvidenceSource::Issue,
+                format!("{place} mentions {}", handles.join(", ")),
+                None,
+            )
+        });
     }
 }
 
@@ -406,7 +460,12 @@ pub(crate) fn hint(ev: &Evidence, policy: &Policy) -> String {
             quote(&ev.body_checkboxes, &|t| format!("`- [x] {t}`"))
         ));
     }
-    if ev.flag_registry {
+    // With PostHog as the registry no change adds an entry, and a key is named instead.
+    let (in_registry, file) = match &policy.flag_registry.posthog {
+        Some(posthog) => (format!("in {}", posthog.describe()), false),
+        None => ("in the registry".to_owned(), true),
+    };
+    if ev.flag_registry && file {
         ways.push(format!(
             "add or change an entry in `{}`",
             policy.flag_registry.path
@@ -414,13 +473,19 @@ pub(crate) fn hint(ev: &Evidence, policy: &Policy) -> String {
     }
     if !ev.flag_trailers.is_empty() {
         ways.push(format!(
-            "add a commit trailer {} naming a flag in the registry",
+            "add a commit trailer {} naming a flag {in_registry}",
             quote(&ev.flag_trailers, &|k| format!("`{k}: <key>`"))
         ));
     }
     if let Some(prefix) = &ev.flag_label_prefix {
         ways.push(format!(
-            "add a label `{prefix}<key>` naming a flag in the registry"
+            "add a label `{prefix}<key>` naming a flag {in_registry}"
+        ));
+    }
+    if !ev.mentions.is_empty() {
+        ways.push(format!(
+            "mention {} on an issue that the change closes (`Closes #<n>`)",
+            quote(&ev.mentions, &|h| format!("`{h}`"))
         ));
     }
     match ways.len() {
@@ -887,6 +952,7 @@ flag-registry: {path: flags.yml}
             flag_registry: false,
             flag_trailers: Vec::new(),
             flag_label_prefix: None,
+            mentions: Vec::new(),
         };
         assert_eq!(hint(&nothing, &Policy::builtin()), "");
     }
@@ -1224,6 +1290,7 @@ flag-registry: {path: flags.yml}
                     flags: crate::judge::change::FlagRegistryState {
                         keys_at_head: registry.then(|| [("replay".to_owned(), None)].into()),
                         changes: Vec::new(),
+                        unchecked: None,
                     },
                     ..Change::default()
                 },

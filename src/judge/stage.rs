@@ -520,6 +520,7 @@ mod tests {
                     old_stage: old.map(String::from),
                     new_stage: Some(new.into()),
                 }],
+                unchecked: None,
             },
             ..Change::default()
         };

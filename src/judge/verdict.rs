@@ -40,6 +40,9 @@ pub struct Report {
     /// packages has the root package alone, whose stage, requirements and verdict are
     /// those above.
     pub packages: Vec<PackageReport>,
+    /// The environment variable that the policy's `notify.slack-webhook` names, if any.
+    #[serde(skip)]
+    pub notify_slack_var: Option<String>,
 }
 
 /// A repository on a GitHub server, as its pages are addressed:
@@ -218,6 +221,9 @@ pub struct EvidenceItem {
     /// For a renamed file: where it came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_path: Option<String>,
+    /// For an issue's mention: the comment (or the issue) where it was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl EvidenceItem {
@@ -228,6 +234,7 @@ impl EvidenceItem {
             commit: commit.map(str::to_owned),
             status: None,
             old_path: None,
+            url: None,
         }
     }
 }
@@ -240,6 +247,8 @@ pub enum EvidenceSource {
     Label,
     Body,
     FlagRegistry,
+    /// A mention on an issue that the change closes (`requirements.<id>.mentions`).
+    Issue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow};
 
+use super::services;
 use crate::error::Code;
 use crate::gather::ends::{self, Sides};
 use crate::gather::git::{EMPTY_TREE, Repo};
@@ -37,6 +38,8 @@ pub(super) struct Facts<'a> {
     pub(super) base: Option<&'a str>,
     /// The tag a push or a release event judges, whose change is a release.
     pub(super) pushed: Option<&'a Pushed>,
+    /// The flag registry's keys, a PostHog project's asked once a run.
+    pub(super) flag_keys: &'a super::services::FlagKeys<'a>,
 }
 
 /// A pushed tag: its change is everything since the previous release of its package.
@@ -114,7 +117,7 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
         change.flags = ends::flags(&sides, &projected, change, &mut notes)?;
         let class = stage::classify_for(change, &projected, &subject)?;
         let pattern = packages::tag_pattern(policy, which);
-        let release = match packages::released_version(&class, change, pattern) {
+        let mut release = match packages::released_version(&class, change, pattern) {
             Some(version) => {
                 let tags = match tags.get() {
                     Some(tags) => tags,
@@ -141,6 +144,27 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
             }
             None => None,
         };
+        // A PostHog registry is asked only now that the stage is known, about the keys
+        // named where the evidence is read: the release, or the change.
+        let stage = &projected.stages[class.stage];
+        match &mut release {
+            Some((view, _)) => services::posthog_keys(
+                view,
+                stage,
+                &projected,
+                &sides,
+                facts.flag_keys,
+                &mut notes,
+            )?,
+            None => services::posthog_keys(
+                change,
+                stage,
+                &projected,
+                &sides,
+                facts.flag_keys,
+                &mut notes,
+            )?,
+        }
         units.push(Unit {
             which,
             policy: projected,
@@ -161,8 +185,11 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
         })
         .collect();
     let dead = dead_links(&views, facts.links, &mut notes)?;
+    // Issues, for mentions, likewise: once each, for every package whose stage counts them.
+    let issues = services::issue_texts(&views, facts.links, &mut notes)?;
     change.notes.append(&mut notes);
     change.dead_links = dead.clone();
+    issues.attach(change);
 
     let mut judged = Vec::with_capacity(units.len());
     for mut unit in units {
@@ -171,6 +198,7 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
         let (report, range) = match &mut unit.release {
             Some((view, range)) => {
                 view.dead_links = dead.clone();
+                issues.attach(view);
                 let report = requirements::evaluate_over(change, view, &unit.class, &unit.policy);
                 (report, range.clone())
             }
@@ -204,6 +232,7 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
         policy,
         &policy.stages[strongest].name,
         change,
+        facts.flag_keys,
     )?;
     let blocked = judged
         .iter()

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use crate::judge::policy::checks::CheckLevel;
 use crate::judge::policy::compose::provenance;
-use crate::judge::policy::{BUILTIN_ORIGIN, Composed, Drafts, PathSet, Policy, ROOT, VersionKind};
+use crate::judge::policy::{
+    BUILTIN_ORIGIN, Composed, Drafts, PackageRegistry, PathSet, Policy, ROOT, VersionKind,
+};
 use crate::judge::requirements::hint;
 use crate::judge::verdict::CheckId;
 use crate::names::name;
@@ -116,11 +118,26 @@ fn settings(out: &mut String, p: &Policy) -> std::fmt::Result {
         p.signals.tag_pattern.as_str()
     )?;
     writeln!(out, "manifests:     {}", p.signals.manifests.join(", "))?;
+    match &p.flag_registry.posthog {
+        Some(posthog) => writeln!(
+            out,
+            "flag registry: {} (the key from POSTHOG_PERSONAL_API_KEY or the `posthog-api-key` input; asked only when a stage judges a named key or a flag call)",
+            posthog.describe()
+        )?,
+        None => writeln!(
+            out,
+            "flag registry: {} (entry stages: {})",
+            p.flag_registry.path,
+            p.flag_registry.stages.join(", ")
+        )?,
+    }
+    let webhook = match &p.notify.slack_webhook {
+        Some(var) => format!("the `slack-webhook` input, SHIPGATE_SLACK_WEBHOOK or {var}"),
+        None => "the `slack-webhook` input or SHIPGATE_SLACK_WEBHOOK".to_owned(),
+    };
     writeln!(
         out,
-        "flag registry: {} (entry stages: {})",
-        p.flag_registry.path,
-        p.flag_registry.stages.join(", ")
+        "heads-up:      one Slack message when a stage judges `marketing` and it is missing, once per pull request and stage, if {webhook} holds a webhook"
     )?;
     let o = &p.overrides;
     if o.enabled {
@@ -194,9 +211,14 @@ fn write_checks(out: &mut String, p: &Policy) -> std::fmt::Result {
                 quoted(&c.tests.tests)
             ),
             CheckId::FlagRefs => format!(
-                "an added line calling a flag (one of {} patterns) that {} lacks at head",
+                "an added line calling a flag (one of {} patterns) that {} lacks{}",
                 c.flag_refs.calls.len(),
-                p.flag_registry.path
+                p.flag_registry.describe(),
+                if p.flag_registry.posthog.is_some() {
+                    ""
+                } else {
+                    " at head"
+                }
             ),
             CheckId::Review => {
                 "with a GitHub token: no reviewer requested and no review by anyone but the author"
@@ -249,7 +271,11 @@ fn packages(out: &mut String, p: &Policy) -> std::fmt::Result {
             "{pad}release tags: `{}`; manifests: {}; flag registry: {}",
             k.tag_pattern.as_str(),
             k.manifests.join(", "),
-            k.flag_registry.as_deref().unwrap_or(&p.flag_registry.path)
+            match &k.flag_registry {
+                Some(PackageRegistry::File(path)) => path.clone(),
+                Some(PackageRegistry::PostHog(posthog)) => posthog.describe(),
+                None => p.flag_registry.describe(),
+            }
         )?;
     }
     writeln!(

@@ -333,6 +333,7 @@ mod tests {
             }),
             notes: Vec::new(),
             packages: Vec::new(),
+            notify_slack_var: None,
         }
     }
 

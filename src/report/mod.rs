@@ -11,6 +11,7 @@ pub mod github;
 pub(crate) mod gitlab;
 pub(crate) mod json;
 pub mod output;
+pub(crate) mod slack;
 pub(crate) mod text;
 
 /// How to render a report.

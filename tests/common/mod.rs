@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod github_server;
+pub mod posthog_server;
+pub mod slack_server;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};

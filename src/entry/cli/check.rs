@@ -8,20 +8,23 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
+use crate::entry::heads_up::{self, Memory};
 use crate::entry::{Checked, Outcome, github, gitlab};
 use crate::error::{Code, Tag as _};
-use crate::gather::NoLinks;
 use crate::gather::disk::{self, Spec, Symlinks};
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
 use crate::gather::github::Access;
+use crate::gather::github::{Client, ClientConfig, IssueLinks};
+use crate::gather::secret::{self, Secret};
+use crate::gather::{Links, NoLinks, posthog};
 use crate::judge::change::short_id;
 use crate::judge::policy;
 use crate::judge::verdict::{PolicyFrom, Report, Verdict};
 use crate::judge::yaml::MAX_BYTES as MAX_YAML_BYTES;
 use crate::pipeline;
 use crate::report::output::{Output, Stream};
-use crate::report::{self, Format};
+use crate::report::{self, Format, slack};
 use crate::request::{self, CiContext, Flags, Request};
 
 #[derive(Debug, Args)]
@@ -80,9 +83,11 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
     let here = PathBuf::from(".");
     // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
     let github = Some(Access::from_env(env)?);
+    let posthog_key = posthog::key_from_env(env)?.map(Secret::new);
     if let Some(job) = gitlab::detect(env).code_unless_tagged(Code::BadEnvironment)? {
         let request = Request {
             github,
+            posthog_key,
             ..request::build(flags, job.context.clone(), here)
         };
         let report = gitlab::run(&request, &job)?;
@@ -92,24 +97,82 @@ fn judge(flags: Flags, format: Option<Format>, env: &Env) -> Result<Checked> {
             request.repo,
         ));
     }
+    let issues = issue_links(env, github.as_ref())?;
     let request = Request {
         github,
+        posthog_key,
         ..request::build(flags, CiContext::default(), here)
     };
-    let mut report = pipeline::run(&request, &NoLinks)?;
+    let links: &dyn Links = match &issues {
+        Some(issues) => issues,
+        None => &NoLinks,
+    };
+    let mut report = pipeline::run(&request, links)?;
     if let Some(note) = working_tree_policy(&request, &report) {
         report.notes.push(note);
     }
-    Ok(Checked::new(
-        Outcome::Judged(Box::new(report)),
-        format,
-        request.repo,
-    ))
+    let change = cli_change(env, &request, &report)?;
+    let warning = heads_up::send(
+        &mut report,
+        env,
+        &change,
+        Memory::Nowhere,
+        request.github.as_ref(),
+    );
+    let mut checked = Checked::new(Outcome::Judged(Box::new(report)), format, request.repo);
+    checked.warnings.extend(warning);
+    Ok(checked)
+}
+
+/// How the heads-up names a change judged outside CI: the head as given (a branch name,
+/// say) and its commit, linked when `GITHUB_REPOSITORY` says where it lives.
+fn cli_change(env: &Env, request: &Request, report: &Report) -> Result<slack::Change> {
+    let head = short_id(&report.range.head);
+    let name = if request.head == head || request.head == report.range.head {
+        head.to_owned()
+    } else {
+        format!("{} ({head})", request.head)
+    };
+    let server = env
+        .get("GITHUB_SERVER_URL")?
+        .unwrap_or("https://github.com")
+        .trim_end_matches('/')
+        .to_owned();
+    Ok(match env.get("GITHUB_REPOSITORY")? {
+        Some(repository) => slack::Change {
+            name: format!("{repository} {name}"),
+            link: Some(format!(
+                "{server}/{repository}/commit/{}",
+                report.range.head
+            )),
+        },
+        None => slack::Change { name, link: None },
+    })
+}
+
+/// Outside a CI system, issues (for `mentions`) are read from the repository that
+/// `GITHUB_REPOSITORY` names, with `GITHUB_TOKEN` when it is set; nothing else is asked.
+fn issue_links(env: &Env, access: Option<&Access>) -> Result<Option<IssueLinks>> {
+    let (Some(repository), Some(access)) = (env.get("GITHUB_REPOSITORY")?, access) else {
+        return Ok(None);
+    };
+    let mut config = ClientConfig::new(&access.api_url, repository, access.token.clone());
+    config.sleep = access.sleep.clone();
+    let client = Client::sharing(config, access.deadline.clone()).code(Code::BadEnvironment)?;
+    Ok(Some(IssueLinks { client }))
 }
 
 /// Runs `shipgate check`: the flags, over what a CI system says, judged and shown.
 pub(super) fn run(args: CheckArgs, out: &mut Output<'_>) -> Result<ExitCode> {
     let env = Env::from_process();
+    if env.is_true("GITHUB_ACTIONS") {
+        // Before anything else is written, so that the runner hides these wherever they
+        // might show up; on stderr, which the runner reads for commands too, so that a
+        // JSON report on stdout stays one document.
+        for value in secret::to_mask(&env) {
+            out.command(Stream::Stderr, &report::github::mask_command(&value))?;
+        }
+    }
     let (flags, format) = args.into_flags();
     let checked = judge(flags, format, &env)?;
     let ci_config = match checked.format {

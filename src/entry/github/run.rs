@@ -8,17 +8,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use super::event::{GithubRun, Pull};
+use crate::entry::heads_up::{self, Memory};
 use crate::entry::{Checked, Outcome};
 use crate::error::{Code, Tag as _};
 use crate::gather::Links;
 use crate::gather::env::Env;
 use crate::gather::git::Repo;
-use crate::gather::github::{Access, BUDGET, Client, ClientConfig, PullLinks};
+use crate::gather::github::{Access, BUDGET, Client, ClientConfig, PullLinks, PullRequest};
 use crate::gather::http::{self, Deadline, is_permission_error};
+use crate::gather::posthog;
+use crate::gather::secret::Secret;
 use crate::judge::change::{Author, short_id};
 use crate::judge::verdict::{Browse, Report};
 use crate::pipeline::{self, Trusted};
-use crate::report::{self, Format};
+use crate::report::{self, Format, slack};
 use crate::request::{self, Base, Body, Flags, Request};
 
 /// Judges the change of the event `run` describes, the flags winning over the inputs and
@@ -49,6 +52,7 @@ pub(crate) fn run(
     let access = api_access(run, env)?;
     let client = api_client(run, &access)?;
     request.github = Some(access);
+    request.posthog_key = posthog::key_from_env(env)?.map(Secret::new);
     // The payload is the event as it was when the run started (a re-run reuses it), and a
     // queue entry's payload has no labels or body at all: both come from the pull request
     // as it is now, unless the flags give them.
@@ -125,6 +129,19 @@ pub(crate) fn run(
         server: run.server_url.clone(),
         repository: repository.clone(),
     });
+    let memory = match number {
+        Some(number) => Memory::Pull {
+            number,
+            client: client.as_ref(),
+        },
+        None => Memory::Nowhere,
+    };
+    let change = heads_up_change(run, number, current.as_ref(), &report);
+    if let Some(warning) =
+        heads_up::send(&mut report, env, &change, memory, request.github.as_ref())
+    {
+        checked.warnings.push(warning);
+    }
     if run.inputs.comment
         && let Some(warning) = sticky_comment(run, client.as_ref(), &report)
     {
@@ -200,6 +217,36 @@ fn judge_from_api(
         name: format!("the base commit {}", short_id(base)),
     };
     pipeline::judge_at(request, client, links, gathered, &place)
+}
+
+/// How the heads-up names the change: the pull request with its title, else the commit.
+fn heads_up_change(
+    run: &GithubRun,
+    number: Option<u64>,
+    current: Option<&PullRequest>,
+    report: &Report,
+) -> slack::Change {
+    let repository = run.repository.as_deref().unwrap_or("the repository");
+    let server = run.server_url.trim_end_matches('/');
+    match number {
+        Some(number) => slack::Change {
+            name: match current {
+                Some(pr) => format!("{repository}#{number} {}", pr.title),
+                None => format!("{repository}#{number}"),
+            },
+            link: run
+                .repository
+                .as_ref()
+                .map(|r| format!("{server}/{r}/pull/{number}")),
+        },
+        None => slack::Change {
+            name: format!("{repository} at {}", short_id(&report.range.head)),
+            link: run
+                .repository
+                .as_ref()
+                .map(|r| format!("{server}/{r}/commit/{}", report.range.head)),
+        },
+    }
 }
 
 /// Keeps the one sticky comment up to date; a failure is a warning, never a verdict.

@@ -6,6 +6,7 @@ use anyhow::Result;
 use super::{Client, PullRequest, valid_owner, valid_repo};
 use crate::gather::Links;
 use crate::gather::http::{is_permission_error, with_code};
+use crate::judge::change::IssueText;
 use crate::judge::checks::ReviewFacts;
 
 /// The pull request that `text` links to, as `(owner, repo, number)`, when `text` is
@@ -86,6 +87,17 @@ impl Links for PullLinks<'_> {
         client
             .review_facts(number, self.current)
             .map_err(|e| with_code(e).context(format!("could not read the reviews of #{number}")))
+    }
+
+    fn repository(&self) -> Option<String> {
+        self.client.map(Client::repository)
+    }
+
+    fn issue(&self, number: u64) -> Result<Option<Vec<IssueText>>> {
+        match self.client {
+            Some(client) => super::issues::issue_with_code(client, number),
+            None => Ok(None),
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! Only GETs are retried, and every call shares the run's deadline: however many look-ups
 //! a run makes, it waits on the API no longer than that.
 
+mod issues;
 mod links;
+mod memory;
 mod pull;
 mod reviews;
 mod shared;
@@ -30,6 +32,7 @@ use super::git::is_object_id;
 use super::http::{
     self, Answer, ApiError, Deadline, ErrorKind, Service, Sleeper, Transport, describe,
 };
+pub(crate) use issues::IssueLinks;
 pub(crate) use links::PullLinks;
 pub(crate) use shared::{Access, BUDGET, SharedPolicies};
 pub use wire::{FileStatus, PullFile};

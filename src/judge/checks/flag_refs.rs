@@ -49,7 +49,13 @@ pub(super) fn lines(cfg: &FlagRefs, lines: &FileLines<'_>, calls: &mut Vec<Call>
 }
 
 pub(super) fn check(ctx: &Ctx<'_>, calls: &[Call], sink: &mut Sink) {
-    let registry = &ctx.policy.flag_registry.path;
+    let registry = ctx.policy.flag_registry.describe();
+    // A PostHog project has no head: it is as PostHog has it now.
+    let at_head = if ctx.policy.flag_registry.posthog.is_some() {
+        ""
+    } else {
+        " at head"
+    };
     let mut known = 0;
     for call in calls {
         let why = match ctx.registry {
@@ -57,8 +63,8 @@ pub(super) fn check(ctx: &Ctx<'_>, calls: &[Call], sink: &mut Sink) {
                 known += 1;
                 continue;
             }
-            Some(_) => format!("which {registry} does not hold at head"),
-            None => format!("and there is no {registry} at head"),
+            Some(_) => format!("which {registry} does not hold{at_head}"),
+            None => format!("and there is no {registry}{at_head}"),
         };
         sink.at(
             format!(
@@ -70,11 +76,30 @@ pub(super) fn check(ctx: &Ctx<'_>, calls: &[Call], sink: &mut Sink) {
             call.key.clone(),
         );
     }
-    if !calls.is_empty() {
-        sink.note(format!(
-            "{} flag call{} in added lines, {known} to flags in {registry}",
-            calls.len(),
-            if calls.len() == 1 { "" } else { "s" }
-        ));
+    if calls.is_empty() {
+        return;
     }
+    let mut note = format!(
+        "{} flag call{} in added lines, {known} to flags in {registry}",
+        calls.len(),
+        if calls.len() == 1 { "" } else { "s" }
+    );
+    // PostHog says whether a flag is on; a call to one that is off ships a dark feature.
+    if ctx.policy.flag_registry.posthog.is_some()
+        && let Some(keys) = ctx.registry
+    {
+        let mut off: Vec<&str> = calls
+            .iter()
+            .filter(|c| matches!(keys.get(&c.key), Some(Some(state)) if state == "inactive"))
+            .map(|c| c.key.as_str())
+            .collect();
+        off.dedup();
+        if !off.is_empty() {
+            note.push_str(&format!(
+                "; inactive in PostHog, so off for everyone: {}",
+                off.join(", ")
+            ));
+        }
+    }
+    sink.note(note);
 }

@@ -23,6 +23,9 @@ macro_rules! key_doc {
     (signals.manifests) => { "Repository-relative manifests (Cargo.toml, package.json, pyproject.toml, VERSION) whose version is compared between the merge-base and head." };
     (flag-registry) => { "The feature-flag registry: a YAML file with a top-level `flags:` mapping from flag key to its fields." };
     (flag-registry.path) => { "The registry file, relative to the repository root." };
+    (flag-registry.posthog) => { "A PostHog project as the registry instead of the file: `{host, project}`. A flag key named by a trailer, a label or a `flag-refs` call must exist in the project (read with the personal API key in POSTHOG_PERSONAL_API_KEY, or the Action's `posthog-api-key` input, and only when a stage judges a flag); the report gives each flag's active state. The file is then not read: nothing in a change adds an entry, and `flag-stage` signals never fire." };
+    (flag-registry.posthog.host) => { "PostHog's address: `https://us.posthog.com`, `https://eu.posthog.com` or your own instance's." };
+    (flag-registry.posthog.project) => { "The project's id, the number in its URL (`/project/12345`)." };
     (flag-registry.stages) => { "The values an entry's `stage` may take; any other value is an error in the registry." };
     (requirements) => { "Requirements by id, in report order. Any one piece of evidence satisfies a requirement; deleted files and files merely moved never count." };
     (requirements.description) => { "A few words for people." };
@@ -35,6 +38,9 @@ macro_rules! key_doc {
     (requirements.flag-registry) => { "When true, the flag registry gaining or changing an entry counts." };
     (requirements.flag-trailers) => { "Trailer keys whose value is a flag key; it counts when the registry holds the key at head, and blocks when it does not." };
     (requirements.flag-label-prefix) => { "A label prefix (`flag:`) followed by a flag key; it counts when the registry holds the key at head, and blocks when it does not." };
+    (requirements.mentions) => { "GitHub handles (`@org/marketing`, `@dana`): an issue that the change closes (`Closes #12` in a commit or the pull-request body, this repository) whose body or a comment mentions one counts, read through the GitHub API when the stage judges the requirement. A mention inside a code span, a code block or an HTML comment does not count." };
+    (notify) => { "Who hears of a release before it ships." };
+    (notify.slack-webhook) => { "`env:<NAME>`: the environment variable holding a Slack incoming webhook (a URL written here would be a secret in the repository, and is refused). The Action's `slack-webhook` input and SHIPGATE_SLACK_WEBHOOK come before it. When the stage judges the `marketing` requirement and it is missing (a beta, a full release), one message goes there; on a pull request a comment remembers it, so a re-run at the same stage does not post again. A failed post is a warning." };
     (overrides) => { "Emergency overrides that turn `blocked` into `overridden`; the report always shows them." };
     (overrides.enabled) => { "Whether overrides are honoured at all." };
     (overrides.labels) => { "Labels that override." };
@@ -43,7 +49,7 @@ macro_rules! key_doc {
     (packages.path) => { "The package's folder, relative to the repository root; it must exist at head. A file belongs to the package whose folder is its longest prefix, by whole path components." };
     (packages.tag-pattern) => { "A regex that picks the package's release tags; its named group `version` must hold a semver version. Default: `^<name>@v?(?P<version>\\d+\\.\\d+\\.\\d+.*)$`. The previous release is the greatest earlier tag that it matches, never another package's tag." };
     (packages.manifests) => { "Manifests whose version is compared, relative to `path` (default: Cargo.toml, package.json, pyproject.toml, VERSION); a bump names the package." };
-    (packages.flag-registry) => { "The package's own flag registry, relative to `path`; left out, the repository's `flag-registry.path`." };
+    (packages.flag-registry) => { "The package's own flag registry: a file relative to `path`, or a PostHog project in the shape of `flag-registry.posthog` (`{posthog: {host, project}}`); left out, the repository's registry." };
     (overrides.authors) => { "Authors whose changes are overridden (`dependabot[bot]`, `*@bots.example.com`): the pull request's author in CI, else every commit's author email, all of which must match. Whole names, ASCII case ignored, `*` the only wildcard." };
     (checks) => { "The handbook's small rules, as checks whose findings point at a file and a line. A check left out keeps its built-in settings, a field left out its built-in value. A finding on a line that is meant to be there is kept out by a comment on the line: `shipgate:allow <id>`." };
     (checks.level) => { "`off`, `warn` (findings are reported, never blocking) or `required` (a finding blocks), for every stage; or a mapping from stage names to those, where a stage not named is off." };
@@ -91,6 +97,15 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("flag-registry", key_doc!(flag - registry)),
     ("flag-registry.path", key_doc!(flag - registry.path)),
     ("flag-registry.stages", key_doc!(flag - registry.stages)),
+    ("flag-registry.posthog", key_doc!(flag - registry.posthog)),
+    (
+        "flag-registry.posthog.host",
+        key_doc!(flag - registry.posthog.host),
+    ),
+    (
+        "flag-registry.posthog.project",
+        key_doc!(flag - registry.posthog.project),
+    ),
     ("requirements", key_doc!(requirements)),
     (
         "requirements.<id>.description",
@@ -122,6 +137,10 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     (
         "requirements.<id>.flag-label-prefix",
         key_doc!(requirements.flag - label - prefix),
+    ),
+    (
+        "requirements.<id>.mentions",
+        key_doc!(requirements.mentions),
     ),
     ("overrides", key_doc!(overrides)),
     ("overrides.enabled", key_doc!(overrides.enabled)),
@@ -176,4 +195,6 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
         "packages.<name>.flag-registry",
         key_doc!(packages.flag - registry),
     ),
+    ("notify", key_doc!(notify)),
+    ("notify.slack-webhook", key_doc!(notify.slack - webhook)),
 ];

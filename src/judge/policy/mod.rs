@@ -8,6 +8,7 @@
 mod docs;
 pub(crate) mod checks;
 pub(crate) mod compose;
+mod integrations;
 mod packages;
 mod parse;
 mod paths;
@@ -21,6 +22,7 @@ use regex::Regex;
 use crate::judge::trailers::Trailer;
 
 pub(crate) use compose::{Chain, Composed, GithubRef, Parent};
+pub(crate) use integrations::{Notify, PackageRegistry, PostHog, SLACK_WEBHOOK_VAR};
 pub(crate) use packages::{ROOT, Which};
 pub(crate) use paths::{PathSet, Scope};
 pub(crate) use read::parse_yaml;
@@ -72,6 +74,8 @@ pub(crate) struct Policy {
     pub(crate) drafts: Drafts,
     #[doc = key_doc!(checks)]
     pub(crate) checks: checks::Checks,
+    #[doc = key_doc!(notify)]
+    pub(crate) notify: Notify,
     #[doc = key_doc!(packages)]
     pub(crate) packages: Vec<Package>,
     /// Each requirement's `paths` as the root package reads them when there are packages
@@ -91,8 +95,8 @@ pub(crate) struct Package {
     pub(crate) tag_pattern: Regex,
     /// `manifests`, as repository paths (`packages/web/package.json`).
     pub(crate) manifests: Vec<String>,
-    /// `flag-registry` as a repository path; `None`: the repository's registry.
-    pub(crate) flag_registry: Option<String>,
+    /// `flag-registry`: a file as a repository path, or a PostHog project; `None`: the repository's registry.
+    pub(crate) flag_registry: Option<PackageRegistry>,
     /// Each requirement's `paths` as this package reads them, in the order of
     /// `Policy::requirements`.
     pub(crate) paths: Vec<PathSet>,
@@ -180,6 +184,18 @@ pub(crate) struct FlagRegistry {
     pub(crate) path: String,
     #[doc = key_doc!(flag-registry.stages)]
     pub(crate) stages: Vec<String>,
+    #[doc = key_doc!(flag-registry.posthog)]
+    pub(crate) posthog: Option<PostHog>,
+}
+
+impl FlagRegistry {
+    /// What messages call the registry: its file, or the PostHog project.
+    pub(crate) fn describe(&self) -> String {
+        match &self.posthog {
+            Some(posthog) => posthog.describe(),
+            None => self.path.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -212,6 +228,8 @@ pub(crate) struct Evidence {
     pub(crate) flag_trailers: Vec<String>,
     #[doc = key_doc!(requirements.flag-label-prefix)]
     pub(crate) flag_label_prefix: Option<String>,
+    #[doc = key_doc!(requirements.mentions)]
+    pub(crate) mentions: Vec<String>,
 }
 
 impl Evidence {

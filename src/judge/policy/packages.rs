@@ -9,6 +9,7 @@
 
 use regex::Regex;
 
+use super::integrations::PackageRegistry;
 use super::read::{Cx, bad_repo_path, join};
 use super::{PathSet, Policy, Scope, Written};
 use crate::judge::manifest;
@@ -28,7 +29,7 @@ pub(super) struct Draft {
     pub(super) path: String,
     pub(super) tag_pattern: Regex,
     pub(super) manifests: Vec<String>,
-    pub(super) flag_registry: Option<String>,
+    pub(super) flag_registry: Option<PackageRegistry>,
     pub(super) written: Written,
 }
 
@@ -197,10 +198,14 @@ impl Cx<'_> {
         };
         let flag_registry = fields
             .get("flag-registry")
-            .map(|n| self.repo_path(n, &p("flag-registry")));
+            .map(|n| self.package_registry(n, &p("flag-registry")));
         let (folder, pos) = folder?;
         let flag_registry = match flag_registry {
-            Some(registry) => Some(Some(format!("{folder}/{}", registry?))),
+            Some(Some(PackageRegistry::File(registry))) => {
+                Some(Some(PackageRegistry::File(format!("{folder}/{registry}"))))
+            }
+            Some(Some(posthog)) => Some(Some(posthog)),
+            Some(None) => None,
             None => Some(None),
         };
         let origin = self
@@ -312,8 +317,15 @@ impl Policy {
                 let pkg = &self.packages[i];
                 p.signals.tag_pattern = pkg.tag_pattern.clone();
                 p.signals.manifests = pkg.manifests.clone();
-                if let Some(registry) = &pkg.flag_registry {
-                    p.flag_registry.path = registry.clone();
+                match &pkg.flag_registry {
+                    Some(PackageRegistry::File(path)) => {
+                        p.flag_registry.path = path.clone();
+                        p.flag_registry.posthog = None;
+                    }
+                    Some(PackageRegistry::PostHog(posthog)) => {
+                        p.flag_registry.posthog = Some(posthog.clone());
+                    }
+                    None => {}
                 }
                 for (r, paths) in p.requirements.iter_mut().zip(&pkg.paths) {
                     r.evidence.paths = paths.clone();
@@ -381,7 +393,10 @@ requirements:
         assert_eq!(names, ["web", "api", "docs-site"]);
         let web = &p.packages[0];
         assert_eq!(web.manifests, ["packages/web/package.json"]);
-        assert_eq!(web.flag_registry.as_deref(), Some("packages/web/flags.yml"));
+        assert_eq!(
+            web.flag_registry,
+            Some(PackageRegistry::File("packages/web/flags.yml".into()))
+        );
         let api = &p.packages[1];
         assert_eq!(
             api.manifests,

@@ -25,11 +25,12 @@ const TOP_KEYS: &[&str] = &[
     "overrides",
     "checks",
     "packages",
+    "notify",
 ];
 const STAGE_KEYS: &[&str] = &["name", "description", "signals", "require", "warn"];
 const STAGE_SIGNAL_KEYS: &[&str] = &["labels", "trailer", "tag", "version", "flag-stage"];
 const SIGNAL_KEYS: &[&str] = &["trailer", "tag-pattern", "manifests"];
-const REGISTRY_KEYS: &[&str] = &["path", "stages"];
+const REGISTRY_KEYS: &[&str] = &["path", "stages", "posthog"];
 const REQUIREMENT_KEYS: &[&str] = &[
     "description",
     "hint",
@@ -41,6 +42,7 @@ const REQUIREMENT_KEYS: &[&str] = &[
     "flag-registry",
     "flag-trailers",
     "flag-label-prefix",
+    "mentions",
 ];
 const OVERRIDE_KEYS: &[&str] = &["enabled", "labels", "trailers", "authors"];
 
@@ -88,6 +90,7 @@ impl<'o> Cx<'o> {
         let signals = self.signals(top.get("signals").unwrap_or(&none));
         let flag_registry = self.flag_registry(top.get("flag-registry").unwrap_or(&none));
         let overrides = self.overrides(top.get("overrides").unwrap_or(&none));
+        let notify = self.notify(top.get("notify").unwrap_or(&none));
         let drafts = match top.get("drafts") {
             None => Some(Drafts::Warn),
             Some(n) => match self.string(n, "drafts").as_deref() {
@@ -112,7 +115,9 @@ impl<'o> Cx<'o> {
                         pos,
                         &key,
                         format!(
-                            "`{value}` is not a stage of the flag registry; it has: {}",
+                            "`{value}` is not a stage of the flag registry; it has: {}; add it to \
+                             `flag-registry.stages`, or name one of those here (a stage that the \
+                             built-in policy brings is changed under `stages` by its name)",
                             registry.stages.join(", ")
                         ),
                     );
@@ -137,6 +142,7 @@ impl<'o> Cx<'o> {
             overrides: overrides?,
             drafts: drafts?,
             checks: checks?,
+            notify: notify?,
             packages,
             root_paths,
         })
@@ -380,7 +386,15 @@ impl<'o> Cx<'o> {
                 .map(|s| (*s).to_owned())
                 .collect(),
         };
-        Some(FlagRegistry { path, stages })
+        let posthog = match fields.get("posthog") {
+            Some(n) => Some(self.posthog(n)?),
+            None => None,
+        };
+        Some(FlagRegistry {
+            path,
+            stages,
+            posthog,
+        })
     }
 
     fn requirements(&mut self, node: &Node) -> Option<Vec<Requirement>> {
@@ -458,18 +472,20 @@ impl<'o> Cx<'o> {
                 .unwrap_or(false),
             flag_trailers: self.trailer_keys(fields.get("flag-trailers"), &p("flag-trailers")),
             flag_label_prefix,
+            mentions: self.mentions(fields.get("mentions"), &p("mentions")),
         };
         let empty = evidence.paths.is_empty()
             && evidence.trailers.is_empty()
             && evidence.labels.is_empty()
             && evidence.body_lines.is_empty()
             && evidence.body_checkboxes.is_empty()
-            && !evidence.names_flags();
+            && !evidence.names_flags()
+            && evidence.mentions.is_empty();
         if empty && !bad_paths {
             self.err(
                 key_pos,
                 path,
-                "names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes or flag evidence",
+                "names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes, flag evidence or mentions",
             );
         }
         if bad_paths {
@@ -579,7 +595,7 @@ signals:
                 "p.yml:2:1: `stagez`: unknown key; did you mean `stages`?",
                 "p.yml:5:13: `requirements.docs.paths[0]`: invalid glob: unclosed character class; missing ']'",
                 "p.yml:6:16: `requirements.docs.trailers[0]`: `Dócs` cannot be a git trailer key: use ASCII letters, digits and `-`",
-                "p.yml:7:3: `requirements.ship-it`: names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes or flag evidence",
+                "p.yml:7:3: `requirements.ship-it`: names no evidence, so it could never be satisfied; add paths, trailers, labels, body-lines, body-checkboxes, flag evidence or mentions",
                 "p.yml:8:13: `requirements.ship-it.labels`: expected a list of strings, found a mapping",
                 "p.yml:10:16: `signals.tag-pattern`: invalid regex: unclosed group",
             ]
@@ -648,7 +664,7 @@ requirements:
         assert!(errs[2].contains("`flag-registry.path`"));
         assert_eq!(
             errs[3],
-            "p.yml:8:28: `stages[full].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability"
+            "p.yml:8:28: `stages[full].signals.flag-stage[0]`: `GA` is not a stage of the flag registry; it has: concept, alpha, beta, general-availability; add it to `flag-registry.stages`, or name one of those here (a stage that the built-in policy brings is changed under `stages` by its name)"
         );
     }
 
@@ -685,7 +701,12 @@ stages:
     #[test]
     fn every_key_the_parser_accepts_is_documented() {
         let documented = |key: String| super::super::KEYS.iter().any(|(k, _)| *k == key);
-        let groups: [(&str, &[&str]); 6] = [
+        let groups: [(&str, &[&str]); 8] = [
+            (
+                "flag-registry.posthog.",
+                super::super::integrations::POSTHOG_KEYS,
+            ),
+            ("notify.", super::super::integrations::NOTIFY_KEYS),
             ("", TOP_KEYS),
             ("stages[].", STAGE_KEYS),
             ("stages[].signals.", STAGE_SIGNAL_KEYS),

@@ -135,7 +135,10 @@ impl fmt::Display for PolicyErrors {
                 .iter()
                 .find(|(origin, _)| *origin == e.origin)
                 .map(|(_, text)| text);
+            // A line that may hold a secret (a webhook URL, a password in a URL) is not
+            // shown: the error is what refuses to keep it.
             if let (Some(text), Some(pos)) = (text, e.pos)
+                && !super::integrations::is_secret_key(&e.key)
                 && let Some(snippet) = super::snippet::render(text, pos, "    ")
             {
                 write!(f, "\n{snippet}")?;

@@ -57,6 +57,15 @@ pub(crate) fn notice_command(message: &str) -> Command {
     Annotation::new("notice", "shipgate", lines_visible(message)).command()
 }
 
+/// An `::add-mask::` command: the runner hides `secret` in the log from then on.
+pub(crate) fn mask_command(secret: &str) -> Command {
+    Command {
+        name: "add-mask",
+        properties: Vec::new(),
+        data: secret.to_owned(),
+    }
+}
+
 /// A `::warning` command for a problem that did not stop the run (a comment that could not
 /// be posted, say).
 pub(crate) fn warning_command(message: &str) -> Command {

@@ -46,7 +46,7 @@ mod outputs;
 
 #[cfg(test)]
 pub(crate) use log::commands;
-pub(crate) use log::{error_command, notice_command, warning_command, write};
+pub(crate) use log::{error_command, mask_command, notice_command, warning_command, write};
 pub use markdown::{comment, summary};
 // The audit's Markdown table escapes its cells as the summary does.
 pub(crate) use markdown::{code, md};
@@ -173,6 +173,7 @@ pub(crate) mod tests {
             }),
             notes: vec![],
             packages: Vec::new(),
+            notify_slack_var: None,
         }
     }
 
@@ -931,6 +932,7 @@ pass: a beta may ship (2 warnings)
                     commit,
                     status,
                     old_path,
+                    url: None,
                 })
         }
 
@@ -1199,6 +1201,7 @@ pass: a beta may ship (2 warnings)
                             policy,
                             notes,
                             packages,
+                            notify_slack_var: None,
                         }
                     },
                 )
