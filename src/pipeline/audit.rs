@@ -20,6 +20,7 @@ use crate::gather::chain::top_folder;
 use crate::gather::git::Repo;
 use crate::gather::github::Access;
 use crate::gather::github::SharedPolicies;
+use crate::gather::secret::Secret;
 use crate::gather::{History, Links, Span};
 use crate::judge::packages::{self, ReleaseTag};
 use crate::judge::policy::Which;
@@ -40,6 +41,8 @@ pub(crate) struct AuditRequest {
     /// the release tag patterns.
     pub(crate) default_branch: Vec<String>,
     pub(crate) github: Option<Access>,
+    /// As [`Request::posthog_key`]: a flag registry that is a PostHog project.
+    pub(crate) posthog_key: Option<Secret>,
 }
 
 /// A release tag to judge, the names of the packages it is a release of, and the release
@@ -208,6 +211,7 @@ impl Plan {
             tags: vec![name.clone()],
             default_branch: self.request.default_branch.clone(),
             github: self.request.github.clone(),
+            posthog_key: self.request.posthog_key.clone(),
             ..Request::default()
         };
         let which = if planned.packages.len() == 1 {

@@ -10,9 +10,10 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::gather::NoLinks;
 use crate::gather::env::Env;
 use crate::gather::github::Access;
+use crate::gather::secret::Secret;
+use crate::gather::{NoLinks, posthog};
 use crate::judge::verdict::Verdict;
 use crate::pipeline::audit::{self, AuditRequest};
 use crate::report::Format;
@@ -83,6 +84,9 @@ pub(super) fn run(args: AuditArgs, out: &mut Output<'_>) -> Result<ExitCode> {
         default_branch: vec!["refs/remotes/origin/HEAD".to_owned()],
         // A policy may extend one shared on GitHub (`GITHUB_TOKEN`, `GITHUB_API_URL`).
         github: Some(Access::from_env(&env)?),
+        // As `check` reads it: a flag registry may be a PostHog project. No heads-up is
+        // sent: an audit reports on releases already made.
+        posthog_key: posthog::key_from_env(&env)?.map(Secret::new),
     };
     let plan = audit::plan(&request)?;
     let bar = progress(
