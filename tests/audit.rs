@@ -537,6 +537,8 @@ fn a_broken_policy_at_a_release_names_the_release_and_the_line() {
     );
 }
 
+// util-linux's `script` gives a command a terminal; BSD's takes other flags.
+#[cfg(target_os = "linux")]
 #[test]
 fn the_progress_bar_is_drawn_on_a_terminal_outside_ci_only() {
     let p = plain();
