@@ -45,12 +45,10 @@ pub(crate) struct AuditRequest {
     pub(crate) posthog_key: Option<Secret>,
 }
 
-/// A release tag to judge, the names of the packages it is a release of, and the release
-/// before it (as a push of the tag finds it), for messages.
+/// A release tag to judge, and the names of the packages it is a release of.
 struct Planned {
     tag: ReleaseTag,
     packages: Vec<String>,
-    previous: Option<String>,
 }
 
 /// The releases of a history in the order they are judged, ready to be judged one by one
@@ -139,7 +137,6 @@ pub(crate) fn plan(req: &AuditRequest) -> Result<Plan> {
                 .iter()
                 .map(|(w, _)| policy.package_name(*w).to_owned())
                 .collect(),
-            previous: previous_of_pushed_tag(&policy, &tag.name, &tags)?.map(|t| t.name),
         };
         releases.push((commit, place, version, planned));
     }
@@ -219,12 +216,17 @@ impl Plan {
         } else {
             "packages"
         };
-        let since = planned
-            .previous
-            .as_ref()
-            .map_or("a first release".to_owned(), |p| format!("since {p}"));
         let report =
             run_in(&self.repo, &request, links, Some(&self.listed)).with_context(|| {
+                // Looked up for the message alone: the run found it already.
+                let previous =
+                    previous_of_pushed_tag(&self.listed.policy, &name, &self.listed.tags);
+                let since = match previous {
+                    Ok(Some(p)) => format!("since {}", p.name),
+                    Ok(None) => "a first release".to_owned(),
+                    // Never so: only release tags are planned.
+                    Err(_) => "not a release tag".to_owned(),
+                };
                 format!(
                     "release {name} of {which} {} ({since}) could not be judged",
                     planned.packages.join(", ")
