@@ -7,6 +7,7 @@
 
 mod diff;
 mod lines;
+mod order;
 mod renames;
 mod walk;
 mod why;
