@@ -543,6 +543,7 @@ fn a_broken_policy_at_a_release_names_the_release_and_the_line() {
 fn the_progress_bar_is_drawn_on_a_terminal_outside_ci_only() {
     let p = plain();
     let binary = assert_cmd::cargo::cargo_bin("shipgate");
+    let typescript = tempfile::tempdir().unwrap();
     // `script` gives the command a terminal on every stream and keeps what it wrote.
     let on_terminal = |ci: Option<&str>| {
         let mut cmd = std::process::Command::new("script");
@@ -559,7 +560,8 @@ fn the_progress_bar_is_drawn_on_a_terminal_outside_ci_only() {
         let out = cmd
             .args(["-qec"])
             .arg(format!("{} audit", binary.display()))
-            .arg("/dev/null")
+            // The typescript goes to a file of the test's own, never to a device path.
+            .arg(typescript.path().join("typescript"))
             .output()
             .expect("script (util-linux) runs");
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
