@@ -5,6 +5,7 @@
 //! Every entry (the command line, GitHub Actions, GitLab CI, the pre-push hook) runs a
 //! change through here, so all of them judge alike.
 
+pub(crate) mod audit;
 mod packages;
 mod services;
 
@@ -35,6 +36,30 @@ use crate::request::{Base, Body, Request};
 /// with `links`; `Err` means it could not be judged (exit 2).
 pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
     let repo = Repo::open(&req.repo)?;
+    run_in(&repo, req, links, None)
+}
+
+/// What a run over many tags of one repository reads once rather than for every tag
+/// (`shipgate audit`): the policy whose tag patterns make a tag a release
+/// ([`release_policy`]), the repository's tags, its top folder, and the `--config`
+/// policy, which is the same file for every tag.
+pub(crate) struct Listed {
+    pub(crate) policy: Policy,
+    pub(crate) tags: Vec<ReleaseTag>,
+    /// [`top_folder`] of the request's repository.
+    pub(crate) top: std::path::PathBuf,
+    /// [`load_policy`] of the request's `--config`, when it has one.
+    pub(crate) config: Option<(Policy, PolicyOrigin)>,
+}
+
+/// [`run`] in a repository already open, with its release policy and tags already read
+/// when `listed` holds them: the same judgement, the same facts.
+fn run_in(
+    repo: &Repo,
+    req: &Request,
+    links: &dyn Links,
+    listed: Option<&Listed>,
+) -> Result<Report> {
     let head = repo.resolve(&req.head, "head")?;
     let mut notes = req.notes.clone();
     // A pushed tag's change is a release: everything since the previous release.
@@ -53,13 +78,21 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         Base::PreviousRelease { tag } => {
             // The tag's own commit could name a pattern that no tag matches, or one that
             // skips the real previous release; the patterns come from a trusted policy.
-            let (policy, _) = release_policy(
-                &repo,
-                req.config.as_deref(),
-                &req.default_branch,
-                req.github.as_ref(),
-            )?;
-            match packages::previous_of_pushed_tag(&policy, tag, &repo.release_tags()?)? {
+            let read;
+            let (policy, tags) = match listed {
+                Some(l) => (&l.policy, &l.tags[..]),
+                None => {
+                    let (policy, _) = release_policy(
+                        repo,
+                        req.config.as_deref(),
+                        &req.default_branch,
+                        req.github.as_ref(),
+                    )?;
+                    read = (policy, repo.release_tags()?);
+                    (&read.0, &read.1[..])
+                }
+            };
+            match packages::previous_of_pushed_tag(policy, tag, tags)? {
                 Some(ReleaseTag { name, commit }) => {
                     notes.push(format!("tag {tag}: the change is everything since {name}"));
                     let oid = repo.resolve(&commit, "base")?;
@@ -89,13 +122,19 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
                 .clone()
                 .unwrap_or_else(|| format!("the base commit {}", short(*oid))),
         },
-        None => default_branch_tip(&repo, &req.default_branch),
+        None => default_branch_tip(repo, &req.default_branch),
     };
     let base = base.map(|(oid, _)| oid);
 
     let shared = shared_policies(req);
-    let top = top_folder(&req.repo);
-    let (policy, origin) = load_policy(&repo, req.config.as_deref(), &place, &shared, &top)?;
+    let top = match listed {
+        Some(l) => l.top.clone(),
+        None => top_folder(&req.repo),
+    };
+    let (policy, origin) = match listed.and_then(|l| l.config.as_ref()) {
+        Some(config) if req.config.is_some() => config.clone(),
+        _ => load_policy(repo, req.config.as_deref(), &place, &shared, &top)?,
+    };
     let (merge_base, commits) = repo.range(base, head)?;
     let gathered = Gathered {
         base: base.map(|b| b.to_string()),
@@ -103,13 +142,23 @@ pub(crate) fn run(req: &Request, links: &dyn Links) -> Result<Report> {
         merge_base: merge_base.map(|b| b.to_string()),
         commits,
         files: repo.diff(merge_base, head)?,
-        tags: repo.tags_at(head)?,
+        tags: match listed {
+            Some(l) => audit::tags_at(&l.tags, head),
+            None => repo.tags_at(head)?,
+        },
         notes,
     };
+    let history = listed.map(|l| audit::ListedHistory {
+        repo,
+        tags: &l.tags,
+    });
     let sources = Sources {
-        files: &repo,
-        lines: Some(&repo),
-        history: &repo,
+        files: repo,
+        lines: Some(repo),
+        history: match &history {
+            Some(h) => h,
+            None => repo,
+        },
         links,
         shared: &shared,
     };

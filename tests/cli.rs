@@ -392,7 +392,7 @@ fn manual_pages_are_generated_for_shipgate_and_each_command() {
         (
             &["man", "nope"][..],
             "error: `shipgate` has no command `nope`, so there is no page for it; its commands \
-             are check, init, explain, validate, hook, pre-push, completions, man, help\n",
+             are check, audit, init, explain, validate, hook, pre-push, completions, man, help\n",
         ),
         (
             &["man", "hook", "nope"],

@@ -5,6 +5,7 @@
 //! where text that came from strangers (paths, messages, labels, bodies) is escaped for
 //! the place it is going.
 
+pub(crate) mod audit;
 pub(crate) mod explain;
 pub mod github;
 pub(crate) mod gitlab;

@@ -12,7 +12,7 @@ use clap::CommandFactory as _;
 use clap::builder::{Resettable, StyledStr};
 use roff::{Roff, bold, roman};
 
-use super::{Cli, EXIT_CODES, VERSION};
+use super::{Cli, VERSION};
 use crate::error::Code;
 use crate::report::output::Output;
 
@@ -72,7 +72,7 @@ fn render_page(page: &clap::Command) -> Result<String> {
     let after = page.get_after_help().map(ToString::to_string);
     let split = after.as_deref().and_then(split_exit_codes);
     let mut page = page.clone();
-    if let Some((prose, _)) = split {
+    if let Some((prose, _, _)) = split {
         page = match prose {
             Some(prose) => page.after_help(prose.to_owned()),
             None => page.after_help(Resettable::<StyledStr>::Reset),
@@ -84,9 +84,9 @@ fn render_page(page: &clap::Command) -> Result<String> {
         .source(format!("shipgate {VERSION}"))
         .render(&mut roff)?;
     let mut text = String::from_utf8(roff).context("the manual page is not UTF-8")?;
-    if let Some((_, heading)) = split {
+    if let Some((_, heading, codes)) = split {
         // Among the sections, before VERSION; without the preamble that the page has once.
-        let section = exit_status(heading).render();
+        let section = exit_status(heading, codes).render();
         let preamble = Roff::new().render();
         let section = section.strip_prefix(&preamble).unwrap_or(&section);
         let at = text.find("\n.SH VERSION\n").map_or(text.len(), |i| i + 1);
@@ -96,20 +96,23 @@ fn render_page(page: &clap::Command) -> Result<String> {
 }
 
 /// A `--help` epilogue that ends with the exit codes, split into the prose before them (if
-/// any) and the heading that introduces them (`Exit codes, for the worst of the pushed
-/// refs (...)`).
-fn split_exit_codes(after: &str) -> Option<(Option<&str>, &str)> {
-    let before = after.strip_suffix(EXIT_CODES)?.strip_suffix('\n')?;
-    let (prose, heading) = match before.rsplit_once('\n') {
-        Some((prose, heading)) => (Some(prose.trim_end()).filter(|p| !p.is_empty()), heading),
-        None => (None, before),
+/// any), the heading that introduces them (`Exit codes, for the worst of the pushed refs
+/// (...)`) and the codes: [`super::EXIT_CODES`], or a command's own list in the same layout
+/// (`audit`'s).
+fn split_exit_codes(after: &str) -> Option<(Option<&str>, &str, &str)> {
+    let at = if after.starts_with("Exit codes") {
+        0
+    } else {
+        after.rfind("\nExit codes")? + 1
     };
-    Some((prose, heading))
+    let (heading, codes) = after[at..].split_once('\n')?;
+    let prose = Some(after[..at].trim_end()).filter(|p| !p.is_empty());
+    Some((prose, heading, codes))
 }
 
 /// The EXIT STATUS section: what the heading says of the codes beyond "Exit codes", then
 /// one tagged paragraph per code.
-fn exit_status(heading: &str) -> Roff {
+fn exit_status(heading: &str, codes: &str) -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["EXIT STATUS"]);
     let qualifier = heading
@@ -125,7 +128,7 @@ fn exit_status(heading: &str) -> Roff {
             .unwrap_or_default();
         roff.text([roman(format!("{sentence}."))]);
     }
-    for (code, meaning) in exit_codes() {
+    for (code, meaning) in exit_codes(codes) {
         roff.control("TP", []);
         roff.text([bold(code)]);
         roff.text([roman(meaning)]);
@@ -133,10 +136,11 @@ fn exit_status(heading: &str) -> Roff {
     roff
 }
 
-/// The entries of [`EXIT_CODES`]: each code with its meaning, its wrapped lines joined.
-pub(super) fn exit_codes() -> Vec<(String, String)> {
+/// The entries of a list of exit codes laid out as [`super::EXIT_CODES`] is: each code with its
+/// meaning, its wrapped lines joined.
+pub(super) fn exit_codes(codes: &str) -> Vec<(String, String)> {
     let mut entries: Vec<(String, String)> = Vec::new();
-    for line in EXIT_CODES.lines() {
+    for line in codes.lines() {
         let line = line.trim();
         match line.split_once("  ") {
             Some((code, meaning)) if code.bytes().all(|b| b.is_ascii_digit()) => {

@@ -3,6 +3,7 @@
 //! clap stays here: each command turns its arguments into plain values before anything
 //! else sees them.
 
+mod audit;
 mod check;
 mod generated;
 mod hook;
@@ -20,6 +21,7 @@ use crate::error::Code;
 use crate::gather::env::Env;
 use crate::report::output::{Output, Stream};
 use crate::report::{self, Format};
+use audit::AuditArgs;
 use check::CheckArgs;
 use hook::{HookCommand, PrePushArgs};
 use policy::PolicyArgs;
@@ -59,6 +61,7 @@ impl Cli {
     pub fn format(&self) -> Option<Format> {
         match &self.command {
             Command::Check(args) => args.format,
+            Command::Audit(args) => args.format.document(),
             _ => None,
         }
     }
@@ -69,6 +72,9 @@ pub(crate) enum Command {
     /// Judge a change (the commits of BASE..HEAD and the diff since their merge-base).
     #[command(after_help = exit_codes_help())]
     Check(CheckArgs),
+    /// Judge every release tag in history as a push of it is judged: one row per release.
+    #[command(after_help = audit::EXIT_CODES_HELP)]
+    Audit(AuditArgs),
     /// Write the built-in policy, with comments, to .shipgate.yml.
     Init {
         /// Replace an existing .shipgate.yml.
@@ -122,6 +128,7 @@ pub(crate) enum Command {
 pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, out),
+        Command::Audit(args) => audit::run(args, out),
         Command::Init {
             force,
             packages,

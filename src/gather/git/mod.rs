@@ -8,6 +8,7 @@
 mod diff;
 mod history;
 mod lines;
+mod order;
 mod renames;
 mod walk;
 mod why;

@@ -316,9 +316,17 @@ impl Policy {
 
     /// The built-in policy with its tree, for `explain`.
     pub(crate) fn composed_builtin() -> Composed {
-        Chain::new()
-            .finish(true)
-            .expect("the built-in policy is valid; a unit test guards this")
+        // Built once a process: composing it compiles every regex and glob of the
+        // handbook, which `shipgate audit` would otherwise pay again at every release
+        // whose history holds no policy file. A clone shares the compiled programs.
+        static BUILTIN: std::sync::OnceLock<Composed> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                Chain::new()
+                    .finish(true)
+                    .expect("the built-in policy is valid; a unit test guards this")
+            })
+            .clone()
     }
 
     /// Reads and validates one policy file that extends the built-in policy, or nothing

@@ -732,7 +732,7 @@ fn signal(s: &Signal, lim: &Limits) -> String {
 
 /// Text from the change as Markdown prose. A part between a pair of backticks (hints and
 /// problems quote paths and keys that way) is shown as code.
-pub(super) fn md(s: &str, max: usize) -> String {
+pub(crate) fn md(s: &str, max: usize) -> String {
     let v = visible(head(s, max));
     let mut out = String::new();
     let mut budget = max;
@@ -759,7 +759,7 @@ pub(super) fn md(s: &str, max: usize) -> String {
 }
 
 /// Text from the change as inline code.
-pub(super) fn code(s: &str, max: usize) -> String {
+pub(crate) fn code(s: &str, max: usize) -> String {
     let mut out = String::from("<code>");
     let mut budget = max;
     if !escape_md(&mut out, &visible(head(s, max)), &mut budget, true) {

@@ -48,6 +48,8 @@ mod outputs;
 pub(crate) use log::commands;
 pub(crate) use log::{error_command, mask_command, notice_command, warning_command, write};
 pub use markdown::{comment, summary};
+// The audit's Markdown table escapes its cells as the summary does.
+pub(crate) use markdown::{code, md};
 pub(crate) use outputs::{write_files, write_nothing_outputs};
 
 /// The first line of the sticky pull-request comment, by which the comment is found again.
