@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Time and weigh `shipgate check` against the git floor on eight large shapes.
 
-usage: python3 bench/scale.py [--binary PATH] [--runs N] [--keep DIR]
-                              [--shape NAME]... [--list]
+usage: python3 bench/scale.py [--binary PATH] [--before PATH] [--runs N]
+                              [--keep DIR] [--shape NAME]... [--list]
 
 Each shape is a repository written by bench/gen_shapes.py. For each one,
 bench/timeit.py runs shipgate and the git floor in turn within every
 iteration (one warm-up, then the timed runs), and one more run of each
-command takes its peak RSS. The table goes to stdout, progress to stderr; see
+command takes its peak RSS. With --before, an older shipgate binary joins the
+same iterations and a second table sets the two side by side. The table goes
+to stdout, progress to stderr; see
 bench/README.md for how to read it. Exit status: 0 when every shape was
 measured (whatever the verdicts), 2 when something failed to run.
 """
@@ -229,16 +231,24 @@ def timeit(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def measure(env: dict, binary: Path, name: str, repo: Path, facts: dict, runs: int, work: Path) -> dict:
-    shipgate = [str(binary), "check", "--repo", str(repo), "--base", BASE, "--head", HEAD,
-                "--label", "release:full", "--format", "json"]
+def check_command(binary: Path, repo: Path) -> list[str]:
+    return [str(binary), "check", "--repo", str(repo), "--base", BASE, "--head", HEAD,
+            "--label", "release:full", "--format", "json"]
+
+
+def measure(env: dict, binary: Path, before: Path | None, name: str, repo: Path, facts: dict,
+            runs: int, work: Path) -> dict:
+    shipgate = check_command(binary, repo)
     diff = ["git", "-C", str(repo), "diff", "--name-status", "-M", f"{BASE}...{HEAD}"]
     log = ["git", "-C", str(repo), "log", "--format=%H%n%B", f"{BASE}..{HEAD}"]
     row = {"shape": name, "runs": runs, "facts": facts}
     say(f"timing {name}: {facts['commits']} commits, {facts['changed']} files, {runs} runs ...")
+    # The older binary runs first in each iteration, so that both shipgates
+    # and the floor share every stretch of machine noise.
+    cases = ["--case", "before", "--ok", "0,1", *check_command(before, repo)] if before else []
     # Exit 1 is shipgate blocking the release (a full release without all its
     # evidence): a normal outcome. Exit 2 is a failure, reported with stderr.
-    timed = timeit(env, "time", "--runs", str(runs), "--warmup", "1", "--",
+    timed = timeit(env, "time", "--runs", str(runs), "--warmup", "1", "--", *cases,
                    "--case", "shipgate", "--ok", "0,1", *shipgate,
                    "--case", "floor", *diff, "--then", *log)
     if timed.returncode:
@@ -249,15 +259,27 @@ def measure(env: dict, binary: Path, name: str, repo: Path, facts: dict, runs: i
         row[case] = (float(median), float(low), float(high))
         say(f"  {case:<8} median {float(median):9.1f} ms  min {float(low):9.1f}  max {float(high):9.1f}")
     report = work / f"{name}.json"
+    before_report = work / f"{name}.before.json"
+    probes = [("shipgate", shipgate, "0,1", report), ("diff", diff, "0", None), ("log", log, "0", None)]
+    if before:
+        probes.append(("before", check_command(before, repo), "0,1", before_report))
     rss = {}
-    for label, argv, ok in (("shipgate", shipgate, "0,1"), ("diff", diff, "0"), ("log", log, "0")):
-        extra = ["--stdout", str(report)] if label == "shipgate" else []
+    for label, argv, ok, out in probes:
+        extra = ["--stdout", str(out)] if out else []
         probe = timeit(env, "rss", "--ok", ok, *extra, "--", *argv)
         if probe.returncode:
             row["error"] = f"{label} failed in the RSS run"
             return row
         rss[label] = int(probe.stdout)
     row["rss_shipgate"] = rss["shipgate"]
+    if before:
+        row["rss_before"] = rss["before"]
+        # The same change must get the same report from both binaries, or the
+        # comparison is between two different judgements.
+        try:
+            row["same_report"] = json.loads(report.read_text()) == json.loads(before_report.read_text())
+        except ValueError:
+            row["same_report"] = False
     row["rss_git"] = max(rss["diff"], rss["log"])
     row["rss_git_from"] = "diff" if rss["diff"] >= rss["log"] else "log"
     # shipgate must have judged the same change git shows, or the times compare
@@ -325,6 +347,29 @@ def table(rows: list[dict], rss_floor_kib: int) -> list[str]:
     return out
 
 
+def before_after(rows: list[dict], rss_floor_kib: int) -> list[str]:
+    """The older and the newer binary, timed in the same iterations."""
+    fmt = "{:<13} {:>9} {:>9} {:>9} {:>7} {:>7} {:>8} {:>10} {:>9} {:>7} {:>7}"
+    out = [fmt.format("shape", "before ms", "after ms", "git ms", "before", "after", "speed-up",
+                      "before MiB", "after MiB", "git MiB", "report")]
+
+    def mib(kib: int) -> str:
+        return f"<={rss_floor_kib / 1024:.0f}" if kib <= rss_floor_kib * 1.02 else f"{kib / 1024:.1f}"
+
+    for row in rows:
+        if "error" in row or "before" not in row:
+            out.append(fmt.format(row["shape"], "-", "-", "-", "-", "-", "-", "-", "-", "-", "ERROR"))
+            continue
+        old, new, floor = row["before"][0], row["shipgate"][0], row["floor"][0]
+        out.append(fmt.format(
+            row["shape"], f"{old:.1f}", f"{new:.1f}", f"{floor:.1f}", f"{old / floor:.2f}x",
+            f"{new / floor:.2f}x", f"{old / new:.2f}x", mib(row["rss_before"]),
+            mib(row["rss_shipgate"]), mib(row["rss_git"]),
+            "same" if row["same_report"] else "DIFFERS",
+        ))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="bench/scale.py",
@@ -332,6 +377,8 @@ def main() -> None:
     )
     parser.add_argument("--binary", help="shipgate binary to time (default: the release build "
                         "of this checkout, brought up to date with cargo build --release --locked)")
+    parser.add_argument("--before", metavar="BINARY", help="an older shipgate binary to time "
+                        "in the same iterations, for a before/after table")
     parser.add_argument("--runs", type=int, help="timed runs per shape after one warm-up "
                         "(default: 20 for commits-50k, 30 for the others)")
     parser.add_argument("--keep", metavar="DIR", help="build the repositories in DIR and keep "
@@ -357,6 +404,10 @@ def main() -> None:
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         die(f"not an executable file: {binary}")
     binary = binary.resolve()
+    before = Path(args.before) if args.before else None
+    if before and not (before.is_file() and os.access(before, os.X_OK)):
+        die(f"not an executable file: {before}")
+    before = before.resolve() if before else None
 
     with tempfile.TemporaryDirectory(prefix="shipgate-scale.") as tmp:
         work = Path(tmp)
@@ -369,7 +420,7 @@ def main() -> None:
         for name in names:
             repo, facts = repos[name]
             runs = args.runs or DEFAULT_RUNS[name]
-            rows.append(measure(env, binary, name, repo, facts, runs, work))
+            rows.append(measure(env, binary, before, name, repo, facts, runs, work))
         # What the RSS probe reads for a do-nothing command: see `timeit.py rss`.
         rss_floor_kib = int(timeit(env, "rss", "--", "true").stdout)
         git_version = subprocess.run(["git", "--version"], env=env, capture_output=True,
@@ -392,6 +443,13 @@ def main() -> None:
     print()
     for line in table(rows, rss_floor_kib):
         print(line)
+    if before:
+        print()
+        print(f"before:   {before}, in the same iterations; ratios are each binary's median "
+              "over the floor's, speed-up is before over after; report: whether both wrote "
+              "the same JSON report")
+        for line in before_after(rows, rss_floor_kib):
+            print(line)
     notes = [f"{row['shape']}: {row['note']}" for row in rows if "note" in row]
     if notes:
         print()

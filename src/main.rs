@@ -6,6 +6,7 @@ use shipgate::entry::cli::{self, Cli};
 use shipgate::report::output::Output;
 
 fn main() -> ExitCode {
+    shipgate::gather::git::tune_for_one_run();
     // Every byte written from here on goes through `out`, clap's help and version aside.
     let mut out = Output::from_process();
     let args: Vec<OsString> = std::env::args_os().collect();

@@ -135,12 +135,12 @@ fn run_in(
         Some(config) if req.config.is_some() => config.clone(),
         _ => load_policy(repo, req.config.as_deref(), &place, &shared, &top)?,
     };
-    let merge_base = base.map(|base| repo.merge_base(base, head)).transpose()?;
+    let (merge_base, commits) = repo.range(base, head)?;
     let gathered = Gathered {
         base: base.map(|b| b.to_string()),
         head: head.to_string(),
         merge_base: merge_base.map(|b| b.to_string()),
-        commits: repo.commits(base, head)?,
+        commits,
         files: repo.diff(merge_base, head)?,
         tags: match listed {
             Some(l) => audit::tags_at(&l.tags, head),

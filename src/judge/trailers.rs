@@ -45,10 +45,12 @@ pub(crate) fn parse(message: &str) -> Vec<Trailer> {
     let message = completed.split('\0').next().unwrap_or_default();
     let end = find_end_of_log_message(message.as_bytes());
     let start = find_trailer_block_start(message.as_bytes(), end);
-    trailer_strings(&message[start..end])
-        .into_iter()
-        .filter_map(|trailer| parse_trailer_string(&trailer))
-        .collect()
+    let mut trailers: Vec<Trailer> = trailer_strings(&message[start..end])
+        .filter_map(parse_trailer_string)
+        .collect();
+    // A change keeps the trailers of every commit, so spare capacity adds up.
+    trailers.shrink_to_fit();
+    trailers
 }
 
 /// git's `comment_line_str` under `core.commentChar=#` (the default).
@@ -134,18 +136,22 @@ fn trailer_separator(line: &[u8]) -> Option<usize> {
 /// `wt_status_locate_end` in wt-status.c: the message ends before a
 /// `# ------------------------ >8 ------------------------` scissors line.
 fn locate_scissors(buf: &[u8]) -> usize {
-    let mut pattern = Vec::with_capacity(2 + COMMENT_LINE.len() + CUT_LINE.len());
-    pattern.push(b'\n');
-    pattern.extend_from_slice(COMMENT_LINE);
-    pattern.push(b' ');
-    pattern.extend_from_slice(CUT_LINE);
-
-    if buf.starts_with(&pattern[1..]) {
+    // The line itself, without the newline before it.
+    let is_scissors = |at: &[u8]| {
+        at.strip_prefix(COMMENT_LINE)
+            .and_then(|rest| rest.strip_prefix(b" "))
+            .is_some_and(|rest| rest.starts_with(CUT_LINE))
+    };
+    if is_scissors(buf) {
         return 0;
     }
-    buf.windows(pattern.len())
-        .position(|window| window == pattern.as_slice())
-        .map_or(buf.len(), |newline| newline + 1)
+    // Only a line start can begin one, so only the bytes after a newline are tried.
+    buf.iter()
+        .enumerate()
+        .filter(|&(_, &byte)| byte == b'\n')
+        .map(|(newline, _)| newline + 1)
+        .find(|&start| is_scissors(&buf[start..]))
+        .unwrap_or(buf.len())
 }
 
 /// `find_end_of_log_message` in trailer.c with `no_divider` set (so a `---`
@@ -268,24 +274,23 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
     len
 }
 
-/// The lines of the trailer block with continuation lines folded into the
-/// line before them, as `trailer_block_get` in trailer.c builds them: each
-/// keeps its `\n`, and only a line that has a separator takes continuations.
-fn trailer_strings(block: &str) -> Vec<String> {
-    let mut strings: Vec<String> = Vec::new();
-    // Index of the entry that continuation lines extend (`last` in git).
-    let mut last: Option<usize> = None;
-    for line in block.split_inclusive('\n') {
-        if let Some(index) = last
-            && line.bytes().next().is_some_and(is_git_space)
-        {
-            strings[index].push_str(line);
-            continue;
+/// The entries of the trailer block with their continuation lines, as
+/// `trailer_block_get` in trailer.c builds them: each keeps its `\n`, and only
+/// a line that has a separator takes the indented lines after it. An entry is
+/// a run of whole lines, so it is a slice of the block.
+fn trailer_strings(block: &str) -> impl Iterator<Item = &str> {
+    let mut lines = block.split_inclusive('\n').peekable();
+    std::iter::from_fn(move || {
+        let first = lines.next()?;
+        let start = first.as_ptr() as usize - block.as_ptr() as usize;
+        let mut end = start + first.len();
+        if trailer_separator(first.as_bytes()).is_some() {
+            while let Some(line) = lines.next_if(|l| l.bytes().next().is_some_and(is_git_space)) {
+                end += line.len();
+            }
         }
-        last = trailer_separator(line.as_bytes()).map(|_| strings.len());
-        strings.push(line.to_owned());
-    }
-    strings
+        Some(&block[start..end])
+    })
 }
 
 /// One entry of the trailer block as `parse_trailers` and `parse_trailer` in
@@ -316,6 +321,10 @@ fn git_trim(s: &str) -> &str {
 /// `unfold_value` in trailer.c: every `\n` and the whitespace after it become
 /// one space, then the result is trimmed.
 fn unfold_value(value: &str) -> String {
+    // `value` comes trimmed, so a one-line value is already unfolded.
+    if !value.contains('\n') {
+        return value.to_owned();
+    }
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(newline) = rest.find('\n') {

@@ -1,83 +1,42 @@
 //! The three-dot diff as one tree-to-tree walk that skips every unchanged subtree, with
 //! renames paired as `git diff -M` pairs them ([`super::renames`]).
+//!
+//! Trees are read as raw objects and their entries parsed in place, as libgit2's
+//! `git_tree__parse_raw` reads them: a `git2::Tree` would copy each tree's entries into
+//! an array of its own, and the walk reads every tree of the change once.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context as _, Result};
-use git2::{Oid, Tree};
+use git2::{FileMode, ObjectType, Odb, Oid};
 
-use super::{Kind, Repo, Side, renames};
+use super::{Diffed, Kind, Repo, Side, renames};
 use crate::judge::change::{FileChange, Status};
 
 impl Repo {
     /// The files changed from `from` (the empty tree when `None`) to `to`, with renames
     /// paired as `git diff -M` does.
     pub fn diff(&self, from: Option<Oid>, to: Oid) -> Result<Vec<FileChange>> {
-        let old = from
-            .map(|from| self.repo.find_commit(from).and_then(|c| c.tree()))
-            .transpose()?;
-        let new = self.repo.find_commit(to)?.tree()?;
+        let old = from.map(|from| self.tree_id_of(from)).transpose()?;
+        let new = self.tree_id_of(to)?;
+        let odb = self.repo.odb()?;
         let mut raw = Vec::new();
-        self.diff_trees(old.as_ref(), Some(&new), &mut Vec::new(), &mut raw)
+        diff_trees(&odb, old, Some(new), &mut Vec::new(), &mut raw)
             .context("could not diff the change")?;
-        let mut files = self.pair_renames(raw)?;
+        let (mut files, blobs) = self.pair_renames(raw)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        *self.diffed.borrow_mut() = Some(Diffed { from, to, blobs });
         Ok(files)
     }
 
-    /// A tree-to-tree diff that never descends into a subtree whose id is unchanged, so
-    /// its cost follows the size of the change, not of the repository. (libgit2's own
-    /// tree diff costs several milliseconds on a few-file change in a large tree.)
-    fn diff_trees(
+    /// Turns raw deltas into file changes, pairing deleted and added files into renames;
+    /// with each file's regular blobs before and after, by its path.
+    #[allow(clippy::type_complexity)]
+    fn pair_renames(
         &self,
-        old: Option<&Tree<'_>>,
-        new: Option<&Tree<'_>>,
-        prefix: &mut Vec<u8>,
-        out: &mut Vec<RawDelta>,
-    ) -> Result<()> {
-        // Both lists are in git's tree order; a merge by name needs one order for both,
-        // so key them by name in a sorted map.
-        let mut entries: BTreeMap<Vec<u8>, (Option<Side>, Option<Side>)> = BTreeMap::new();
-        for entry in old.into_iter().flat_map(|t| t.iter()) {
-            entries.entry(entry.name_bytes().to_vec()).or_default().0 = Some(Side::of(&entry));
-        }
-        for entry in new.into_iter().flat_map(|t| t.iter()) {
-            entries.entry(entry.name_bytes().to_vec()).or_default().1 = Some(Side::of(&entry));
-        }
-        for (name, (before, after)) in entries {
-            if before == after {
-                continue;
-            }
-            let len = prefix.len();
-            prefix.extend_from_slice(&name);
-            let before_tree = before.filter(|s| s.kind == Kind::Tree);
-            let after_tree = after.filter(|s| s.kind == Kind::Tree);
-            // A folder on either side is walked; a file on either side is one delta.
-            if before_tree.is_some() || after_tree.is_some() {
-                let old_sub = before_tree
-                    .map(|s| self.repo.find_tree(s.oid))
-                    .transpose()?;
-                let new_sub = after_tree.map(|s| self.repo.find_tree(s.oid)).transpose()?;
-                prefix.push(b'/');
-                self.diff_trees(old_sub.as_ref(), new_sub.as_ref(), prefix, out)?;
-                prefix.truncate(len + name.len());
-            }
-            let before_file = before.filter(|s| s.kind != Kind::Tree);
-            let after_file = after.filter(|s| s.kind != Kind::Tree);
-            if before_file.is_some() || after_file.is_some() {
-                out.push(RawDelta {
-                    path: prefix.clone(),
-                    old: before_file,
-                    new: after_file,
-                });
-            }
-            prefix.truncate(len);
-        }
-        Ok(())
-    }
-
-    /// Turns raw deltas into file changes, pairing deleted and added files into renames.
-    fn pair_renames(&self, raw: Vec<RawDelta>) -> Result<Vec<FileChange>> {
+        raw: Vec<RawDelta>,
+    ) -> Result<(Vec<FileChange>, HashMap<Vec<u8>, [Option<Oid>; 2]>)> {
         // Files, symlinks and submodules all go to `detect`, as git passes them all to its
         // rename detection: only regular files are paired by content, the others only
         // with an identical one, but all of them take part in git's tie-breaks.
@@ -113,6 +72,14 @@ impl Repo {
             consumed[del] = true;
         }
         let mut files = Vec::with_capacity(raw.len());
+        let mut blobs = HashMap::with_capacity(raw.len());
+        // What `Repo::lines` would find at the file's path on each side.
+        let regular = |side: Option<Side>| {
+            side.filter(|s| {
+                s.mode == i32::from(FileMode::Blob) || s.mode == i32::from(FileMode::BlobExecutable)
+            })
+            .map(|s| s.oid)
+        };
         for (i, d) in raw.iter().enumerate() {
             if consumed[i] {
                 continue;
@@ -129,6 +96,11 @@ impl Repo {
                 (Some(_), Some(_), None) => (Status::Modified, None),
                 (None, None, None) => continue,
             };
+            let before = match renamed_from[i] {
+                Some(from) => raw[from].old,
+                None => d.old,
+            };
+            blobs.insert(d.path.clone(), [regular(before), regular(d.new)]);
             files.push(FileChange {
                 path: d.path.clone(),
                 old_path,
@@ -136,13 +108,289 @@ impl Repo {
                 same_content,
             });
         }
-        Ok(files)
+        Ok((files, blobs))
     }
 }
 
 /// A path that differs, before pairing renames.
+#[derive(Debug, PartialEq, Eq)]
 struct RawDelta {
     path: Vec<u8>,
     old: Option<Side>,
     new: Option<Side>,
 }
+
+/// A tree-to-tree diff that never descends into a subtree whose id is unchanged, so its
+/// cost follows the size of the change, not of the repository. (libgit2's own tree diff
+/// costs several milliseconds on a few-file change in a large tree.)
+fn diff_trees(
+    odb: &Odb<'_>,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<RawDelta>,
+) -> Result<(), git2::Error> {
+    let old = old.map(|oid| read_tree(odb, oid)).transpose()?;
+    let new = new.map(|oid| read_tree(odb, oid)).transpose()?;
+    let before = entries(old.as_ref().map_or(&[][..], |o| o.data()));
+    let after = entries(new.as_ref().map_or(&[][..], |o| o.data()));
+    let found = out.len();
+    if merge(odb, before.clone(), after.clone(), prefix, out)? {
+        return Ok(());
+    }
+    // A tree out of git's order, or holding a name twice (fsck would object): what the
+    // merge found is dropped, and the entries are merged by name, the last entry of a
+    // name winning, as this walk always did.
+    out.truncate(found);
+    let mut by_name: BTreeMap<&[u8], (Option<Side>, Option<Side>)> = BTreeMap::new();
+    for entry in before {
+        let entry = entry?;
+        by_name.entry(entry.name).or_default().0 = Some(entry.side);
+    }
+    for entry in after {
+        let entry = entry?;
+        by_name.entry(entry.name).or_default().1 = Some(entry.side);
+    }
+    for (name, (a, b)) in by_name {
+        delta(odb, name, a, b, prefix, out)?;
+    }
+    Ok(())
+}
+
+/// Merges two lists of entries in git's order, each name once on each side: a file and
+/// a folder of one name fall on different steps, each with its own delta, as the merge
+/// by name gave them. `false`, as soon as a list turns out to be in another order.
+fn merge<'t>(
+    odb: &Odb<'_>,
+    mut before: impl Iterator<Item = Result<Entry<'t>, git2::Error>>,
+    mut after: impl Iterator<Item = Result<Entry<'t>, git2::Error>>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<RawDelta>,
+) -> Result<bool, git2::Error> {
+    let (mut before_order, mut after_order) = (Order::default(), Order::default());
+    let (mut a, mut b) = (None, None);
+    loop {
+        if a.is_none()
+            && let Some(entry) = before.next().transpose()?
+        {
+            if !before_order.admits(&entry) {
+                return Ok(false);
+            }
+            a = Some(entry);
+        }
+        if b.is_none()
+            && let Some(entry) = after.next().transpose()?
+        {
+            if !after_order.admits(&entry) {
+                return Ok(false);
+            }
+            b = Some(entry);
+        }
+        let order = match (&a, &b) {
+            (Some(x), Some(y)) => git_order(x, y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => return Ok(true),
+        };
+        let (old, new) = match order {
+            Ordering::Less => (a.take(), None),
+            Ordering::Greater => (None, b.take()),
+            Ordering::Equal => (a.take(), b.take()),
+        };
+        let name = old.or(new).map_or(&[][..], |e| e.name);
+        let (old, new) = (old.map(|e| e.side), new.map(|e| e.side));
+        delta(odb, name, old, new, prefix, out)?;
+    }
+}
+
+/// What differs at `name` between two trees: a folder on either side is walked, a file
+/// on either side is one delta.
+fn delta(
+    odb: &Odb<'_>,
+    name: &[u8],
+    before: Option<Side>,
+    after: Option<Side>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<RawDelta>,
+) -> Result<(), git2::Error> {
+    if before == after {
+        return Ok(());
+    }
+    let len = prefix.len();
+    prefix.extend_from_slice(name);
+    let before_tree = before.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
+    let after_tree = after.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
+    if before_tree.is_some() || after_tree.is_some() {
+        prefix.push(b'/');
+        diff_trees(odb, before_tree, after_tree, prefix, out)?;
+        prefix.truncate(len + name.len());
+    }
+    let before_file = before.filter(|s| s.kind != Kind::Tree);
+    let after_file = after.filter(|s| s.kind != Kind::Tree);
+    if before_file.is_some() || after_file.is_some() {
+        out.push(RawDelta {
+            path: prefix.clone(),
+            old: before_file,
+            new: after_file,
+        });
+    }
+    prefix.truncate(len);
+    Ok(())
+}
+
+/// A tree object, as `find_tree` would look it up.
+fn read_tree<'o>(odb: &'o Odb<'_>, oid: Oid) -> Result<git2::OdbObject<'o>, git2::Error> {
+    let object = odb.read(oid)?;
+    if object.kind() != ObjectType::Tree {
+        return Err(git2::Error::from_str(
+            "the requested type does not match the type in the ODB",
+        ));
+    }
+    Ok(object)
+}
+
+/// One entry of a raw tree.
+#[derive(Clone, Copy)]
+struct Entry<'t> {
+    name: &'t [u8],
+    side: Side,
+}
+
+/// The entries of a raw tree, parsed as `git_tree__parse_raw` parses them, with its
+/// errors; nothing after an error.
+fn entries(mut data: &[u8]) -> impl Iterator<Item = Result<Entry<'_>, git2::Error>> + Clone {
+    std::iter::from_fn(move || {
+        if data.is_empty() {
+            return None;
+        }
+        Some(match entry(data) {
+            Ok((entry, rest)) => {
+                data = rest;
+                Ok(entry)
+            }
+            Err(message) => {
+                data = &[];
+                Err(git2::Error::from_str(message))
+            }
+        })
+    })
+}
+
+fn entry(data: &[u8]) -> Result<(Entry<'_>, &[u8]), &'static str> {
+    let (mode, rest) = parse_mode(data).ok_or("failed to parse tree: can't parse filemode")?;
+    let rest = rest
+        .strip_prefix(b" ")
+        .ok_or("failed to parse tree: missing space after filemode")?;
+    let nul = rest
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or("failed to parse tree: object is corrupted")?;
+    if nul == 0 || nul > usize::from(u16::MAX) {
+        return Err("failed to parse tree: can't parse filename");
+    }
+    let (name, rest) = (&rest[..nul], &rest[nul + 1..]);
+    let (id, rest) = rest
+        .split_at_checked(20)
+        .ok_or("failed to parse tree: can't parse OID")?;
+    let oid = Oid::from_bytes(id).map_err(|_| "failed to parse tree: can't parse OID")?;
+    let mode = normalize_filemode(mode);
+    let side = Side {
+        oid,
+        kind: Kind::of_mode(mode),
+        mode,
+    };
+    Ok((Entry { name, side }, rest))
+}
+
+/// `parse_mode` in tree.c: no leading white space, then `git__strntol32` in base 8 (a
+/// sign, octal digits up to the first other byte), within 0..=0xFFFF.
+fn parse_mode(data: &[u8]) -> Option<(u32, &[u8])> {
+    let (negative, rest) = match data.split_first()? {
+        (b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r', _) => return None,
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, data),
+    };
+    let digits = rest
+        .iter()
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    if digits == 0 {
+        return None;
+    }
+    let value = rest[..digits].iter().try_fold(0i64, |n, &d| {
+        n.checked_mul(8)?.checked_add(i64::from(d - b'0'))
+    })?;
+    let value = if negative { -value } else { value };
+    let mode = u32::try_from(value).ok().filter(|&m| m <= 0xFFFF)?;
+    Some((mode, &rest[digits..]))
+}
+
+/// `normalize_filemode` in tree.c, which `git_tree_entry_filemode` applies.
+fn normalize_filemode(mode: u32) -> i32 {
+    match mode & 0o170_000 {
+        0o040_000 => 0o040_000,
+        _ if mode & 0o100 != 0 => 0o100_755,
+        0o160_000 => 0o160_000,
+        0o120_000 => 0o120_000,
+        _ => 0o100_644,
+    }
+}
+
+/// Git's order of tree entries (`base_name_compare`): by name, a folder's name as if it
+/// ended in `/`.
+fn git_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
+    let end = |e: &Entry<'_>| if e.side.kind == Kind::Tree { b'/' } else { 0 };
+    let len = a.name.len().min(b.name.len());
+    a.name[..len].cmp(&b.name[..len]).then_with(|| {
+        let ca = a.name.get(len).copied().unwrap_or_else(|| end(a));
+        let cb = b.name.get(len).copied().unwrap_or_else(|| end(b));
+        ca.cmp(&cb)
+    })
+}
+
+/// Checks, one entry at a time, that a tree's entries come in strictly increasing git
+/// order with no name twice.
+#[derive(Default)]
+struct Order<'t> {
+    previous: Option<Entry<'t>>,
+    /// A file and a folder of one name sit apart in git's order: the file, then only
+    /// names that continue the file's with a byte below `/`, then the folder. So the
+    /// files that a later folder could match are those whose names begin each entry
+    /// since: a chain of prefixes, held here without allocating (a chain longer than
+    /// this is taken for a clash, and merged by name).
+    files: [&'t [u8]; 8],
+    depth: usize,
+}
+
+impl<'t> Order<'t> {
+    fn admits(&mut self, entry: &Entry<'t>) -> bool {
+        if let Some(last) = &self.previous
+            && git_order(last, entry) != Ordering::Less
+        {
+            return false;
+        }
+        self.previous = Some(*entry);
+        let continues = |file: &[u8]| {
+            entry.name.starts_with(file) && entry.name.get(file.len()).is_some_and(|&c| c < b'/')
+        };
+        while self.depth > 0
+            && !continues(self.files[self.depth - 1])
+            && self.files[self.depth - 1] != entry.name
+        {
+            self.depth -= 1;
+        }
+        if entry.side.kind == Kind::Tree {
+            return !(self.depth > 0 && self.files[self.depth - 1] == entry.name);
+        }
+        if self.depth == self.files.len() {
+            return false;
+        }
+        self.files[self.depth] = entry.name;
+        self.depth += 1;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;

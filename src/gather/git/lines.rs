@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use git2::{DiffOptions, ErrorCode, FileMode, Oid, Patch, Tree};
+use git2::{DiffOptions, FileMode, Oid, Patch, Repository, Tree};
 
 use super::Repo;
 use crate::judge::change::{FileChange, Status, display_path};
@@ -37,14 +37,10 @@ impl Repo {
         sink: &mut dyn LineSink,
     ) -> Result<()> {
         let old = from
-            .map(|from| self.repo.find_commit(from).and_then(|c| c.tree()))
+            .map(|from| self.tree_of(from))
             .transpose()
             .context("could not read the merge-base's tree")?;
-        let new = self
-            .repo
-            .find_commit(to)
-            .and_then(|c| c.tree())
-            .context("could not read head's tree")?;
+        let new = self.tree_of(to).context("could not read head's tree")?;
         // git does not hash an object again when it reads it; libgit2 does by default,
         // with SHA-1 collision detection, which is a fifth of the time it takes to read a
         // change's blobs. The lines are read as git reads them. (A process-wide setting:
@@ -59,6 +55,16 @@ impl Repo {
             // Binary files were told apart by git's rule already; libgit2 would also read
             // a file's attributes, which a bare diff of two buffers cannot see.
             .force_text(true);
+        // The blobs of the last diff, when that is this change's; otherwise each path is
+        // looked up, and as files come sorted by path, most share their folders with the
+        // file before.
+        let diffed = self.diffed.borrow();
+        let diffed = diffed
+            .as_ref()
+            .filter(|d| d.from == from && d.to == to)
+            .map(|d| &d.blobs);
+        let mut old = old.map(|tree| Lookup::new(&self.repo, tree));
+        let mut new = Lookup::new(&self.repo, new);
         for file in files {
             let need = sink.need(file);
             // A file moved without a change adds and deletes nothing.
@@ -66,13 +72,16 @@ impl Repo {
                 continue;
             }
             let old_path = file.old_path.as_deref().unwrap_or(&file.path);
-            let old_oid = match (&old, file.status) {
-                (Some(tree), status) if status != Status::Added => text_blob(tree, old_path)?,
-                _ => None,
+            let known = diffed.and_then(|blobs| blobs.get(&file.path));
+            let old_oid = match (&mut old, file.status, known) {
+                (_, Status::Added, _) | (None, ..) => None,
+                (_, _, Some(&[before, _])) => before,
+                (Some(tree), ..) => tree.text_blob(old_path)?,
             };
-            let new_oid = match file.status {
-                Status::Deleted => None,
-                _ => text_blob(&new, &file.path)?,
+            let new_oid = match (file.status, known) {
+                (Status::Deleted, _) => None,
+                (_, Some(&[_, after])) => after,
+                _ => new.text_blob(&file.path)?,
             };
             if old_oid.is_none() && new_oid.is_none() {
                 continue;
@@ -112,28 +121,61 @@ impl Repo {
     }
 }
 
-/// The blob at `path` in `tree` when it is a regular file; `None` when there is none, or
-/// it is a symbolic link (its text is a path, not code) or a submodule.
-fn text_blob(tree: &Tree<'_>, path: &[u8]) -> Result<Option<Oid>> {
-    let entry = match tree.get_path(bytes_path(path)) {
-        Ok(entry) => entry,
-        Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let mode = entry.filemode();
-    let regular = mode == i32::from(FileMode::Blob) || mode == i32::from(FileMode::BlobExecutable);
-    Ok(regular.then(|| entry.id()))
+/// Looks paths up in one tree, keeping the folders of the path looked up last: a path
+/// that shares them is not read from the root again, folder by folder (libgit2's
+/// `get_path` reads every folder of the path, each time).
+struct Lookup<'r> {
+    repo: &'r Repository,
+    root: Tree<'r>,
+    /// The folders of `last`, outermost first, each with the length of `last` up to and
+    /// including its name and `/`.
+    folders: Vec<(usize, Tree<'r>)>,
+    last: Vec<u8>,
 }
 
-#[cfg(unix)]
-fn bytes_path(bytes: &[u8]) -> &Path {
-    use std::os::unix::ffi::OsStrExt;
-    Path::new(std::ffi::OsStr::from_bytes(bytes))
-}
+impl<'r> Lookup<'r> {
+    fn new(repo: &'r Repository, root: Tree<'r>) -> Lookup<'r> {
+        Lookup {
+            repo,
+            root,
+            folders: Vec::new(),
+            last: Vec::new(),
+        }
+    }
 
-#[cfg(not(unix))]
-fn bytes_path(bytes: &[u8]) -> &Path {
-    Path::new(std::str::from_utf8(bytes).unwrap_or("\u{0}"))
+    /// The blob at `path` when it is a regular file; `None` when there is none, or it is
+    /// a symbolic link (its text is a path, not code) or a submodule, as
+    /// `Tree::get_path` would find it.
+    fn text_blob(&mut self, path: &[u8]) -> Result<Option<Oid>> {
+        while let Some(&(end, _)) = self.folders.last() {
+            if path.len() > end && path[..end] == self.last[..end] {
+                break;
+            }
+            self.folders.pop();
+        }
+        self.last.clear();
+        self.last.extend_from_slice(path);
+        let mut at = self.folders.last().map_or(0, |&(end, _)| end);
+        while let Some(slash) = path[at..].iter().position(|&b| b == b'/') {
+            let tree = self.folders.last().map_or(&self.root, |(_, tree)| tree);
+            let id = match tree.get_name_bytes(&path[at..at + slash]) {
+                Some(entry) if entry.filemode() == i32::from(FileMode::Tree) => entry.id(),
+                // Nothing, or a file where the path wants a folder: not in the tree.
+                _ => return Ok(None),
+            };
+            let folder = self.repo.find_tree(id)?;
+            at += slash + 1;
+            self.folders.push((at, folder));
+        }
+        let tree = self.folders.last().map_or(&self.root, |(_, tree)| tree);
+        let Some(entry) = tree.get_name_bytes(&path[at..]) else {
+            return Ok(None);
+        };
+        let mode = entry.filemode();
+        let regular =
+            mode == i32::from(FileMode::Blob) || mode == i32::from(FileMode::BlobExecutable);
+        Ok(regular.then(|| entry.id()))
+    }
 }
 
 /// git's test for binary content: a NUL byte among the first 8,000 bytes.
@@ -222,11 +264,16 @@ fn diff_file(
     let (trimmed_old, trimmed_new) = trim_common_tail(old, new);
     // libgit2 hashes a buffer it diffs to give it an id, which costs as much as reading
     // it; a blob has its id already. So the blobs themselves when nothing was trimmed.
+    // An empty path, not none: libgit2 names a pathless side `file` and looks up the
+    // attributes of that name (the system's and the repository's attribute files, four
+    // look-ups on disk for every file diffed), while an empty path takes the default
+    // driver at once. Binary files were told apart above; no attribute applies.
+    let unnamed = Some(Path::new(""));
     let patch = match sides.blobs {
         Some((old_blob, new_blob)) if trimmed_old.len() == old.len() => {
-            Patch::from_blobs(old_blob, None, new_blob, None, Some(options))?
+            Patch::from_blobs(old_blob, unnamed, new_blob, unnamed, Some(options))?
         }
-        _ => Patch::from_buffers(trimmed_old, None, trimmed_new, None, Some(options))?,
+        _ => Patch::from_buffers(trimmed_old, unnamed, trimmed_new, unnamed, Some(options))?,
     };
     if need == Need::Counts {
         let (_, added, deleted) = patch.line_stats()?;

@@ -6,6 +6,7 @@
 //! the policy at the base).
 
 mod diff;
+mod history;
 mod lines;
 mod order;
 mod renames;
@@ -14,6 +15,8 @@ mod why;
 
 pub(crate) use why::Unresolved;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -26,6 +29,48 @@ use crate::judge::packages::ReleaseTag;
 
 pub struct Repo {
     repo: Repository,
+    /// The regular files' blobs on each side of the last [`Repo::diff`], which
+    /// [`Repo::lines`] reads instead of looking every path up again in both trees.
+    diffed: RefCell<Option<Diffed>>,
+    /// Commits' trees, as the range walk read them: a commit read again only for its
+    /// tree costs as much as its message, which can be megabytes.
+    trees: RefCell<HashMap<Oid, Oid>>,
+}
+
+/// What [`Repo::diff`] found, by the path of each file it returned: the blob before and
+/// after, each when that side is a regular file.
+struct Diffed {
+    from: Option<Oid>,
+    to: Oid,
+    blobs: HashMap<Vec<u8>, [Option<Oid>; 2]>,
+}
+
+/// How much of a pack libgit2 maps at a time, and in all; see [`tune_for_one_run`].
+const PACK_WINDOW: usize = 8 << 20;
+const PACK_MAPPED: usize = 32 << 20;
+
+/// Sets libgit2 up for a process that judges one change and exits: it reads each object
+/// of the change about once, so what libgit2 does for long-lived programs that read
+/// objects again and again only costs here. Call it first thing, before any thread
+/// starts and before a repository is opened (the settings are global to the process).
+pub fn tune_for_one_run() {
+    // The object cache keeps every commit and tree read (7 KB or so a commit), and
+    // filling it and freeing it at the end cost more than the few objects read twice.
+    git2::opts::enable_caching(false);
+    // libgit2 hashes every object it reads again to compare with its id (SHA-1 with
+    // collision detection: about a tenth of a long walk, a third on a 5 MiB message);
+    // git reads objects without that, checking them when they enter the repository.
+    git2::opts::strict_hash_verification(false);
+    // A pack is mapped 1 GiB at a time and up to 8 GiB in all on 64-bit, so every page
+    // of it that a long walk touches stays resident until the end: smaller windows, of
+    // which the least recently used is unmapped past the limit, keep the peak near the
+    // limit whatever the size of the pack.
+    // SAFETY: these only set two globals that libgit2 reads when it maps a pack, and the
+    // caller promises that no other thread runs and no pack is open yet.
+    unsafe {
+        let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
+        let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED);
+    }
 }
 
 /// What to tell a user whose clone lacks history.
@@ -90,7 +135,11 @@ impl Repo {
             );
         }
         match Repository::discover(dir) {
-            Ok(repo) => Ok(Repo { repo }),
+            Ok(repo) => Ok(Repo {
+                repo,
+                diffed: RefCell::new(None),
+                trees: RefCell::new(HashMap::new()),
+            }),
             Err(e) => match why::unopened(dir, &e) {
                 Some(message) => bail!(message),
                 None => bail!(
@@ -227,11 +276,25 @@ impl Repo {
         }
     }
 
+    /// The tree of `commit`, whose object is read once.
+    fn tree_of(&self, commit: Oid) -> std::result::Result<Tree<'_>, git2::Error> {
+        self.repo.find_tree(self.tree_id_of(commit)?)
+    }
+
+    fn tree_id_of(&self, commit: Oid) -> std::result::Result<Oid, git2::Error> {
+        if let Some(&id) = self.trees.borrow().get(&commit) {
+            return Ok(id);
+        }
+        let id = self.repo.find_commit(commit)?.tree_id();
+        self.trees.borrow_mut().insert(commit, id);
+        Ok(id)
+    }
+
     /// The bytes of the file at `path` in `commit`, or `None` if there is no such file.
     /// Files come from the change, so a blob over `max` bytes is refused before it is
     /// loaded (the object database tells its size from the header alone).
     pub(crate) fn read_file(&self, commit: Oid, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
-        let tree = self.repo.find_commit(commit)?.tree()?;
+        let tree = self.tree_of(commit)?;
         let entry = match tree.get_path(Path::new(path)) {
             Ok(e) => e,
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
@@ -268,7 +331,7 @@ impl Repo {
 
     /// Whether `path` names a file (not a folder) at `commit`; false when unreadable.
     pub(crate) fn has_file(&self, commit: Oid, path: &str) -> bool {
-        let Ok(tree) = self.repo.find_commit(commit).and_then(|c| c.tree()) else {
+        let Ok(tree) = self.tree_of(commit) else {
             return false;
         };
         tree.get_path(Path::new(path))
@@ -279,7 +342,7 @@ impl Repo {
     /// git's order of names, else the first such file of the first folder that holds one;
     /// `None` when the tree holds no file at all.
     pub(crate) fn first_file(&self, commit: Oid) -> Option<String> {
-        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).ok()?;
+        let tree = self.tree_of(commit).ok()?;
         self.first_file_in(&tree, "")
     }
 
@@ -361,12 +424,24 @@ pub(crate) fn short(oid: Oid) -> String {
 }
 
 impl From<&git2::Commit<'_>> for Commit {
-    /// Messages are bytes in git; an odd encoding is shown, not refused.
     fn from(commit: &git2::Commit<'_>) -> Commit {
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        Commit::from_git(
+            commit.id(),
+            commit.message_bytes().to_vec(),
+            commit.author().email_bytes(),
+        )
+    }
+}
+
+impl Commit {
+    /// Messages are bytes in git; an odd encoding is shown, not refused.
+    fn from_git(id: Oid, message: Vec<u8>, author_email: &[u8]) -> Commit {
+        // Valid UTF-8, the usual case, is taken as it is, without a copy.
+        let message = String::from_utf8(message)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Commit {
-            author_email: Some(String::from_utf8_lossy(commit.author().email_bytes()).into_owned()),
-            ..Commit::new(commit.id().to_string(), message)
+            author_email: Some(String::from_utf8_lossy(author_email).into_owned()),
+            ..Commit::new(id.to_string(), message)
         }
     }
 }
@@ -398,16 +473,22 @@ enum Kind {
 impl Side {
     fn of(entry: &TreeEntry<'_>) -> Side {
         let mode = entry.filemode();
-        let kind = match mode {
+        Side {
+            oid: entry.id(),
+            kind: Kind::of_mode(mode),
+            mode,
+        }
+    }
+}
+
+impl Kind {
+    /// The kind of a normalized mode (`git_tree_entry_filemode`).
+    fn of_mode(mode: i32) -> Kind {
+        match mode {
             m if m == i32::from(FileMode::Tree) => Kind::Tree,
             m if m == i32::from(FileMode::Link) => Kind::Link,
             m if m == i32::from(FileMode::Commit) => Kind::Submodule,
             _ => Kind::File,
-        };
-        Side {
-            oid: entry.id(),
-            kind,
-            mode,
         }
     }
 }

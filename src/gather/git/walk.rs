@@ -1,17 +1,47 @@
 //! The commit walk: every commit of `base..head`, with its message and trailers, refusing
 //! a history that a shallow clone cut short.
+//!
+//! [`Repo::range`] reads each commit once ([`super::history`]) where that gives libgit2's
+//! answers, and asks libgit2 otherwise ([`Repo::merge_base`], [`Repo::commits`]).
 
 use std::collections::HashSet;
 
 use anyhow::{Context as _, Result, anyhow};
 use git2::{Oid, Sort};
 
-use super::{Repo, SHALLOW_HINT, short};
+use super::{Repo, SHALLOW_HINT, history, short};
 use crate::error::Code;
 use crate::gather::disk;
 use crate::judge::change::Commit;
 
 impl Repo {
+    /// The merge-base of `base` and `head` (none without a base) and the commits of
+    /// `base..head`: the same answers and errors as [`Repo::merge_base`], then
+    /// [`Repo::commits`].
+    pub(crate) fn range(&self, base: Option<Oid>, head: Oid) -> Result<(Option<Oid>, Vec<Commit>)> {
+        if let Ok(range) = history::range(&self.repo, base, head) {
+            self.trees.borrow_mut().extend(range.trees);
+            let commits = range
+                .commits
+                .into_iter()
+                .map(|(oid, kept)| Commit::from_git(oid, kept.message, &kept.author_email))
+                .collect();
+            return Ok((range.merge_base, commits));
+        }
+        let merge_base = base.map(|base| self.merge_base(base, head)).transpose()?;
+        Ok((merge_base, self.commits(base, head)?))
+    }
+
+    /// [`Repo::range`]'s merge-base and commit ids: what tests/ compare with git.
+    pub fn range_ids(&self, base: Option<Oid>, head: Oid) -> Result<(Option<Oid>, Vec<Oid>)> {
+        let (merge_base, commits) = self.range(base, head)?;
+        let ids = commits
+            .iter()
+            .map(|c| Oid::from_str(&c.id))
+            .collect::<Result<_, _>>()?;
+        Ok((merge_base, ids))
+    }
+
     /// The commits of `base..head` (every commit reachable from `head` when `base` is
     /// `None`), with their trailers.
     pub(crate) fn commits(&self, base: Option<Oid>, head: Oid) -> Result<Vec<Commit>> {

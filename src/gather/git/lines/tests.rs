@@ -19,7 +19,7 @@ use super::*;
 type Lines = BTreeMap<Vec<u8>, (Vec<u32>, u64)>;
 
 /// Records what a diff adds and deletes, for every file.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 struct Record {
     lines: Lines,
     unread: Vec<(Vec<u8>, Unread)>,
@@ -115,6 +115,15 @@ fn our_lines(dir: &Path, from: Option<&str>, to: &str) -> Record {
     let files = repo.diff(base, to).unwrap();
     let mut record = Record::default();
     repo.lines(base, to, &files, &mut record).unwrap();
+    // A repository that did not diff this change looks each path up in both trees
+    // instead of taking the diff's blobs: it must read the same.
+    let mut looked_up = Record::default();
+    let fresh = Repo::open(dir).unwrap();
+    fresh.lines(base, to, &files, &mut looked_up).unwrap();
+    assert_eq!(
+        looked_up, record,
+        "blobs looked up by path differ from the diff's"
+    );
     record
 }
 

@@ -31,7 +31,7 @@ use git2::Oid;
 
 mod similarity;
 
-use similarity::{Blobs, SKETCH, copied_bound, score_of, sizes_compatible};
+use similarity::{Blobs, Dense, SKETCH, copied_bound, score_of, sizes_compatible};
 
 /// One side of a candidate pair: an index into the caller's list of deltas, the path
 /// (raw bytes), the object id and git's file mode.
@@ -458,8 +458,9 @@ impl Matrix {
             entries: Vec::new(),
         };
         let mut row = Vec::new();
+        let mut dense = Dense::new();
         for (order, dst) in dsts.iter().enumerate() {
-            matrix.row(blobs, &row_sources, dst, order, &mut row);
+            matrix.row(blobs, &row_sources, dst, order, &mut row, &mut dense);
         }
         Ok(matrix)
     }
@@ -484,12 +485,14 @@ impl Matrix {
         dst: &Dest,
         order: usize,
         row: &mut Vec<Pair>,
+        dense: &mut Dense,
     ) {
         row.clear();
         let range = sources.compatible(dst.size);
         if range.is_empty() {
             return;
         }
+        dense.fill(blobs, dst.blob);
         let dst_sketch = *blobs.spans(dst.blob).sketch;
         for k in range {
             let src_size = sources.sorted_sizes[k];
@@ -500,7 +503,7 @@ impl Matrix {
                 continue;
             }
             let i = sources.by_size[k];
-            let score = blobs.estimate_similarity(sources.blobs[i], dst.blob, MIN_SCORE);
+            let score = blobs.estimate_similarity_dense(sources.blobs[i], dense, MIN_SCORE);
             if score >= MIN_SCORE {
                 row.push(Pair {
                     score,
@@ -530,7 +533,7 @@ impl Matrix {
         let mut slots = [None; CANDIDATES_PER_DST];
         for (i, &src) in sources.srcs.iter().enumerate() {
             let score = if sources.regular[i] {
-                blobs.estimate_similarity(sources.blobs[i], dst.blob, MIN_SCORE)
+                blobs.estimate_similarity_dense(sources.blobs[i], dense, MIN_SCORE)
             } else {
                 0
             };
@@ -586,7 +589,14 @@ mod tests {
         if !sizes_compatible(s, d, MIN_SCORE) || d == 0 {
             return 0;
         }
-        let score = score_of(spans(src).copied(&spans(dst)), s.max(d));
+        let copied = spans(src).copied(&spans(dst));
+        // The destination spread over a table by hash gives the same count.
+        let mut table = vec![0; HASHBASE as usize];
+        for &(hash, count) in spans(dst).counts.iter() {
+            table[hash as usize] = count;
+        }
+        assert_eq!(spans(src).copied_dense(&table), copied);
+        let score = score_of(copied, s.max(d));
         let bound = copied_bound(&spans(src).sketch, &spans(dst).sketch, s.max(d)).unwrap();
         assert!(score <= score_of(bound, s.max(d)));
         score

@@ -137,6 +137,62 @@ impl<'r> Blobs<'r> {
         let copied = self.spans(src).copied(self.spans(dst));
         score_of(copied, src_size.max(dst_size))
     }
+
+    /// [`Blobs::estimate_similarity`] against the destination spread in `dense`: the
+    /// same score.
+    pub(super) fn estimate_similarity_dense(
+        &self,
+        src: usize,
+        dense: &Dense,
+        minimum: Score,
+    ) -> Score {
+        let dst = dense
+            .filled
+            .expect("a destination is spread before it is scored");
+        let (Some(src_size), Some(dst_size)) = (self.sizes[src], self.sizes[dst]) else {
+            unreachable!("sizes are read before scoring");
+        };
+        if !sizes_compatible(src_size, dst_size, minimum) || dst_size == 0 {
+            return 0;
+        }
+        let copied = self.spans(src).copied_dense(&dense.table);
+        score_of(copied, src_size.max(dst_size))
+    }
+}
+
+/// One blob's span counts spread over a table indexed by span hash. A matrix row scores
+/// one destination against many sources: with the destination spread, each source's
+/// hashes are looked up directly, loads the processor runs side by side, where merging
+/// two sorted lists makes every step wait for the comparison before it.
+pub(super) struct Dense {
+    /// Byte count per hash value of the blob `filled`, zero elsewhere.
+    table: Vec<u32>,
+    filled: Option<usize>,
+}
+
+impl Dense {
+    pub(super) fn new() -> Dense {
+        Dense {
+            table: vec![0; HASHBASE as usize],
+            filled: None,
+        }
+    }
+
+    /// Spreads `blob`'s counts (it must have been loaded), clearing the last blob's.
+    pub(super) fn fill(&mut self, blobs: &Blobs, blob: usize) {
+        if self.filled == Some(blob) {
+            return;
+        }
+        if let Some(last) = self.filled.take() {
+            for &(hash, _) in blobs.spans(last).counts.iter() {
+                self.table[hash as usize] = 0;
+            }
+        }
+        for &(hash, count) in blobs.spans(blob).counts.iter() {
+            self.table[hash as usize] = count;
+        }
+        self.filled = Some(blob);
+    }
 }
 
 /// Reads one blob and hashes it.
@@ -196,6 +252,15 @@ impl Spans {
             j += usize::from(hb <= ha);
         }
         copied
+    }
+
+    /// [`Spans::copied`] with the other blob spread in `table` (see [`Dense`]): each
+    /// hash the two share adds the smaller count, the others add nothing.
+    pub(super) fn copied_dense(&self, table: &[u32]) -> u64 {
+        self.counts
+            .iter()
+            .map(|&(hash, count)| u64::from(count.min(table[hash as usize])))
+            .sum()
     }
 }
 
