@@ -371,16 +371,11 @@ fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
                 .packages
                 .iter()
                 .map(|p| {
-                    let warnings = p.warnings();
-                    let warned = if warnings > 0 {
-                        format!(" ({warnings} warning{})", plural(warnings))
-                    } else {
-                        String::new()
-                    };
                     format!(
-                        "{} ({}){warned}",
+                        "{} ({}){}",
                         package_name(p),
-                        clean(&p.stage_description)
+                        clean(&p.stage_description),
+                        warned(p.warnings())
                     )
                 })
                 .collect();
@@ -400,6 +395,15 @@ fn write_verdict_of_packages(out: &mut String, r: &Report) -> std::fmt::Result {
                 clean(reason)
             )
         }
+    }
+}
+
+/// ` (N warnings)` after what may ship, or nothing.
+pub(crate) fn warned(warnings: usize) -> String {
+    if warnings > 0 {
+        format!(" ({warnings} warning{})", plural(warnings))
+    } else {
+        String::new()
     }
 }
 

@@ -276,10 +276,7 @@ mod tests {
     use super::*;
 
     fn errors(text: &str) -> Vec<String> {
-        match Policy::from_yaml(text, "p.yml") {
-            Ok(_) => Vec::new(),
-            Err(e) => e.errors.errors.iter().map(ToString::to_string).collect(),
-        }
+        Policy::problems_of(text)
     }
 
     #[test]

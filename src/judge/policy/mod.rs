@@ -344,6 +344,16 @@ impl Policy {
         Ok(chain.finish(builtin)?.policy)
     }
 
+    /// The problems of a policy file `p.yml` as they are shown, none for a valid one: what
+    /// the readers' tests compare.
+    #[cfg(test)]
+    pub(crate) fn problems_of(text: &str) -> Vec<String> {
+        match Policy::from_yaml(text, "p.yml") {
+            Ok(_) => Vec::new(),
+            Err(e) => e.errors.errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
     /// Whether any requirement needs the flag registry at head.
     pub(crate) fn needs_flag_registry(&self) -> bool {
         self.requirements.iter().any(|r| r.evidence.names_flags())

@@ -15,7 +15,7 @@ use crate::judge::verdict::{
     RangeInfo, RangeKind, Report, RequirementResult, Status, Verdict,
 };
 use crate::names::name;
-use crate::report::text::{drafted, drafted_package, release_reason};
+use crate::report::text::{drafted, drafted_package, release_reason, warned};
 
 /// The Markdown step summary: the verdict, the stage and the signals that named it, the
 /// range, a table of the requirements (id, level, status, evidence, what would satisfy
@@ -601,16 +601,11 @@ fn headline_of_packages(r: &Report, lim: &Limits) -> String {
                 .packages
                 .iter()
                 .map(|p| {
-                    let warnings = p.warnings();
-                    let warned = if warnings > 0 {
-                        format!(" ({warnings} warning{})", plural(warnings))
-                    } else {
-                        String::new()
-                    };
                     format!(
-                        "{} ({}){warned}",
+                        "{} ({}){}",
                         package_name(p, lim),
-                        md(&p.stage_description, lim.field)
+                        md(&p.stage_description, lim.field),
+                        warned(p.warnings())
                     )
                 })
                 .collect();

@@ -2,10 +2,7 @@ use super::*;
 use crate::judge::policy::Policy;
 
 fn errors(text: &str) -> Vec<String> {
-    match Policy::from_yaml(text, "p.yml") {
-        Ok(_) => Vec::new(),
-        Err(e) => e.errors.errors.iter().map(ToString::to_string).collect(),
-    }
+    Policy::problems_of(text)
 }
 
 fn checks(text: &str) -> Checks {
