@@ -135,6 +135,8 @@ fn run_in(
         Some(config) if req.config.is_some() => config.clone(),
         _ => load_policy(repo, req.config.as_deref(), &place, &shared, &top)?,
     };
+    // This run's commits, and a release's, are judged by this policy alone.
+    repo.keep_trailers(Some(policy.trailer_keys()));
     let (merge_base, commits) = repo.range(base, head)?;
     let gathered = Gathered {
         base: base.map(|b| b.to_string()),

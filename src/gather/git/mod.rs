@@ -35,6 +35,11 @@ pub struct Repo {
     /// Commits' trees, as the range walk read them: a commit read again only for its
     /// tree costs as much as its message, which can be megabytes.
     trees: RefCell<HashMap<Oid, Oid>>,
+    /// The trailer keys the judgement reads ([`Policy::trailer_keys`]); `None` keeps
+    /// every trailer. A long history's other trailers would only fill memory.
+    ///
+    /// [`Policy::trailer_keys`]: crate::judge::policy::Policy::trailer_keys
+    trailer_keys: RefCell<Option<Vec<String>>>,
 }
 
 /// What [`Repo::diff`] found, by the path of each file it returned: the blob before and
@@ -139,6 +144,7 @@ impl Repo {
                 repo,
                 diffed: RefCell::new(None),
                 trees: RefCell::new(HashMap::new()),
+                trailer_keys: RefCell::new(None),
             }),
             Err(e) => match why::unopened(dir, &e) {
                 Some(message) => bail!(message),
@@ -430,6 +436,23 @@ impl From<&git2::Commit<'_>> for Commit {
             commit.message_bytes().to_vec(),
             commit.author().email_bytes(),
         )
+    }
+}
+
+impl Repo {
+    /// Keep only the trailers whose key is one of `keys` (ASCII case ignored) on the
+    /// commits read from now on; `None` keeps them all.
+    pub(crate) fn keep_trailers(&self, keys: Option<Vec<String>>) {
+        *self.trailer_keys.borrow_mut() = keys;
+    }
+
+    /// `commit` with the trailers [`Repo::keep_trailers`] keeps.
+    fn kept(&self, mut commit: Commit) -> Commit {
+        if let Some(keys) = &*self.trailer_keys.borrow() {
+            commit.trailers.retain(|t| keys.iter().any(|k| t.key_is(k)));
+            commit.trailers.shrink_to_fit();
+        }
+        commit
     }
 }
 

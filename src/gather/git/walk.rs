@@ -24,7 +24,9 @@ impl Repo {
             let commits = range
                 .commits
                 .into_iter()
-                .map(|(oid, kept)| Commit::from_git(oid, kept.message, &kept.author_email))
+                .map(|(oid, kept)| {
+                    self.kept(Commit::from_git(oid, kept.message, &kept.author_email))
+                })
                 .collect();
             return Ok((range.merge_base, commits));
         }
@@ -81,7 +83,7 @@ impl Repo {
                 )));
             }
             let commit = self.repo.find_commit(oid).with_context(shallow_context)?;
-            commits.push(Commit::from(&commit));
+            commits.push(self.kept(Commit::from(&commit)));
         }
         Ok(commits)
     }

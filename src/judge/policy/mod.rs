@@ -354,6 +354,21 @@ impl Policy {
         }
     }
 
+    /// Every trailer key the policy gives a meaning to: the release trailer, the
+    /// requirements' evidence and flag trailers, and the override trailers. The judgement
+    /// reads no other trailer, so a commit need not keep any other.
+    pub(crate) fn trailer_keys(&self) -> Vec<String> {
+        let mut keys = vec![self.signals.trailer.clone()];
+        keys.extend(self.overrides.trailers.iter().cloned());
+        for r in &self.requirements {
+            keys.extend(r.evidence.trailers.iter().cloned());
+            keys.extend(r.evidence.flag_trailers.iter().cloned());
+        }
+        keys.sort_by_key(|k| k.to_ascii_lowercase());
+        keys.dedup_by(|a, b| same_name(a, b));
+        keys
+    }
+
     /// Whether any requirement needs the flag registry at head.
     pub(crate) fn needs_flag_registry(&self) -> bool {
         self.requirements.iter().any(|r| r.evidence.names_flags())
@@ -379,6 +394,33 @@ mod tests {
         fn requirement(&self, id: &str) -> Option<&Requirement> {
             self.requirements.iter().find(|r| r.id == id)
         }
+    }
+
+    #[test]
+    fn the_trailer_keys_are_every_key_the_policy_reads_once() {
+        assert_eq!(
+            Policy::builtin().trailer_keys(),
+            [
+                "Docs",
+                "Feature-Flag",
+                "Marketing-Notified",
+                "Release",
+                "Shipgate-Skip",
+                "Template"
+            ]
+        );
+        let p = Policy::from_yaml(
+            "signals: {trailer: Ship}\nrequirements:\n  docs: {trailers: [docs, Ship]}\n",
+            "p.yml",
+        )
+        .unwrap();
+        let keys = p.trailer_keys();
+        assert!(keys.contains(&"Ship".to_owned()) && !keys.contains(&"Release".to_owned()));
+        assert_eq!(
+            keys.iter().filter(|k| same_name(k, "docs")).count(),
+            1,
+            "{keys:?}"
+        );
     }
 
     #[test]
