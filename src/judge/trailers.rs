@@ -188,7 +188,9 @@ fn find_end_of_log_message(buf: &[u8]) -> usize {
             boc = 0;
             in_old_conflicts_block = false;
         }
-        bol = next_line(buf, bol);
+        // Each step moves forward whatever `next_line` says, so no message can hold
+        // the scan in place (it always does; this keeps a slip there from hanging a run).
+        bol = next_line(buf, bol).max(bol + 1);
     }
 
     if boc != 0 { boc } else { cutoff }
@@ -212,7 +214,8 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
         if !line.starts_with(COMMENT_LINE) && is_blank_line(line) {
             break;
         }
-        end_of_title = next_line(buf, end_of_title);
+        // Forward, whatever `next_line` says (see `find_end_of_log_message`).
+        end_of_title = next_line(buf, end_of_title).max(end_of_title + 1);
     }
 
     let mut only_spaces = true;
@@ -226,7 +229,8 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
 
     let mut cursor = last_line(buf, len);
     while let Some(bol) = cursor.filter(|&bol| bol >= end_of_title) {
-        cursor = last_line(buf, bol);
+        // Backward, whatever `last_line` says: a line before this one, or none.
+        cursor = last_line(buf, bol).filter(|&before| before < bol);
         let line = &buf[bol..len];
 
         if line.starts_with(COMMENT_LINE) {
