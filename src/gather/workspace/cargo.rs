@@ -102,15 +102,8 @@ pub(super) fn find(finder: &mut Finder<'_>) -> Result<()> {
             file: ROOT,
             pattern: pattern.clone(),
         };
-        let cleaned = match glob::clean(pattern) {
-            Clean::Inside(cleaned) => cleaned,
-            Clean::Parent => {
-                finder.notes.push(format!(
-                    "left out {}: it leads outside the repository",
-                    source.describe()
-                ));
-                continue;
-            }
+        let Some(cleaned) = finder.inside(&source) else {
+            continue;
         };
         let candidates = if glob::is_literal(&cleaned) {
             vec![cleaned]

@@ -148,6 +148,21 @@ impl Finder<'_> {
         }
     }
 
+    /// `source`'s pattern cleaned as the tools clean it ([`glob::clean`]); `None`, with a
+    /// note, for one that leads outside the repository.
+    fn inside(&mut self, source: &Source) -> Option<String> {
+        match glob::clean(&source.pattern) {
+            glob::Clean::Inside(cleaned) => Some(cleaned),
+            glob::Clean::Parent => {
+                self.notes.push(format!(
+                    "left out {}: it leads outside the repository",
+                    source.describe()
+                ));
+                None
+            }
+        }
+    }
+
     /// Where the folder `matched` (relative, as a pattern matched it) really is, relative
     /// to the top; `None`, with a note, when that is outside the repository, the top itself
     /// or a name a policy cannot hold. A folder that does not exist is an error: only a

@@ -252,15 +252,8 @@ fn members(
             file,
             pattern: (*pattern).to_owned(),
         };
-        let cleaned = match glob::clean(pattern) {
-            Clean::Inside(cleaned) => cleaned,
-            Clean::Parent => {
-                finder.notes.push(format!(
-                    "left out {}: it leads outside the repository",
-                    source.describe()
-                ));
-                continue;
-            }
+        let Some(cleaned) = finder.inside(&source) else {
+            continue;
         };
         let candidates = if glob::is_literal(&cleaned) {
             if finder.top.join(&cleaned).is_dir() {
