@@ -115,6 +115,28 @@ struct Node {
     tree: Oid,
 }
 
+impl Node {
+    /// A commit known by its id alone, before it is read.
+    fn unread(oid: Oid) -> Node {
+        Node {
+            oid,
+            time: 0,
+            parsed: false,
+            first: 0,
+            count: 0,
+            seen: false,
+            uninteresting: false,
+            added: false,
+            in_degree: 0,
+            listed: 0,
+            flags: 0,
+            queued: 0,
+            kept: None,
+            tree: Oid::ZERO_SHA1,
+        }
+    }
+}
+
 const PARENT1: u8 = 1 << 0;
 const PARENT2: u8 = 1 << 1;
 const RESULT: u8 = 1 << 2;
@@ -160,22 +182,7 @@ impl<'r> Graph<'r> {
     fn lookup(&mut self, oid: Oid) -> u32 {
         let next = self.nodes.len() as u32;
         *self.ids.entry(oid).or_insert_with(|| {
-            self.nodes.push(Node {
-                oid,
-                time: 0,
-                parsed: false,
-                first: 0,
-                count: 0,
-                seen: false,
-                uninteresting: false,
-                added: false,
-                in_degree: 0,
-                listed: 0,
-                flags: 0,
-                queued: 0,
-                kept: None,
-                tree: Oid::ZERO_SHA1,
-            });
+            self.nodes.push(Node::unread(oid));
             next
         })
     }

@@ -3,20 +3,9 @@ use super::*;
 #[test]
 fn the_heap_pops_newest_first_and_breaks_ties_as_libgit2_does() {
     let node = |time| Node {
-        oid: Oid::ZERO_SHA1,
         time,
         parsed: true,
-        first: 0,
-        count: 0,
-        seen: false,
-        uninteresting: false,
-        added: false,
-        in_degree: 0,
-        listed: 0,
-        flags: 0,
-        queued: 0,
-        kept: None,
-        tree: Oid::ZERO_SHA1,
+        ..Node::unread(Oid::ZERO_SHA1)
     };
     let nodes: Vec<Node> = [5, 7, 5, 9, 5, 7].into_iter().map(node).collect();
     let mut queue = Pqueue::default();
