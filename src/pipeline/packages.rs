@@ -192,9 +192,14 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
     issues.attach(change);
 
     let mut judged = Vec::with_capacity(units.len());
+    // The root package reads the repository's flag registry, which the checks read too.
+    let mut root_flags = FlagRegistryState::default();
     for mut unit in units {
         change.versions = std::mem::take(&mut unit.versions);
         change.flags = std::mem::take(&mut unit.flags);
+        if unit.which == Which::Root {
+            root_flags = change.flags.clone();
+        }
         let (report, range) = match &mut unit.release {
             Some((view, range)) => {
                 view.dead_links = dead.clone();
@@ -218,7 +223,8 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
     // that any package is judged at, with the repository's flag registry.
     let strongest = judged.iter().map(|j| j.stage).max().unwrap_or(0);
     if !policy.packages.is_empty() {
-        change.flags = FlagRegistryState::default();
+        // What the root package read of the registry is kept, not read again.
+        change.flags = root_flags;
     }
     let sides = Sides {
         files: facts.files,
