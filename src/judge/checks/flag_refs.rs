@@ -24,12 +24,12 @@ const QUOTED: usize = 80;
 pub(super) fn lines(cfg: &FlagRefs, lines: &FileLines<'_>, calls: &mut Vec<Call>) {
     for line in lines.added {
         let text = line_text(line.text);
-        if !cfg.set.is_match(&text) || allows(&text, CheckId::FlagRefs) {
+        if !cfg.set.set().is_match(&text) || allows(&text, CheckId::FlagRefs) {
             continue;
         }
         let first = calls.len();
-        for i in cfg.set.matches(&text).into_iter() {
-            for caps in cfg.calls[i].captures_iter(&text) {
+        for i in cfg.set.set().matches(&text).into_iter() {
+            for caps in cfg.calls[i].regex().captures_iter(&text) {
                 let (Some(all), Some(key)) = (caps.get(0), caps.name("key")) else {
                     continue;
                 };

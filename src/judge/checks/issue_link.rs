@@ -12,7 +12,7 @@ pub(super) fn check(ctx: &Ctx<'_>, sink: &mut Sink) {
         return;
     }
     let patterns = &ctx.policy.checks.issue_link.patterns;
-    let links = |text: &str| patterns.iter().any(|p| p.is_match(text));
+    let links = |text: &str| patterns.iter().any(|p| p.regex().is_match(text));
     if let Some(commit) = change.commits.iter().find(|c| links(&c.message)) {
         sink.note(format!("linked in commit {}", commit.short_id()));
         return;

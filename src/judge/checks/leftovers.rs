@@ -28,13 +28,14 @@ pub(super) fn lines(cfg: &Leftovers, lines: &FileLines<'_>, sink: &mut Sink) {
     };
     for line in lines.added {
         let text = line_text(line.text);
-        let Some(i) = language.set.matches(&text).into_iter().next() else {
+        let Some(i) = language.set.set().matches(&text).into_iter().next() else {
             continue;
         };
         if allows(&text, CheckId::Leftovers) {
             continue;
         }
         let found = language.patterns[i]
+            .regex()
             .find(&text)
             .map_or("", |m| m.as_str())
             .trim();

@@ -8,8 +8,7 @@
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet, RegexSetBuilder};
-
+use super::pattern::{self, Pattern, PatternSet};
 use super::read::{Cx, Fields, closest, join, parse_yaml};
 use super::{BUILTIN_YAML, PathSet, Stage};
 use crate::judge::verdict::CheckId;
@@ -78,7 +77,7 @@ pub(crate) struct IssueLink {
     #[doc = key_doc!(checks.level)]
     pub(crate) level: Levels,
     #[doc = key_doc!(checks.issue-link.patterns)]
-    pub(crate) patterns: Vec<Regex>,
+    pub(crate) patterns: Vec<Pattern>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,9 +97,9 @@ pub(crate) struct Language {
     #[doc = key_doc!(checks.leftovers.languages.files)]
     pub(crate) files: PathSet,
     #[doc = key_doc!(checks.leftovers.languages.patterns)]
-    pub(crate) patterns: Vec<Regex>,
+    pub(crate) patterns: Vec<Pattern>,
     /// The patterns as one set, so that a line is read once whatever their number.
-    pub(crate) set: RegexSet,
+    pub(crate) set: PatternSet,
 }
 
 #[derive(Debug, Clone)]
@@ -120,9 +119,9 @@ pub(crate) struct FlagRefs {
     #[doc = key_doc!(checks.level)]
     pub(crate) level: Levels,
     #[doc = key_doc!(checks.flag-refs.calls)]
-    pub(crate) calls: Vec<Regex>,
+    pub(crate) calls: Vec<Pattern>,
     /// The calls as one set, as for [`Language::set`].
-    pub(crate) set: RegexSet,
+    pub(crate) set: PatternSet,
     #[doc = key_doc!(checks.exclude)]
     pub(crate) exclude: PathSet,
 }
@@ -164,6 +163,7 @@ pub(crate) fn builtin() -> &'static Checks {
             .expect("the built-in policy has a `checks:` section");
         let origins = [origin.to_owned()];
         let mut cx = Cx::new(&origins);
+        cx.builtin_file = Some(root.pos.file);
         let checks = cx.checks(node, None, None);
         assert!(
             cx.errors.is_empty(),
@@ -190,9 +190,6 @@ const TESTS_KEYS: &[&str] = &["level", "sources", "tests", "exclude"];
 const FLAG_REFS_KEYS: &[&str] = &["level", "calls", "exclude"];
 const REVIEW_KEYS: &[&str] = &["level"];
 const LEVELS: &[&str] = &["off", "warn", "required"];
-
-/// A policy's regexes come from the repository; a set of them is capped like one.
-const REGEX_SET_SIZE_LIMIT: usize = 4 << 20;
 
 /// A check's (or a language's) mapping, where it is, and its key path.
 struct Section<'n> {
@@ -611,7 +608,7 @@ impl Cx<'_> {
         path: &str,
         group: Option<&str>,
         nonempty: bool,
-    ) -> Option<Vec<Regex>> {
+    ) -> Option<Vec<Pattern>> {
         let Value::Seq(items) = &node.value else {
             self.expected(node, path, "a list of regexes");
             return None;
@@ -625,20 +622,22 @@ impl Cx<'_> {
             return None;
         }
         let before = self.errors.len();
-        let regexes: Vec<Regex> = items
+        let regexes: Vec<Pattern> = items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| self.regex(item, &format!("{path}[{i}]"), group))
+            .filter_map(|(i, item)| self.pattern(item, &format!("{path}[{i}]"), group))
             .collect();
         (self.errors.len() == before).then_some(regexes)
     }
 
-    fn regex_set(&mut self, regexes: &[Regex], node: &Node, path: &str) -> Option<RegexSet> {
-        match RegexSetBuilder::new(regexes.iter().map(Regex::as_str))
-            .size_limit(REGEX_SET_SIZE_LIMIT)
-            .build()
-        {
-            Ok(set) => Some(set),
+    /// The patterns as one set: compiled when first used if every one of them is
+    /// built in, and now otherwise, since a set can be too large where each is not.
+    fn regex_set(&mut self, patterns: &[Pattern], node: &Node, path: &str) -> Option<PatternSet> {
+        if patterns.iter().all(Pattern::is_builtin) {
+            return Some(PatternSet::builtin(patterns));
+        }
+        match pattern::regex_set(patterns.iter().map(Pattern::as_str)) {
+            Ok(set) => Some(PatternSet::compiled(patterns, set)),
             Err(e) => {
                 let why = e.to_string();
                 let why = why.lines().last().unwrap_or("invalid").trim();

@@ -201,8 +201,12 @@ impl Chain {
     /// Merges the chain (with the built-in policy at its end when `builtin`) and validates
     /// the result: every problem of every file at once, each in its own file.
     pub(crate) fn finish(mut self, builtin: bool) -> Result<Composed, PolicyErrors> {
+        let mut builtin_file = None;
         if builtin {
             let file = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
+            // Only an exact file number marks the built-in's nodes (a chain is never
+            // that long, but a shared number would leave a file's regexes unchecked).
+            builtin_file = FileId::try_from(self.files.len()).ok();
             let tree = yaml::parse(BUILTIN_YAML)
                 .expect("the built-in policy is valid YAML; a unit test guards this")
                 .in_file(file);
@@ -222,6 +226,7 @@ impl Chain {
             tree = merge(tree, file.tree.clone(), &mut problems);
         }
         let mut cx = Cx::new(&chain);
+        cx.builtin_file = builtin_file;
         for p in problems {
             cx.err(p.pos, &p.key, p.message);
         }

@@ -12,6 +12,7 @@ mod integrations;
 mod packages;
 mod parse;
 mod paths;
+pub(crate) mod pattern;
 mod read;
 mod snippet;
 
@@ -316,9 +317,10 @@ impl Policy {
 
     /// The built-in policy with its tree, for `explain`.
     pub(crate) fn composed_builtin() -> Composed {
-        // Built once a process: composing it compiles every regex and glob of the
-        // handbook, which `shipgate audit` would otherwise pay again at every release
-        // whose history holds no policy file. A clone shares the compiled programs.
+        // Built once a process: composing it compiles every glob of the handbook, which
+        // `shipgate audit` would otherwise pay again at every release whose history holds
+        // no policy file. A clone shares the compiled programs, and the regexes each
+        // compiled at its first match.
         static BUILTIN: std::sync::OnceLock<Composed> = std::sync::OnceLock::new();
         BUILTIN
             .get_or_init(|| {

@@ -4,11 +4,13 @@
 
 use std::fmt;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
+
+use super::pattern::{self, Pattern};
 
 use crate::error::Code;
 use crate::escape::visible;
-use crate::judge::yaml::{self, Key, Node, Pos, Value};
+use crate::judge::yaml::{self, FileId, Key, Node, Pos, Value};
 
 /// One problem in a policy or another YAML file shipgate reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,9 +170,6 @@ pub(crate) fn parse_yaml(text: &str, origin: &str) -> Result<Node, ConfigError> 
     })
 }
 
-/// Regexes in a policy come from the repository; cap what compiling one may cost.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
 pub(super) struct Cx<'o> {
     /// The files the tree was merged from, by [`Pos::file`]: each problem names the file
     /// its node came from.
@@ -179,6 +178,9 @@ pub(super) struct Cx<'o> {
     /// `flag-stage` values seen in stages, checked against the registry's stages once
     /// both are read.
     pub(super) flag_stage_refs: Vec<(Pos, String, String)>,
+    /// The file of the chain that is the built-in policy, if it is one of them: its
+    /// regexes are compiled when first used ([`pattern`]).
+    pub(super) builtin_file: Option<FileId>,
 }
 
 /// A mapping whose keys have been checked against the allowed ones.
@@ -218,6 +220,7 @@ impl<'o> Cx<'o> {
             origins,
             errors: Vec::new(),
             flag_stage_refs: Vec::new(),
+            builtin_file: None,
         }
     }
 
@@ -357,12 +360,23 @@ impl<'o> Cx<'o> {
         keys.into_iter().map(|(_, k)| k).collect()
     }
 
+    /// A regex of a policy: a built-in one as it is, to be compiled when first used (a
+    /// unit test compiles them all); any other compiled and checked now.
+    pub(super) fn pattern(
+        &mut self,
+        node: &Node,
+        path: &str,
+        group: Option<&str>,
+    ) -> Option<Pattern> {
+        if self.builtin_file == Some(node.pos.file) {
+            return self.string(node, path).map(Pattern::builtin);
+        }
+        self.regex(node, path, group).map(Pattern::compiled)
+    }
+
     pub(super) fn regex(&mut self, node: &Node, path: &str, group: Option<&str>) -> Option<Regex> {
         let text = self.string(node, path)?;
-        match RegexBuilder::new(&text)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-        {
+        match pattern::regex(&text) {
             Ok(re) => {
                 if let Some(group) = group
                     && !re.capture_names().flatten().any(|n| n == group)

@@ -76,9 +76,18 @@ fn the_built_in_patterns_find_what_the_handbook_names() {
         ("swift", "    print(user)", true),
         ("swift", "    let printer = Printer()", false),
     ] {
-        assert_eq!(language(name).set.is_match(line), hit, "{name}: {line}");
+        assert_eq!(
+            language(name).set.set().is_match(line),
+            hit,
+            "{name}: {line}"
+        );
     }
-    let links = |text: &str| c.issue_link.patterns.iter().any(|p| p.is_match(text));
+    let links = |text: &str| {
+        c.issue_link
+            .patterns
+            .iter()
+            .any(|p| p.regex().is_match(text))
+    };
     assert!(links("Closes #289 add posthog logo to website"));
     assert!(links("feat: logo\n\nfixes: #12"));
     assert!(links("Resolves posthog/posthog.com#77"));
@@ -91,7 +100,7 @@ fn the_built_in_patterns_find_what_the_handbook_names() {
         c.flag_refs
             .calls
             .iter()
-            .find_map(|re| re.captures(line))
+            .find_map(|re| re.regex().captures(line))
             .map(|cap| cap["key"].to_owned())
     };
     assert_eq!(
@@ -168,9 +177,12 @@ fn languages_merge_by_name() {
     );
     let python = &c.leftovers.languages[1];
     assert!(python.files.is_match(b"a/b.py"), "files kept");
-    assert!(python.set.is_match("print(x)"));
-    assert!(!python.set.is_match("breakpoint()"), "patterns replaced");
-    assert!(c.leftovers.languages[7].set.is_match("IO.inspect(x)"));
+    assert!(python.set.set().is_match("print(x)"));
+    assert!(
+        !python.set.set().is_match("breakpoint()"),
+        "patterns replaced"
+    );
+    assert!(c.leftovers.languages[7].set.set().is_match("IO.inspect(x)"));
 }
 
 #[test]
@@ -242,5 +254,112 @@ fn a_section_that_is_no_mapping_is_refused() {
         [
             "p.yml:3:16: `checks.leftovers.languages`: expected a mapping from a language's name to its files and patterns, found a list"
         ]
+    );
+}
+
+/// The built-in patterns are compiled only when first used, on the promise that they
+/// compile: read as if a user had written them, every one is compiled and checked now
+/// (sizes, the sets, the `key` group of each flag call) and none may fail.
+#[test]
+fn the_built_in_patterns_pass_the_checks_a_written_one_gets() {
+    let root = parse_yaml(BUILTIN_YAML, "builtin.yml").unwrap();
+    let Value::Map(entries) = &root.value else {
+        panic!("a mapping")
+    };
+    let node = &entries.iter().find(|(k, _)| k.name == "checks").unwrap().1;
+    let origins = ["builtin.yml".to_owned()];
+    let mut cx = Cx::new(&origins);
+    assert_eq!(cx.builtin_file, None);
+    let checks = cx.checks(node, None, None);
+    assert_eq!(cx.errors, []);
+    let checks = checks.unwrap();
+    let patterns = checks
+        .issue_link
+        .patterns
+        .iter()
+        .chain(checks.flag_refs.calls.iter())
+        .chain(checks.leftovers.languages.iter().flat_map(|l| &l.patterns));
+    for p in patterns {
+        assert!(!p.is_builtin() && p.is_compiled(), "{p:?}");
+        // And compiled the lazy way, the same regex.
+        assert_eq!(
+            Pattern::builtin(p.as_str().to_owned()).regex().as_str(),
+            p.as_str()
+        );
+    }
+    for set in checks
+        .leftovers
+        .languages
+        .iter()
+        .map(|l| &l.set)
+        .chain([&checks.flag_refs.set])
+    {
+        assert!(set.is_compiled(), "{set:?}");
+    }
+}
+
+/// Reading the built-in policy compiles none of its patterns; a match compiles the one
+/// it needs (and its set), once for every copy of the policy.
+#[test]
+fn built_in_patterns_wait_for_their_first_match() {
+    // Composed afresh: the process-wide copy is matched with by the other tests.
+    let p = crate::judge::policy::compose::Chain::new()
+        .finish(true)
+        .unwrap()
+        .policy;
+    let c = &p.checks;
+    assert!(c.issue_link.patterns.iter().all(|p| !p.is_compiled()));
+    assert!(!c.flag_refs.set.is_compiled());
+    let rust = c
+        .leftovers
+        .languages
+        .iter()
+        .find(|l| l.name == "rust")
+        .unwrap();
+    assert!(!rust.set.is_compiled() && !rust.patterns[0].is_compiled());
+    let copy = p.clone();
+    assert!(rust.set.set().is_match("    dbg!(x);"));
+    assert!(rust.patterns[0].regex().is_match("dbg!(x)"));
+    let copied = copy
+        .checks
+        .leftovers
+        .languages
+        .iter()
+        .find(|l| l.name == "rust")
+        .unwrap();
+    assert!(copied.set.is_compiled() && copied.patterns[0].is_compiled());
+    let go = c
+        .leftovers
+        .languages
+        .iter()
+        .find(|l| l.name == "go")
+        .unwrap();
+    assert!(!go.set.is_compiled());
+}
+
+/// A pattern a policy file writes is compiled as it is read, so its error has its line;
+/// a set of written patterns too, since a set can be too large where each is not.
+#[test]
+fn written_patterns_are_compiled_as_read() {
+    let c = checks(
+        "checks:\n  leftovers:\n    languages:\n      rust:\n        patterns: ['\\bprintln!\\(']\n",
+    );
+    let rust = c
+        .leftovers
+        .languages
+        .iter()
+        .find(|l| l.name == "rust")
+        .unwrap();
+    assert!(rust.patterns[0].is_compiled() && rust.set.is_compiled());
+    let python = c
+        .leftovers
+        .languages
+        .iter()
+        .find(|l| l.name == "python")
+        .unwrap();
+    assert!(!python.set.is_compiled());
+    assert_eq!(
+        errors("checks:\n  issue-link:\n    patterns: ['(unclosed']\n"),
+        ["p.yml:3:16: `checks.issue-link.patterns[0]`: invalid regex: unclosed group"]
     );
 }
