@@ -90,7 +90,12 @@ pub(crate) struct Commit {
 impl Commit {
     /// A commit from its id and message; the trailers are parsed as git parses them.
     pub(crate) fn new(id: String, message: String) -> Commit {
-        let trailers = crate::judge::trailers::parse(&message);
+        Commit::keeping(id, message, |_| true)
+    }
+
+    /// A commit with only the trailers whose key `keep` accepts.
+    pub(crate) fn keeping(id: String, message: String, keep: impl Fn(&str) -> bool) -> Commit {
+        let trailers = crate::judge::trailers::parse_keeping(&message, keep);
         Commit {
             id,
             message,

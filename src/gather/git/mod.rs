@@ -194,6 +194,9 @@ impl Repo {
     /// The commit `rev` names, or why it names none, in shipgate's words rather than
     /// libgit2's.
     pub(crate) fn commit_of(&self, rev: &str) -> std::result::Result<Oid, Unresolved> {
+        if let Some(commit) = self.named_commit(rev) {
+            return Ok(commit);
+        }
         let object = match self.repo.revparse_single(rev) {
             Ok(o) => o,
             Err(e) if e.code() == ErrorCode::UnbornBranch || self.is_unborn(rev) => {
@@ -208,6 +211,26 @@ impl Repo {
             Ok(commit) => Ok(commit.id()),
             Err(_) => Err(Unresolved::NotACommit(why::kind(&object))),
         }
+    }
+
+    /// The commit `rev` names when it is a full object id or a ref (as `revparse_single`
+    /// would find either first) that points at a commit, told from the object's header:
+    /// `revparse_single` reads the whole commit, message and all, to peel it, and the range
+    /// walk reads it again. `None` sends everything else (`main~2`, an abbreviation, a tag
+    /// object, a missing object) down the full path, with its messages.
+    fn named_commit(&self, rev: &str) -> Option<Oid> {
+        let oid = if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Oid::from_str(rev).ok()?
+        } else {
+            self.repo
+                .resolve_reference_from_short_name(rev)
+                .ok()?
+                .resolve()
+                .ok()?
+                .target()?
+        };
+        let (_, kind) = self.repo.odb().ok()?.read_header(oid).ok()?;
+        (kind == git2::ObjectType::Commit).then_some(oid)
     }
 
     fn is_unborn(&self, rev: &str) -> bool {
@@ -429,16 +452,6 @@ pub(crate) fn short(oid: Oid) -> String {
     crate::judge::change::short_id(&oid.to_string()).to_owned()
 }
 
-impl From<&git2::Commit<'_>> for Commit {
-    fn from(commit: &git2::Commit<'_>) -> Commit {
-        Commit::from_git(
-            commit.id(),
-            commit.message_bytes().to_vec(),
-            commit.author().email_bytes(),
-        )
-    }
-}
-
 impl Repo {
     /// Keep only the trailers whose key is one of `keys` (ASCII case ignored) on the
     /// commits read from now on; `None` keeps them all.
@@ -446,25 +459,23 @@ impl Repo {
         *self.trailer_keys.borrow_mut() = keys;
     }
 
-    /// `commit` with the trailers [`Repo::keep_trailers`] keeps.
-    fn kept(&self, mut commit: Commit) -> Commit {
-        if let Some(keys) = &*self.trailer_keys.borrow() {
-            commit.trailers.retain(|t| keys.iter().any(|k| t.key_is(k)));
-            commit.trailers.shrink_to_fit();
-        }
-        commit
-    }
-}
-
-impl Commit {
-    /// Messages are bytes in git; an odd encoding is shown, not refused.
-    fn from_git(id: Oid, message: Vec<u8>, author_email: &[u8]) -> Commit {
+    /// The commit `id` with `message`, by `author_email`, keeping the trailers
+    /// [`Repo::keep_trailers`] keeps. Messages are bytes in git; an odd encoding is
+    /// shown, not refused.
+    fn commit(&self, id: Oid, message: Vec<u8>, author_email: &[u8]) -> Commit {
         // Valid UTF-8, the usual case, is taken as it is, without a copy.
         let message = String::from_utf8(message)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let keys = self.trailer_keys.borrow();
+        let commit = match &*keys {
+            Some(keys) => Commit::keeping(id.to_string(), message, |key| {
+                keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+            }),
+            None => Commit::new(id.to_string(), message),
+        };
         Commit {
             author_email: Some(String::from_utf8_lossy(author_email).into_owned()),
-            ..Commit::new(id.to_string(), message)
+            ..commit
         }
     }
 }

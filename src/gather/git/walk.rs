@@ -24,9 +24,7 @@ impl Repo {
             let commits = range
                 .commits
                 .into_iter()
-                .map(|(oid, kept)| {
-                    self.kept(Commit::from_git(oid, kept.message, &kept.author_email))
-                })
+                .map(|(oid, kept)| self.commit(oid, kept.message, &kept.author_email))
                 .collect();
             return Ok((range.merge_base, commits));
         }
@@ -83,7 +81,11 @@ impl Repo {
                 )));
             }
             let commit = self.repo.find_commit(oid).with_context(shallow_context)?;
-            commits.push(self.kept(Commit::from(&commit)));
+            commits.push(self.commit(
+                commit.id(),
+                commit.message_bytes().to_vec(),
+                commit.author().email_bytes(),
+            ));
         }
         Ok(commits)
     }
