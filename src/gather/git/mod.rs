@@ -219,6 +219,14 @@ impl Repo {
     /// walk reads it again. `None` sends everything else (`main~2`, an abbreviation, a tag
     /// object, a missing object) down the full path, with its messages.
     fn named_commit(&self, rev: &str) -> Option<Oid> {
+        // A plain name only: libgit2's name look-up takes `@`, `""` and the like as `HEAD`,
+        // which revision syntax reads otherwise.
+        let plain = rev
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'));
+        if rev.is_empty() || !plain || rev.contains("..") || rev.starts_with(['-', '.', '/']) {
+            return None;
+        }
         let oid = if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
             Oid::from_str(rev).ok()?
         } else {
@@ -524,5 +532,74 @@ impl Kind {
             m if m == i32::from(FileMode::Commit) => Kind::Submodule,
             _ => Kind::File,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use git2::{Signature, Time};
+
+    use super::*;
+
+    /// A name read from the object's header gives the commit that `revparse_single` and a
+    /// peel give, and any other revision is left to them.
+    #[test]
+    fn a_named_commit_is_the_one_revparse_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let who = Signature::new("A", "a@example.com", &Time::new(1_700_000_000, 0)).unwrap();
+        let tree = git.treebuilder(None).unwrap().write().unwrap();
+        let tree = git.find_tree(tree).unwrap();
+        let first = git
+            .commit(Some("HEAD"), &who, &who, "one", &tree, &[])
+            .unwrap();
+        let first = git.find_commit(first).unwrap();
+        let second = git
+            .commit(Some("HEAD"), &who, &who, "two", &tree, &[&first])
+            .unwrap();
+        git.tag_lightweight("light", first.as_object(), false)
+            .unwrap();
+        git.tag("annotated", first.as_object(), &who, "a tag", false)
+            .unwrap();
+        let blob = git.blob(b"text").unwrap();
+        git.reference("refs/tags/a-blob", blob, false, "").unwrap();
+        git.branch("feature/x", &first, false).unwrap();
+        let repo = Repo::open(dir.path()).unwrap();
+        let head = git.head().unwrap().shorthand().unwrap().to_owned();
+
+        let full = second.to_string();
+        for rev in [
+            head.as_str(),
+            "HEAD",
+            "light",
+            "feature/x",
+            "refs/heads/feature/x",
+            &full,
+        ] {
+            let peeled = git.revparse_single(rev).unwrap().peel_to_commit().unwrap();
+            assert_eq!(repo.named_commit(rev), Some(peeled.id()), "{rev}");
+            assert_eq!(repo.commit_of(rev).ok(), Some(peeled.id()), "{rev}");
+        }
+        let short = &full[..7];
+        // Syntax, abbreviations, tag objects and what is no commit go the full way.
+        for rev in [
+            "",
+            "@",
+            "HEAD~1",
+            "HEAD^",
+            "HEAD@{0}",
+            "annotated",
+            "a-blob",
+            short,
+            "nope",
+        ] {
+            assert_eq!(repo.named_commit(rev), None, "{rev}");
+        }
+        assert_eq!(repo.commit_of("annotated").ok(), Some(first.id()));
+        assert_eq!(repo.commit_of(short).ok(), Some(second));
+        assert!(matches!(
+            repo.commit_of("a-blob"),
+            Err(Unresolved::NotACommit(_))
+        ));
     }
 }

@@ -11,8 +11,8 @@ pub(super) fn check(ctx: &Ctx<'_>, sink: &mut Sink) {
         sink.note("the change has no commits".to_owned());
         return;
     }
-    let patterns = &ctx.policy.checks.issue_link.patterns;
-    let links = |text: &str| patterns.iter().any(|p| p.regex().is_match(text));
+    let patterns = ctx.policy.checks.issue_link.set.set();
+    let links = |text: &str| patterns.is_match(text);
     if let Some(commit) = change.commits.iter().find(|c| links(&c.message)) {
         sink.note(format!("linked in commit {}", commit.short_id()));
         return;

@@ -78,6 +78,9 @@ pub(crate) struct IssueLink {
     pub(crate) level: Levels,
     #[doc = key_doc!(checks.issue-link.patterns)]
     pub(crate) patterns: Vec<Pattern>,
+    /// The patterns as one set: a message is read once, and the set compiles in less
+    /// time than its patterns one by one.
+    pub(crate) set: PatternSet,
 }
 
 #[derive(Debug, Clone)]
@@ -243,6 +246,9 @@ impl Cx<'_> {
         read: impl FnOnce(&mut Self, &Node, &str) -> Option<T>,
     ) -> Option<T> {
         match s.fields.get(key) {
+            // The built-in policy's own value, unchanged by any file of the chain: read
+            // already into the base (the built-in checks), globs compiled and all.
+            Some(n) if base.is_some() && self.builtin_file == Some(n.pos.file) => base.cloned(),
             Some(n) => read(self, n, &join(&s.path, key)),
             None if base.is_some() => base.cloned(),
             None => {
@@ -316,12 +322,21 @@ impl Cx<'_> {
         let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
             cx.levels(n, p, stages)
         });
+        let written = s.fields.get("patterns");
         let patterns = self.field(&s, "patterns", base.map(|b| &b.patterns), |cx, n, p| {
             cx.regexes(n, p, None, false)
-        });
+        })?;
+        let set = self.set_of(
+            &patterns,
+            written,
+            base.map(|b| &b.set),
+            at,
+            &join(path, "patterns"),
+        )?;
         Some(IssueLink {
             level: level?,
-            patterns: patterns?,
+            patterns,
+            set,
         })
     }
 
@@ -347,7 +362,7 @@ impl Cx<'_> {
         // ones (policies compose, `null` removing one), so what is written is the whole
         // list: merging again would bring back a language that a `null` removed.
         let languages = match s.fields.get("languages") {
-            Some(n) => self.languages(n, &[]),
+            Some(n) => self.languages(n, &[], base.map_or(&[], |b| &b.languages)),
             None => match base {
                 Some(b) => Some(b.languages.clone()),
                 None => {
@@ -364,8 +379,15 @@ impl Cx<'_> {
     }
 
     /// `languages:` merged by name over `base`: a language written out replaces the fields
-    /// it writes, `null` removes it, a new one needs both fields.
-    fn languages(&mut self, node: &Node, base: &[Language]) -> Option<Vec<Language>> {
+    /// it writes, `null` removes it, a new one needs both fields. A language that is the
+    /// built-in policy's own, unchanged, is taken from `builtin` (the built-in checks'),
+    /// as [`Cx::field`] takes a field.
+    fn languages(
+        &mut self,
+        node: &Node,
+        base: &[Language],
+        builtin: &[Language],
+    ) -> Option<Vec<Language>> {
         let path = "checks.leftovers.languages";
         let Value::Map(entries) = &node.value else {
             self.expected(
@@ -380,6 +402,16 @@ impl Cx<'_> {
         for (key, value) in entries {
             let lpath = join(path, &key.name);
             let at = out.iter().position(|l| l.name == key.name);
+            let unchanged = (self.builtin_file == Some(value.pos.file))
+                .then(|| builtin.iter().find(|l| l.name == key.name))
+                .flatten();
+            if let Some(language) = unchanged {
+                match at {
+                    Some(at) => out[at] = language.clone(),
+                    None => out.push(language.clone()),
+                }
+                continue;
+            }
             if value.value == Value::Null {
                 if let Some(at) = at {
                     out.remove(at);
@@ -473,9 +505,11 @@ impl Cx<'_> {
             cx.globs(n, p)
         });
         let calls = calls?;
-        let set = self.regex_set(
+        let set = self.set_of(
             &calls,
-            s.fields.get("calls").unwrap_or(at),
+            s.fields.get("calls"),
+            base.map(|b| &b.set),
+            at,
             &join(path, "calls"),
         )?;
         Some(FlagRefs {
@@ -628,6 +662,23 @@ impl Cx<'_> {
             .filter_map(|(i, item)| self.pattern(item, &format!("{path}[{i}]"), group))
             .collect();
         (self.errors.len() == before).then_some(regexes)
+    }
+
+    /// The set of `patterns`, read from `written` (or kept from the base): the base's own
+    /// set when the patterns are the base's, so that it compiles once.
+    fn set_of(
+        &mut self,
+        patterns: &[Pattern],
+        written: Option<&Node>,
+        base: Option<&PatternSet>,
+        section: &Node,
+        path: &str,
+    ) -> Option<PatternSet> {
+        match (written, base) {
+            (None, Some(base)) => Some(base.clone()),
+            (Some(n), Some(base)) if self.builtin_file == Some(n.pos.file) => Some(base.clone()),
+            _ => self.regex_set(patterns, written.unwrap_or(section), path),
+        }
     }
 
     /// The patterns as one set: compiled when first used if every one of them is

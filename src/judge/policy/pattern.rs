@@ -122,6 +122,12 @@ impl PatternSet {
     pub(crate) fn is_compiled(&self) -> bool {
         self.0.compiled.get().is_some()
     }
+
+    /// Whether both are the same set, compiled once for both.
+    #[cfg(test)]
+    pub(crate) fn same(&self, other: &PatternSet) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 fn texts(patterns: &[Pattern]) -> Vec<String> {

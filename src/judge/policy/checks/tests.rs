@@ -1,5 +1,5 @@
 use super::*;
-use crate::judge::policy::Policy;
+use crate::judge::policy::{BUILTIN_ORIGIN, Policy};
 
 fn errors(text: &str) -> Vec<String> {
     Policy::problems_of(text)
@@ -292,49 +292,81 @@ fn the_built_in_patterns_pass_the_checks_a_written_one_gets() {
         .languages
         .iter()
         .map(|l| &l.set)
-        .chain([&checks.flag_refs.set])
+        .chain([&checks.flag_refs.set, &checks.issue_link.set])
     {
         assert!(set.is_compiled(), "{set:?}");
     }
 }
 
-/// Reading the built-in policy compiles none of its patterns; a match compiles the one
-/// it needs (and its set), once for every copy of the policy.
+/// The built-in `checks:` section read afresh, as [`builtin`] reads it once a process.
+fn builtin_checks_afresh() -> Checks {
+    let root = parse_yaml(BUILTIN_YAML, BUILTIN_ORIGIN).unwrap();
+    let Value::Map(entries) = &root.value else {
+        panic!("a mapping")
+    };
+    let node = &entries.iter().find(|(k, _)| k.name == "checks").unwrap().1;
+    let origins = [BUILTIN_ORIGIN.to_owned()];
+    let mut cx = Cx::new(&origins);
+    cx.builtin_file = Some(root.pos.file);
+    let checks = cx.checks(node, None, None).unwrap();
+    assert_eq!(cx.errors, []);
+    checks
+}
+
+/// Reading the built-in checks compiles none of their patterns; a match compiles the one
+/// it needs (and its set), once for every copy.
 #[test]
 fn built_in_patterns_wait_for_their_first_match() {
-    // Composed afresh: the process-wide copy is matched with by the other tests.
-    let p = crate::judge::policy::compose::Chain::new()
-        .finish(true)
-        .unwrap()
-        .policy;
-    let c = &p.checks;
+    let c = builtin_checks_afresh();
+    let language = |c: &Checks, name: &str| {
+        let l = c.leftovers.languages.iter().find(|l| l.name == name);
+        l.unwrap().clone()
+    };
     assert!(c.issue_link.patterns.iter().all(|p| !p.is_compiled()));
-    assert!(!c.flag_refs.set.is_compiled());
-    let rust = c
-        .leftovers
-        .languages
-        .iter()
-        .find(|l| l.name == "rust")
-        .unwrap();
+    assert!(!c.flag_refs.set.is_compiled() && !c.issue_link.set.is_compiled());
+    let rust = language(&c, "rust");
     assert!(!rust.set.is_compiled() && !rust.patterns[0].is_compiled());
-    let copy = p.clone();
+    let copy = c.clone();
     assert!(rust.set.set().is_match("    dbg!(x);"));
     assert!(rust.patterns[0].regex().is_match("dbg!(x)"));
-    let copied = copy
-        .checks
-        .leftovers
-        .languages
-        .iter()
-        .find(|l| l.name == "rust")
-        .unwrap();
+    let copied = language(&copy, "rust");
     assert!(copied.set.is_compiled() && copied.patterns[0].is_compiled());
-    let go = c
-        .leftovers
-        .languages
-        .iter()
-        .find(|l| l.name == "go")
-        .unwrap();
-    assert!(!go.set.is_compiled());
+    assert!(!language(&c, "go").set.is_compiled());
+}
+
+/// A policy that leaves the checks as they are built in shares the built-in checks'
+/// patterns, sets and globs: nothing of them is read or compiled again.
+#[test]
+fn a_policy_shares_the_built_in_checks_it_leaves_alone() {
+    let base = builtin();
+    let c = checks(
+        "checks:\n  size:\n    max-lines: 10\n  leftovers:\n    languages:\n      rust:\n        patterns: ['\\bprintln!\\(']\n",
+    );
+    assert!(c.issue_link.set.same(&base.issue_link.set));
+    assert!(c.flag_refs.set.same(&base.flag_refs.set));
+    let go = |c: &Checks| {
+        c.leftovers
+            .languages
+            .iter()
+            .find(|l| l.name == "go")
+            .unwrap()
+            .set
+            .clone()
+    };
+    assert!(go(&c).same(&go(base)));
+    let rust = |c: &Checks| {
+        c.leftovers
+            .languages
+            .iter()
+            .find(|l| l.name == "rust")
+            .unwrap()
+            .set
+            .clone()
+    };
+    assert!(!rust(&c).same(&rust(base)));
+    assert_eq!(c.size.max_lines, 10);
+    let composed = Policy::builtin().checks;
+    assert!(composed.issue_link.set.same(&base.issue_link.set));
 }
 
 /// A pattern a policy file writes is compiled as it is read, so its error has its line;
@@ -351,13 +383,6 @@ fn written_patterns_are_compiled_as_read() {
         .find(|l| l.name == "rust")
         .unwrap();
     assert!(rust.patterns[0].is_compiled() && rust.set.is_compiled());
-    let python = c
-        .leftovers
-        .languages
-        .iter()
-        .find(|l| l.name == "python")
-        .unwrap();
-    assert!(!python.set.is_compiled());
     assert_eq!(
         errors("checks:\n  issue-link:\n    patterns: ['(unclosed']\n"),
         ["p.yml:3:16: `checks.issue-link.patterns[0]`: invalid regex: unclosed group"]
