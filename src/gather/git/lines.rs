@@ -46,6 +46,7 @@ impl Repo {
         // change's blobs. The lines are read as git reads them. (A process-wide setting:
         // every read after this one skips it too.)
         git2::opts::strict_hash_verification(false);
+        super::map_more_for_blobs();
         let odb = self.repo.odb()?;
         let mut options = DiffOptions::new();
         options

@@ -53,6 +53,8 @@ struct Diffed {
 /// How much of a pack libgit2 maps at a time, and in all; see [`tune_for_one_run`].
 const PACK_WINDOW: usize = 8 << 20;
 const PACK_MAPPED: usize = 32 << 20;
+/// How much it maps in all while a change's files are read; see [`map_more_for_blobs`].
+const PACK_MAPPED_FOR_BLOBS: usize = 128 << 20;
 
 /// Sets libgit2 up for a process that judges one change and exits: it reads each object
 /// of the change about once, so what libgit2 does for long-lived programs that read
@@ -75,6 +77,20 @@ pub fn tune_for_one_run() {
     unsafe {
         let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
         let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED);
+    }
+}
+
+/// Lets libgit2 map more of the packs from now on. The range walk reads commits in pack
+/// order and keeps little of what it touched, so [`PACK_MAPPED`] holds its peak down; the
+/// files of a change are read in path order, which jumps across the pack, and under that
+/// limit every other read unmapped a window only to map it again (a fifth of the time on
+/// 2,000 files in a 96 MiB pack). Their pages cost no more than git's own, which maps up to
+/// 8 GiB.
+pub(super) fn map_more_for_blobs() {
+    // SAFETY: as in `tune_for_one_run`, a global that libgit2 reads when it maps a window,
+    // set on the one thread that reads the repository, between two reads.
+    unsafe {
+        let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED_FOR_BLOBS);
     }
 }
 

@@ -9,8 +9,8 @@
 use std::sync::OnceLock;
 
 use super::pattern::{self, Pattern, PatternSet};
-use super::read::{Cx, Fields, closest, join, parse_yaml};
-use super::{BUILTIN_YAML, PathSet, Stage};
+use super::read::{Cx, Fields, closest, join};
+use super::{PathSet, Stage};
 use crate::judge::verdict::CheckId;
 use crate::judge::yaml::{Node, Value};
 
@@ -155,7 +155,7 @@ pub(crate) fn builtin() -> &'static Checks {
     static BUILTIN: OnceLock<Checks> = OnceLock::new();
     BUILTIN.get_or_init(|| {
         let origin = "built-in policy";
-        let root = parse_yaml(BUILTIN_YAML, origin).expect("the built-in policy is YAML");
+        let root = super::builtin_tree();
         let Value::Map(entries) = &root.value else {
             panic!("the built-in policy is a mapping");
         };

@@ -28,7 +28,7 @@ use super::read::{
     join,
 };
 use super::{BUILTIN_YAML, Policy};
-use crate::judge::yaml::{self, FileId, Key, Node, Pos, Value};
+use crate::judge::yaml::{FileId, Key, Node, Pos, Value};
 
 /// Lists whose items are mappings named by a field, merged item by item: (path, field).
 /// A list of packages named by `name` would be one more line.
@@ -207,9 +207,7 @@ impl Chain {
             // Only an exact file number marks the built-in's nodes (a chain is never
             // that long, but a shared number would leave a file's regexes unchecked).
             builtin_file = FileId::try_from(self.files.len()).ok();
-            let tree = yaml::parse(BUILTIN_YAML)
-                .expect("the built-in policy is valid YAML; a unit test guards this")
-                .in_file(file);
+            let tree = super::builtin_tree().clone().in_file(file);
             self.files.push(ChainFile {
                 origin: BUILTIN_ORIGIN.to_owned(),
                 text: BUILTIN_YAML.to_owned(),
@@ -719,7 +717,7 @@ mod tests {
     use super::*;
 
     fn tree(text: &str, file: FileId) -> Node {
-        yaml::parse(text).unwrap().in_file(file)
+        crate::judge::yaml::parse(text).unwrap().in_file(file)
     }
 
     fn merged(base: &str, over: &str) -> (Node, Vec<Problem>) {

@@ -21,6 +21,7 @@ pub(crate) use docs::KEYS;
 use regex::Regex;
 
 use crate::judge::trailers::Trailer;
+use crate::judge::yaml;
 
 pub(crate) use compose::{Chain, Composed, GithubRef, Parent};
 pub(crate) use integrations::{Notify, PackageRegistry, PostHog, SLACK_WEBHOOK_VAR};
@@ -32,6 +33,16 @@ pub(crate) use read::{BUILTIN_ORIGIN, ConfigError, ConfigErrors, Document, Polic
 /// The built-in policy, with comments. `shipgate init` writes exactly this text, and
 /// [`Policy::builtin`] parses exactly this text, so the two cannot drift apart.
 pub(crate) const BUILTIN_YAML: &str = include_str!("builtin.yml");
+
+/// The built-in policy's tree, parsed once a process: the built-in checks and every
+/// composed policy start from it, and parsing it costs more than copying it.
+pub(crate) fn builtin_tree() -> &'static yaml::Node {
+    static TREE: std::sync::OnceLock<yaml::Node> = std::sync::OnceLock::new();
+    TREE.get_or_init(|| {
+        yaml::parse(BUILTIN_YAML)
+            .expect("the built-in policy is valid YAML; a unit test guards this")
+    })
+}
 
 /// File names a policy may have at the repository root, in the order they are looked up.
 pub(crate) const POLICY_PATHS: [&str; 2] = [".shipgate.yml", ".github/shipgate.yml"];

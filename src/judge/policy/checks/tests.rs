@@ -1,5 +1,6 @@
 use super::*;
-use crate::judge::policy::{BUILTIN_ORIGIN, Policy};
+use crate::judge::policy::read::parse_yaml;
+use crate::judge::policy::{BUILTIN_ORIGIN, BUILTIN_YAML, Policy};
 
 fn errors(text: &str) -> Vec<String> {
     Policy::problems_of(text)
