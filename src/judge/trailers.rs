@@ -742,6 +742,18 @@ mod tests {
         "# ------------------------ >8 ------------------------\n",
     ];
 
+    /// Messages pieced together from trailer-ish fragments and any characters.
+    fn noisy_message() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(NOISE).prop_map(str::to_owned),
+                1 => any::<char>().prop_map(String::from),
+            ],
+            0..64,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: 2048,
@@ -755,16 +767,8 @@ mod tests {
         /// shape git guarantees: a token of ASCII alphanumerics and `-`, and
         /// a one-line value with no surrounding whitespace.
         #[test]
-        fn parse_never_panics_and_yields_well_formed_trailers(
-            pieces in prop::collection::vec(
-                prop_oneof![
-                    3 => prop::sample::select(NOISE).prop_map(str::to_owned),
-                    1 => any::<char>().prop_map(String::from),
-                ],
-                0..64,
-            )
-        ) {
-            for Trailer { key, value } in parse_in_time(&pieces.concat()) {
+        fn parse_never_panics_and_yields_well_formed_trailers(message in noisy_message()) {
+            for Trailer { key, value } in parse_in_time(&message) {
                 prop_assert!(!key.is_empty());
                 prop_assert!(key.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'));
                 prop_assert!(!value.contains('\n'));
@@ -775,17 +779,7 @@ mod tests {
         /// Keeping some keys finds exactly the trailers `parse` finds with those keys,
         /// in the same order: what is dropped early changes nothing else.
         #[test]
-        fn parse_keeping_is_parse_filtered(
-            pieces in prop::collection::vec(
-                prop_oneof![
-                    3 => prop::sample::select(NOISE).prop_map(str::to_owned),
-                    1 => any::<char>().prop_map(String::from),
-                ],
-                0..64,
-            ),
-            odd in any::<bool>(),
-        ) {
-            let message = pieces.concat();
+        fn parse_keeping_is_parse_filtered(message in noisy_message(), odd in any::<bool>()) {
             // Keys told apart by their length, so that every message keeps some and
             // drops some.
             let keep = |key: &str| (key.len() % 2 == 1) == odd;

@@ -345,26 +345,12 @@ fn a_policy_shares_the_built_in_checks_it_leaves_alone() {
     );
     assert!(c.issue_link.set.same(&base.issue_link.set));
     assert!(c.flag_refs.set.same(&base.flag_refs.set));
-    let go = |c: &Checks| {
-        c.leftovers
-            .languages
-            .iter()
-            .find(|l| l.name == "go")
-            .unwrap()
-            .set
-            .clone()
+    let set = |c: &Checks, name: &str| {
+        let language = c.leftovers.languages.iter().find(|l| l.name == name);
+        language.unwrap().set.clone()
     };
-    assert!(go(&c).same(&go(base)));
-    let rust = |c: &Checks| {
-        c.leftovers
-            .languages
-            .iter()
-            .find(|l| l.name == "rust")
-            .unwrap()
-            .set
-            .clone()
-    };
-    assert!(!rust(&c).same(&rust(base)));
+    assert!(set(&c, "go").same(&set(base, "go")));
+    assert!(!set(&c, "rust").same(&set(base, "rust")));
     assert_eq!(c.size.max_lines, 10);
     let composed = Policy::builtin().checks;
     assert!(composed.issue_link.set.same(&base.issue_link.set));
