@@ -14,10 +14,11 @@
 //! ([`trim_common_tail`]). The unit tests compare the added line numbers with `git diff -U0`
 //! on generated histories full of sliders and on this repository's own history.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use git2::{DiffOptions, FileMode, Oid, Patch, Repository, Tree};
+use git2::{DiffOptions, FileMode, Odb, Oid, Patch, Repository, Tree};
 
 use super::Repo;
 use crate::judge::change::{FileChange, Status, display_path};
@@ -46,15 +47,6 @@ impl Repo {
         // change's blobs. The lines are read as git reads them. (A process-wide setting:
         // every read after this one skips it too.)
         git2::opts::strict_hash_verification(false);
-        let odb = self.repo.odb()?;
-        let mut options = DiffOptions::new();
-        options
-            .context_lines(0)
-            .interhunk_lines(0)
-            .indent_heuristic(true)
-            // Binary files were told apart by git's rule already; libgit2 would also read
-            // a file's attributes, which a bare diff of two buffers cannot see.
-            .force_text(true);
         // The blobs of the last diff, when that is this change's; otherwise each path is
         // looked up, and as files come sorted by path, most share their folders with the
         // file before.
@@ -63,61 +55,125 @@ impl Repo {
             .as_ref()
             .filter(|d| d.from == from && d.to == to)
             .map(|d| &d.blobs);
-        let mut old = old.map(|tree| Lookup::new(&self.repo, tree));
-        let mut new = Lookup::new(&self.repo, new);
+        let mut reader = Reader::new(&self.repo, old, new, diffed)?;
+        let mut to_sink = ToSink(sink);
         for file in files {
-            let need = sink.need(file);
+            let need = to_sink.0.need(file);
             // A file moved without a change adds and deletes nothing.
             if need == Need::Nothing || file.same_content {
                 continue;
             }
-            let old_path = file.old_path.as_deref().unwrap_or(&file.path);
-            let known = diffed.and_then(|blobs| blobs.get(&file.path));
-            let old_oid = match (&mut old, file.status, known) {
-                (_, Status::Added, _) | (None, ..) => None,
-                (_, _, Some(&[before, _])) => before,
-                (Some(tree), ..) => tree.text_blob(old_path)?,
-            };
-            let new_oid = match (file.status, known) {
-                (Status::Deleted, _) => None,
-                (_, Some(&[_, after])) => after,
-                _ => new.text_blob(&file.path)?,
-            };
-            if old_oid.is_none() && new_oid.is_none() {
-                continue;
-            }
-            let mut sizes = [0u64; 2];
-            for (i, oid) in [old_oid, new_oid].into_iter().enumerate() {
-                if let Some(oid) = oid {
-                    sizes[i] = odb.read_header(oid)?.0 as u64;
-                }
-            }
-            let largest = sizes[0].max(sizes[1]);
-            if largest > MAX_TEXT_BYTES {
-                sink.unread(file, Unread::TooLarge(largest));
-                continue;
-            }
-            let read = |oid: Option<Oid>| -> Result<Option<git2::Blob<'_>>> {
-                oid.map(|oid| self.repo.find_blob(oid))
-                    .transpose()
-                    .with_context(|| format!("could not read `{}`", display_path(&file.path)))
-            };
-            let (old_blob, new_blob) = (read(old_oid)?, read(new_oid)?);
-            let old_bytes = old_blob.as_ref().map_or(&[][..], |b| b.content());
-            let new_bytes = new_blob.as_ref().map_or(&[][..], |b| b.content());
-            if is_binary(old_bytes) || is_binary(new_bytes) {
-                sink.unread(file, Unread::Binary);
-                continue;
-            }
-            let sides = Sides {
-                old: old_bytes,
-                new: new_bytes,
-                blobs: old_blob.as_ref().zip(new_blob.as_ref()),
-            };
-            diff_file(file, &sides, need, &mut options, sink)
-                .with_context(|| format!("could not diff `{}`", display_path(&file.path)))?;
+            reader.read(file, need, &mut to_sink)?;
         }
         Ok(())
+    }
+}
+
+/// Reads files one by one on one thread, with one repository: the trees' lookups, the
+/// object database and the diff's options kept from one file to the next.
+struct Reader<'r> {
+    repo: &'r Repository,
+    odb: Odb<'r>,
+    options: DiffOptions,
+    old: Option<Lookup<'r>>,
+    new: Lookup<'r>,
+    diffed: Option<&'r Blobs>,
+}
+
+/// The blobs of a diff by path: before and after, each when that side is a regular file.
+type Blobs = HashMap<Vec<u8>, [Option<Oid>; 2]>;
+
+impl<'r> Reader<'r> {
+    fn new(
+        repo: &'r Repository,
+        old: Option<Tree<'r>>,
+        new: Tree<'r>,
+        diffed: Option<&'r Blobs>,
+    ) -> Result<Reader<'r>> {
+        let mut options = DiffOptions::new();
+        options
+            .context_lines(0)
+            .interhunk_lines(0)
+            .indent_heuristic(true)
+            // Binary files were told apart by git's rule already; libgit2 would also read
+            // a file's attributes, which a bare diff of two buffers cannot see.
+            .force_text(true);
+        Ok(Reader {
+            repo,
+            odb: repo.odb()?,
+            options,
+            old: old.map(|tree| Lookup::new(repo, tree)),
+            new: Lookup::new(repo, new),
+            diffed,
+        })
+    }
+
+    /// Reads `file` as much as `need` asks, and tells `out` what it found: nothing when
+    /// neither side is a regular file.
+    fn read(&mut self, file: &FileChange, need: Need, out: &mut dyn Told) -> Result<()> {
+        let old_path = file.old_path.as_deref().unwrap_or(&file.path);
+        let known = self.diffed.and_then(|blobs| blobs.get(&file.path));
+        let old_oid = match (&mut self.old, file.status, known) {
+            (_, Status::Added, _) | (None, ..) => None,
+            (_, _, Some(&[before, _])) => before,
+            (Some(tree), ..) => tree.text_blob(old_path)?,
+        };
+        let new_oid = match (file.status, known) {
+            (Status::Deleted, _) => None,
+            (_, Some(&[_, after])) => after,
+            _ => self.new.text_blob(&file.path)?,
+        };
+        if old_oid.is_none() && new_oid.is_none() {
+            return Ok(());
+        }
+        let mut sizes = [0u64; 2];
+        for (i, oid) in [old_oid, new_oid].into_iter().enumerate() {
+            if let Some(oid) = oid {
+                sizes[i] = self.odb.read_header(oid)?.0 as u64;
+            }
+        }
+        let largest = sizes[0].max(sizes[1]);
+        if largest > MAX_TEXT_BYTES {
+            out.unread(file, Unread::TooLarge(largest));
+            return Ok(());
+        }
+        let read = |oid: Option<Oid>| -> Result<Option<git2::Blob<'_>>> {
+            oid.map(|oid| self.repo.find_blob(oid))
+                .transpose()
+                .with_context(|| format!("could not read `{}`", display_path(&file.path)))
+        };
+        let (old_blob, new_blob) = (read(old_oid)?, read(new_oid)?);
+        let old_bytes = old_blob.as_ref().map_or(&[][..], |b| b.content());
+        let new_bytes = new_blob.as_ref().map_or(&[][..], |b| b.content());
+        if is_binary(old_bytes) || is_binary(new_bytes) {
+            out.unread(file, Unread::Binary);
+            return Ok(());
+        }
+        let sides = Sides {
+            old: old_bytes,
+            new: new_bytes,
+            blobs: old_blob.as_ref().zip(new_blob.as_ref()),
+        };
+        diff_file(file, &sides, need, &mut self.options, out)
+            .with_context(|| format!("could not diff `{}`", display_path(&file.path)))
+    }
+}
+
+/// Where a [`Reader`] tells what it read.
+trait Told {
+    fn file(&mut self, lines: &FileLines<'_>);
+    fn unread(&mut self, file: &FileChange, why: Unread);
+}
+
+struct ToSink<'s>(&'s mut dyn LineSink);
+
+impl Told for ToSink<'_> {
+    fn file(&mut self, lines: &FileLines<'_>) {
+        self.0.file(lines);
+    }
+
+    fn unread(&mut self, file: &FileChange, why: Unread) {
+        self.0.unread(file, why);
     }
 }
 
@@ -227,8 +283,6 @@ fn trim_common_tail<'a>(a: &'a [u8], b: &'a [u8]) -> (&'a [u8], &'a [u8]) {
     (&a[..a.len() - cut], &b[..b.len() - cut])
 }
 
-/// Diffs one file and hands its facts to `sink`. A side that is absent is empty: an added
-/// file adds every line, a deleted one deletes every line, without running the diff.
 /// A file's bytes on both sides, and its two blobs when it has both.
 struct Sides<'a> {
     old: &'a [u8],
@@ -236,12 +290,14 @@ struct Sides<'a> {
     blobs: Option<(&'a git2::Blob<'a>, &'a git2::Blob<'a>)>,
 }
 
+/// Diffs one file and tells `out` its facts. A side that is absent is empty: an added
+/// file adds every line, a deleted one deletes every line, without running the diff.
 fn diff_file(
     file: &FileChange,
     sides: &Sides<'_>,
     need: Need,
     options: &mut DiffOptions,
-    sink: &mut dyn LineSink,
+    out: &mut dyn Told,
 ) -> Result<()> {
     let (old, new) = (sides.old, sides.new);
     if old.is_empty() || new.is_empty() {
@@ -253,7 +309,7 @@ fn diff_file(
         } else {
             Vec::new()
         };
-        sink.file(&FileLines {
+        out.file(&FileLines {
             file,
             added: &added,
             added_count: line_count(new),
@@ -277,7 +333,7 @@ fn diff_file(
     };
     if need == Need::Counts {
         let (_, added, deleted) = patch.line_stats()?;
-        sink.file(&FileLines {
+        out.file(&FileLines {
             file,
             added: &[],
             added_count: added as u64,
@@ -308,7 +364,7 @@ fn diff_file(
             }
         }
     }
-    sink.file(&FileLines {
+    out.file(&FileLines {
         file,
         added: &added,
         added_count: added.len() as u64,
