@@ -1001,3 +1001,36 @@ fn a_few_files_are_read_on_the_calling_thread() {
         assert!(workers <= files.div_ceil(BLOCK_FILES));
     }
 }
+
+/// Workers read a change only when the repository's packs, with its alternates', fit in
+/// what libgit2 maps of packs at once; loose objects do not count, nor a pack's index.
+#[test]
+fn packs_fit_with_their_alternates_and_without_loose_objects() {
+    let dir = TempDir::new().unwrap();
+    let git = Repository::init(dir.path()).unwrap();
+    commit(&git, &[("a.txt".into(), b"a\n".to_vec())], None);
+    let repo = Repo::open(dir.path()).unwrap();
+    let objects = dir.path().join(".git/objects");
+    assert_eq!(pack_bytes(&objects, 0), 0);
+    assert!(repo.packs_fit());
+    // Sparse files: only their length is read.
+    let sized = |path: &Path, len: usize| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = std::fs::File::create(path).unwrap();
+        file.set_len(len as u64).unwrap();
+    };
+    let half = PACK_MAPPED / 2;
+    sized(&objects.join("pack/pack-1.pack"), half);
+    sized(&objects.join("pack/pack-1.idx"), PACK_MAPPED);
+    assert_eq!(pack_bytes(&objects, 0), half as u64);
+    assert!(repo.packs_fit());
+
+    let other = TempDir::new().unwrap();
+    sized(&other.path().join("objects/pack/pack-2.pack"), half);
+    let alternates = format!("# shared\n{}\n", other.path().join("objects").display());
+    std::fs::write(objects.join("info/alternates"), alternates).unwrap();
+    assert_eq!(pack_bytes(&objects, 0), PACK_MAPPED as u64);
+    assert!(repo.packs_fit());
+    sized(&other.path().join("objects/pack/pack-3.pack"), 1);
+    assert!(!repo.packs_fit());
+}
