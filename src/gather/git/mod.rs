@@ -54,7 +54,7 @@ struct Diffed {
 const PACK_WINDOW: usize = 8 << 20;
 const PACK_MAPPED: usize = 32 << 20;
 /// How much it maps in all while a change's files are read; see [`map_more_for_blobs`].
-const PACK_MAPPED_FOR_BLOBS: usize = 128 << 20;
+pub(super) const PACK_MAPPED_FOR_BLOBS: usize = 128 << 20;
 
 /// Sets libgit2 up for a process that judges one change and exits: it reads each object
 /// of the change about once, so what libgit2 does for long-lived programs that read

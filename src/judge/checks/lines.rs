@@ -1,7 +1,8 @@
 //! Line-level facts as the checks take them: each changed file's added lines with their
 //! line numbers at head, and how many lines the change adds and deletes there. Gathered
-//! file by file (`gather/git/lines.rs`) and handed to a [`LineSink`] one file at a time,
-//! so no more than one file's lines are held at once.
+//! file by file (`gather/git/lines.rs`) and handed to a [`LineSink`] one file at a time:
+//! what is held at once is one file's lines, or, when threads read a large change, a few
+//! bounded parts of it per thread.
 
 use crate::judge::change::FileChange;
 

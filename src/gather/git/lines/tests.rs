@@ -326,14 +326,32 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
+/// A tree that holds `files` (path, bytes), in folders where a path has slashes.
+fn write_tree(repo: &Repository, files: &[(String, Vec<u8>)]) -> Oid {
+    let mut builder = repo.treebuilder(None).unwrap();
+    let mut folders: BTreeMap<&str, Vec<(String, Vec<u8>)>> = BTreeMap::new();
+    for (path, bytes) in files {
+        match path.split_once('/') {
+            Some((folder, rest)) => folders
+                .entry(folder)
+                .or_default()
+                .push((rest.to_owned(), bytes.clone())),
+            None => {
+                let blob = repo.blob(bytes).unwrap();
+                builder.insert(path, blob, 0o100644).unwrap();
+            }
+        }
+    }
+    for (folder, files) in folders {
+        let tree = write_tree(repo, &files);
+        builder.insert(folder, tree, 0o040000).unwrap();
+    }
+    builder.write().unwrap()
+}
+
 /// A commit whose tree holds `files` (path, bytes), on top of `parent`.
 fn commit(repo: &Repository, files: &[(String, Vec<u8>)], parent: Option<Oid>) -> Oid {
-    let mut builder = repo.treebuilder(None).unwrap();
-    for (path, bytes) in files {
-        let blob = repo.blob(bytes).unwrap();
-        builder.insert(path, blob, 0o100644).unwrap();
-    }
-    let tree = repo.find_tree(builder.write().unwrap()).unwrap();
+    let tree = repo.find_tree(write_tree(repo, files)).unwrap();
     let sig = Signature::new(
         "Ada Lovelace",
         "ada@example.com",
@@ -591,4 +609,429 @@ fn this_repository_s_history_matches_git_diff() {
         compared += 1;
     }
     assert_eq!(compared, ranges.len());
+}
+
+// ---- Many files, read on several threads -------------------------------------------------
+
+/// What a sink is told of one file.
+#[derive(Debug, Clone, PartialEq)]
+enum Event {
+    Lines {
+        path: Vec<u8>,
+        added: Vec<(u32, Vec<u8>)>,
+        added_count: u64,
+        deleted_count: u64,
+    },
+    Unread(Vec<u8>, Unread),
+}
+
+/// Records everything it is told, in order: the added lines' numbers and text, the counts,
+/// the files not read. It wants what [`need_of`] says.
+#[derive(Debug, Default, PartialEq)]
+struct Events(Vec<Event>);
+
+impl LineSink for Events {
+    fn need(&self, file: &FileChange) -> Need {
+        need_of(&file.path)
+    }
+
+    fn file(&mut self, lines: &FileLines<'_>) {
+        self.0.push(Event::Lines {
+            path: lines.file.path.clone(),
+            added: (lines.added.iter())
+                .map(|line| (line.number, line.text.to_vec()))
+                .collect(),
+            added_count: lines.added_count,
+            deleted_count: lines.deleted_count,
+        });
+    }
+
+    fn unread(&mut self, file: &FileChange, why: Unread) {
+        self.0.push(Event::Unread(file.path.clone(), why));
+    }
+}
+
+/// The lines of most files, the counts of some, and nothing of a few, by the path's bytes;
+/// the lines of every file not named `f<number>`.
+fn need_of(path: &[u8]) -> Need {
+    if !path.windows(2).any(|w| w == b"/f") {
+        return Need::Lines;
+    }
+    match path.iter().map(|&b| usize::from(b)).sum::<usize>() % 7 {
+        0 => Need::Nothing,
+        1 | 2 => Need::Counts,
+        _ => Need::Lines,
+    }
+}
+
+impl Event {
+    fn path(&self) -> &[u8] {
+        match self {
+            Event::Lines { path, .. } | Event::Unread(path, _) => path,
+        }
+    }
+}
+
+/// One thread, or this many workers whatever the number of files.
+const ONE: fn(usize) -> usize = |_| 1;
+const TWO: fn(usize) -> usize = |_| 2;
+const THREE: fn(usize) -> usize = |_| 3;
+
+/// The text of file `i`: numbered lines among lines that repeat (so that edits make
+/// sliders), some with CRLF, some without a final newline.
+fn text_of(i: usize, lines: usize) -> Vec<u8> {
+    let end = if i.is_multiple_of(11) { "\r\n" } else { "\n" };
+    let mut text = String::new();
+    for k in 0..lines {
+        let line = match k % 5 {
+            0 => format!("fn f{i}_{k}() {{"),
+            1 => "    x();".to_owned(),
+            2 | 3 => "}".to_owned(),
+            _ => String::new(),
+        };
+        text.push_str(&line);
+        text.push_str(end);
+    }
+    if i.is_multiple_of(13) {
+        text.truncate(text.len() - end.len());
+    }
+    text.into_bytes()
+}
+
+/// Base and head of a change of `count` files in nested folders, most edited, the others
+/// added, deleted, moved (changed or not), made binary or too large, and three added
+/// files large enough that a worker sends its block in parts.
+fn many_files(repo: &Repository, count: usize) -> (Oid, Oid) {
+    let path = |i: usize| {
+        let sub = if i.is_multiple_of(3) { "sub/" } else { "" };
+        format!("d{}/{sub}f{i:04}.txt", i % 9)
+    };
+    let (mut base, mut head) = (Vec::new(), Vec::new());
+    for i in 0..count {
+        let old = text_of(i, 10 + i % 40);
+        let mut new = old.clone();
+        let at = new.len() / 2;
+        let inserted = format!("    y{i}();\n}}\n\n    x();\n");
+        new.splice(at..at, inserted.bytes());
+        match i % 20 {
+            0 => head.push((path(i), new)),
+            1 => base.push((path(i), old)),
+            2 => {
+                base.push((path(i), old));
+                head.push((path(i), [&b"\0"[..], &new].concat()));
+            }
+            3 => {
+                head.push((format!("moved/f{i:04}.txt"), old.clone()));
+                base.push((path(i), old));
+            }
+            4 => {
+                head.push((format!("moved/f{i:04}.txt"), new));
+                base.push((path(i), old));
+            }
+            _ => {
+                base.push((path(i), old));
+                head.push((path(i), new));
+            }
+        }
+    }
+    let mut large = b"a line of a large file\n".repeat(MAX_TEXT_BYTES as usize / 23 + 1);
+    base.push(("d4/large.txt".into(), large.clone()));
+    large.extend_from_slice(b"one more\n");
+    head.push(("d4/large.txt".into(), large));
+    for n in 0..3 {
+        let lines = (0..20_000).map(|k| format!("generated {n} line {k}\n"));
+        head.push((
+            format!("d5/gen{n}.txt"),
+            lines.collect::<String>().into_bytes(),
+        ));
+    }
+    let base = commit(repo, &base, None);
+    let head = commit(repo, &head, Some(base));
+    (base, head)
+}
+
+/// What `repo` tells of `files` on as many threads as `workers` says.
+fn events(
+    repo: &Repo,
+    base: Oid,
+    head: Oid,
+    files: &[FileChange],
+    workers: fn(usize) -> usize,
+) -> Result<Events, (anyhow::Error, Events)> {
+    let mut events = Events::default();
+    match repo.lines_on(Some(base), head, files, &mut events, workers) {
+        Ok(()) => Ok(events),
+        Err(e) => Err((e, events)),
+    }
+}
+
+/// A change large enough for threads is told on them exactly as one thread tells it: the
+/// same files in the same order, the same lines, counts and unread files, with the blobs
+/// from the diff or looked up by path; and its lines are git's.
+#[test]
+fn many_files_read_on_threads_are_told_as_on_one_thread() {
+    let dir = TempDir::new().unwrap();
+    let (base, head) = many_files(&Repository::init(dir.path()).unwrap(), 700);
+    let repo = Repo::open(dir.path()).unwrap();
+    let files = repo.diff(Some(base), head).unwrap();
+    let read = (files.iter())
+        .filter(|f| need_of(&f.path) != Need::Nothing && !f.same_content)
+        .count();
+    assert!(read > 2 * THREADS_FROM, "{read} files to read");
+    assert!(files.iter().any(|f| f.same_content));
+
+    let one = events(&repo, base, head, &files, ONE).unwrap();
+    // What the files are, so that the comparison compares something.
+    let unread: Vec<_> = (one.0.iter())
+        .filter_map(|told| match told {
+            Event::Unread(path, why) => Some((path.as_slice(), *why)),
+            Event::Lines { .. } => None,
+        })
+        .collect();
+    // 45,591 lines of 23 bytes and one of 9.
+    assert!(unread.contains(&(&b"d4/large.txt"[..], Unread::TooLarge(1_048_602))));
+    let binary = unread.iter().filter(|(_, why)| *why == Unread::Binary);
+    assert_eq!(binary.count(), 30);
+    let counted = (one.0.iter())
+        .filter(|told| matches!(told, Event::Lines { added, added_count, .. } if added.is_empty() && *added_count > 0))
+        .count();
+    assert!(counted > 100, "{counted} files counted only");
+    let generated = (one.0.iter())
+        .find(|told| told.path() == b"d5/gen0.txt")
+        .unwrap();
+    assert!(matches!(generated, Event::Lines { added, .. } if added.len() == 20_000));
+    // The order of the change's files, each told at most once.
+    let order: Vec<usize> = (one.0.iter())
+        .map(|told| files.iter().position(|f| f.path == told.path()).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]));
+    assert!(
+        order.len() > files.len() / 2,
+        "{} of {} files told",
+        order.len(),
+        files.len()
+    );
+
+    for workers in [TWO, THREE] {
+        assert_eq!(events(&repo, base, head, &files, workers).unwrap(), one);
+        // Without the diff's blobs, each worker looks the paths up in its trees.
+        let fresh = Repo::open(dir.path()).unwrap();
+        assert_eq!(events(&fresh, base, head, &files, workers).unwrap(), one);
+    }
+    let mut default = Events::default();
+    repo.lines(Some(base), head, &files, &mut default).unwrap();
+    assert_eq!(default, one);
+
+    let mut threaded = Record::default();
+    repo.lines_on(Some(base), head, &files, &mut threaded, THREE)
+        .unwrap();
+    let theirs: Lines = git_lines(dir.path(), &format!("{base}...{head}"))
+        .into_iter()
+        .filter(|(path, _)| threaded.unread.iter().all(|(p, _)| p != path))
+        .collect();
+    assert_eq!(threaded.lines, theirs);
+}
+
+/// A blob that cannot be read in the middle of a change read on threads fails the read
+/// with the error one thread meets, after telling the sink the same files: that of the
+/// first broken file in the order of files, near the end of a block, and not that of a
+/// file broken near the start of the next block, which another worker reads (and most
+/// likely fails on first).
+#[test]
+fn an_unreadable_blob_midway_fails_as_on_one_thread() {
+    let dir = TempDir::new().unwrap();
+    let git = Repository::init(dir.path()).unwrap();
+    let path = |i: usize| format!("d{}/f{i:04}.txt", i / 100);
+    let base: Vec<_> = (0..600).map(|i| (path(i), text_of(i, 30))).collect();
+    let mut head = base.clone();
+    for (i, (_, text)) in head.iter_mut().enumerate() {
+        text.extend_from_slice(format!("added to {i}\n").as_bytes());
+    }
+    let base = commit(&git, &base, None);
+    let head_commit = commit(&git, &head, Some(base));
+    let wanted: Vec<usize> = (0..600)
+        .filter(|&i| need_of(path(i).as_bytes()) != Need::Nothing)
+        .collect();
+    let broken = [wanted[5 * BLOCK_FILES - 3], wanted[5 * BLOCK_FILES + 1]];
+    // Break the checksum of their blobs at head: their size still reads, their bytes not.
+    for i in broken {
+        let blob = git.blob(&head[i].1).unwrap();
+        let hex = blob.to_string();
+        let path = dir
+            .path()
+            .join(".git/objects")
+            .join(&hex[..2])
+            .join(&hex[2..]);
+        let object = [format!("blob {}\0", head[i].1.len()).as_bytes(), &head[i].1].concat();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, zlib_stored(&object, adler32(&object))).unwrap();
+        // Written whole, the object reads: what breaks it below is the checksum alone.
+        let reopened = Repository::open(dir.path()).unwrap();
+        assert_eq!(reopened.find_blob(blob).unwrap().content(), &head[i].1[..]);
+        std::fs::write(&path, zlib_stored(&object, adler32(&object) ^ 1)).unwrap();
+    }
+    let repo = Repo::open(dir.path()).unwrap();
+    let files = repo.diff(Some(base), head_commit).unwrap();
+    assert_eq!(files.len(), 600);
+
+    let (error, told) = events(&repo, base, head_commit, &files, ONE).unwrap_err();
+    let message = format!("{error:#}");
+    let first = format!("could not read `{}`: ", path(broken[0]));
+    assert!(message.starts_with(&first), "{message}");
+    // Every file before it that the sink wants, and none after.
+    assert_eq!(told.0.len(), 5 * BLOCK_FILES - 3);
+    assert_eq!(
+        told.0.last().unwrap().path(),
+        files[wanted[5 * BLOCK_FILES - 4]].path
+    );
+    for workers in [TWO, THREE] {
+        let (threaded, threaded_told) =
+            events(&repo, base, head_commit, &files, workers).unwrap_err();
+        assert_eq!(format!("{threaded:#}"), message);
+        assert_eq!(threaded_told, told);
+    }
+}
+
+/// `bytes` as a zlib stream of stored (not compressed) blocks that ends with `check`, the
+/// Adler-32 checksum of `bytes` or not.
+fn zlib_stored(bytes: &[u8], check: u32) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = bytes.chunks(usize::from(u16::MAX)).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        out.push(u8::from(i + 1 == blocks.len()));
+        let len = u16::try_from(block.len()).unwrap();
+        out.extend(len.to_le_bytes());
+        out.extend((!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    out.extend(check.to_be_bytes());
+    out
+}
+
+fn adler32(bytes: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in bytes {
+        a = (a + u32::from(byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
+}
+
+/// A worker that panics panics the read, with its own message, after the sink was told
+/// the blocks before the worker's.
+#[test]
+fn a_worker_s_panic_is_raised_on_the_calling_thread() {
+    let dir = TempDir::new().unwrap();
+    let (base, head) = many_files(&Repository::init(dir.path()).unwrap(), 200);
+    let repo = Repo::open(dir.path()).unwrap();
+    let files = repo.diff(Some(base), head).unwrap();
+    let base_tree = repo.git2().find_commit(base).unwrap().tree_id();
+    let head_tree = repo.git2().find_commit(head).unwrap().tree_id();
+    let needs = vec![Need::Lines; files.len()];
+    let wanted: Vec<usize> = (0..files.len())
+        .filter(|&i| !files[i].same_content)
+        .collect();
+    let work = Work {
+        repo: repo.git2().path(),
+        trees: (Some(base_tree), head_tree),
+        diffed: None,
+        files: &files,
+        needs: &needs,
+        wanted: &wanted,
+        workers: 2,
+    };
+    let mut record = Record::default();
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        work.run_with(&mut record, |worker, send, halt| {
+            if worker == 1 {
+                panic!("worker {worker} fell over");
+            }
+            work.work(worker, send, halt);
+        })
+    }))
+    .unwrap_err();
+    assert_eq!(
+        panic.downcast_ref::<String>().map(String::as_str),
+        Some("worker 1 fell over")
+    );
+    // Block 0, read by worker 0, was handed on; block 1 was worker 1's.
+    let mut first_block = Record::default();
+    let block = Work {
+        wanted: &wanted[..BLOCK_FILES],
+        ..work
+    };
+    block.run(&mut first_block).unwrap();
+    assert!(!first_block.lines.is_empty());
+    assert_eq!(record, first_block);
+}
+
+/// A linked worktree's repository is opened again by its workers, which read its
+/// objects in the main repository.
+#[test]
+fn a_linked_worktree_is_read_on_threads() {
+    let dir = TempDir::new().unwrap();
+    let main = dir.path().join("main");
+    let (base, head) = many_files(&Repository::init(&main).unwrap(), 300);
+    let linked = dir.path().join("linked");
+    git(
+        &main,
+        &[
+            "worktree",
+            "add",
+            "--detach",
+            linked.to_str().unwrap(),
+            &head.to_string(),
+        ],
+    );
+    let repo = Repo::open(&linked).unwrap();
+    assert!(repo.git2().is_worktree());
+    let files = repo.diff(Some(base), head).unwrap();
+    let one = events(&repo, base, head, &files, ONE).unwrap();
+    assert!(one.0.len() > 200);
+    assert_eq!(events(&repo, base, head, &files, TWO).unwrap(), one);
+}
+
+#[test]
+fn a_few_files_are_read_on_the_calling_thread() {
+    assert_eq!(workers_for(0), 1);
+    assert_eq!(workers_for(THREADS_FROM - 1), 1);
+    for files in [THREADS_FROM, 100_000] {
+        let workers = workers_for(files);
+        assert!((1..=MAX_WORKERS).contains(&workers), "{workers}");
+        assert!(workers <= files.div_ceil(BLOCK_FILES));
+    }
+}
+
+/// Workers read a change only when the repository's packs, with its alternates', fit in
+/// what libgit2 maps of packs while files are read; loose objects do not count, nor a
+/// pack's index.
+#[test]
+fn packs_fit_with_their_alternates_and_without_loose_objects() {
+    let dir = TempDir::new().unwrap();
+    let git = Repository::init(dir.path()).unwrap();
+    commit(&git, &[("a.txt".into(), b"a\n".to_vec())], None);
+    let repo = Repo::open(dir.path()).unwrap();
+    let objects = dir.path().join(".git/objects");
+    assert_eq!(pack_bytes(&objects, 0), 0);
+    assert!(repo.packs_fit());
+    // Sparse files: only their length is read.
+    let sized = |path: &Path, len: usize| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = std::fs::File::create(path).unwrap();
+        file.set_len(len as u64).unwrap();
+    };
+    let half = PACK_MAPPED_FOR_BLOBS / 2;
+    sized(&objects.join("pack/pack-1.pack"), half);
+    sized(&objects.join("pack/pack-1.idx"), PACK_MAPPED_FOR_BLOBS);
+    assert_eq!(pack_bytes(&objects, 0), half as u64);
+    assert!(repo.packs_fit());
+
+    let other = TempDir::new().unwrap();
+    sized(&other.path().join("objects/pack/pack-2.pack"), half);
+    let alternates = format!("# shared\n{}\n", other.path().join("objects").display());
+    std::fs::write(objects.join("info/alternates"), alternates).unwrap();
+    assert_eq!(pack_bytes(&objects, 0), PACK_MAPPED_FOR_BLOBS as u64);
+    assert!(repo.packs_fit());
+    sized(&other.path().join("objects/pack/pack-3.pack"), 1);
+    assert!(!repo.packs_fit());
 }
