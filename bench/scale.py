@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Time and weigh `shipgate check` against the git floor on eight large shapes.
+"""Time and weigh `shipgate check` against git's own work on eight large shapes.
 
 usage: python3 bench/scale.py [--binary PATH] [--before PATH] [--runs N]
                               [--keep DIR] [--shape NAME]... [--list]
 
 Each shape is a repository written by bench/gen_shapes.py. For each one,
-bench/timeit.py runs shipgate and the git floor in turn within every
-iteration (one warm-up, then the timed runs), and one more run of each
-command takes its peak RSS. With --before, an older shipgate binary joins the
+bench/timeit.py runs, in turn within every iteration (one warm-up, then the
+timed runs), shipgate without its hygiene checks and the git floor that gives
+the same inputs (names and messages), then shipgate with the built-in policy
+and the git floor that also gives every changed line (`git diff -U0`); one
+more run of each command takes its peak RSS. With --before, an older shipgate binary joins the
 same iterations and a second table sets the two side by side. The table goes
 to stdout, progress to stderr; see
 bench/README.md for how to read it. Exit status: 0 when every shape was
@@ -231,26 +233,47 @@ def timeit(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def check_command(binary: Path, repo: Path) -> list[str]:
+# The built-in policy with its hygiene checks (SPEC §16) turned off: the gate
+# alone, whose inputs are exactly what the names floor gives.
+GATE_POLICY = """\
+# bench/scale.py: the built-in policy without its line-reading hygiene checks.
+checks:
+  size: {level: off}
+  issue-link: {level: off}
+  leftovers: {level: off}
+  tests: {level: off}
+  flag-refs: {level: off}
+  review: {level: off}
+"""
+
+
+def check_command(binary: Path, repo: Path, config: Path | None = None) -> list[str]:
+    extra = ["--config", str(config)] if config else []
     return [str(binary), "check", "--repo", str(repo), "--base", BASE, "--head", HEAD,
-            "--label", "release:full", "--format", "json"]
+            "--label", "release:full", "--format", "json", *extra]
 
 
 def measure(env: dict, binary: Path, before: Path | None, name: str, repo: Path, facts: dict,
             runs: int, work: Path) -> dict:
+    gate_policy = work / "gate-only.yml"
+    gate_policy.write_text(GATE_POLICY)
     shipgate = check_command(binary, repo)
-    diff = ["git", "-C", str(repo), "diff", "--name-status", "-M", f"{BASE}...{HEAD}"]
+    gate = check_command(binary, repo, gate_policy)
+    names = ["git", "-C", str(repo), "diff", "--name-status", "-M", f"{BASE}...{HEAD}"]
+    lines = ["git", "-C", str(repo), "diff", "-U0", "-M", f"{BASE}...{HEAD}"]
     log = ["git", "-C", str(repo), "log", "--format=%H%n%B", f"{BASE}..{HEAD}"]
     row = {"shape": name, "runs": runs, "facts": facts}
     say(f"timing {name}: {facts['commits']} commits, {facts['changed']} files, {runs} runs ...")
     # The older binary runs first in each iteration, so that both shipgates
-    # and the floor share every stretch of machine noise.
+    # and the floors share every stretch of machine noise.
     cases = ["--case", "before", "--ok", "0,1", *check_command(before, repo)] if before else []
     # Exit 1 is shipgate blocking the release (a full release without all its
     # evidence): a normal outcome. Exit 2 is a failure, reported with stderr.
     timed = timeit(env, "time", "--runs", str(runs), "--warmup", "1", "--", *cases,
+                   "--case", "gate", "--ok", "0,1", *gate,
+                   "--case", "floor", *names, "--then", *log,
                    "--case", "shipgate", "--ok", "0,1", *shipgate,
-                   "--case", "floor", *diff, "--then", *log)
+                   "--case", "lines", *lines, "--then", *log)
     if timed.returncode:
         row["error"] = "a command failed; its stderr is in the progress lines"
         return row
@@ -260,7 +283,8 @@ def measure(env: dict, binary: Path, before: Path | None, name: str, repo: Path,
         say(f"  {case:<8} median {float(median):9.1f} ms  min {float(low):9.1f}  max {float(high):9.1f}")
     report = work / f"{name}.json"
     before_report = work / f"{name}.before.json"
-    probes = [("shipgate", shipgate, "0,1", report), ("diff", diff, "0", None), ("log", log, "0", None)]
+    probes = [("shipgate", shipgate, "0,1", report), ("gate", gate, "0,1", None),
+              ("diff", names, "0", None), ("lines", lines, "0", None), ("log", log, "0", None)]
     if before:
         probes.append(("before", check_command(before, repo), "0,1", before_report))
     rss = {}
@@ -272,6 +296,8 @@ def measure(env: dict, binary: Path, before: Path | None, name: str, repo: Path,
             return row
         rss[label] = int(probe.stdout)
     row["rss_shipgate"] = rss["shipgate"]
+    row["rss_gate"] = rss["gate"]
+    row["rss_lines"] = max(rss["lines"], rss["log"])
     if before:
         row["rss_before"] = rss["before"]
         # The same change must get the same report from both binaries, or the
@@ -317,11 +343,19 @@ def spread(t: tuple) -> str:
     return f"{t[1]:.0f}-{t[2]:.0f}"
 
 
+# The two pairings of the table: what shipgate runs, and git's least work that
+# yields the same inputs.
+PAIRINGS = [
+    ("gate", "floor", "rss_gate", "rss_git"),
+    ("shipgate", "lines", "rss_shipgate", "rss_lines"),
+]
+
+
 def table(rows: list[dict], rss_floor_kib: int) -> list[str]:
-    fmt = "{:<13} {:>7} {:>6} {:>4} {:>11} {:>11} {:>9} {:>11} {:>6} {:>6} {:<6} {:>8} {:>7} {:>6} {:<6}"
-    out = [fmt.format("shape", "commits", "files", "runs", "shipgate ms", "min-max", "git ms",
-                      "min-max", "ratio", "target", "result", "sg MiB", "git MiB", "target",
-                      "result")]
+    fmt = "{:<13} {:<8} {:>7} {:>6} {:>4} {:>11} {:>11} {:>9} {:>11} {:>6} {:>6} {:<6} {:>8} {:>7} {:>6} {:<6}"
+    out = [fmt.format("shape", "policy", "commits", "files", "runs", "shipgate ms", "min-max",
+                      "git ms", "min-max", "ratio", "target", "result", "sg MiB", "git MiB",
+                      "target", "result")]
 
     def mib(kib: int) -> str:
         # At the probe's floor the figure is the probe's, not the command's.
@@ -330,20 +364,22 @@ def table(rows: list[dict], rss_floor_kib: int) -> list[str]:
     for row in rows:
         f = row["facts"]
         head = [row["shape"], f["commits"], f["changed"], row["runs"]]
-        if "error" in row:
-            out.append(fmt.format(*head, "-", "", "-", "", "-", "", "ERROR", "-", "-", "", "ERROR")
-                       + f"  {row['error']}")
-            continue
-        sg, fl = row["shipgate"], row["floor"]
-        ratio = sg[0] / fl[0] if fl[0] > 0 else float("inf")
-        sg_mib = row["rss_shipgate"] / 1024
-        line = fmt.format(
-            *head, f"{sg[0]:.1f}", spread(sg), f"{fl[0]:.1f}", spread(fl), f"{ratio:.2f}x",
-            f"<={RATIO_TARGET:.1f}x", "PASS" if ratio <= RATIO_TARGET else "MISS",
-            mib(row["rss_shipgate"]), mib(row["rss_git"]), f"<{RSS_TARGET_MIB}",
-            "PASS" if sg_mib < RSS_TARGET_MIB else "MISS",
-        )
-        out.append(line.rstrip())
+        for case, floor, rss_sg, rss_git in PAIRINGS:
+            policy = "gate" if case == "gate" else "built-in"
+            if "error" in row:
+                out.append(fmt.format(head[0], policy, *head[1:], "-", "", "-", "", "-", "",
+                                      "ERROR", "-", "-", "", "ERROR") + f"  {row['error']}")
+                continue
+            sg, fl = row[case], row[floor]
+            ratio = sg[0] / fl[0] if fl[0] > 0 else float("inf")
+            sg_mib = row[rss_sg] / 1024
+            line = fmt.format(
+                head[0], policy, *head[1:], f"{sg[0]:.1f}", spread(sg), f"{fl[0]:.1f}", spread(fl),
+                f"{ratio:.2f}x", f"<={RATIO_TARGET:.1f}x",
+                "PASS" if ratio <= RATIO_TARGET else "MISS", mib(row[rss_sg]), mib(row[rss_git]),
+                f"<{RSS_TARGET_MIB}", "PASS" if sg_mib < RSS_TARGET_MIB else "MISS",
+            )
+            out.append(line.rstrip())
     return out
 
 
@@ -360,11 +396,11 @@ def before_after(rows: list[dict], rss_floor_kib: int) -> list[str]:
         if "error" in row or "before" not in row:
             out.append(fmt.format(row["shape"], "-", "-", "-", "-", "-", "-", "-", "-", "-", "ERROR"))
             continue
-        old, new, floor = row["before"][0], row["shipgate"][0], row["floor"][0]
+        old, new, floor = row["before"][0], row["shipgate"][0], row["lines"][0]
         out.append(fmt.format(
             row["shape"], f"{old:.1f}", f"{new:.1f}", f"{floor:.1f}", f"{old / floor:.2f}x",
             f"{new / floor:.2f}x", f"{old / new:.2f}x", mib(row["rss_before"]),
-            mib(row["rss_shipgate"]), mib(row["rss_git"]),
+            mib(row["rss_shipgate"]), mib(row["rss_lines"]),
             "same" if row["same_report"] else "DIFFERS",
         ))
     return out
@@ -427,10 +463,14 @@ def main() -> None:
                                      text=True).stdout.strip()
 
     print(f"shipgate: {binary}")
-    print(f"git:      {git_version}; floor = git diff --name-status -M {BASE}...{HEAD} "
+    print(f"git:      {git_version}")
+    print(f"gate:     shipgate check with the built-in policy, hygiene checks off (--config "
+          f"gate-only.yml), against git diff --name-status -M {BASE}...{HEAD} "
           f"+ git log --format=%H%n%B {BASE}..{HEAD}")
-    print("timing:   median wall ms of the runs after 1 warm-up, shipgate and floor alternating; "
-          "ratio = shipgate median / floor median")
+    print(f"built-in: shipgate check with the built-in policy (its checks read every changed "
+          f"file's lines), against git diff -U0 -M {BASE}...{HEAD} + the same git log")
+    print("timing:   median wall ms of the runs after 1 warm-up, the four commands alternating; "
+          "ratio = shipgate median / git median")
     print(f"RSS:      peak of one extra run each; git's is the larger of its two commands; "
           f"the probe cannot read below {rss_floor_kib / 1024:.0f} MiB")
     print()
