@@ -485,9 +485,9 @@ def main() -> None:
         print(line)
     if before:
         print()
-        print(f"before:   {before}, in the same iterations; ratios are each binary's median "
-              "over the floor's, speed-up is before over after; report: whether both wrote "
-              "the same JSON report")
+        print(f"before:   {before} (built-in policy), in the same iterations; ratios are each "
+              "binary's median over the lines floor's, speed-up is before over after; report: "
+              "whether both wrote the same JSON report")
         for line in before_after(rows, rss_floor_kib):
             print(line)
     notes = [f"{row['shape']}: {row['note']}" for row in rows if "note" in row]
