@@ -701,6 +701,15 @@ fn text_of(i: usize, lines: usize) -> Vec<u8> {
 /// Base and head of a change of `count` files in nested folders, most edited, the others
 /// added, deleted, moved (changed or not), made binary or too large, and three added
 /// files large enough that a worker sends its block in parts.
+/// [`many_files`] in a repository of its own, opened, with the change's files.
+fn many_files_changed(count: usize) -> (TempDir, Repo, (Oid, Oid), Vec<FileChange>) {
+    let dir = TempDir::new().unwrap();
+    let range = many_files(&Repository::init(dir.path()).unwrap(), count);
+    let repo = Repo::open(dir.path()).unwrap();
+    let files = repo.diff(Some(range.0), range.1).unwrap();
+    (dir, repo, range, files)
+}
+
 fn many_files(repo: &Repository, count: usize) -> (Oid, Oid) {
     let path = |i: usize| {
         let sub = if i.is_multiple_of(3) { "sub/" } else { "" };
@@ -770,10 +779,7 @@ fn events(
 /// from the diff or looked up by path; and its lines are git's.
 #[test]
 fn many_files_read_on_threads_are_told_as_on_one_thread() {
-    let dir = TempDir::new().unwrap();
-    let (base, head) = many_files(&Repository::init(dir.path()).unwrap(), 700);
-    let repo = Repo::open(dir.path()).unwrap();
-    let files = repo.diff(Some(base), head).unwrap();
+    let (dir, repo, (base, head), files) = many_files_changed(700);
     let read = (files.iter())
         .filter(|f| need_of(&f.path) != Need::Nothing && !f.same_content)
         .count();
@@ -921,10 +927,7 @@ fn adler32(bytes: &[u8]) -> u32 {
 /// the blocks before the worker's.
 #[test]
 fn a_worker_s_panic_is_raised_on_the_calling_thread() {
-    let dir = TempDir::new().unwrap();
-    let (base, head) = many_files(&Repository::init(dir.path()).unwrap(), 200);
-    let repo = Repo::open(dir.path()).unwrap();
-    let files = repo.diff(Some(base), head).unwrap();
+    let (_dir, repo, (base, head), files) = many_files_changed(200);
     let base_tree = repo.git2().find_commit(base).unwrap().tree_id();
     let head_tree = repo.git2().find_commit(head).unwrap().tree_id();
     let needs = vec![Need::Lines; files.len()];
