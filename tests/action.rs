@@ -45,6 +45,18 @@ impl Action {
         self.repo.tmp_file("event.json", &text)
     }
 
+    /// Runs `cmd` with the files the runner hands over for outputs and the step summary:
+    /// its output, then what it wrote to each.
+    fn run_with_files(&self, mut cmd: BinCommand) -> (std::process::Output, String, String) {
+        let output = self.repo.tmp_file("output", "");
+        let summary = self.repo.tmp_file("summary", "");
+        cmd.env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary);
+        let out = cmd.output().unwrap();
+        let written = std::fs::read_to_string(&output).unwrap();
+        (out, written, std::fs::read_to_string(&summary).unwrap())
+    }
+
     /// The binary with the runner's variables for `event_name`, reading `fixture`.
     fn step(&self, event_name: &str, fixture: &str, tag: &str) -> BinCommand {
         self.step_with(event_name, self.event(fixture, tag), &self.head())
@@ -573,25 +585,19 @@ fn the_default_format_writes_annotations_outputs_and_summary() {
     let a = Action::new();
     a.repo.write("src/replay.rs", "// v2\n");
     a.repo.commit("Replay v2");
-    let output = a.repo.tmp_file("output", "");
-    let summary = a.repo.tmp_file("summary", "");
-    let mut cmd = a.step("pull_request", "pull_request_opened.json", "");
-    cmd.env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_STEP_SUMMARY", &summary);
-    let out = cmd.output().unwrap();
+    let (out, written, summary) =
+        a.run_with_files(a.step("pull_request", "pull_request_opened.json", ""));
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.contains("\n::error title=shipgate%3A docs missing for a full release::"),
         "{stdout}"
     );
-    let written = std::fs::read_to_string(&output).unwrap();
     snapshot::assert_snapshot(
         "action__blocked_pull_request_outputs.txt",
         &written,
         &[("[RANDOM]", snapshot::delimiter(&written))],
     );
-    let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(summary.contains("blocked"), "{summary}");
     assert!(summary.contains("template"), "{summary}");
 }
@@ -690,15 +696,6 @@ fn release_pull_event(a: &Action, base: &str) -> PathBuf {
     a.repo.tmp_file("event.json", &event.to_string())
 }
 
-fn package<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no package {name} in {report:#}"))
-}
-
 #[test]
 fn a_release_pull_request_of_a_monorepo_passes_over_its_release() {
     let (a, mono, main) = monorepo_release(monorepo::web_features);
@@ -707,7 +704,7 @@ fn a_release_pull_request_of_a_monorepo_passes_over_its_release() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["range"]["base"], main.as_str());
     assert_eq!(report["range"]["commits"], 1);
-    let web = package(&report, "web");
+    let web = monorepo::package(&report, "web");
     assert_eq!(web["stage"], "full");
     assert_eq!(web["range"]["kind"], "release");
     assert_eq!(web["range"]["previous_release"], "web@1.0.0");
@@ -729,25 +726,19 @@ fn a_release_pull_request_of_a_monorepo_passes_over_its_release() {
 #[test]
 fn a_blocked_monorepo_release_names_its_package_in_outputs_annotations_and_summary() {
     let (a, _, main) = monorepo_release(monorepo::web_fix);
-    let output = a.repo.tmp_file("output", "");
-    let summary = a.repo.tmp_file("summary", "");
-    let mut cmd = a.step_with("pull_request", release_pull_event(&a, &main), &a.head());
-    cmd.env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_STEP_SUMMARY", &summary);
-    let out = cmd.output().unwrap();
+    let (out, written, summary) =
+        a.run_with_files(a.step_with("pull_request", release_pull_event(&a, &main), &a.head()));
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.contains("\n::error title=shipgate%3A web%3A docs missing for a full release::"),
         "{stdout}"
     );
-    let written = std::fs::read_to_string(&output).unwrap();
     snapshot::assert_snapshot(
         "action__monorepo_release_outputs.txt",
         &written,
         &[("[RANDOM]", snapshot::delimiter(&written))],
     );
-    let summary = std::fs::read_to_string(&summary).unwrap();
     let (base, head) = (&main[..10], &a.head()[..10]);
     let web = a.repo.git(&["rev-parse", "web@1.0.0"]);
     snapshot::assert_snapshot(
@@ -792,7 +783,7 @@ fn a_package_s_tag_is_judged_since_that_package_s_previous_release() {
             report["policy"]["reason"],
             format!("read at the previous release web@1.0.0")
         );
-        let web = package(&report, "web");
+        let web = monorepo::package(&report, "web");
         assert_eq!(web["stage_signals"][0]["detail"], "web@1.1.0");
         assert_eq!(web["range"]["base"], mono.web_1_0_0.as_str());
         assert_eq!(web["verdict"], "pass");

@@ -9,7 +9,7 @@ mod monorepo;
 mod snapshot;
 
 use common::Repo;
-use monorepo::{Monorepo, lay_out, release_pr, web_features, web_fix};
+use monorepo::{Monorepo, lay_out, package, release_pr, web_features, web_fix};
 use serde_json::Value;
 
 /// `shipgate check --base BASE --format json ARGS`: the exit code and the report.
@@ -60,15 +60,6 @@ fn names(report: &Value) -> Vec<&str> {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect()
-}
-
-fn package<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no package {name} in {report:#}"))
 }
 
 fn requirement<'a>(package: &'a Value, id: &str) -> &'a Value {

@@ -147,24 +147,18 @@ pub(super) fn judge(change: &mut Change, policy: &Policy, facts: &Facts<'_>) -> 
         // A PostHog registry is asked only now that the stage is known, about the keys
         // named where the evidence is read: the release, or the change.
         let stage = &projected.stages[class.stage];
-        match &mut release {
-            Some((view, _)) => services::posthog_keys(
-                view,
-                stage,
-                &projected,
-                &sides,
-                facts.flag_keys,
-                &mut notes,
-            )?,
-            None => services::posthog_keys(
-                change,
-                stage,
-                &projected,
-                &sides,
-                facts.flag_keys,
-                &mut notes,
-            )?,
-        }
+        let judged = match &mut release {
+            Some((view, _)) => view,
+            None => &mut *change,
+        };
+        services::posthog_keys(
+            judged,
+            stage,
+            &projected,
+            &sides,
+            facts.flag_keys,
+            &mut notes,
+        )?;
         units.push(Unit {
             which,
             policy: projected,

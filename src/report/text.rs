@@ -44,16 +44,7 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         &r.other_signals,
     )?;
     let range = &r.range;
-    writeln!(
-        out,
-        "{BOLD}range{BOLD:#}    {}..{}, {} commit{}, {} file{}",
-        short(&range.base),
-        short(&range.head),
-        range.commits,
-        plural(range.commits),
-        range.files,
-        plural(range.files)
-    )?;
+    writeln!(out, "{BOLD}range{BOLD:#}    {}", span(range))?;
     // Without packages, the root's requirements are the report's: say when they were
     // judged over a whole release rather than the change.
     if !r.has_packages()
@@ -309,15 +300,20 @@ pub(crate) fn release_line(range: &RangeInfo, signals: &[Signal]) -> Option<Stri
         None => "since the first commit (a first release)".to_owned(),
     };
     let why = release_reason(signals);
-    Some(format!(
-        "the whole release {since}{why}: {}..{}, {} commit{}, {} file{}",
+    Some(format!("the whole release {since}{why}: {}", span(range)))
+}
+
+/// `base..head, N commits, M files`.
+fn span(range: &RangeInfo) -> String {
+    format!(
+        "{}..{}, {} commit{}, {} file{}",
         short(&range.base),
         short(&range.head),
         range.commits,
         plural(range.commits),
         range.files,
         plural(range.files)
-    ))
+    )
 }
 
 /// Why a package's requirements were judged over its whole release: the kind of signal

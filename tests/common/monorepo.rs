@@ -106,3 +106,13 @@ pub fn release_pr(repo: &Repo, version: &str) -> String {
     );
     repo.commit(&format!("chore(main): release web {version}"))
 }
+
+/// The package `name` of a JSON report.
+pub fn package<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no package {name} in {report:#}"))
+}
