@@ -356,6 +356,7 @@ fn run_checks(
         match repo {
             Some(repo) => {
                 let from = sides.merge_base.map(Oid::from_str).transpose()?;
+                crate::gather::git::map_more_for_blobs();
                 repo.lines(from, Oid::from_str(sides.head)?, &change.files, &mut run)?;
                 change.notes.extend(run.unread_note());
             }

@@ -9,9 +9,9 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context as _, Result};
-use git2::{FileMode, ObjectType, Odb, Oid};
+use git2::{ObjectType, Odb, Oid};
 
-use super::{Diffed, Kind, Repo, Side, renames};
+use super::{Blobs, Diffed, Kind, Repo, Side, is_regular, renames};
 use crate::judge::change::{FileChange, Status};
 
 impl Repo {
@@ -32,11 +32,7 @@ impl Repo {
 
     /// Turns raw deltas into file changes, pairing deleted and added files into renames;
     /// with each file's regular blobs before and after, by its path.
-    #[allow(clippy::type_complexity)]
-    fn pair_renames(
-        &self,
-        raw: Vec<RawDelta>,
-    ) -> Result<(Vec<FileChange>, HashMap<Vec<u8>, [Option<Oid>; 2]>)> {
+    fn pair_renames(&self, raw: Vec<RawDelta>) -> Result<(Vec<FileChange>, Blobs)> {
         // Files, symlinks and submodules all go to `detect`, as git passes them all to its
         // rename detection: only regular files are paired by content, the others only
         // with an identical one, but all of them take part in git's tie-breaks.
@@ -74,12 +70,7 @@ impl Repo {
         let mut files = Vec::with_capacity(raw.len());
         let mut blobs = HashMap::with_capacity(raw.len());
         // What `Repo::lines` would find at the file's path on each side.
-        let regular = |side: Option<Side>| {
-            side.filter(|s| {
-                s.mode == i32::from(FileMode::Blob) || s.mode == i32::from(FileMode::BlobExecutable)
-            })
-            .map(|s| s.oid)
-        };
+        let regular = |side: Option<Side>| side.filter(|s| is_regular(s.mode)).map(|s| s.oid);
         for (i, d) in raw.iter().enumerate() {
             if consumed[i] {
                 continue;

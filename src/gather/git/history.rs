@@ -44,8 +44,8 @@ pub(super) struct Kept {
     pub(super) author_email: Vec<u8>,
 }
 
-/// Walks `base..head` (everything reachable from `head` without a base). `Ok(None)`
-/// for the merge-base when base and head share no history.
+/// Walks `base..head` (everything reachable from `head` without a base). Base and head
+/// that share no history are a [`Fallback`]: libgit2 then says so in its own words.
 pub(super) fn range(repo: &Repository, base: Option<Oid>, head: Oid) -> Result<Range, Fallback> {
     if !plain_history(repo) {
         return Err(Fallback);

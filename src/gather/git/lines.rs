@@ -22,7 +22,6 @@
 //! the one thread would have met. A few files are read on the calling thread, one at a
 //! time, each handed on before the next is read.
 
-use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::num::NonZeroUsize;
 use std::path::Path;
@@ -32,7 +31,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use anyhow::{Context as _, Result, anyhow};
 use git2::{DiffOptions, FileMode, Odb, Oid, Patch, Repository, Tree};
 
-use super::{PACK_MAPPED_FOR_BLOBS, Repo};
+use super::{Blobs, PACK_MAPPED_FOR_BLOBS, Repo, is_regular};
 use crate::judge::change::{FileChange, Status, display_path};
 use crate::judge::checks::lines::{AddedLine, FileLines, LineSink, MAX_TEXT_BYTES, Need, Unread};
 
@@ -82,12 +81,6 @@ impl Repo {
             .transpose()
             .context("could not read the merge-base's tree")?;
         let new = self.tree_of(to).context("could not read head's tree")?;
-        // git does not hash an object again when it reads it; libgit2 does by default,
-        // with SHA-1 collision detection, which is a fifth of the time it takes to read a
-        // change's blobs. The lines are read as git reads them. (A process-wide setting:
-        // every read after this one skips it too, on every thread.)
-        git2::opts::strict_hash_verification(false);
-        super::map_more_for_blobs();
         // The blobs of the last diff, when that is this change's; otherwise each path is
         // looked up, and as files come sorted by path, most share their folders with the
         // file before.
@@ -133,9 +126,6 @@ struct Reader<'r> {
     new: Lookup<'r>,
     diffed: Option<&'r Blobs>,
 }
-
-/// The blobs of a diff by path: before and after, each when that side is a regular file.
-type Blobs = HashMap<Vec<u8>, [Option<Oid>; 2]>;
 
 impl<'r> Reader<'r> {
     fn new(
@@ -613,10 +603,7 @@ impl<'r> Lookup<'r> {
         let Some(entry) = tree.get_name_bytes(&path[at..]) else {
             return Ok(None);
         };
-        let mode = entry.filemode();
-        let regular =
-            mode == i32::from(FileMode::Blob) || mode == i32::from(FileMode::BlobExecutable);
-        Ok(regular.then(|| entry.id()))
+        Ok(is_regular(entry.filemode()).then(|| entry.id()))
     }
 }
 

@@ -26,6 +26,7 @@ use super::{Files, History, Span};
 use crate::error::{Code, Tag as _};
 use crate::judge::change::Commit;
 use crate::judge::packages::ReleaseTag;
+use crate::judge::policy::same_name;
 
 pub struct Repo {
     repo: Repository,
@@ -47,8 +48,12 @@ pub struct Repo {
 struct Diffed {
     from: Option<Oid>,
     to: Oid,
-    blobs: HashMap<Vec<u8>, [Option<Oid>; 2]>,
+    blobs: Blobs,
 }
+
+/// The blob before and after of each file a diff returned, by its path: each when that
+/// side is a regular file.
+type Blobs = HashMap<Vec<u8>, [Option<Oid>; 2]>;
 
 /// How much of a pack libgit2 maps at a time, and in all; see [`tune_for_one_run`].
 const PACK_WINDOW: usize = 8 << 20;
@@ -86,7 +91,9 @@ pub fn tune_for_one_run() {
 /// limit every other read unmapped a window only to map it again (a fifth of the time on
 /// 2,000 files in a 96 MiB pack). Their pages cost no more than git's own, which maps up to
 /// 8 GiB.
-pub(super) fn map_more_for_blobs() {
+/// Call it on the one thread that reads the repository, before [`Repo::lines`] starts
+/// its workers.
+pub(crate) fn map_more_for_blobs() {
     // SAFETY: as in `tune_for_one_run`, a global that libgit2 reads when it maps a window,
     // set on the one thread that reads the repository, between two reads.
     unsafe {
@@ -117,10 +124,10 @@ impl History for Repo {
             |id: &str| Oid::from_str(id).with_context(|| format!("`{id}` is not a commit id"));
         let head = oid(head)?;
         let base = base.map(oid).transpose()?;
-        let merge_base = base.map(|b| self.merge_base(b, head)).transpose()?;
+        let (merge_base, commits) = self.range(base, head)?;
         Ok(Span {
             merge_base: merge_base.map(|m| m.to_string()),
-            commits: self.commits(base, head)?,
+            commits,
             files: self.diff(merge_base, head)?,
         })
     }
@@ -128,7 +135,7 @@ impl History for Repo {
     fn has_folder(&self, commit: &str, path: &str) -> Result<Option<bool>> {
         let commit =
             Oid::from_str(commit).with_context(|| format!("`{commit}` is not a commit id"))?;
-        let tree = self.repo.find_commit(commit)?.tree()?;
+        let tree = self.tree_of(commit)?;
         Ok(Some(
             tree.get_path(Path::new(path))
                 .is_ok_and(|entry| Side::of(&entry).kind == Kind::Tree),
@@ -356,7 +363,7 @@ impl Repo {
         // A link's blob is its target's name and a folder has no bytes: reading either
         // as the file would judge something else than the user sees.
         let mode = entry.filemode();
-        if mode != i32::from(FileMode::Blob) && mode != i32::from(FileMode::BlobExecutable) {
+        if !is_regular(mode) {
             let what = match Side::of(&entry).kind {
                 Kind::Link => "a symbolic link",
                 Kind::Tree => "a folder",
@@ -491,17 +498,20 @@ impl Repo {
         let message = String::from_utf8(message)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let keys = self.trailer_keys.borrow();
-        let commit = match &*keys {
-            Some(keys) => Commit::keeping(id.to_string(), message, |key| {
-                keys.iter().any(|k| k.eq_ignore_ascii_case(key))
-            }),
-            None => Commit::new(id.to_string(), message),
-        };
+        let commit = Commit::keeping(id.to_string(), message, |key| {
+            keys.as_ref()
+                .is_none_or(|keys| keys.iter().any(|k| same_name(k, key)))
+        });
         Commit {
             author_email: Some(String::from_utf8_lossy(author_email).into_owned()),
             ..commit
         }
     }
+}
+
+/// A regular file's mode, executable or not: what is read as a file's text.
+fn is_regular(mode: i32) -> bool {
+    mode == i32::from(FileMode::Blob) || mode == i32::from(FileMode::BlobExecutable)
 }
 
 fn short_ref(name: &str) -> String {

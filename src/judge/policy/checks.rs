@@ -362,7 +362,7 @@ impl Cx<'_> {
         // ones (policies compose, `null` removing one), so what is written is the whole
         // list: merging again would bring back a language that a `null` removed.
         let languages = match s.fields.get("languages") {
-            Some(n) => self.languages(n, &[], base.map_or(&[], |b| &b.languages)),
+            Some(n) => self.languages(n, base.map_or(&[], |b| &b.languages)),
             None => match base {
                 Some(b) => Some(b.languages.clone()),
                 None => {
@@ -378,16 +378,11 @@ impl Cx<'_> {
         })
     }
 
-    /// `languages:` merged by name over `base`: a language written out replaces the fields
-    /// it writes, `null` removes it, a new one needs both fields. A language that is the
-    /// built-in policy's own, unchanged, is taken from `builtin` (the built-in checks'),
-    /// as [`Cx::field`] takes a field.
-    fn languages(
-        &mut self,
-        node: &Node,
-        base: &[Language],
-        builtin: &[Language],
-    ) -> Option<Vec<Language>> {
+    /// `languages:` as written: each language with both its fields, a `null` one left out.
+    /// A policy's languages reach here merged by name onto the built-in ones already; a
+    /// language that is the built-in policy's own, unchanged, is taken from `builtin` (the
+    /// built-in checks'), as [`Cx::field`] takes a field.
+    fn languages(&mut self, node: &Node, builtin: &[Language]) -> Option<Vec<Language>> {
         let path = "checks.leftovers.languages";
         let Value::Map(entries) = &node.value else {
             self.expected(
@@ -398,55 +393,38 @@ impl Cx<'_> {
             return None;
         };
         let before = self.errors.len();
-        let mut out: Vec<Language> = base.to_vec();
+        let mut out: Vec<Language> = Vec::with_capacity(entries.len());
         for (key, value) in entries {
-            let lpath = join(path, &key.name);
-            let at = out.iter().position(|l| l.name == key.name);
             let unchanged = (self.builtin_file == Some(value.pos.file))
                 .then(|| builtin.iter().find(|l| l.name == key.name))
                 .flatten();
             if let Some(language) = unchanged {
-                match at {
-                    Some(at) => out[at] = language.clone(),
-                    None => out.push(language.clone()),
-                }
+                out.push(language.clone());
                 continue;
             }
             if value.value == Value::Null {
-                if let Some(at) = at {
-                    out.remove(at);
-                }
                 continue;
             }
+            let lpath = join(path, &key.name);
             let Some(s) = self.section(value, &lpath, LANGUAGE_KEYS) else {
                 continue;
             };
-            let old = at.map(|at| out[at].clone());
-            let files = self.field(&s, "files", old.as_ref().map(|o| &o.files), |cx, n, p| {
-                cx.globs(n, p)
+            let files = self.field(&s, "files", None, |cx, n, p| cx.globs(n, p));
+            let patterns = self.field(&s, "patterns", None, |cx, n, p| {
+                cx.regexes(n, p, None, true)
             });
-            let patterns = self.field(
-                &s,
-                "patterns",
-                old.as_ref().map(|o| &o.patterns),
-                |cx, n, p| cx.regexes(n, p, None, true),
-            );
             let (Some(files), Some(patterns)) = (files, patterns) else {
                 continue;
             };
             let Some(set) = self.regex_set(&patterns, value, &join(&lpath, "patterns")) else {
                 continue;
             };
-            let language = Language {
+            out.push(Language {
                 name: key.name.clone(),
                 files,
                 patterns,
                 set,
-            };
-            match at {
-                Some(at) => out[at] = language,
-                None => out.push(language),
-            }
+            });
         }
         (self.errors.len() == before).then_some(out)
     }

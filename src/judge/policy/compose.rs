@@ -203,10 +203,11 @@ impl Chain {
     pub(crate) fn finish(mut self, builtin: bool) -> Result<Composed, PolicyErrors> {
         let mut builtin_file = None;
         if builtin {
-            let file = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
+            let exact = FileId::try_from(self.files.len()).ok();
+            let file = exact.unwrap_or(FileId::MAX);
             // Only an exact file number marks the built-in's nodes (a chain is never
             // that long, but a shared number would leave a file's regexes unchecked).
-            builtin_file = FileId::try_from(self.files.len()).ok();
+            builtin_file = exact;
             let tree = super::builtin_tree().clone().in_file(file);
             self.files.push(ChainFile {
                 origin: BUILTIN_ORIGIN.to_owned(),
