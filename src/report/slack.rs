@@ -23,7 +23,7 @@ pub(crate) struct Change {
 
 /// The marketing requirement, when a stage judges it and the change lacks it: the only
 /// case that warrants a heads-up (a merge judges no marketing requirement). The root
-/// package's first, then any other package's, whose stage is then part of the message.
+/// package's first, then any other package's; the message names the report's stage.
 pub(crate) fn missing_marketing(report: &Report) -> Option<&RequirementResult> {
     std::iter::once(&report.requirements)
         .chain(report.packages.iter().map(|p| &p.requirements))

@@ -99,7 +99,7 @@ fn write_report(out: &mut String, r: &Report) -> std::fmt::Result {
         }
     } else if !r.requirements.is_empty() {
         writeln!(out)?;
-        write_requirements(out, &r.requirements, drafted(r), "")?;
+        write_requirements(out, &r.requirements, drafted(r))?;
     }
 
     write_checks(out, r)?;
@@ -201,7 +201,6 @@ fn write_requirements(
     out: &mut String,
     requirements: &[RequirementResult],
     drafted: bool,
-    indent: &str,
 ) -> std::fmt::Result {
     let width = requirements.iter().map(|q| q.id.len()).max().unwrap_or(0);
     for q in requirements {
@@ -210,11 +209,7 @@ fn write_requirements(
             (Status::Missing, Level::Required) => ("FAIL", RED),
             (Status::Missing, Level::Warn) => ("warn", YELLOW),
         };
-        write!(
-            out,
-            "{indent}  {style}{mark}{style:#}  {:width$}  ",
-            clean(&q.id)
-        )?;
+        write!(out, "  {style}{mark}{style:#}  {:width$}  ", clean(&q.id))?;
         match q.status {
             Status::Satisfied => {
                 let shown: Vec<String> = q
@@ -243,7 +238,7 @@ fn write_requirements(
                 if let Some(hint) = &q.hint {
                     writeln!(
                         out,
-                        "{indent}  {:width$}        {DIM}to satisfy:{DIM:#} {}",
+                        "  {:width$}        {DIM}to satisfy:{DIM:#} {}",
                         "",
                         clean(hint)
                     )?;
@@ -285,7 +280,7 @@ fn write_package(out: &mut String, r: &Report, p: &PackageReport) -> std::fmt::R
     }
     if !p.requirements.is_empty() {
         writeln!(out)?;
-        write_requirements(out, &p.requirements, drafted_package(r, p), "")?;
+        write_requirements(out, &p.requirements, drafted_package(r, p))?;
     }
     Ok(())
 }

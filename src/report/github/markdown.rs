@@ -169,7 +169,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
             return headline_of_packages(r, lim);
         }
         let ids = || {
-            let ids = missing_ids(&missing, lim);
+            let ids = shown_ids(&missing, lim);
             let checks: Vec<String> = blocking
                 .iter()
                 .map(|c| code(name(&c.id), lim.field))
@@ -225,7 +225,7 @@ pub(super) fn markdown(r: &Report, head: &str, lim: &Limits) -> String {
 
     let range = &r.range;
     d.line(|| {
-        let mut line = format!("**Range** {}", range_words(range.base.as_str(), range, lim));
+        let mut line = format!("**Range** {}", range_words(range, lim));
         // Without packages, the root's requirements are the report's: say when they were
         // judged over a whole release rather than the change.
         if !r.has_packages()
@@ -441,11 +441,11 @@ impl Links {
 }
 
 /// `base..head, N commits, M files`.
-fn range_words(base: &str, range: &RangeInfo, lim: &Limits) -> String {
+fn range_words(range: &RangeInfo, lim: &Limits) -> String {
     format!(
         "{}, {} commit{}, {} file{}",
         code(
-            &format!("{}..{}", short(base), short(&range.head)),
+            &format!("{}..{}", short(&range.base), short(&range.head)),
             lim.field
         ),
         range.commits,
@@ -468,7 +468,7 @@ fn release_words(p: &PackageReport, lim: &Limits) -> Option<String> {
     Some(format!(
         "the whole release {since}{}: {}",
         release_reason(&p.stage_signals),
-        range_words(&range.base, range, lim)
+        range_words(range, lim)
     ))
 }
 
@@ -535,7 +535,7 @@ fn package_section(d: &mut Doc, r: &Report, p: &PackageReport, lim: &Limits) {
 }
 
 /// The ids of `missing` as code, at most `lim.list` of them and then how many more.
-fn missing_ids(missing: &[&RequirementResult], lim: &Limits) -> Vec<String> {
+fn shown_ids(missing: &[&RequirementResult], lim: &Limits) -> Vec<String> {
     let mut ids: Vec<String> = missing
         .iter()
         .take(lim.list)
@@ -551,7 +551,7 @@ fn missing_ids(missing: &[&RequirementResult], lim: &Limits) -> Vec<String> {
 fn headline_of_packages(r: &Report, lim: &Limits) -> String {
     let needs = |p: &&PackageReport| {
         let missing: Vec<&RequirementResult> = p.missing_required().collect();
-        let ids = missing_ids(&missing, lim);
+        let ids = shown_ids(&missing, lim);
         format!(
             "{} ({}) needs {}",
             package_name(p, lim),
