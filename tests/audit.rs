@@ -644,3 +644,38 @@ package  tag          stage  verdict  missing     commits  files
     assert_eq!(doc["releases"][0]["blocking_checks"], json!(["size"]));
     assert_eq!(doc["releases"][0]["missing"], json!([]));
 }
+
+/// An audit in a shallow clone judges nothing on a cut history: it exits 2, naming the
+/// release, where the history is cut and how to fetch the rest (SPEC §14).
+#[test]
+fn an_audit_of_a_shallow_clone_says_how_to_fetch_the_history() {
+    let p = plain();
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("file://{}", p.repo.path().display());
+    p.repo.git_in(
+        dir.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "v1.2.0", &url, "clone",
+        ],
+    );
+    let clone = dir.path().join("clone");
+    let out = p
+        .repo
+        .shipgate()
+        .arg("audit")
+        .current_dir(&clone)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    let cut = &p.commit("v1.2.0")[..10];
+    assert!(
+        err.starts_with(&format!(
+            "error: release v1.2.0 of package . (a first release) could not be judged: the \
+             history of the change (the whole history up to {cut}) is cut at commit {cut}"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("git fetch --unshallow"), "{err}");
+}
