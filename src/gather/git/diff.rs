@@ -9,8 +9,9 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context as _, Result};
-use git2::{ObjectType, Odb, Oid};
+use git2::{ObjectType, Odb, OdbObject, Oid};
 
+use super::packs::{Packs, Reader};
 use super::{Blobs, Diffed, Kind, Repo, Side, is_regular, renames};
 use crate::judge::change::{FileChange, Status};
 
@@ -21,8 +22,9 @@ impl Repo {
         let old = from.map(|from| self.tree_id_of(from)).transpose()?;
         let new = self.tree_id_of(to)?;
         let odb = self.repo.odb()?;
+        let mut trees = Trees::new(&odb, self.packs());
         let mut raw = Vec::new();
-        diff_trees(&odb, old, Some(new), &mut Vec::new(), &mut raw)
+        diff_trees(&mut trees, old, Some(new), &mut Vec::new(), &mut raw)
             .context("could not diff the change")?;
         let (mut files, blobs) = self.pair_renames(raw)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -115,18 +117,18 @@ struct RawDelta {
 /// cost follows the size of the change, not of the repository. (libgit2's own tree diff
 /// costs several milliseconds on a few-file change in a large tree.)
 fn diff_trees(
-    odb: &Odb<'_>,
+    trees: &mut Trees<'_>,
     old: Option<Oid>,
     new: Option<Oid>,
     prefix: &mut Vec<u8>,
     out: &mut Vec<RawDelta>,
 ) -> Result<(), git2::Error> {
-    let old = old.map(|oid| read_tree(odb, oid)).transpose()?;
-    let new = new.map(|oid| read_tree(odb, oid)).transpose()?;
+    let old = old.map(|oid| trees.read(oid)).transpose()?;
+    let new = new.map(|oid| trees.read(oid)).transpose()?;
     let before = entries(old.as_ref().map_or(&[][..], |o| o.data()));
     let after = entries(new.as_ref().map_or(&[][..], |o| o.data()));
     let found = out.len();
-    if merge(odb, before.clone(), after.clone(), prefix, out)? {
+    if merge(trees, before.clone(), after.clone(), prefix, out)? {
         return Ok(());
     }
     // A tree out of git's order, or holding a name twice (fsck would object): what the
@@ -136,14 +138,14 @@ fn diff_trees(
     let mut by_name: BTreeMap<&[u8], (Option<Side>, Option<Side>)> = BTreeMap::new();
     for entry in before {
         let entry = entry?;
-        by_name.entry(entry.name).or_default().0 = Some(entry.side);
+        by_name.entry(entry.name).or_default().0 = Some(entry.side());
     }
     for entry in after {
         let entry = entry?;
-        by_name.entry(entry.name).or_default().1 = Some(entry.side);
+        by_name.entry(entry.name).or_default().1 = Some(entry.side());
     }
     for (name, (a, b)) in by_name {
-        delta(odb, name, a, b, prefix, out)?;
+        delta(trees, name, a, b, prefix, out)?;
     }
     Ok(())
 }
@@ -152,7 +154,7 @@ fn diff_trees(
 /// a folder of one name fall on different steps, each with its own delta, as the merge
 /// by name gave them. `false`, as soon as a list turns out to be in another order.
 fn merge<'t>(
-    odb: &Odb<'_>,
+    trees: &mut Trees<'_>,
     mut before: impl Iterator<Item = Result<Entry<'t>, git2::Error>>,
     mut after: impl Iterator<Item = Result<Entry<'t>, git2::Error>>,
     prefix: &mut Vec<u8>,
@@ -188,16 +190,24 @@ fn merge<'t>(
             Ordering::Greater => (None, b.take()),
             Ordering::Equal => (a.take(), b.take()),
         };
+        if let (Some(a), Some(b)) = (&old, &new)
+            && a.id == b.id
+            && a.mode == b.mode
+        {
+            // Unchanged, which most entries of a large folder are: told from the raw
+            // bytes, without making ids of them.
+            continue;
+        }
         let name = old.or(new).map_or(&[][..], |e| e.name);
-        let (old, new) = (old.map(|e| e.side), new.map(|e| e.side));
-        delta(odb, name, old, new, prefix, out)?;
+        let (old, new) = (old.map(|e| e.side()), new.map(|e| e.side()));
+        delta(trees, name, old, new, prefix, out)?;
     }
 }
 
 /// What differs at `name` between two trees: a folder on either side is walked, a file
 /// on either side is one delta.
 fn delta(
-    odb: &Odb<'_>,
+    trees: &mut Trees<'_>,
     name: &[u8],
     before: Option<Side>,
     after: Option<Side>,
@@ -213,7 +223,7 @@ fn delta(
     let after_tree = after.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
     if before_tree.is_some() || after_tree.is_some() {
         prefix.push(b'/');
-        diff_trees(odb, before_tree, after_tree, prefix, out)?;
+        diff_trees(trees, before_tree, after_tree, prefix, out)?;
         prefix.truncate(len + name.len());
     }
     let before_file = before.filter(|s| s.kind != Kind::Tree);
@@ -229,22 +239,74 @@ fn delta(
     Ok(())
 }
 
-/// A tree object, as `find_tree` would look it up.
-fn read_tree<'o>(odb: &'o Odb<'_>, oid: Oid) -> Result<git2::OdbObject<'o>, git2::Error> {
-    let object = odb.read(oid)?;
-    if object.kind() != ObjectType::Tree {
-        return Err(git2::Error::from_str(
-            "the requested type does not match the type in the ODB",
-        ));
+/// Where the walk reads trees: the packs first, libgit2 for what they do not hold.
+pub(super) struct Trees<'o> {
+    odb: &'o Odb<'o>,
+    packed: Reader<'o>,
+}
+
+/// A tree's raw bytes, from either reader.
+enum TreeData<'o> {
+    Packed(std::rc::Rc<Vec<u8>>),
+    Odb(OdbObject<'o>),
+}
+
+impl TreeData<'_> {
+    fn data(&self) -> &[u8] {
+        match self {
+            TreeData::Packed(data) => data,
+            TreeData::Odb(object) => object.data(),
+        }
     }
-    Ok(object)
+}
+
+impl<'o> Trees<'o> {
+    pub(super) fn new(odb: &'o Odb<'o>, packs: &'o Packs) -> Trees<'o> {
+        Trees {
+            odb,
+            packed: Reader::new(packs),
+        }
+    }
+
+    /// A tree object, as `find_tree` would look it up.
+    fn read(&mut self, oid: Oid) -> Result<TreeData<'o>, git2::Error> {
+        let (kind, data) = match self.packed.read(oid) {
+            Some((kind, data)) => (kind, TreeData::Packed(data)),
+            None => {
+                let object = self.odb.read(oid)?;
+                (object.kind(), TreeData::Odb(object))
+            }
+        };
+        if kind != ObjectType::Tree {
+            return Err(git2::Error::from_str(
+                "the requested type does not match the type in the ODB",
+            ));
+        }
+        Ok(data)
+    }
 }
 
 /// One entry of a raw tree.
 #[derive(Clone, Copy)]
 struct Entry<'t> {
     name: &'t [u8],
-    side: Side,
+    id: &'t [u8; 20],
+    /// Normalized, as `git_tree_entry_filemode` gives it.
+    mode: i32,
+}
+
+impl Entry<'_> {
+    fn is_tree(&self) -> bool {
+        Kind::of_mode(self.mode) == Kind::Tree
+    }
+
+    fn side(&self) -> Side {
+        Side {
+            oid: Oid::from_bytes(self.id).expect("20 bytes are an object id"),
+            kind: Kind::of_mode(self.mode),
+            mode: self.mode,
+        }
+    }
 }
 
 /// The entries of a raw tree, parsed as `git_tree__parse_raw` parses them, with its
@@ -281,16 +343,10 @@ fn entry(data: &[u8]) -> Result<(Entry<'_>, &[u8]), &'static str> {
     }
     let (name, rest) = (&rest[..nul], &rest[nul + 1..]);
     let (id, rest) = rest
-        .split_at_checked(20)
+        .split_first_chunk::<20>()
         .ok_or("failed to parse tree: can't parse OID")?;
-    let oid = Oid::from_bytes(id).map_err(|_| "failed to parse tree: can't parse OID")?;
     let mode = normalize_filemode(mode);
-    let side = Side {
-        oid,
-        kind: Kind::of_mode(mode),
-        mode,
-    };
-    Ok((Entry { name, side }, rest))
+    Ok((Entry { name, id, mode }, rest))
 }
 
 /// `parse_mode` in tree.c: no leading white space, then `git__strntol32` in base 8 (a
@@ -331,7 +387,7 @@ fn normalize_filemode(mode: u32) -> i32 {
 /// Git's order of tree entries (`base_name_compare`): by name, a folder's name as if it
 /// ended in `/`.
 fn git_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
-    let end = |e: &Entry<'_>| if e.side.kind == Kind::Tree { b'/' } else { 0 };
+    let end = |e: &Entry<'_>| if e.is_tree() { b'/' } else { 0 };
     let len = a.name.len().min(b.name.len());
     a.name[..len].cmp(&b.name[..len]).then_with(|| {
         let ca = a.name.get(len).copied().unwrap_or_else(|| end(a));
@@ -371,7 +427,7 @@ impl<'t> Order<'t> {
         {
             self.depth -= 1;
         }
-        if entry.side.kind == Kind::Tree {
+        if entry.is_tree() {
             return !(self.depth > 0 && self.files[self.depth - 1] == entry.name);
         }
         if self.depth == self.files.len() {

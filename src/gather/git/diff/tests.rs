@@ -163,8 +163,16 @@ fn write(repo: &Repository, node: &Node, sorted: bool) -> Oid {
 
 fn raw_walk(repo: &Repository, old: Oid, new: Oid) -> Vec<RawDelta> {
     let odb = repo.odb().unwrap();
+    let packs = Packs::open(&repo.commondir().join("objects"));
     let mut out = Vec::new();
-    diff_trees(&odb, Some(old), Some(new), &mut Vec::new(), &mut out).unwrap();
+    diff_trees(
+        &mut Trees::new(&odb, &packs),
+        Some(old),
+        Some(new),
+        &mut Vec::new(),
+        &mut out,
+    )
+    .unwrap();
     out
 }
 
@@ -257,6 +265,7 @@ fn a_broken_tree_is_an_error_in_libgit2s_words() {
     let dir = TempDir::new().unwrap();
     let repo = Repository::init_bare(dir.path()).unwrap();
     let odb = repo.odb().unwrap();
+    let packs = Packs::open(&repo.commondir().join("objects"));
     let good = write(&repo, &Node::Folder(vec![]), true);
     for (bytes, message) in [
         (&b"100644a\0"[..], "missing space after filemode"),
@@ -267,7 +276,7 @@ fn a_broken_tree_is_an_error_in_libgit2s_words() {
     ] {
         let bad = odb.write(ObjectType::Tree, bytes).unwrap();
         let error = diff_trees(
-            &odb,
+            &mut Trees::new(&odb, &packs),
             Some(good),
             Some(bad),
             &mut Vec::new(),

@@ -1,0 +1,497 @@
+//! Objects read straight from the repository's pack files, for the tree-to-tree walk of
+//! [`super::diff`].
+//!
+//! The walk reads every tree of a change once, hundreds of thousands on a deep one, and
+//! through libgit2 each read pays for a process-wide lock, the pack's own lock, a cache
+//! check and two allocations: about a sixth more per object than git itself. Here a read
+//! is a look-up in the memory-mapped index, the inflation of the entry and the deltas it
+//! rests on, and a small cache of what was inflated, as git's own `unpack_entry` does,
+//! with no lock: [`Packs`] is shared, each thread reads through its own [`Reader`].
+//!
+//! This reader only ever answers with an object or with nothing: whatever it does not
+//! find or cannot read (a loose object, a pack in another format, a corrupt entry) is
+//! left to libgit2, which then finds it or fails with its own error, exactly as the walk
+//! did before. So it never changes what the walk sees, only how fast it sees it.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::{File, OpenOptions};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use flate2::{Decompress, FlushDecompress, Status};
+use git2::{ObjectType, Oid};
+use memmap2::Mmap;
+
+use crate::gather::disk;
+
+/// How far `objects/info/alternates` is followed, as git follows it.
+const MAX_ALTERNATE_DEPTH: usize = 5;
+/// How many deltas one object may rest on before the chain is taken for a loop (git
+/// writes chains of at most 4,095; a `REF_DELTA` can name itself in a corrupt pack).
+const MAX_CHAIN: usize = 10_000;
+/// What the cache of inflated objects may hold. Git's delta base cache holds 96 MiB;
+/// the walk reads the two sides of each tree one after the other, and one side is
+/// usually the other's base, so a little goes a long way.
+const CACHE_BYTES: usize = 16 << 20;
+
+/// The pack files of a repository and of its alternates, mapped.
+pub(super) struct Packs {
+    packs: Vec<Pack>,
+}
+
+struct Pack {
+    /// The `.idx`, version 2, checked to hold its tables whole.
+    index: Mmap,
+    /// The `.pack`, with the same number of objects as its index.
+    data: Mmap,
+    count: usize,
+}
+
+impl Packs {
+    /// Maps every pack in `objects` and the alternates it names. A pack that cannot be
+    /// opened or is not in the format read here is left out (libgit2 reads it); so is
+    /// anything that is not a regular file, so a FIFO never blocks the open.
+    pub(super) fn open(objects: &Path) -> Packs {
+        let mut packs = Vec::new();
+        let mut seen = Vec::new();
+        add_packs(objects, 0, &mut seen, &mut packs);
+        Packs { packs }
+    }
+
+    /// Where `oid` is stored: the pack's position and the entry's offset in it.
+    fn locate(&self, oid: &[u8; 20]) -> Option<(usize, u64)> {
+        self.packs
+            .iter()
+            .enumerate()
+            .find_map(|(i, pack)| pack.offset_of(oid).map(|offset| (i, offset)))
+    }
+}
+
+fn add_packs(objects: &Path, depth: usize, seen: &mut Vec<PathBuf>, packs: &mut Vec<Pack>) {
+    let Ok(real) = objects.canonicalize() else {
+        return;
+    };
+    if seen.contains(&real) {
+        return;
+    }
+    seen.push(real);
+    if let Ok(dir) = std::fs::read_dir(objects.join("pack")) {
+        let mut names: Vec<PathBuf> = dir
+            .filter_map(|entry| Some(entry.ok()?.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
+            .collect();
+        // The order only decides which copy of an object shared by two packs is read,
+        // and every copy has the same content; sorted, it is the same on every run.
+        names.sort();
+        packs.extend(names.iter().filter_map(|idx| Pack::open(idx)));
+    }
+    if depth >= MAX_ALTERNATE_DEPTH {
+        return;
+    }
+    let Ok(list) = disk::read(
+        &objects.join("info").join("alternates"),
+        &disk::Spec {
+            what: "the alternates list",
+            cap: disk::FILE_CAP,
+            links: disk::Symlinks::Follow,
+            fix: "",
+        },
+    ) else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&list).lines() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        // Git resolves a relative alternate against the objects folder that names it.
+        add_packs(&objects.join(line), depth + 1, seen, packs);
+    }
+}
+
+/// Maps `path` when it is a regular file.
+fn map(path: &Path) -> Option<Mmap> {
+    let (file, _): (File, _) = disk::open_regular(OpenOptions::new().read(true), path).ok()?;
+    // SAFETY: git never writes to a pack or an index once it is in place: a repack writes
+    // new files and deletes the old ones, which a mapping outlives. Git and libgit2 map
+    // the same files the same way; a file truncated under a running reader breaks them
+    // alike.
+    unsafe { Mmap::map(&file) }.ok()
+}
+
+const IDX_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
+const FANOUT: usize = 8;
+const NAMES: usize = FANOUT + 256 * 4;
+
+impl Pack {
+    fn open(idx: &Path) -> Option<Pack> {
+        let index = map(idx)?;
+        if index.get(..4)? != IDX_MAGIC || be32(&index, 4)? != 2 {
+            return None;
+        }
+        let mut previous = 0;
+        for i in 0..256 {
+            let n = be32(&index, FANOUT + i * 4)?;
+            if n < previous {
+                return None;
+            }
+            previous = n;
+        }
+        let count = usize::try_from(previous).ok()?;
+        // Names, CRCs and 32-bit offsets, then the two checksums; the 64-bit offsets sit
+        // between them and are bounds-checked where they are read.
+        let tables = count.checked_mul(20 + 4 + 4)?.checked_add(NAMES + 40)?;
+        if index.len() < tables {
+            return None;
+        }
+        let data = map(&idx.with_extension("pack"))?;
+        if data.len() < 12 + 20
+            || data[..4] != *b"PACK"
+            || !matches!(be32(&data, 4)?, 2 | 3)
+            || usize::try_from(be32(&data, 8)?).ok()? != count
+        {
+            return None;
+        }
+        Some(Pack { index, data, count })
+    }
+
+    /// The offset of `oid`'s entry, found in the index's sorted names.
+    fn offset_of(&self, oid: &[u8; 20]) -> Option<u64> {
+        let first = usize::from(oid[0]);
+        let start = match first {
+            0 => 0,
+            _ => be32(&self.index, FANOUT + (first - 1) * 4)? as usize,
+        };
+        let end = be32(&self.index, FANOUT + first * 4)? as usize;
+        let names = &self.index[NAMES..NAMES + self.count * 20];
+        // Ids are spread evenly, so the next eight bytes tell about where in its bucket
+        // an id sits: each step guesses from the ids at the ends of what is left (an
+        // interpolation search), which lands within a few entries where halving would
+        // take ten steps, each a miss in the processor's cache. Past four guesses, or
+        // when the ends say nothing, it halves as a binary search does.
+        let key = u64::from_be_bytes(oid[1..9].try_into().ok()?);
+        let (mut low, mut high) = (start, end);
+        let (mut low_key, mut high_key) = (0u64, u64::MAX);
+        let mut guesses = 0;
+        while low < high {
+            let mid = if guesses < 4 && low_key <= key && key <= high_key && low_key < high_key {
+                guesses += 1;
+                let span = (high - low - 1) as u128;
+                let at = u128::from(key - low_key) * span / u128::from(high_key - low_key);
+                low + at as usize
+            } else {
+                low + (high - low) / 2
+            };
+            let name = names.get(mid * 20..mid * 20 + 20)?;
+            let here = u64::from_be_bytes(name[1..9].try_into().ok()?);
+            match here.cmp(&key).then_with(|| name.cmp(&oid[..])) {
+                std::cmp::Ordering::Less => (low, low_key) = (mid + 1, here),
+                std::cmp::Ordering::Greater => (high, high_key) = (mid, here),
+                std::cmp::Ordering::Equal => return self.offset_at(mid),
+            }
+        }
+        None
+    }
+
+    fn offset_at(&self, position: usize) -> Option<u64> {
+        let offsets = NAMES + self.count * 24;
+        let small = be32(&self.index, offsets + position * 4)?;
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        let large = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
+        let bytes = self.index.get(large..large + 8)?;
+        Some(u64::from_be_bytes(bytes.try_into().ok()?))
+    }
+
+    /// The bytes that entries may occupy: all but the header and the trailing checksum.
+    fn entries(&self) -> &[u8] {
+        &self.data[..self.data.len() - 20]
+    }
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// One entry's header: what it is, how large it is once inflated, and where its zlib
+/// stream starts.
+struct Header {
+    kind: EntryKind,
+    size: usize,
+    start: usize,
+}
+
+enum EntryKind {
+    Whole(ObjectType),
+    /// A delta on the entry at this offset of the same pack.
+    Offset(u64),
+    /// A delta on the object of this id, in any pack.
+    Named([u8; 20]),
+}
+
+fn header(entries: &[u8], offset: u64) -> Option<Header> {
+    let mut at = usize::try_from(offset).ok()?;
+    if at < 12 {
+        return None;
+    }
+    let mut byte = *entries.get(at)?;
+    at += 1;
+    let code = (byte >> 4) & 7;
+    let mut size = u64::from(byte & 0x0f);
+    let mut shift = 4;
+    while byte & 0x80 != 0 {
+        byte = *entries.get(at)?;
+        at += 1;
+        if shift > 57 {
+            return None;
+        }
+        size |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+    }
+    let size = usize::try_from(size).ok()?;
+    let kind = match code {
+        1 => EntryKind::Whole(ObjectType::Commit),
+        2 => EntryKind::Whole(ObjectType::Tree),
+        3 => EntryKind::Whole(ObjectType::Blob),
+        4 => EntryKind::Whole(ObjectType::Tag),
+        6 => {
+            // The base's distance back, in git's own variable-length encoding, where
+            // each continuation adds one so that no distance has two spellings.
+            let mut byte = *entries.get(at)?;
+            at += 1;
+            let mut back = u64::from(byte & 0x7f);
+            while byte & 0x80 != 0 {
+                byte = *entries.get(at)?;
+                at += 1;
+                back = back.checked_add(1)?.checked_mul(128)? | u64::from(byte & 0x7f);
+            }
+            if back == 0 || back > offset {
+                return None;
+            }
+            EntryKind::Offset(offset - back)
+        }
+        7 => {
+            let id = entries.get(at..at + 20)?.try_into().ok()?;
+            at += 20;
+            EntryKind::Named(id)
+        }
+        _ => return None,
+    };
+    Some(Header {
+        kind,
+        size,
+        start: at,
+    })
+}
+
+/// Reads objects from [`Packs`] for one thread, with that thread's cache.
+pub(super) struct Reader<'p> {
+    packs: &'p Packs,
+    inflater: Decompress,
+    cache: Cache,
+}
+
+impl<'p> Reader<'p> {
+    pub(super) fn new(packs: &'p Packs) -> Reader<'p> {
+        Reader {
+            packs,
+            inflater: Decompress::new(true),
+            cache: Cache::default(),
+        }
+    }
+
+    /// The object `oid`, with its type; `None` when it is not in a pack read here or its
+    /// entry cannot be read, for the caller to ask libgit2.
+    pub(super) fn read(&mut self, oid: Oid) -> Option<(ObjectType, Rc<Vec<u8>>)> {
+        let id: &[u8; 20] = oid.as_bytes().try_into().ok()?;
+        let (pack, offset) = self.packs.locate(id)?;
+        self.entry(pack, offset)
+    }
+
+    /// The object at `offset` in pack `pack`: its deltas are followed back to an entry
+    /// that is whole or cached, then applied forward, each result cached on the way.
+    fn entry(&mut self, mut pack: usize, mut offset: u64) -> Option<(ObjectType, Rc<Vec<u8>>)> {
+        let mut deltas: Vec<(usize, u64, Header)> = Vec::new();
+        let (kind, mut object) = loop {
+            if let Some(found) = self.cache.get(pack, offset) {
+                break found;
+            }
+            if deltas.len() > MAX_CHAIN {
+                return None;
+            }
+            let header = header(self.packs.packs[pack].entries(), offset)?;
+            match header.kind {
+                EntryKind::Whole(kind) => {
+                    let data = Rc::new(self.inflate(pack, &header)?);
+                    if !deltas.is_empty() {
+                        self.cache.put(pack, offset, kind, &data);
+                    }
+                    break (kind, data);
+                }
+                EntryKind::Offset(base) => {
+                    deltas.push((pack, offset, header));
+                    offset = base;
+                }
+                EntryKind::Named(id) => {
+                    deltas.push((pack, offset, header));
+                    (pack, offset) = self.packs.locate(&id)?;
+                }
+            }
+        };
+        // Only what served as a base is kept, as git keeps it: the object asked for is
+        // read once, and a base is often asked for next (the other side of the same tree)
+        // or serves another delta.
+        while let Some((pack, offset, header)) = deltas.pop() {
+            let delta = self.inflate(pack, &header)?;
+            object = Rc::new(apply(&object, &delta)?);
+            if !deltas.is_empty() {
+                self.cache.put(pack, offset, kind, &object);
+            }
+        }
+        Some((kind, object))
+    }
+
+    /// Inflates an entry's zlib stream, which must come to exactly the size its header
+    /// gives.
+    fn inflate(&mut self, pack: usize, header: &Header) -> Option<Vec<u8>> {
+        let input = self.packs.packs[pack].entries().get(header.start..)?;
+        let mut out = Vec::new();
+        // A corrupt header can claim any size: refuse what cannot be had rather than
+        // abort, and let libgit2 report the entry.
+        out.try_reserve_exact(header.size.checked_add(1)?).ok()?;
+        self.inflater.reset(true);
+        let status = self
+            .inflater
+            .decompress_vec(input, &mut out, FlushDecompress::Finish)
+            .ok()?;
+        (status == Status::StreamEnd && out.len() == header.size).then_some(out)
+    }
+}
+
+/// Applies a git delta to `base`: two sizes, then instructions to copy a span of the
+/// base or insert the bytes that follow.
+fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+    let mut at = 0;
+    let mut size = || -> Option<usize> {
+        let mut value = 0u64;
+        let mut shift = 0;
+        loop {
+            let byte = *delta.get(at)?;
+            at += 1;
+            if shift > 57 {
+                return None;
+            }
+            value |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                return usize::try_from(value).ok();
+            }
+        }
+    };
+    let (base_size, result_size) = (size()?, size()?);
+    if base_size != base.len() {
+        return None;
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(result_size).ok()?;
+    while let Some(&op) = delta.get(at) {
+        at += 1;
+        if op & 0x80 != 0 {
+            let mut field = |bits: u8, bytes: usize| -> Option<usize> {
+                let mut value = 0usize;
+                for i in 0..bytes {
+                    if op & (bits << i) != 0 {
+                        value |= usize::from(*delta.get(at)?) << (8 * i);
+                        at += 1;
+                    }
+                }
+                Some(value)
+            };
+            let from = field(0x01, 4)?;
+            let len = match field(0x10, 3)? {
+                0 => 0x10000,
+                len => len,
+            };
+            out.extend_from_slice(base.get(from..from.checked_add(len)?)?);
+        } else if op != 0 {
+            let len = usize::from(op);
+            out.extend_from_slice(delta.get(at..at + len)?);
+            at += len;
+        } else {
+            return None;
+        }
+        if out.len() > result_size {
+            return None;
+        }
+    }
+    (out.len() == result_size).then_some(out)
+}
+
+/// Objects inflated lately, by pack and offset, dropped oldest first past
+/// [`CACHE_BYTES`].
+#[derive(Default)]
+struct Cache {
+    objects: HashMap<u64, (ObjectType, Rc<Vec<u8>>), BuildHasherDefault<Spread>>,
+    order: VecDeque<u64>,
+    bytes: usize,
+}
+
+impl Cache {
+    /// One key for a pack and an offset: packs are few, and no pack reaches 2^48 bytes.
+    fn key(pack: usize, offset: u64) -> u64 {
+        (pack as u64) << 48 ^ offset
+    }
+
+    fn get(&self, pack: usize, offset: u64) -> Option<(ObjectType, Rc<Vec<u8>>)> {
+        self.objects
+            .get(&Cache::key(pack, offset))
+            .map(|(kind, data)| (*kind, Rc::clone(data)))
+    }
+
+    fn put(&mut self, pack: usize, offset: u64, kind: ObjectType, data: &Rc<Vec<u8>>) {
+        if data.len() > CACHE_BYTES / 4 {
+            return;
+        }
+        let key = Cache::key(pack, offset);
+        if self.objects.insert(key, (kind, Rc::clone(data))).is_some() {
+            return;
+        }
+        self.order.push_back(key);
+        // Each entry also costs its allocations and its slot in the table.
+        self.bytes += data.len() + 64;
+        while self.bytes > CACHE_BYTES {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some((_, data)) = self.objects.remove(&oldest) {
+                self.bytes -= data.len() + 64;
+            }
+        }
+    }
+}
+
+/// A hasher for the cache's keys, which are offsets: one multiplication spreads them
+/// over the table, where SipHash would cost more than the look-up it serves.
+#[derive(Default)]
+struct Spread(u64);
+
+impl Hasher for Spread {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+#[cfg(test)]
+mod tests;
