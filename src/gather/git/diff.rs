@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use anyhow::{Context as _, Result};
 use git2::{ObjectType, Odb, OdbObject, Oid};
@@ -22,10 +23,16 @@ impl Repo {
         let old = from.map(|from| self.tree_id_of(from)).transpose()?;
         let new = self.tree_id_of(to)?;
         let odb = self.repo.odb()?;
-        let mut trees = Trees::new(&odb, self.packs());
-        let mut raw = Vec::new();
-        diff_trees(&mut trees, old, Some(new), &mut Vec::new(), &mut raw)
-            .context("could not diff the change")?;
+        let threads = threads();
+        let raw = walk(
+            &odb,
+            self.packs(),
+            old,
+            new,
+            threads,
+            threads * WALKS_PER_THREAD,
+        )
+        .context("could not diff the change")?;
         let (mut files, blobs) = self.pair_renames(raw)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         *self.diffed.borrow_mut() = Some(Diffed { from, to, blobs });
@@ -113,6 +120,199 @@ struct RawDelta {
     new: Option<Side>,
 }
 
+/// At most this many threads walk one diff.
+const MAX_THREADS: usize = 4;
+/// The walk is split until each thread has about this many subtrees to walk, so that a
+/// thread that drew a large one does not leave the others idle long.
+const WALKS_PER_THREAD: usize = 16;
+
+/// The threads a diff may walk with: one per core, up to [`MAX_THREADS`].
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(MAX_THREADS)
+}
+
+/// A piece of the walk's output, in the walk's order: deltas already found, or a pair of
+/// subtrees still to walk, with the path that leads to them.
+enum Unit {
+    Found(RawDelta),
+    Walk {
+        prefix: Vec<u8>,
+        old: Option<Oid>,
+        new: Option<Oid>,
+    },
+}
+
+/// The tree-to-tree walk from `old` to `new`, on up to `threads` threads.
+///
+/// A change whose trees differ in many folders is split breadth-first into subtrees to
+/// walk (until there are `split_to` of them), which the threads then take in turn, each reading the packs through its own
+/// [`Reader`] (libgit2 serialises every read behind locks, so its objects cannot be read
+/// in parallel). A small change is walked whole while it is split, and starts no thread.
+/// The deltas come out in the order, and the first error is the error, of the walk on one
+/// thread: a folder is split only when both its trees read and parse cleanly, and a
+/// subtree that a thread finds outside the packs is walked again by the calling thread,
+/// through libgit2.
+fn walk(
+    odb: &Odb<'_>,
+    packs: &Packs,
+    old: Option<Oid>,
+    new: Oid,
+    threads: usize,
+    split_to: usize,
+) -> Result<Vec<RawDelta>, git2::Error> {
+    let mut trees = Trees::new(odb, packs);
+    let mut units = vec![Unit::Walk {
+        prefix: Vec::new(),
+        old,
+        new: Some(new),
+    }];
+    let walks = |units: &[Unit]| {
+        units
+            .iter()
+            .filter(|u| matches!(u, Unit::Walk { .. }))
+            .count()
+    };
+    if threads > 1 {
+        while (1..split_to).contains(&walks(&units)) {
+            let mut split = false;
+            let mut next = Vec::with_capacity(units.len());
+            for unit in units {
+                match unit {
+                    Unit::Walk { prefix, old, new } => {
+                        match split_walk(&mut trees, &prefix, old, new) {
+                            Some(children) => {
+                                split = true;
+                                next.extend(children);
+                            }
+                            None => next.push(Unit::Walk { prefix, old, new }),
+                        }
+                    }
+                    found => next.push(found),
+                }
+            }
+            units = next;
+            if !split {
+                break;
+            }
+        }
+    }
+    let mut walked: Vec<Option<Walked>> = if walks(&units) > 1 {
+        walk_in_parallel(&mut trees, packs, &units, threads)
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::new();
+    for (i, unit) in units.into_iter().enumerate() {
+        match unit {
+            Unit::Found(delta) => out.push(delta),
+            Unit::Walk {
+                mut prefix,
+                old,
+                new,
+            } => match walked.get_mut(i).and_then(Option::take) {
+                Some(Walked::Done(deltas)) => out.extend(deltas?),
+                Some(Walked::NotPacked) | None => {
+                    diff_trees(&mut trees, old, new, &mut prefix, &mut out)?;
+                }
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// What a thread made of one subtree to walk.
+enum Walked {
+    Done(Result<Vec<RawDelta>, git2::Error>),
+    /// It met a tree that the packs do not hold, which only the calling thread can read.
+    NotPacked,
+}
+
+/// Walks the `Unit::Walk`s of `units` on `threads` threads, the calling one among them;
+/// what each found, by its position in `units`.
+fn walk_in_parallel(
+    trees: &mut Trees<'_>,
+    packs: &Packs,
+    units: &[Unit],
+    threads: usize,
+) -> Vec<Option<Walked>> {
+    let next = AtomicUsize::new(0);
+    let take = |trees: &mut Trees<'_>| {
+        let mut walked = Vec::new();
+        loop {
+            let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+            let Some(unit) = units.get(i) else {
+                return walked;
+            };
+            if let Unit::Walk { prefix, old, new } = unit {
+                let mut out = Vec::new();
+                let result = diff_trees(trees, *old, *new, &mut prefix.clone(), &mut out);
+                let outcome = if std::mem::take(&mut trees.not_packed) {
+                    Walked::NotPacked
+                } else {
+                    Walked::Done(result.map(|()| out))
+                };
+                walked.push((i, outcome));
+            }
+        }
+    };
+    let mut found: Vec<Option<Walked>> = units.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| scope.spawn(|| take(&mut Trees::packed_only(packs))))
+            .collect();
+        let mut all = take(trees);
+        for helper in helpers {
+            match helper.join() {
+                Ok(walked) => all.extend(walked),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, outcome) in all {
+            found[i] = Some(outcome);
+        }
+    });
+    found
+}
+
+/// The steps of the walk at `prefix`, one level down: the deltas of files, and the
+/// subtrees to walk, in the order [`diff_trees`] would give them. `None` when either tree
+/// does not read, or its entries do not parse or come out of git's order: the folder is
+/// then walked whole, by `diff_trees`, which says what is wrong as it always did.
+fn split_walk(
+    trees: &mut Trees<'_>,
+    prefix: &[u8],
+    old: Option<Oid>,
+    new: Option<Oid>,
+) -> Option<Vec<Unit>> {
+    let old = old.map(|oid| trees.read(oid)).transpose().ok()?;
+    let new = new.map(|oid| trees.read(oid)).transpose().ok()?;
+    let before = entries(old.as_ref().map_or(&[][..], |o| o.data()));
+    let after = entries(new.as_ref().map_or(&[][..], |o| o.data()));
+    let mut units = Vec::new();
+    let mut step = |name: &[u8], before: Option<Side>, after: Option<Side>| {
+        if before == after {
+            return Ok(());
+        }
+        let path = [prefix, name].concat();
+        let tree = |side: Option<Side>| side.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
+        let file = |side: Option<Side>| side.filter(|s| s.kind != Kind::Tree);
+        let (old, new) = (tree(before), tree(after));
+        if old.is_some() || new.is_some() {
+            let mut prefix = path.clone();
+            prefix.push(b'/');
+            units.push(Unit::Walk { prefix, old, new });
+        }
+        let (old, new) = (file(before), file(after));
+        if old.is_some() || new.is_some() {
+            units.push(Unit::Found(RawDelta { path, old, new }));
+        }
+        Ok(())
+    };
+    merge(before, after, &mut step).ok()?.then_some(units)
+}
+
 /// A tree-to-tree diff that never descends into a subtree whose id is unchanged, so its
 /// cost follows the size of the change, not of the repository. (libgit2's own tree diff
 /// costs several milliseconds on a few-file change in a large tree.)
@@ -128,7 +328,8 @@ fn diff_trees(
     let before = entries(old.as_ref().map_or(&[][..], |o| o.data()));
     let after = entries(new.as_ref().map_or(&[][..], |o| o.data()));
     let found = out.len();
-    if merge(trees, before.clone(), after.clone(), prefix, out)? {
+    let mut step = |name: &[u8], a, b| delta(trees, name, a, b, prefix, out);
+    if merge(before.clone(), after.clone(), &mut step)? {
         return Ok(());
     }
     // A tree out of git's order, or holding a name twice (fsck would object): what the
@@ -154,11 +355,9 @@ fn diff_trees(
 /// a folder of one name fall on different steps, each with its own delta, as the merge
 /// by name gave them. `false`, as soon as a list turns out to be in another order.
 fn merge<'t>(
-    trees: &mut Trees<'_>,
     mut before: impl Iterator<Item = Result<Entry<'t>, git2::Error>>,
     mut after: impl Iterator<Item = Result<Entry<'t>, git2::Error>>,
-    prefix: &mut Vec<u8>,
-    out: &mut Vec<RawDelta>,
+    step: &mut impl FnMut(&'t [u8], Option<Side>, Option<Side>) -> Result<(), git2::Error>,
 ) -> Result<bool, git2::Error> {
     let (mut before_order, mut after_order) = (Order::default(), Order::default());
     let (mut a, mut b) = (None, None);
@@ -199,8 +398,7 @@ fn merge<'t>(
             continue;
         }
         let name = old.or(new).map_or(&[][..], |e| e.name);
-        let (old, new) = (old.map(|e| e.side()), new.map(|e| e.side()));
-        delta(trees, name, old, new, prefix, out)?;
+        step(name, old.map(|e| e.side()), new.map(|e| e.side()))?;
     }
 }
 
@@ -241,8 +439,11 @@ fn delta(
 
 /// Where the walk reads trees: the packs first, libgit2 for what they do not hold.
 pub(super) struct Trees<'o> {
-    odb: &'o Odb<'o>,
+    /// `None` on a thread of [`walk_in_parallel`], which reads the packs only.
+    odb: Option<&'o Odb<'o>>,
     packed: Reader<'o>,
+    /// Set when a tree was not in the packs and there was no libgit2 to ask.
+    not_packed: bool,
 }
 
 /// A tree's raw bytes, from either reader.
@@ -263,8 +464,17 @@ impl TreeData<'_> {
 impl<'o> Trees<'o> {
     pub(super) fn new(odb: &'o Odb<'o>, packs: &'o Packs) -> Trees<'o> {
         Trees {
-            odb,
+            odb: Some(odb),
             packed: Reader::new(packs),
+            not_packed: false,
+        }
+    }
+
+    fn packed_only(packs: &'o Packs) -> Trees<'o> {
+        Trees {
+            odb: None,
+            packed: Reader::new(packs),
+            not_packed: false,
         }
     }
 
@@ -273,7 +483,11 @@ impl<'o> Trees<'o> {
         let (kind, data) = match self.packed.read(oid) {
             Some((kind, data)) => (kind, TreeData::Packed(data)),
             None => {
-                let object = self.odb.read(oid)?;
+                let Some(odb) = self.odb else {
+                    self.not_packed = true;
+                    return Err(git2::Error::from_str("the tree is not in a pack"));
+                };
+                let object = odb.read(oid)?;
                 (object.kind(), TreeData::Odb(object))
             }
         };

@@ -208,6 +208,177 @@ proptest! {
     }
 }
 
+/// Every tree under `root`, the root first.
+fn trees_under(repo: &Repository, root: Oid) -> Vec<Oid> {
+    let odb = repo.odb().unwrap();
+    let mut found = vec![root];
+    let mut i = 0;
+    while let Some(&tree) = found.get(i) {
+        i += 1;
+        let object = odb.read(tree).unwrap();
+        for entry in entries(object.data()).map_while(Result::ok) {
+            if entry.is_tree() && !found.contains(&entry.side().oid) {
+                found.push(entry.side().oid);
+            }
+        }
+    }
+    found
+}
+
+/// Writes the trees under `roots` into a pack, where [`Reader`] finds them first (their
+/// loose copies stay).
+fn pack(repo: &Repository, roots: &[Oid]) {
+    let mut builder = repo.packbuilder().unwrap();
+    for &root in roots {
+        for tree in trees_under(repo, root) {
+            builder.insert_object(tree, None).unwrap();
+        }
+    }
+    builder
+        .write(&repo.commondir().join("objects").join("pack"), 0)
+        .unwrap();
+}
+
+/// The walk split `split_to` ways on `threads` threads, with packs opened afresh.
+fn threaded_walk(
+    repo: &Repository,
+    old: Oid,
+    new: Oid,
+    threads: usize,
+    split_to: usize,
+) -> Result<Vec<RawDelta>, git2::Error> {
+    let odb = repo.odb().unwrap();
+    let packs = Packs::open(&repo.commondir().join("objects"));
+    walk(&odb, &packs, Some(old), new, threads, split_to)
+}
+
+/// Where the trees of a test live: all loose (threads find none in the packs and hand
+/// every subtree back), all packed, or only the old side packed.
+#[derive(Debug, Clone, Copy)]
+enum Stored {
+    Loose,
+    Packed,
+    OldPacked,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        rng_seed: RngSeed::Fixed(0x7e4d_5a11),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_walk_on_threads_gives_the_walk_on_one_in_its_order(
+        (old, new) in two_trees(),
+        sorted_trees in any::<bool>(),
+        stored in prop_oneof![Just(Stored::Loose), Just(Stored::Packed), Just(Stored::OldPacked)],
+        threads in 2usize..=3,
+        split_to in 1usize..8,
+    ) {
+        let dir = TempDir::new().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let (old, new) = (write(&repo, &old, sorted_trees), write(&repo, &new, sorted_trees));
+        match stored {
+            Stored::Loose => {}
+            Stored::Packed => pack(&repo, &[old, new]),
+            Stored::OldPacked => pack(&repo, &[old]),
+        }
+        let threaded = threaded_walk(&repo, old, new, threads, split_to).unwrap();
+        prop_assert_eq!(threaded, raw_walk(&repo, old, new));
+    }
+}
+
+#[test]
+fn a_wide_change_walked_on_threads_is_the_change_walked_on_one() {
+    // 40 folders, each with 5 subfolders of 3 files, all of which change: the split
+    // stops at 32 subtrees and threads walk them.
+    let dir = TempDir::new().unwrap();
+    let repo = Repository::init_bare(dir.path()).unwrap();
+    let names: Vec<&'static str> = (0..40)
+        .map(|i| &*Box::leak(format!("f{i:02}").into_boxed_str()))
+        .collect();
+    let side = |blob: u8| {
+        Node::Folder(
+            names
+                .iter()
+                .map(|&name| {
+                    let files = Node::Folder(
+                        ["x", "y", "z"]
+                            .map(|f| (f, Node::Leaf("100644", blob)))
+                            .to_vec(),
+                    );
+                    let subs = ["a", "b", "c", "d", "e"]
+                        .map(|s| (s, files.clone()))
+                        .to_vec();
+                    (name, Node::Folder(subs))
+                })
+                .collect(),
+        )
+    };
+    let (old, new) = (write(&repo, &side(0), true), write(&repo, &side(1), true));
+    pack(&repo, &[old, new]);
+    let one = raw_walk(&repo, old, new);
+    assert_eq!(one.len(), 40 * 5 * 3);
+    for threads in [2, 4] {
+        assert_eq!(
+            threaded_walk(&repo, old, new, threads, threads * WALKS_PER_THREAD).unwrap(),
+            one
+        );
+    }
+    assert_eq!(sorted(one), sorted(libgit2_walk(&repo, old, new)));
+}
+
+#[test]
+fn the_first_broken_tree_in_the_walk_is_the_error_on_threads_too() {
+    // Two broken folders among twenty, each broken its own way: whichever thread meets
+    // which first, the error is the one the walk on one thread meets first.
+    let dir = TempDir::new().unwrap();
+    let repo = Repository::init_bare(dir.path()).unwrap();
+    let odb = repo.odb().unwrap();
+    let good = |blob: u8| {
+        let files = Node::Folder(vec![("x", Node::Leaf("100644", blob))]);
+        write(&repo, &Node::Folder(vec![("g", files)]), true)
+    };
+    let bad_mode = odb.write(ObjectType::Tree, b"abc a\0").unwrap();
+    let bad_oid = odb.write(ObjectType::Tree, b"100644 a\0short").unwrap();
+    let root = |trees: &[Oid]| {
+        let mut bytes = Vec::new();
+        for (i, tree) in trees.iter().enumerate() {
+            bytes.extend_from_slice(format!("40000 d{i:02}\0").as_bytes());
+            bytes.extend_from_slice(tree.as_bytes());
+        }
+        odb.write(ObjectType::Tree, &bytes).unwrap()
+    };
+    let old = root(&vec![good(0); 20]);
+    let mut new_trees = vec![good(1); 20];
+    new_trees[7] = bad_oid;
+    new_trees[15] = bad_mode;
+    let new = root(&new_trees);
+    let mut builder = repo.packbuilder().unwrap();
+    for tree in [old, new, good(0), good(1), bad_mode, bad_oid] {
+        builder.insert_object(tree, None).unwrap();
+    }
+    builder
+        .write(&repo.commondir().join("objects").join("pack"), 0)
+        .unwrap();
+    let packs = Packs::open(&repo.commondir().join("objects"));
+    let one = diff_trees(
+        &mut Trees::new(&odb, &packs),
+        Some(old),
+        Some(new),
+        &mut Vec::new(),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert_eq!(one.message(), "failed to parse tree: can't parse OID");
+    for (threads, split_to) in [(2, 2), (2, 32), (3, 5)] {
+        let threaded = threaded_walk(&repo, old, new, threads, split_to).unwrap_err();
+        assert_eq!(threaded.message(), one.message(), "{threads} threads");
+    }
+}
+
 #[test]
 fn a_file_and_a_folder_of_one_name_are_two_deltas() {
     let dir = TempDir::new().unwrap();
