@@ -162,38 +162,22 @@ impl Pack {
         Some(Pack { index, data, count })
     }
 
-    /// The offset of `oid`'s entry, found in the index's sorted names.
+    /// The offset of `oid`'s entry, found in the index's sorted names by the binary
+    /// search git runs (`bsearch_hash`), probe for probe: in an index whose names are out
+    /// of order (a corrupt one), any other search finds ids that git does not.
     fn offset_of(&self, oid: &[u8; 20]) -> Option<u64> {
         let first = usize::from(oid[0]);
-        let start = match first {
+        let mut low = match first {
             0 => 0,
             _ => be32(&self.index, FANOUT + (first - 1) * 4)? as usize,
         };
-        let end = be32(&self.index, FANOUT + first * 4)? as usize;
+        let mut high = be32(&self.index, FANOUT + first * 4)? as usize;
         let names = &self.index[NAMES..NAMES + self.count * 20];
-        // Ids are spread evenly, so the next eight bytes tell about where in its bucket
-        // an id sits: each step guesses from the ids at the ends of what is left (an
-        // interpolation search), which lands within a few entries where halving would
-        // take ten steps, each a miss in the processor's cache. Past four guesses, or
-        // when the ends say nothing, it halves as a binary search does.
-        let key = u64::from_be_bytes(oid[1..9].try_into().ok()?);
-        let (mut low, mut high) = (start, end);
-        let (mut low_key, mut high_key) = (0u64, u64::MAX);
-        let mut guesses = 0;
         while low < high {
-            let mid = if guesses < 4 && low_key <= key && key <= high_key && low_key < high_key {
-                guesses += 1;
-                let span = (high - low - 1) as u128;
-                let at = u128::from(key - low_key) * span / u128::from(high_key - low_key);
-                low + at as usize
-            } else {
-                low + (high - low) / 2
-            };
-            let name = names.get(mid * 20..mid * 20 + 20)?;
-            let here = u64::from_be_bytes(name[1..9].try_into().ok()?);
-            match here.cmp(&key).then_with(|| name.cmp(&oid[..])) {
-                std::cmp::Ordering::Less => (low, low_key) = (mid + 1, here),
-                std::cmp::Ordering::Greater => (high, high_key) = (mid, here),
+            let mid = low + (high - low) / 2;
+            match names.get(mid * 20..mid * 20 + 20)?.cmp(&oid[..]) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
                 std::cmp::Ordering::Equal => return self.offset_at(mid),
             }
         }

@@ -1,7 +1,7 @@
 //! The pack reader against libgit2 and git: every object of packs that git itself wrote,
 //! with long delta chains, read both ways; packs and indexes in the other shapes git
-//! writes or refuses; alternates; special files; and every byte of a small pack corrupted
-//! in turn, where whatever the reader answers must be what git reads.
+//! writes or refuses; alternates; special files; and every byte of a small pack and of
+//! its index corrupted in turn, where whatever the reader answers must be what git reads.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -823,4 +823,37 @@ fn every_corrupted_byte_of_a_small_pack_reads_as_git_reads_it() {
 #[test]
 fn every_corrupted_byte_of_a_small_pack_of_deltas_by_id_reads_as_git_reads_it() {
     corrupt_the_pack(true);
+}
+
+/// Every byte of the small pack's index that a read looks at, flipped whole (a stride
+/// of the fan-out table), and the file cut at every eighth of those lengths: whatever the
+/// reader answers is what git reads, even where an out-of-order name sends git's search
+/// the wrong way.
+#[test]
+fn every_corrupted_byte_of_a_small_pack_index_reads_as_git_reads_it() {
+    let dir = small_history(false);
+    let mut corrupted = Corrupted::new(dir.path());
+    let count = corrupted.ids.len();
+    assert_eq!(corrupted.check(".idx", "intact", |_| {}), count);
+    let idx = corrupted.bytes(".idx").to_vec();
+    let crcs = NAMES + count * 20;
+    // The header, a stride of the fan-out table, every byte of the names and offsets, a
+    // stride of the CRCs (which a read never looks at), and both checksums.
+    let mut positions: Vec<usize> = (0..FANOUT).collect();
+    positions.extend((FANOUT..NAMES).step_by(5));
+    positions.extend(NAMES..crcs);
+    positions.extend((crcs..crcs + count * 4).step_by(9));
+    positions.extend(crcs + count * 4..idx.len());
+    for (i, &at) in positions.iter().enumerate() {
+        corrupted.check(".idx", &format!("index byte {at} flipped"), |bytes| {
+            bytes[at] ^= 0xff;
+        });
+        if i % 8 == 0 {
+            corrupted.check(".idx", &format!("index cut at {at}"), |bytes| {
+                bytes.truncate(at);
+            });
+        }
+    }
+    assert!(corrupted.answered > positions.len() * count / 2);
+    assert!(corrupted.partly > 0);
 }
