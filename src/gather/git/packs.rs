@@ -140,54 +140,44 @@ impl Pack {
         }
         let count = usize::try_from(previous).ok()?;
         // Names, CRCs and 32-bit offsets, then the two checksums; the 64-bit offsets sit
-        // between them and are bounds-checked where they are read.
+        // between them and are bounds-checked where they are read. The first entry's
+        // offset is always small, so git refuses an index with room for more 64-bit
+        // offsets than entries but one.
         let tables = count.checked_mul(20 + 4 + 4)?.checked_add(NAMES + 40)?;
-        if index.len() < tables {
+        let most = tables.checked_add(count.saturating_sub(1).checked_mul(8)?)?;
+        if !(tables..=most).contains(&index.len()) {
             return None;
         }
         let data = map(&idx.with_extension("pack"))?;
+        // Git and libgit2 also refuse a pack whose trailing checksum is not the one its
+        // index was made for (a truncated or replaced pack), without verifying either.
         if data.len() < 12 + 20
             || data[..4] != *b"PACK"
             || !matches!(be32(&data, 4)?, 2 | 3)
             || usize::try_from(be32(&data, 8)?).ok()? != count
+            || data[data.len() - 20..] != index[index.len() - 40..index.len() - 20]
         {
             return None;
         }
         Some(Pack { index, data, count })
     }
 
-    /// The offset of `oid`'s entry, found in the index's sorted names.
+    /// The offset of `oid`'s entry, found in the index's sorted names by the binary
+    /// search git runs (`bsearch_hash`), probe for probe: in an index whose names are out
+    /// of order (a corrupt one), any other search finds ids that git does not.
     fn offset_of(&self, oid: &[u8; 20]) -> Option<u64> {
         let first = usize::from(oid[0]);
-        let start = match first {
+        let mut low = match first {
             0 => 0,
             _ => be32(&self.index, FANOUT + (first - 1) * 4)? as usize,
         };
-        let end = be32(&self.index, FANOUT + first * 4)? as usize;
+        let mut high = be32(&self.index, FANOUT + first * 4)? as usize;
         let names = &self.index[NAMES..NAMES + self.count * 20];
-        // Ids are spread evenly, so the next eight bytes tell about where in its bucket
-        // an id sits: each step guesses from the ids at the ends of what is left (an
-        // interpolation search), which lands within a few entries where halving would
-        // take ten steps, each a miss in the processor's cache. Past four guesses, or
-        // when the ends say nothing, it halves as a binary search does.
-        let key = u64::from_be_bytes(oid[1..9].try_into().ok()?);
-        let (mut low, mut high) = (start, end);
-        let (mut low_key, mut high_key) = (0u64, u64::MAX);
-        let mut guesses = 0;
         while low < high {
-            let mid = if guesses < 4 && low_key <= key && key <= high_key && low_key < high_key {
-                guesses += 1;
-                let span = (high - low - 1) as u128;
-                let at = u128::from(key - low_key) * span / u128::from(high_key - low_key);
-                low + at as usize
-            } else {
-                low + (high - low) / 2
-            };
-            let name = names.get(mid * 20..mid * 20 + 20)?;
-            let here = u64::from_be_bytes(name[1..9].try_into().ok()?);
-            match here.cmp(&key).then_with(|| name.cmp(&oid[..])) {
-                std::cmp::Ordering::Less => (low, low_key) = (mid + 1, here),
-                std::cmp::Ordering::Greater => (high, high_key) = (mid, here),
+            let mid = low + (high - low) / 2;
+            match names.get(mid * 20..mid * 20 + 20)?.cmp(&oid[..]) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
                 std::cmp::Ordering::Equal => return self.offset_at(mid),
             }
         }
@@ -202,7 +192,10 @@ impl Pack {
         }
         let large = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
         let bytes = self.index.get(large..large + 8)?;
+        // An offset past the entries is corrupt (git stops there); taken as it is, one
+        // past 2^48 would share its cache key with an entry of another pack.
         Some(u64::from_be_bytes(bytes.try_into().ok()?))
+            .filter(|&offset| offset < self.entries().len() as u64)
     }
 
     /// The bytes that entries may occupy: all but the header and the trailing checksum.
@@ -227,7 +220,8 @@ enum EntryKind {
     Whole(ObjectType),
     /// A delta on the entry at this offset of the same pack.
     Offset(u64),
-    /// A delta on the object of this id, in any pack.
+    /// A delta on the object of this id, in the same pack: git and libgit2 look for the
+    /// base nowhere else.
     Named([u8; 20]),
 }
 
@@ -312,7 +306,7 @@ impl<'p> Reader<'p> {
 
     /// The object at `offset` in pack `pack`: its deltas are followed back to an entry
     /// that is whole or cached, then applied forward, each result cached on the way.
-    fn entry(&mut self, mut pack: usize, mut offset: u64) -> Option<(ObjectType, Rc<Vec<u8>>)> {
+    fn entry(&mut self, pack: usize, mut offset: u64) -> Option<(ObjectType, Rc<Vec<u8>>)> {
         let mut deltas: Vec<(usize, u64, Header)> = Vec::new();
         let (kind, mut object) = loop {
             if let Some(found) = self.cache.get(pack, offset) {
@@ -336,7 +330,7 @@ impl<'p> Reader<'p> {
                 }
                 EntryKind::Named(id) => {
                     deltas.push((pack, offset, header));
-                    (pack, offset) = self.packs.locate(&id)?;
+                    offset = self.packs.packs[pack].offset_of(&id)?;
                 }
             }
         };
@@ -373,6 +367,10 @@ impl<'p> Reader<'p> {
 /// Applies a git delta to `base`: two sizes, then instructions to copy a span of the
 /// base or insert the bytes that follow.
 fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+    // Git applies no delta under four bytes (only one that makes an empty object is).
+    if delta.len() < 4 {
+        return None;
+    }
     let mut at = 0;
     let mut size = || -> Option<usize> {
         let mut value = 0u64;
