@@ -305,9 +305,10 @@ impl<'p> Reader<'p> {
     }
 
     /// The object at `offset` in pack `pack`: its deltas are followed back to an entry
-    /// that is whole or cached, then applied forward, each result cached on the way.
+    /// that is whole or cached, then applied forward, the bases kept in the cache on the way.
     fn entry(&mut self, pack: usize, mut offset: u64) -> Option<(ObjectType, Rc<Vec<u8>>)> {
-        let mut deltas: Vec<(usize, u64, Header)> = Vec::new();
+        // A delta's base is in its own pack (git looks nowhere else), so the whole chain is.
+        let mut deltas: Vec<(u64, Header)> = Vec::new();
         let (kind, mut object) = loop {
             if let Some(found) = self.cache.get(pack, offset) {
                 break found;
@@ -325,11 +326,11 @@ impl<'p> Reader<'p> {
                     break (kind, data);
                 }
                 EntryKind::Offset(base) => {
-                    deltas.push((pack, offset, header));
+                    deltas.push((offset, header));
                     offset = base;
                 }
                 EntryKind::Named(id) => {
-                    deltas.push((pack, offset, header));
+                    deltas.push((offset, header));
                     offset = self.packs.packs[pack].offset_of(&id)?;
                 }
             }
@@ -337,7 +338,7 @@ impl<'p> Reader<'p> {
         // Only what served as a base is kept, as git keeps it: the object asked for is
         // read once, and a base is often asked for next (the other side of the same tree)
         // or serves another delta.
-        while let Some((pack, offset, header)) = deltas.pop() {
+        while let Some((offset, header)) = deltas.pop() {
             let delta = self.inflate(pack, &header)?;
             object = Rc::new(apply(&object, &delta)?);
             if !deltas.is_empty() {
