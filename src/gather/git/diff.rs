@@ -23,16 +23,13 @@ impl Repo {
         let old = from.map(|from| self.tree_id_of(from)).transpose()?;
         let new = self.tree_id_of(to)?;
         let odb = self.repo.odb()?;
+        // Mapped for this walk only: the pages of trees it touched would otherwise stay
+        // resident beside libgit2's own mapping of the same packs while files are read.
+        let packs = Packs::open(&self.repo.commondir().join("objects"));
         let threads = threads();
-        let raw = walk(
-            &odb,
-            self.packs(),
-            old,
-            new,
-            threads,
-            threads * WALKS_PER_THREAD,
-        )
-        .context("could not diff the change")?;
+        let raw = walk(&odb, &packs, old, new, threads, threads * WALKS_PER_THREAD)
+            .context("could not diff the change")?;
+        drop(packs);
         let (mut files, blobs) = self.pair_renames(raw)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         *self.diffed.borrow_mut() = Some(Diffed { from, to, blobs });

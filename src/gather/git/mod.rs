@@ -16,7 +16,7 @@ mod why;
 
 pub(crate) use why::Unresolved;
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -42,8 +42,6 @@ pub struct Repo {
     ///
     /// [`Policy::trailer_keys`]: crate::judge::policy::Policy::trailer_keys
     trailer_keys: RefCell<Option<Vec<String>>>,
-    /// The pack files, mapped at the first tree-to-tree walk.
-    packs: OnceCell<packs::Packs>,
 }
 
 /// What [`Repo::diff`] found, by the path of each file it returned: the blob before and
@@ -171,7 +169,6 @@ impl Repo {
                 diffed: RefCell::new(None),
                 trees: RefCell::new(HashMap::new()),
                 trailer_keys: RefCell::new(None),
-                packs: OnceCell::new(),
             }),
             Err(e) => match why::unopened(dir, &e) {
                 Some(message) => bail!(message),
@@ -186,12 +183,6 @@ impl Repo {
     /// The libgit2 handle, for the edges (hooks, pre-push) that need more than a change.
     pub(crate) fn git2(&self) -> &Repository {
         &self.repo
-    }
-
-    /// The repository's packs, and its alternates', mapped once.
-    fn packs(&self) -> &packs::Packs {
-        self.packs
-            .get_or_init(|| packs::Packs::open(&self.repo.commondir().join("objects")))
     }
 
     pub(crate) fn is_shallow(&self) -> bool {

@@ -30,10 +30,11 @@ const MAX_ALTERNATE_DEPTH: usize = 5;
 /// How many deltas one object may rest on before the chain is taken for a loop (git
 /// writes chains of at most 4,095; a `REF_DELTA` can name itself in a corrupt pack).
 const MAX_CHAIN: usize = 10_000;
-/// What the cache of inflated objects may hold. Git's delta base cache holds 96 MiB;
-/// the walk reads the two sides of each tree one after the other, and one side is
-/// usually the other's base, so a little goes a long way.
-const CACHE_BYTES: usize = 16 << 20;
+/// What the cache of delta bases may hold, per thread. Git's holds 96 MiB; the walk
+/// reads the two sides of each tree one after the other, and one side is usually the
+/// other's base, so a little goes a long way. Measured on a 20,000-file change, 16 MiB a
+/// thread raised the peak RSS from 57 to 79 MiB and saved no time.
+const CACHE_BYTES: usize = 4 << 20;
 
 /// The pack files of a repository and of its alternates, mapped.
 pub(super) struct Packs {
