@@ -11,13 +11,18 @@
 //! This reader only ever answers with an object or with nothing: whatever it does not
 //! find or cannot read (a loose object, a pack in another format, a corrupt entry) is
 //! left to libgit2, which then finds it or fails with its own error, exactly as the walk
-//! did before. So it never changes what the walk sees, only how fast it sees it.
+//! did before. What it answers is what git and libgit2 read from the same files: it looks
+//! packs up in libgit2's order, follows alternates by libgit2's rules, and refuses what
+//! they refuse (the tests hold it to `git cat-file` on packs corrupted byte by byte).
+//! Left to them: a `multi-pack-index`, which names the same entries as the packs' own
+//! indexes unless one of them is corrupt.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::time::SystemTime;
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::{ObjectType, Oid};
@@ -25,8 +30,14 @@ use memmap2::Mmap;
 
 use crate::gather::disk;
 
-/// How far `objects/info/alternates` is followed, as git follows it.
+/// How far `objects/info/alternates` is followed: libgit2's `GIT_ALTERNATES_MAX_DEPTH`,
+/// past which it reads no alternates list (the folders that the last list names are
+/// still read).
 const MAX_ALTERNATE_DEPTH: usize = 5;
+/// At most this many packs are mapped (two mappings each); any further ones are left to
+/// libgit2, so that a repository that was never repacked cannot use up the process's
+/// mappings (`vm.max_map_count`) that libgit2 and the allocator also need.
+const MAX_PACKS: usize = 1_000;
 /// How many deltas one object may rest on before the chain is taken for a loop (git
 /// writes chains of at most 4,095; a `REF_DELTA` can name itself in a corrupt pack).
 const MAX_CHAIN: usize = 10_000;
@@ -60,12 +71,16 @@ impl Packs {
         Packs { packs }
     }
 
-    /// Where `oid` is stored: the pack's position and the entry's offset in it.
-    fn locate(&self, oid: &[u8; 20]) -> Option<(usize, u64)> {
-        self.packs
-            .iter()
-            .enumerate()
-            .find_map(|(i, pack)| pack.offset_of(oid).map(|offset| (i, offset)))
+    /// Where `oid` is stored: the pack's position and the entry's offset in it, looked
+    /// for in the pack `first` and then in order, as libgit2 looks first in the pack that
+    /// answered last.
+    fn locate(&self, oid: &[u8; 20], first: usize) -> Option<(usize, u64)> {
+        let found = |i: usize| self.packs.get(i)?.offset_of(oid).map(|offset| (i, offset));
+        found(first).or_else(|| {
+            (0..self.packs.len())
+                .filter(|&i| i != first)
+                .find_map(found)
+        })
     }
 }
 
@@ -82,12 +97,19 @@ fn add_packs(objects: &Path, depth: usize, seen: &mut Vec<PathBuf>, packs: &mut 
             .filter_map(|entry| Some(entry.ok()?.path()))
             .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
             .collect();
-        // The order only decides which copy of an object shared by two packs is read,
-        // and every copy has the same content; sorted, it is the same on every run.
         names.sort();
-        packs.extend(names.iter().filter_map(|idx| Pack::open(idx)));
+        let mut here: Vec<(Pack, SystemTime)> = names
+            .iter()
+            .take(MAX_PACKS.saturating_sub(packs.len()))
+            .filter_map(|idx| Pack::open(idx))
+            .collect();
+        // libgit2's order (`packfile_sort__cb`): this folder's packs before an
+        // alternate's, the youngest first. It decides which copy of an object two packs
+        // hold is read, which matters only when one of them is corrupt.
+        here.sort_by_key(|&(_, changed)| std::cmp::Reverse(changed));
+        packs.extend(here.into_iter().map(|(pack, _)| pack));
     }
-    if depth >= MAX_ALTERNATE_DEPTH {
+    if depth > MAX_ALTERNATE_DEPTH {
         return;
     }
     let Ok(list) = disk::read(
@@ -101,24 +123,35 @@ fn add_packs(objects: &Path, depth: usize, seen: &mut Vec<PathBuf>, packs: &mut 
     ) else {
         return;
     };
-    for line in String::from_utf8_lossy(&list).lines() {
-        let line = line.trim_end();
-        if line.is_empty() || line.starts_with('#') {
+    // libgit2's reading (`load_alternates`): lines split at CR or LF, nothing trimmed;
+    // a line that starts with `.` is relative to this objects folder, and any other
+    // relative line to the process's working folder, which libgit2 alone is left to read.
+    for line in list.split(|&b| b == b'\r' || b == b'\n') {
+        if line.is_empty() || line[0] == b'#' {
             continue;
         }
-        // Git resolves a relative alternate against the objects folder that names it.
-        add_packs(&objects.join(line), depth + 1, seen, packs);
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        let path = Path::new(line);
+        if line.starts_with('.') {
+            add_packs(&objects.join(path), depth + 1, seen, packs);
+        } else if path.is_absolute() {
+            add_packs(path, depth + 1, seen, packs);
+        }
     }
 }
 
-/// Maps `path` when it is a regular file.
-fn map(path: &Path) -> Option<Mmap> {
-    let (file, _): (File, _) = disk::open_regular(OpenOptions::new().read(true), path).ok()?;
+/// Maps `path` when it is a regular file; with its time of last change.
+fn map(path: &Path) -> Option<(Mmap, SystemTime)> {
+    let (file, meta): (File, _) = disk::open_regular(OpenOptions::new().read(true), path).ok()?;
+    let changed = meta.modified().ok()?;
     // SAFETY: git never writes to a pack or an index once it is in place: a repack writes
     // new files and deletes the old ones, which a mapping outlives. Git and libgit2 map
     // the same files the same way; a file truncated under a running reader breaks them
     // alike.
-    unsafe { Mmap::map(&file) }.ok()
+    let map = unsafe { Mmap::map(&file) }.ok()?;
+    Some((map, changed))
 }
 
 const IDX_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
@@ -126,8 +159,9 @@ const FANOUT: usize = 8;
 const NAMES: usize = FANOUT + 256 * 4;
 
 impl Pack {
-    fn open(idx: &Path) -> Option<Pack> {
-        let index = map(idx)?;
+    /// The pack of the index `idx`, with the time its `.pack` was last changed.
+    fn open(idx: &Path) -> Option<(Pack, SystemTime)> {
+        let (index, _) = map(idx)?;
         if index.get(..4)? != IDX_MAGIC || be32(&index, 4)? != 2 {
             return None;
         }
@@ -149,7 +183,7 @@ impl Pack {
         if !(tables..=most).contains(&index.len()) {
             return None;
         }
-        let data = map(&idx.with_extension("pack"))?;
+        let (data, changed) = map(&idx.with_extension("pack"))?;
         // Git and libgit2 also refuse a pack whose trailing checksum is not the one its
         // index was made for (a truncated or replaced pack), without verifying either.
         if data.len() < 12 + 20
@@ -160,7 +194,7 @@ impl Pack {
         {
             return None;
         }
-        Some(Pack { index, data, count })
+        Some((Pack { index, data, count }, changed))
     }
 
     /// The offset of `oid`'s entry, found in the index's sorted names by the binary
@@ -192,6 +226,10 @@ impl Pack {
             return Some(u64::from(small));
         }
         let large = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
+        // libgit2 refuses a slot that ends at the index's last byte or past it.
+        if large.checked_add(8)? >= self.index.len() {
+            return None;
+        }
         let bytes = self.index.get(large..large + 8)?;
         // An offset past the entries is corrupt (git stops there); taken as it is, one
         // past 2^48 would share its cache key with an entry of another pack.
@@ -286,7 +324,15 @@ pub(super) struct Reader<'p> {
     packs: &'p Packs,
     inflater: Decompress,
     cache: Cache,
+    /// The pack that held the last object read, where the next is looked for first.
+    last: usize,
 }
+
+/// The id of the empty tree, `git hash-object -t tree /dev/null`.
+const EMPTY_TREE: [u8; 20] = [
+    0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60, 0xe5, 0x4b, 0xf8, 0xd6, 0x92, 0x88,
+    0xfb, 0xee, 0x49, 0x04,
+];
 
 impl<'p> Reader<'p> {
     pub(super) fn new(packs: &'p Packs) -> Reader<'p> {
@@ -294,6 +340,7 @@ impl<'p> Reader<'p> {
             packs,
             inflater: Decompress::new(true),
             cache: Cache::default(),
+            last: 0,
         }
     }
 
@@ -301,7 +348,12 @@ impl<'p> Reader<'p> {
     /// entry cannot be read, for the caller to ask libgit2.
     pub(super) fn read(&mut self, oid: Oid) -> Option<(ObjectType, Rc<Vec<u8>>)> {
         let id: &[u8; 20] = oid.as_bytes().try_into().ok()?;
-        let (pack, offset) = self.packs.locate(id)?;
+        // Git and libgit2 know the empty tree without looking, whatever a pack says.
+        if *id == EMPTY_TREE {
+            return Some((ObjectType::Tree, Rc::default()));
+        }
+        let (pack, offset) = self.packs.locate(id, self.last)?;
+        self.last = pack;
         self.entry(pack, offset)
     }
 

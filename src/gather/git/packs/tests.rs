@@ -128,7 +128,7 @@ fn entry_kinds(dir: &Path) -> [usize; 3] {
     let packs = Packs::open(&repo.commondir().join("objects"));
     let mut kinds = [0; 3];
     for (oid, _) in all_objects(dir) {
-        let (pack, offset) = packs.locate(oid.as_bytes().try_into().unwrap()).unwrap();
+        let (pack, offset) = packs.locate(oid.as_bytes().try_into().unwrap(), 0).unwrap();
         match header(packs.packs[pack].entries(), offset).unwrap().kind {
             EntryKind::Whole(_) => kinds[0] += 1,
             EntryKind::Offset(_) => kinds[1] += 1,
@@ -771,7 +771,7 @@ fn corrupt_the_pack(by_id: bool) {
     let mut headers: Vec<usize> = (0..12).collect();
     let mut deltas = 0;
     for &id in &corrupted.ids {
-        let (_, offset) = packs.locate(id.as_bytes().try_into().unwrap()).unwrap();
+        let (_, offset) = packs.locate(id.as_bytes().try_into().unwrap(), 0).unwrap();
         let header = header(packs.packs[0].entries(), offset).unwrap();
         deltas += usize::from(!matches!(header.kind, EntryKind::Whole(_)));
         headers.extend(offset as usize..header.start);
@@ -856,4 +856,96 @@ fn every_corrupted_byte_of_a_small_pack_index_reads_as_git_reads_it() {
     }
     assert!(corrupted.answered > positions.len() * count / 2);
     assert!(corrupted.partly > 0);
+}
+
+#[test]
+fn the_empty_tree_is_known_without_looking_whatever_a_pack_says() {
+    let empty = Oid::from_bytes(&EMPTY_TREE).unwrap();
+    assert_eq!(
+        empty.to_string(),
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    );
+    // A pack whose index gives the empty tree's id to a tree with one entry.
+    let mut tree = b"100644 a\0".to_vec();
+    tree.extend_from_slice(&[7; 20]);
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    let entries = [(empty, packed_entry(2, None, &tree))];
+    write_pack(&dir.path().join(".git/objects"), "a", &entries, None);
+    let read = Some((ObjectType::Tree, Vec::new()));
+    assert_eq!(
+        three_ways(dir.path(), empty),
+        (read.clone(), read.clone(), read)
+    );
+}
+
+#[test]
+fn alternates_are_read_by_libgit2s_rules() {
+    let root = TempDir::new().unwrap();
+    let origin = root.path().join("origin");
+    history_in(&origin);
+    git(&origin, &["repack", "-adfq"]);
+    let clone = root.path().join("clone");
+    git(root.path(), &["init", "-q", "clone"]);
+    let objects = clone.join(".git/objects");
+    let list = objects.join("info/alternates");
+    let origin_objects = origin.join(".git/objects");
+    for (alternates, packs) in [
+        // Lines end at CR as at LF.
+        ("# origin\r\n../../../origin/.git/objects\r\n".to_owned(), 1),
+        (format!("{}\r", origin_objects.display()), 1),
+        // Nothing is trimmed: a trailing space is part of the path.
+        (format!("{} \n", origin_objects.display()), 0),
+        // A relative line that does not start with `.` is relative to the process's
+        // working folder, not to the objects folder: left to libgit2.
+        ("../../origin/.git/objects\n".replace("../../", ""), 0),
+    ] {
+        std::fs::write(&list, &alternates).unwrap();
+        assert_eq!(Packs::open(&objects).packs.len(), packs, "{alternates:?}");
+    }
+}
+
+#[test]
+fn two_packs_that_disagree_are_read_in_libgit2s_order_the_youngest_first() {
+    // Two packs hold one id with different contents (one of them is corrupt): the
+    // reader reads the one git and libgit2 read, the pack changed last.
+    let id = Oid::hash_object(ObjectType::Blob, b"real\n").unwrap();
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    let objects = dir.path().join(".git/objects");
+    write_pack(
+        &objects,
+        "a",
+        &[(id, packed_entry(3, None, b"real\n"))],
+        None,
+    );
+    write_pack(
+        &objects,
+        "b",
+        &[(id, packed_entry(3, None, b"fake\n"))],
+        None,
+    );
+    let when = |name: &str, seconds: u64| {
+        let pack = objects.join(format!("pack/pack-{name}.pack"));
+        let file = File::options().write(true).open(pack).unwrap();
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+        file.set_modified(time).unwrap();
+    };
+    for (a, b, read) in [
+        (2_000_000_000, 1_000_000_000, b"real\n"),
+        (1_000_000_000, 2_000_000_000, b"fake\n"),
+    ] {
+        when("a", a);
+        when("b", b);
+        // libgit2 checks the content against the id here, where shipgate turns that
+        // off; git reads as shipgate's libgit2 does, and sorts packs the same way.
+        let home = TempDir::new().unwrap();
+        let [Some((_, by_git))] = &cat_file(&dir.path().join(".git"), home.path(), &[id])[..]
+        else {
+            panic!("git reads {id}");
+        };
+        let packs = Packs::open(&objects);
+        let (_, by_reader) = Reader::new(&packs).read(id).unwrap();
+        assert_eq!((&by_git[..], &by_reader[..]), (&read[..], &read[..]));
+    }
 }
