@@ -123,6 +123,9 @@ const MAX_THREADS: usize = 4;
 /// thread that drew a large one does not leave the others idle long.
 const WALKS_PER_THREAD: usize = 16;
 
+/// The stack of a thread that walks, the size a main thread's usually is.
+const WALK_STACK: usize = 8 << 20;
+
 /// The threads a diff may walk with: one per core, up to [`MAX_THREADS`].
 fn threads() -> usize {
     std::thread::available_parallelism()
@@ -144,9 +147,9 @@ enum Unit {
 /// The tree-to-tree walk from `old` to `new`, on up to `threads` threads.
 ///
 /// A change whose trees differ in many folders is split breadth-first into subtrees to
-/// walk (until there are `split_to` of them), which the threads then take in turn, each reading the packs through its own
-/// [`Reader`] (libgit2 serialises every read behind locks, so its objects cannot be read
-/// in parallel). A small change is walked whole while it is split, and starts no thread.
+/// walk (until there are `split_to` of them), which the threads then take in turn, each
+/// reading the packs through its own [`Reader`] (libgit2 serialises every read behind
+/// locks, so its objects cannot be read in parallel). A small change is walked whole while it is split, and starts no thread.
 /// The deltas come out in the order, and the first error is the error, of the walk on one
 /// thread: a folder is split only when both its trees read and parse cleanly, and a
 /// subtree that a thread finds outside the packs is walked again by the calling thread,
@@ -256,8 +259,16 @@ fn walk_in_parallel(
     };
     let mut found: Vec<Option<Walked>> = units.iter().map(|_| None).collect();
     std::thread::scope(|scope| {
+        // A helper that the system will not start (a limit on threads) leaves its share
+        // to the others; each gets the stack the calling thread usually has, as the walk
+        // recurses once per folder of a path.
         let helpers: Vec<_> = (1..threads)
-            .map(|_| scope.spawn(|| take(&mut Trees::packed_only(packs))))
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(WALK_STACK)
+                    .spawn_scoped(scope, || take(&mut Trees::packed_only(packs)))
+                    .ok()
+            })
             .collect();
         let mut all = take(trees);
         for helper in helpers {
@@ -289,22 +300,19 @@ fn split_walk(
     let after = entries(new.as_ref().map_or(&[][..], |o| o.data()));
     let mut units = Vec::new();
     let mut step = |name: &[u8], before: Option<Side>, after: Option<Side>| {
-        if before == after {
-            return Ok(());
-        }
         let path = [prefix, name].concat();
-        let tree = |side: Option<Side>| side.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
-        let file = |side: Option<Side>| side.filter(|s| s.kind != Kind::Tree);
-        let (old, new) = (tree(before), tree(after));
-        if old.is_some() || new.is_some() {
-            let mut prefix = path.clone();
-            prefix.push(b'/');
-            units.push(Unit::Walk { prefix, old, new });
-        }
-        let (old, new) = (file(before), file(after));
-        if old.is_some() || new.is_some() {
-            units.push(Unit::Found(RawDelta { path, old, new }));
-        }
+        units.extend(parts(before, after).map(|part| match part {
+            Part::Folder(old, new) => Unit::Walk {
+                prefix: [&path[..], b"/"].concat(),
+                old,
+                new,
+            },
+            Part::File(old, new) => Unit::Found(RawDelta {
+                path: path.clone(),
+                old,
+                new,
+            }),
+        }));
         Ok(())
     };
     merge(before, after, &mut step).ok()?.then_some(units)
@@ -409,29 +417,52 @@ fn delta(
     prefix: &mut Vec<u8>,
     out: &mut Vec<RawDelta>,
 ) -> Result<(), git2::Error> {
-    if before == after {
-        return Ok(());
-    }
     let len = prefix.len();
     prefix.extend_from_slice(name);
-    let before_tree = before.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
-    let after_tree = after.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
-    if before_tree.is_some() || after_tree.is_some() {
-        prefix.push(b'/');
-        diff_trees(trees, before_tree, after_tree, prefix, out)?;
-        prefix.truncate(len + name.len());
-    }
-    let before_file = before.filter(|s| s.kind != Kind::Tree);
-    let after_file = after.filter(|s| s.kind != Kind::Tree);
-    if before_file.is_some() || after_file.is_some() {
-        out.push(RawDelta {
-            path: prefix.clone(),
-            old: before_file,
-            new: after_file,
-        });
+    for part in parts(before, after) {
+        match part {
+            Part::Folder(old, new) => {
+                prefix.push(b'/');
+                diff_trees(trees, old, new, prefix, out)?;
+                prefix.truncate(len + name.len());
+            }
+            Part::File(old, new) => out.push(RawDelta {
+                path: prefix.clone(),
+                old,
+                new,
+            }),
+        }
     }
     prefix.truncate(len);
     Ok(())
+}
+
+/// One part of what differs at a name: the folders on either side, to walk, or the
+/// files (anything but a folder) on either side, one delta.
+enum Part {
+    Folder(Option<Oid>, Option<Oid>),
+    File(Option<Side>, Option<Side>),
+}
+
+/// What differs at a name between `before` and `after`, in the walk's order: the folders
+/// first, then the files (a file that became a folder is two parts). Nothing when the
+/// two are the same.
+fn parts(before: Option<Side>, after: Option<Side>) -> impl Iterator<Item = Part> {
+    let changed = before != after;
+    let folder = |side: Option<Side>| side.filter(|s| s.kind == Kind::Tree).map(|s| s.oid);
+    let file = |side: Option<Side>| side.filter(|s| s.kind != Kind::Tree);
+    let folders = match (folder(before), folder(after)) {
+        (None, None) => None,
+        (old, new) => Some(Part::Folder(old, new)),
+    };
+    let files = match (file(before), file(after)) {
+        (None, None) => None,
+        (old, new) => Some(Part::File(old, new)),
+    };
+    [folders, files]
+        .into_iter()
+        .flatten()
+        .filter(move |_| changed)
 }
 
 /// Where the walk reads trees: the packs first, libgit2 for what they do not hold.
@@ -475,7 +506,7 @@ impl<'o> Trees<'o> {
         }
     }
 
-    /// A tree object, as `find_tree` would look it up.
+    /// A tree object, as `find_tree` would look it up (the packs hold the same objects).
     fn read(&mut self, oid: Oid) -> Result<TreeData<'o>, git2::Error> {
         let (kind, data) = match self.packed.read(oid) {
             Some((kind, data)) => (kind, TreeData::Packed(data)),

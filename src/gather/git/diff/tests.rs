@@ -293,7 +293,8 @@ proptest! {
 #[test]
 fn a_wide_change_walked_on_threads_is_the_change_walked_on_one() {
     // 40 folders, each with 5 subfolders of 3 files, all of which change: the split
-    // stops at 32 subtrees and threads walk them.
+    // stops at the 40 folders with 2 threads, at their 200 subfolders with 4, and the
+    // threads walk them.
     let dir = TempDir::new().unwrap();
     let repo = Repository::init_bare(dir.path()).unwrap();
     let names: Vec<&'static str> = (0..40)
