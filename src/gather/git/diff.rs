@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use anyhow::{Context as _, Result};
@@ -23,17 +24,24 @@ impl Repo {
         let old = from.map(|from| self.tree_id_of(from)).transpose()?;
         let new = self.tree_id_of(to)?;
         let odb = self.repo.odb()?;
-        // Mapped for this walk only: the pages of trees it touched would otherwise stay
-        // resident beside libgit2's own mapping of the same packs while files are read.
-        let packs = Packs::open(&self.repo.commondir().join("objects"));
+        let packs = self.packs();
         let threads = threads();
         let raw = walk(&odb, &packs, old, new, threads, threads * WALKS_PER_THREAD)
             .context("could not diff the change")?;
-        drop(packs);
         let (mut files, blobs) = self.pair_renames(raw)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         *self.diffed.borrow_mut() = Some(Diffed { from, to, blobs });
         Ok(files)
+    }
+
+    /// The packs, mapped at the first walk since files were last read (see the field).
+    fn packs(&self) -> Rc<Packs> {
+        let mut packs = self.packs.borrow_mut();
+        Rc::clone(
+            packs.get_or_insert_with(|| {
+                Rc::new(Packs::open(&self.repo.commondir().join("objects")))
+            }),
+        )
     }
 
     /// Turns raw deltas into file changes, pairing deleted and added files into renames;

@@ -42,6 +42,10 @@ pub struct Repo {
     ///
     /// [`Policy::trailer_keys`]: crate::judge::policy::Policy::trailer_keys
     trailer_keys: RefCell<Option<Vec<String>>>,
+    /// The packs as the tree-to-tree walk maps them, kept from one walk to the next (an
+    /// audit walks one release after another); the pages a walk touched are let go when
+    /// files are read, whose blobs libgit2 maps again, or they would be resident twice.
+    packs: RefCell<Option<std::rc::Rc<packs::Packs>>>,
 }
 
 /// What [`Repo::diff`] found, by the path of each file it returned: the blob before and
@@ -169,6 +173,7 @@ impl Repo {
                 diffed: RefCell::new(None),
                 trees: RefCell::new(HashMap::new()),
                 trailer_keys: RefCell::new(None),
+                packs: RefCell::new(None),
             }),
             Err(e) => match why::unopened(dir, &e) {
                 Some(message) => bail!(message),

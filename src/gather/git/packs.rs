@@ -71,6 +71,21 @@ impl Packs {
         Packs { packs }
     }
 
+    /// Lets go of the pages the walks touched, which count in the process's resident
+    /// memory as long as they stay mapped; the next walk reads them again from the page
+    /// cache. Cheaper than unmapping: opening the packs again costs about 0.2 ms.
+    pub(super) fn release(&self) {
+        #[cfg(unix)]
+        for pack in &self.packs {
+            for map in [&pack.index, &pack.data] {
+                // SAFETY: the mappings are read-only views of files (`Mmap::map`), so
+                // a page let go is read back from the file, the same bytes, at the next
+                // touch; no reference into them outlives a walk, and none runs now.
+                let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+            }
+        }
+    }
+
     /// Where `oid` is stored: the pack's position and the entry's offset in it, looked
     /// for in the pack `first` and then in order, as libgit2 looks first in the pack that
     /// answered last.
