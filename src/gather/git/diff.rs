@@ -44,6 +44,14 @@ impl Repo {
         )
     }
 
+    /// Lets go of the pages of the packs that the walks touched, before libgit2 maps the
+    /// same packs to read blobs: they would be resident twice (see the `packs` field).
+    pub(super) fn release_packs(&self) {
+        if let Some(packs) = self.packs.borrow().as_ref() {
+            packs.release();
+        }
+    }
+
     /// Turns raw deltas into file changes, pairing deleted and added files into renames;
     /// with each file's regular blobs before and after, by its path.
     fn pair_renames(&self, raw: Vec<RawDelta>) -> Result<(Vec<FileChange>, Blobs)> {
@@ -73,6 +81,7 @@ impl Repo {
         let pairs = if deleted.is_empty() || added.is_empty() {
             Vec::new()
         } else {
+            self.release_packs();
             renames::detect(&self.repo, &deleted, &added).context("could not detect renames")?
         };
         let mut renamed_from: Vec<Option<usize>> = vec![None; raw.len()];

@@ -48,10 +48,7 @@ impl Repo {
         files: &[FileChange],
         sink: &mut dyn LineSink,
     ) -> Result<()> {
-        // libgit2 maps the packs again to read the blobs.
-        if let Some(packs) = self.packs.borrow().as_ref() {
-            packs.release();
-        }
+        self.release_packs();
         let workers = |files| match workers_for(files) {
             n if n > 1 && self.packs_fit() => n,
             _ => 1,

@@ -43,8 +43,9 @@ pub struct Repo {
     /// [`Policy::trailer_keys`]: crate::judge::policy::Policy::trailer_keys
     trailer_keys: RefCell<Option<Vec<String>>>,
     /// The packs as the tree-to-tree walk maps them, kept from one walk to the next (an
-    /// audit walks one release after another); the pages a walk touched are let go when
-    /// files are read, whose blobs libgit2 maps again, or they would be resident twice.
+    /// audit walks one release after another); the pages a walk touched are let go
+    /// before blobs are read (renames scored, files read line by line), which libgit2
+    /// maps again, or they would be resident twice.
     packs: RefCell<Option<std::rc::Rc<packs::Packs>>>,
 }
 
