@@ -1,4 +1,5 @@
-//! Everything shipgate asks of git, through libgit2.
+//! Everything shipgate asks of git, through libgit2 but for the trees of the diff, which
+//! [`packs`] reads straight from the pack files.
 //!
 //! This is the only module that touches the repository. It reads commits ([`walk`]), one
 //! tree-to-tree diff ([`diff`], with renames paired as git pairs them in [`renames`]),
