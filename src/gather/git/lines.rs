@@ -31,6 +31,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use anyhow::{Context as _, Result, anyhow};
 use git2::{DiffOptions, FileMode, Odb, Oid, Patch, Repository, Tree};
 
+use super::packs::object_folders;
 use super::{Blobs, PACK_MAPPED_FOR_BLOBS, Repo, is_regular};
 use crate::judge::change::{FileChange, Status, display_path};
 use crate::judge::checks::lines::{AddedLine, FileLines, LineSink, MAX_TEXT_BYTES, Need, Unread};
@@ -64,7 +65,7 @@ impl Repo {
     /// a run on a 96 MB pack took 9% longer on two workers; on a 27 MB pack with a
     /// quarter of the mapped memory, 50% longer).
     fn packs_fit(&self) -> bool {
-        pack_bytes(&self.repo.commondir().join("objects"), 0) <= PACK_MAPPED_FOR_BLOBS as u64
+        pack_bytes(&self.repo.commondir().join("objects")) <= PACK_MAPPED_FOR_BLOBS as u64
     }
 
     /// [`Repo::lines`], on as many threads as `workers` says for a number of files to
@@ -261,37 +262,25 @@ fn workers_for(files: usize) -> usize {
     cores.min(MAX_WORKERS).min(files.div_ceil(BLOCK_FILES))
 }
 
-/// The bytes of the packs in the object folder `objects` and in its alternates (as deep
-/// as libgit2 follows them); `u64::MAX` when a folder or a file cannot be read.
-fn pack_bytes(objects: &Path, depth: usize) -> u64 {
-    /// libgit2's `GIT_ALTERNATES_MAX_DEPTH`.
-    const MAX_DEPTH: usize = 5;
+/// The bytes of the packs in the objects folder `objects` and in its alternates (the
+/// folders [`object_folders`] finds, as libgit2 reads them); `u64::MAX` when a pack
+/// folder or a file in it cannot be read.
+fn pack_bytes(objects: &Path) -> u64 {
     let mut bytes = 0u64;
-    match std::fs::read_dir(objects.join("pack")) {
-        Ok(entries) => {
-            for entry in entries {
-                let size = entry.and_then(|e| {
-                    let pack = e.path().extension().is_some_and(|x| x == "pack");
-                    Ok(if pack { e.metadata()?.len() } else { 0 })
-                });
-                bytes = bytes.saturating_add(size.unwrap_or(u64::MAX));
+    for folder in object_folders(objects) {
+        match std::fs::read_dir(folder.join("pack")) {
+            Ok(entries) => {
+                for entry in entries {
+                    let size = entry.and_then(|e| {
+                        let pack = e.path().extension().is_some_and(|x| x == "pack");
+                        Ok(if pack { e.metadata()?.len() } else { 0 })
+                    });
+                    bytes = bytes.saturating_add(size.unwrap_or(u64::MAX));
+                }
             }
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(_) => return u64::MAX,
         }
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(_) => return u64::MAX,
-    }
-    let alternates = match std::fs::read_to_string(objects.join("info/alternates")) {
-        Ok(text) => text,
-        Err(e) if e.kind() == ErrorKind::NotFound => return bytes,
-        Err(_) => return u64::MAX,
-    };
-    for line in alternates.lines() {
-        if line.is_empty() || line.starts_with('#') || depth >= MAX_DEPTH {
-            continue;
-        }
-        // Relative to this object folder; `join` keeps an absolute path as it is.
-        let other = pack_bytes(&objects.join(line), depth + 1);
-        bytes = bytes.saturating_add(other);
     }
     bytes
 }

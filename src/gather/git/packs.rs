@@ -66,8 +66,9 @@ impl Packs {
     /// anything that is not a regular file, so a FIFO never blocks the open.
     pub(super) fn open(objects: &Path) -> Packs {
         let mut packs = Vec::new();
-        let mut seen = Vec::new();
-        add_packs(objects, 0, &mut seen, &mut packs);
+        for folder in object_folders(objects) {
+            add_packs(&folder, &mut packs);
+        }
         Packs { packs }
     }
 
@@ -99,14 +100,8 @@ impl Packs {
     }
 }
 
-fn add_packs(objects: &Path, depth: usize, seen: &mut Vec<PathBuf>, packs: &mut Vec<Pack>) {
-    let Ok(real) = objects.canonicalize() else {
-        return;
-    };
-    if seen.contains(&real) {
-        return;
-    }
-    seen.push(real);
+/// Adds the packs of the objects folder `objects`, up to [`MAX_PACKS`] in all.
+fn add_packs(objects: &Path, packs: &mut Vec<Pack>) {
     if let Ok(dir) = std::fs::read_dir(objects.join("pack")) {
         let mut names: Vec<PathBuf> = dir
             .filter_map(|entry| Some(entry.ok()?.path()))
@@ -124,6 +119,26 @@ fn add_packs(objects: &Path, depth: usize, seen: &mut Vec<PathBuf>, packs: &mut 
         here.sort_by_key(|&(_, changed)| std::cmp::Reverse(changed));
         packs.extend(here.into_iter().map(|(pack, _)| pack));
     }
+}
+
+/// The objects folders libgit2 reads objects from: `objects`, then the alternates it
+/// names, depth first, each folder once.
+pub(super) fn object_folders(objects: &Path) -> Vec<PathBuf> {
+    let mut folders = Vec::new();
+    let mut seen = Vec::new();
+    add_folders(objects, 0, &mut seen, &mut folders);
+    folders
+}
+
+fn add_folders(objects: &Path, depth: usize, seen: &mut Vec<PathBuf>, folders: &mut Vec<PathBuf>) {
+    let Ok(real) = objects.canonicalize() else {
+        return;
+    };
+    if seen.contains(&real) {
+        return;
+    }
+    seen.push(real);
+    folders.push(objects.to_path_buf());
     if depth > MAX_ALTERNATE_DEPTH {
         return;
     }
@@ -150,9 +165,9 @@ fn add_packs(objects: &Path, depth: usize, seen: &mut Vec<PathBuf>, packs: &mut 
         };
         let path = Path::new(line);
         if line.starts_with('.') {
-            add_packs(&objects.join(path), depth + 1, seen, packs);
+            add_folders(&objects.join(path), depth + 1, seen, folders);
         } else if path.is_absolute() {
-            add_packs(path, depth + 1, seen, packs);
+            add_folders(path, depth + 1, seen, folders);
         }
     }
 }

@@ -1015,7 +1015,7 @@ fn packs_fit_with_their_alternates_and_without_loose_objects() {
     commit(&git, &[("a.txt".into(), b"a\n".to_vec())], None);
     let repo = Repo::open(dir.path()).unwrap();
     let objects = dir.path().join(".git/objects");
-    assert_eq!(pack_bytes(&objects, 0), 0);
+    assert_eq!(pack_bytes(&objects), 0);
     assert!(repo.packs_fit());
     // Sparse files: only their length is read.
     let sized = |path: &Path, len: usize| {
@@ -1026,14 +1026,14 @@ fn packs_fit_with_their_alternates_and_without_loose_objects() {
     let half = PACK_MAPPED_FOR_BLOBS / 2;
     sized(&objects.join("pack/pack-1.pack"), half);
     sized(&objects.join("pack/pack-1.idx"), PACK_MAPPED_FOR_BLOBS);
-    assert_eq!(pack_bytes(&objects, 0), half as u64);
+    assert_eq!(pack_bytes(&objects), half as u64);
     assert!(repo.packs_fit());
 
     let other = TempDir::new().unwrap();
     sized(&other.path().join("objects/pack/pack-2.pack"), half);
     let alternates = format!("# shared\n{}\n", other.path().join("objects").display());
     std::fs::write(objects.join("info/alternates"), alternates).unwrap();
-    assert_eq!(pack_bytes(&objects, 0), PACK_MAPPED_FOR_BLOBS as u64);
+    assert_eq!(pack_bytes(&objects), PACK_MAPPED_FOR_BLOBS as u64);
     assert!(repo.packs_fit());
     sized(&other.path().join("objects/pack/pack-3.pack"), 1);
     assert!(!repo.packs_fit());
