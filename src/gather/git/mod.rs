@@ -12,6 +12,8 @@ mod lines;
 mod order;
 mod packs;
 mod renames;
+#[cfg(test)]
+mod test_git;
 mod walk;
 mod why;
 

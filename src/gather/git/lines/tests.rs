@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use git2::{Oid, Repository, Signature, Time};
 use proptest::prelude::*;
@@ -14,6 +13,7 @@ use proptest::test_runner::{Config, TestRunner};
 use tempfile::TempDir;
 
 use super::*;
+use crate::gather::git::test_git::git;
 
 /// Per path at head: the added line numbers and the count of deleted lines.
 type Lines = BTreeMap<Vec<u8>, (Vec<u32>, u64)>;
@@ -42,28 +42,6 @@ impl LineSink for Record {
     fn unread(&mut self, file: &FileChange, why: Unread) {
         self.unread.push((file.path.clone(), why));
     }
-}
-
-/// git, run with no user or system configuration, so that what it does is its default.
-fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let home = TempDir::new().unwrap();
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("LC_ALL", "C")
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// What `git diff -U0 --no-color <range>` adds and deletes, read from its hunk headers.

@@ -5,7 +5,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -15,41 +15,7 @@ use git2::Repository;
 use tempfile::TempDir;
 
 use super::*;
-
-/// git in `dir`, with no user or system configuration, so that what it does is its
-/// default, and a fixed identity and date.
-fn command(dir: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "A")
-        .env("GIT_AUTHOR_EMAIL", "a@example.com")
-        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-        .env("GIT_COMMITTER_NAME", "A")
-        .env("GIT_COMMITTER_EMAIL", "a@example.com")
-        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
-        .env("LC_ALL", "C");
-    cmd
-}
-
-/// Runs git in `dir`; returns its stdout, and fails the test when git fails.
-fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let home = TempDir::new().unwrap();
-    let out = command(dir, home.path())
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use crate::gather::git::test_git::{command, git};
 
 /// A history of 40 commits that each edit a few of 30 files in nested folders, so that
 /// trees and blobs come in many versions that git stores as deltas on one another.
