@@ -8,7 +8,7 @@ mod monorepo;
 #[path = "common/snapshot.rs"]
 mod snapshot;
 
-use common::Repo;
+use common::{Repo, requirement, status};
 use monorepo::{Monorepo, lay_out, package, release_pr, web_features, web_fix};
 use serde_json::Value;
 
@@ -60,19 +60,6 @@ fn names(report: &Value) -> Vec<&str> {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect()
-}
-
-fn requirement<'a>(package: &'a Value, id: &str) -> &'a Value {
-    package["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no requirement {id} in {package:#}"))
-}
-
-fn status<'a>(package: &'a Value, id: &str) -> &'a str {
-    requirement(package, id)["status"].as_str().unwrap()
 }
 
 fn evidence(package: &Value, id: &str) -> Vec<String> {
