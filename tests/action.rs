@@ -642,14 +642,7 @@ fn a_tag_pushed_into_a_shallow_clone_is_not_judged_on_a_cut_history() {
     a.repo.git(&["tag", "v1.0.0"]);
     // What actions/checkout gives by default: one commit, and only the pushed tag.
     let dir = tempfile::TempDir::new().unwrap();
-    let url = format!("file://{}", a.repo.path().display());
-    a.repo.git_in(
-        dir.path(),
-        &[
-            "clone", "-q", "--depth", "1", "--branch", "v1.0.0", &url, "clone",
-        ],
-    );
-    let clone = dir.path().join("clone");
+    let clone = a.repo.shallow_clone("v1.0.0", dir.path());
     let mut cmd = a.step("push", "push_tag.json", "v1.0.0");
     cmd.env("GITHUB_WORKSPACE", &clone).current_dir(&clone);
     let err = a.error(cmd);

@@ -221,13 +221,7 @@ fn a_docs_link_to_a_pull_request_counts_only_if_it_exists() {
 /// A clone of depth 1 of the pull request's head: the base and the history are missing.
 fn shallow_clone(s: &Step) -> tempfile::TempDir {
     let dir = tempfile::TempDir::new().unwrap();
-    let url = format!("file://{}", s.repo.path().display());
-    s.repo.git_in(
-        dir.path(),
-        &[
-            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "clone",
-        ],
-    );
+    s.repo.shallow_clone("feature", dir.path());
     dir
 }
 

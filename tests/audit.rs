@@ -651,14 +651,7 @@ package  tag          stage  verdict  missing     commits  files
 fn an_audit_of_a_shallow_clone_says_how_to_fetch_the_history() {
     let p = plain();
     let dir = tempfile::TempDir::new().unwrap();
-    let url = format!("file://{}", p.repo.path().display());
-    p.repo.git_in(
-        dir.path(),
-        &[
-            "clone", "-q", "--depth", "1", "--branch", "v1.2.0", &url, "clone",
-        ],
-    );
-    let clone = dir.path().join("clone");
+    let clone = p.repo.shallow_clone("v1.2.0", dir.path());
     let out = p
         .repo
         .shipgate()

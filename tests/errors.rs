@@ -161,20 +161,7 @@ fn forked_history() -> (Repo, String) {
 /// A one-commit-deep clone of `feature` from `source`, over file:// so that git really
 /// makes it shallow.
 fn shallow_clone(source: &Repo, into: &TempDir) -> PathBuf {
-    let url = format!("file://{}", source.path().display());
-    let clone = into.path().join("clone");
-    source.git(&[
-        "clone",
-        "-q",
-        "--depth",
-        "1",
-        "--no-local",
-        "--branch",
-        "feature",
-        &url,
-        text(&clone),
-    ]);
-    clone
+    source.shallow_clone("feature", into.path())
 }
 
 // 1. Unknown revisions.

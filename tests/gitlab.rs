@@ -492,19 +492,7 @@ fn a_variable_that_is_no_commit_id_is_refused() {
 
 /// A one-commit-deep clone of `main` over file://, as GitLab's `GIT_DEPTH` makes one.
 fn shallow_clone(source: &Repo, into: &TempDir) -> PathBuf {
-    let url = format!("file://{}", source.path().display());
-    let clone = into.path().join("clone");
-    source.git(&[
-        "clone",
-        "-q",
-        "--depth",
-        "1",
-        "--branch",
-        "main",
-        &url,
-        clone.to_str().unwrap(),
-    ]);
-    clone
+    source.shallow_clone("main", into.path())
 }
 
 const DEPTH_ADVICE: &str = "GitLab's clone of this job is shallow (GIT_DEPTH, or the project's Git shallow clone \

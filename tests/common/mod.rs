@@ -66,6 +66,19 @@ impl Repo {
         self.git_in(self.path(), args)
     }
 
+    /// A clone of `branch` (a branch or a tag) one commit deep, at `into/clone`, made over
+    /// file:// so that git really makes it shallow: what CI checkouts give by default.
+    pub fn shallow_clone(&self, branch: &str, into: &Path) -> PathBuf {
+        let url = format!("file://{}", self.path().display());
+        let clone = into.join("clone");
+        let dest = clone.to_str().expect("a UTF-8 path");
+        self.git_in(
+            into,
+            &["clone", "-q", "--depth", "1", "--branch", branch, &url, dest],
+        );
+        clone
+    }
+
     pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
         let mut cmd = Command::new("git");
         self.env(&mut cmd);
