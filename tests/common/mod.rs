@@ -74,7 +74,9 @@ impl Repo {
         let dest = clone.to_str().expect("a UTF-8 path");
         self.git_in(
             into,
-            &["clone", "-q", "--depth", "1", "--branch", branch, &url, dest],
+            &[
+                "clone", "-q", "--depth", "1", "--branch", branch, &url, dest,
+            ],
         );
         clone
     }

@@ -237,7 +237,8 @@ impl Cx<'_> {
 
     /// Reads field `key` of section `s`: the value written (read by `read`, given the
     /// field's node and key path), else the base's, else (reading the built-in checks,
-    /// which have no base) a missing key.
+    /// which have no base) a missing key. A value that the built-in policy's own file
+    /// gives, unchanged by the chain, is the base's too.
     fn field<T: Clone>(
         &mut self,
         s: &Section<'_>,
@@ -322,17 +323,13 @@ impl Cx<'_> {
         let level = self.field(&s, "level", base.map(|b| &b.level), |cx, n, p| {
             cx.levels(n, p, stages)
         });
-        let written = s.fields.get("patterns");
         let patterns = self.field(&s, "patterns", base.map(|b| &b.patterns), |cx, n, p| {
             cx.regexes(n, p, None, false)
         })?;
-        let set = self.set_of(
-            &patterns,
-            written,
-            base.map(|b| &b.set),
-            at,
-            &join(path, "patterns"),
-        )?;
+        // The base's own set when the patterns are the base's, so that it compiles once.
+        let set = self.field(&s, "patterns", base.map(|b| &b.set), |cx, n, p| {
+            cx.regex_set(&patterns, n, p)
+        })?;
         Some(IssueLink {
             level: level?,
             patterns,
@@ -361,16 +358,9 @@ impl Cx<'_> {
         // A policy's `languages` reach here already merged by name onto the built-in
         // ones (policies compose, `null` removing one), so what is written is the whole
         // list: merging again would bring back a language that a `null` removed.
-        let languages = match s.fields.get("languages") {
-            Some(n) => self.languages(n, base.map_or(&[], |b| &b.languages)),
-            None => match base {
-                Some(b) => Some(b.languages.clone()),
-                None => {
-                    self.err(at.pos, path, "missing key `languages`");
-                    None
-                }
-            },
-        };
+        let languages = self.field(&s, "languages", base.map(|b| &b.languages), |cx, n, _| {
+            cx.languages(n, base.map_or(&[], |b| &b.languages))
+        });
         Some(Leftovers {
             level: level?,
             exclude: exclude?,
@@ -483,13 +473,9 @@ impl Cx<'_> {
             cx.globs(n, p)
         });
         let calls = calls?;
-        let set = self.set_of(
-            &calls,
-            s.fields.get("calls"),
-            base.map(|b| &b.set),
-            at,
-            &join(path, "calls"),
-        )?;
+        let set = self.field(&s, "calls", base.map(|b| &b.set), |cx, n, p| {
+            cx.regex_set(&calls, n, p)
+        })?;
         Some(FlagRefs {
             level: level?,
             calls,
@@ -640,23 +626,6 @@ impl Cx<'_> {
             .filter_map(|(i, item)| self.pattern(item, &format!("{path}[{i}]"), group))
             .collect();
         (self.errors.len() == before).then_some(regexes)
-    }
-
-    /// The set of `patterns`, read from `written` (or kept from the base): the base's own
-    /// set when the patterns are the base's, so that it compiles once.
-    fn set_of(
-        &mut self,
-        patterns: &[Pattern],
-        written: Option<&Node>,
-        base: Option<&PatternSet>,
-        section: &Node,
-        path: &str,
-    ) -> Option<PatternSet> {
-        match (written, base) {
-            (None, Some(base)) => Some(base.clone()),
-            (Some(n), Some(base)) if self.builtin_file == Some(n.pos.file) => Some(base.clone()),
-            _ => self.regex_set(patterns, written.unwrap_or(section), path),
-        }
     }
 
     /// The patterns as one set: compiled when first used if every one of them is
