@@ -101,7 +101,9 @@ pub fn tune_for_one_run() {
 /// 2,000 files in a 96 MiB pack). Their pages cost no more than git's own, which maps up to
 /// 8 GiB.
 /// Call it on the one thread that reads the repository, before [`Repo::lines`] starts
-/// its workers.
+/// its workers. It is never undone: in a process that judges more than one range (an
+/// audit's releases, a change's packages), the walks after the first files read keep
+/// the wider limit, and calling it again changes nothing.
 pub(crate) fn map_more_for_blobs() {
     // SAFETY: as in `tune_for_one_run`, a global that libgit2 reads when it maps a window,
     // set on the one thread that reads the repository, between two reads.

@@ -153,28 +153,31 @@ impl Checks {
 /// The built-in checks: the `checks:` section of `builtin.yml`, read once.
 pub(crate) fn builtin() -> &'static Checks {
     static BUILTIN: OnceLock<Checks> = OnceLock::new();
-    BUILTIN.get_or_init(|| {
-        let origin = "built-in policy";
-        let root = super::builtin_tree();
-        let Value::Map(entries) = &root.value else {
-            panic!("the built-in policy is a mapping");
-        };
-        let node = entries
-            .iter()
-            .find(|(k, _)| k.name == "checks")
-            .map(|(_, v)| v)
-            .expect("the built-in policy has a `checks:` section");
-        let origins = [origin.to_owned()];
-        let mut cx = Cx::new(&origins);
-        cx.builtin_file = Some(root.pos.file);
-        let checks = cx.checks(node, None, None);
-        assert!(
-            cx.errors.is_empty(),
-            "the built-in checks are valid: {:?}",
-            cx.errors
-        );
-        checks.expect("the built-in checks are complete")
-    })
+    BUILTIN.get_or_init(|| read_builtin(super::builtin_tree(), true))
+}
+
+/// The `checks:` section of the built-in policy `root`, read as the built-in checks
+/// (`as_builtin`: its patterns compiled at their first match) or as if a user had
+/// written it (every pattern compiled and checked now).
+fn read_builtin(root: &Node, as_builtin: bool) -> Checks {
+    let Value::Map(entries) = &root.value else {
+        panic!("the built-in policy is a mapping");
+    };
+    let node = entries
+        .iter()
+        .find(|(k, _)| k.name == "checks")
+        .map(|(_, v)| v)
+        .expect("the built-in policy has a `checks:` section");
+    let origins = [super::BUILTIN_ORIGIN.to_owned()];
+    let mut cx = Cx::new(&origins);
+    cx.builtin_file = as_builtin.then_some(root.pos.file);
+    let checks = cx.checks(node, None, None);
+    assert!(
+        cx.errors.is_empty(),
+        "the built-in checks are valid: {:?}",
+        cx.errors
+    );
+    checks.expect("the built-in checks are complete")
 }
 
 const CHECK_KEYS: &[&str] = &[

@@ -264,16 +264,7 @@ fn a_section_that_is_no_mapping_is_refused() {
 #[test]
 fn the_built_in_patterns_pass_the_checks_a_written_one_gets() {
     let root = parse_yaml(BUILTIN_YAML, "builtin.yml").unwrap();
-    let Value::Map(entries) = &root.value else {
-        panic!("a mapping")
-    };
-    let node = &entries.iter().find(|(k, _)| k.name == "checks").unwrap().1;
-    let origins = ["builtin.yml".to_owned()];
-    let mut cx = Cx::new(&origins);
-    assert_eq!(cx.builtin_file, None);
-    let checks = cx.checks(node, None, None);
-    assert_eq!(cx.errors, []);
-    let checks = checks.unwrap();
+    let checks = read_builtin(&root, false);
     let patterns = checks
         .issue_link
         .patterns
@@ -302,16 +293,7 @@ fn the_built_in_patterns_pass_the_checks_a_written_one_gets() {
 /// The built-in `checks:` section read afresh, as [`builtin`] reads it once a process.
 fn builtin_checks_afresh() -> Checks {
     let root = parse_yaml(BUILTIN_YAML, BUILTIN_ORIGIN).unwrap();
-    let Value::Map(entries) = &root.value else {
-        panic!("a mapping")
-    };
-    let node = &entries.iter().find(|(k, _)| k.name == "checks").unwrap().1;
-    let origins = [BUILTIN_ORIGIN.to_owned()];
-    let mut cx = Cx::new(&origins);
-    cx.builtin_file = Some(root.pos.file);
-    let checks = cx.checks(node, None, None).unwrap();
-    assert_eq!(cx.errors, []);
-    checks
+    read_builtin(&root, true)
 }
 
 /// Reading the built-in checks compiles none of their patterns; a match compiles the one
